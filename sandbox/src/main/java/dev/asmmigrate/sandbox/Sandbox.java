@@ -1,0 +1,206 @@
+package dev.asmmigrate.sandbox;
+
+import dev.asmmigrate.sandbox.api.AdmissionPlugin;
+import dev.asmmigrate.sandbox.api.BuiltinAdmission;
+import dev.asmmigrate.sandbox.api.ObjectStore;
+import dev.asmmigrate.sandbox.api.ResourceRegistry;
+import dev.asmmigrate.sandbox.controllers.Controller;
+import dev.asmmigrate.sandbox.controllers.Controllers;
+import dev.asmmigrate.sandbox.fixtures.FixtureLoader;
+import dev.asmmigrate.sandbox.google.FakeGoogleApis;
+import dev.asmmigrate.sandbox.http.ApiServer;
+import dev.asmmigrate.sandbox.istio.IstioSimulation;
+import dev.asmmigrate.sandbox.traffic.TrafficProbe;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * A simulated GKE cluster running the Istio add-on: a Kubernetes API server that kubectl drives,
+ * controllers, the add-on and managed control plane, a traffic probe, and fake Google APIs.
+ *
+ * <pre>{@code
+ * try (Sandbox sandbox = Sandbox.start(SandboxSettings.builder().app("online-boutique").build())) {
+ *   sandbox.writeKubeconfig(Path.of("sandbox.kubeconfig"));
+ *   KubernetesClient client = sandbox.client("my-test");
+ * }
+ * }</pre>
+ */
+public final class Sandbox implements AutoCloseable {
+  /** User-agent prefix of the sandbox's own components; their requests are never faulted. */
+  public static final String USER_AGENT_PREFIX = "asm-migrate-sandbox/";
+
+  private final SandboxSettings settings;
+  private final Faults faults = new Faults();
+  private final ObjectStore store = new ObjectStore(new ResourceRegistry(), Clock.systemUTC());
+  private final ScheduledExecutorService scheduler =
+      Executors.newScheduledThreadPool(
+          2,
+          r -> {
+            Thread t = new Thread(r, "sandbox-timer");
+            t.setDaemon(true);
+            return t;
+          });
+  private final List<Controller> components = new ArrayList<>();
+  private final List<KubernetesClient> clients = new ArrayList<>();
+  private ApiServer apiServer;
+  private FakeGoogleApis google;
+  private TrafficProbe probe;
+
+  private Sandbox(SandboxSettings settings) {
+    this.settings = settings;
+  }
+
+  /** Builds the cluster from its fixtures and starts serving it. */
+  public static Sandbox start(SandboxSettings settings) {
+    Sandbox sandbox = new Sandbox(settings);
+    try {
+      sandbox.boot();
+      return sandbox;
+    } catch (RuntimeException e) {
+      sandbox.close();
+      throw e;
+    }
+  }
+
+  private void boot() {
+    store.addAdmissionPlugin(new BuiltinAdmission());
+    apiServer = new ApiServer(store, faults, () -> probe, settings.port());
+    apiServer.start();
+    SandboxContext ctx =
+        new SandboxContext(settings, faults, client("controllers"), scheduler, store);
+    for (AdmissionPlugin plugin : IstioSimulation.admissionPlugins(ctx)) {
+      store.addAdmissionPlugin(plugin);
+    }
+    new FixtureLoader(store).loadBase(settings);
+    components.addAll(Controllers.all(ctx));
+    components.addAll(IstioSimulation.controllers(ctx));
+    probe = new TrafficProbe(ctx);
+    components.add(probe);
+    for (Controller c : components) {
+      c.start();
+    }
+    google = new FakeGoogleApis(settings, faults);
+    google.start();
+  }
+
+  public SandboxSettings settings() {
+    return settings;
+  }
+
+  public Faults faults() {
+    return faults;
+  }
+
+  /** The store behind the API, for assertions in tests; production code must use the API. */
+  public ObjectStore store() {
+    return store;
+  }
+
+  public TrafficProbe trafficProbe() {
+    return probe;
+  }
+
+  public ApiServer apiServer() {
+    return apiServer;
+  }
+
+  /** The Kubernetes API's URL, {@code http://127.0.0.1:<port>}. */
+  public String kubernetesUrl() {
+    return "http://127.0.0.1:" + apiServer.port();
+  }
+
+  /** The fake Google APIs' {@code host:port}, plaintext gRPC. */
+  public String googleEndpoint() {
+    return "127.0.0.1:" + google.port();
+  }
+
+  /** A fabric8 client of the sandbox's API, closed with the sandbox. */
+  public KubernetesClient client(String component) {
+    Config config =
+        new ConfigBuilder()
+            .withMasterUrl(kubernetesUrl())
+            .withNamespace("default")
+            .withUserAgent(USER_AGENT_PREFIX + component)
+            .withRequestRetryBackoffLimit(5)
+            .build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    synchronized (clients) {
+      clients.add(client);
+    }
+    return client;
+  }
+
+  /** Writes an owner-only kubeconfig with one context, {@code sandbox}, pointing at this API. */
+  public Path writeKubeconfig(Path file) throws IOException {
+    String kubeconfig =
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: sandbox
+          cluster:
+            server: %s
+        users:
+        - name: sandbox-admin
+          user:
+            token: sandbox-admin-token
+        contexts:
+        - name: sandbox
+          context:
+            cluster: sandbox
+            user: sandbox-admin
+            namespace: default
+        current-context: sandbox
+        """
+            .formatted(kubernetesUrl());
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Files.writeString(file, kubeconfig);
+    try {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException ignored) {
+      // not a POSIX file system: nothing more to restrict
+    }
+    return file;
+  }
+
+  @Override
+  public void close() {
+    for (Controller c : reversed(components)) {
+      try {
+        c.close();
+      } catch (RuntimeException ignored) {
+        // keep closing the rest
+      }
+    }
+    synchronized (clients) {
+      clients.forEach(KubernetesClient::close);
+    }
+    if (google != null) {
+      google.close();
+    }
+    if (apiServer != null) {
+      apiServer.close();
+    }
+    scheduler.shutdownNow();
+  }
+
+  private static <T> List<T> reversed(List<T> list) {
+    List<T> copy = new ArrayList<>(list);
+    java.util.Collections.reverse(copy);
+    return copy;
+  }
+}

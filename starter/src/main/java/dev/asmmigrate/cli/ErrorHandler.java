@@ -1,0 +1,28 @@
+package dev.asmmigrate.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/** One place that turns failures into a message on stderr and a meaningful exit code. */
+final class ErrorHandler implements IExecutionExceptionHandler {
+  @Override
+  public int handleExecutionException(Exception e, CommandLine cl, ParseResult parseResult) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    cl.getErr().println("asm-migrate: " + message);
+    if (System.getenv("ASM_MIGRATE_DEBUG") != null) {
+      e.printStackTrace(cl.getErr());
+    }
+    return exitCode(e);
+  }
+
+  static int exitCode(Throwable e) {
+    if (e instanceof UserError u) {
+      return u.exitCode();
+    }
+    if (e instanceof CommandLine.ParameterException) {
+      return ExitCodes.USAGE;
+    }
+    return ExitCodes.UNEXPECTED;
+  }
+}

@@ -1,0 +1,42 @@
+package dev.asmmigrate.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The asm-migrate command line. */
+@Command(
+    name = "asm-migrate",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description =
+        "Migrates GKE clusters from the Istio on GKE add-on (1.4, 1.6) to Anthos Service Mesh with"
+            + " the Google-managed control plane and Mesh CA, as a durable Temporal workflow.",
+    subcommands = {CommandLine.HelpCommand.class, SandboxCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:the command did what was asked",
+      "1:something unexpected failed",
+      "2:usage error",
+      "3:the cluster cannot be migrated as it is (blocking findings, failed pre-flight)",
+      "4:the migration ended in another state than the one asked for"
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line, for tests to {@code execute(args)}. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(new ErrorHandler());
+    cl.setExitCodeExceptionMapper(ErrorHandler::exitCode);
+    return cl;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}
