@@ -1,0 +1,18 @@
+package dev.asmmigrate.sandbox.controllers;
+
+import dev.asmmigrate.sandbox.SandboxContext;
+
+/** Placeholder until implemented. */
+public final class ServiceLoadBalancerController implements Controller {
+  private final SandboxContext ctx;
+
+  public ServiceLoadBalancerController(SandboxContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void start() {}
+
+  @Override
+  public void close() {}
+}
