@@ -34,8 +34,8 @@ public final class Faults {
   public volatile boolean injectionWebhookUnavailable;
 
   /**
-   * Permissions the caller lacks, as {@code verb group/resource} (group empty for core, e.g.
-   * {@code delete /secrets} or {@code patch apps/deployments}); {@code *} matches any verb. Denied
+   * Permissions the caller lacks, as {@code verb group/resource} (group empty for core, e.g. {@code
+   * delete /secrets} or {@code patch apps/deployments}); {@code *} matches any verb. Denied
    * requests answer 403 and SelfSubjectAccessReviews answer {@code allowed: false}.
    */
   public final Set<String> denied = ConcurrentHashMap.newKeySet();

@@ -6,8 +6,8 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * What controllers and simulated components get: the settings, the faults, a Kubernetes client of
- * the sandbox's own API (user agent {@code asm-migrate-sandbox/<component>}), a shared scheduler for
- * timers, and the store (read-only use: admission plugins and the traffic probe, which simulate
+ * the sandbox's own API (user agent {@code asm-migrate-sandbox/<component>}), a shared scheduler
+ * for timers, and the store (read-only use: admission plugins and the traffic probe, which simulate
  * things that are not API clients).
  */
 public record SandboxContext(

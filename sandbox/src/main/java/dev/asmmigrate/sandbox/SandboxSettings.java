@@ -168,8 +168,20 @@ public record SandboxSettings(
 
     public SandboxSettings build() {
       return new SandboxSettings(
-          base, apps, fixtureDirs, port, googlePort, podReadyDelay, project, location, cluster,
-          masterVersion, controlPlaneProvisionDelay, rootDistributionDelay, trafficTarget, nodes);
+          base,
+          apps,
+          fixtureDirs,
+          port,
+          googlePort,
+          podReadyDelay,
+          project,
+          location,
+          cluster,
+          masterVersion,
+          controlPlaneProvisionDelay,
+          rootDistributionDelay,
+          trafficTarget,
+          nodes);
     }
   }
 }

@@ -21,14 +21,15 @@ public final class ApiException extends RuntimeException {
     return code;
   }
 
-  /** The machine-readable reason, e.g. {@code NotFound}, {@code AlreadyExists}, {@code Conflict}. */
+  /**
+   * The machine-readable reason, e.g. {@code NotFound}, {@code AlreadyExists}, {@code Conflict}.
+   */
   public String reason() {
     return reason;
   }
 
   public static ApiException notFound(ResourceType type, String name) {
-    return new ApiException(
-        404, "NotFound", type.groupResource() + " \"" + name + "\" not found");
+    return new ApiException(404, "NotFound", type.groupResource() + " \"" + name + "\" not found");
   }
 
   public static ApiException alreadyExists(ResourceType type, String name) {
@@ -40,17 +41,11 @@ public final class ApiException extends RuntimeException {
     return new ApiException(
         409,
         "Conflict",
-        "Operation cannot be fulfilled on "
-            + type.groupResource()
-            + " \""
-            + name
-            + "\": "
-            + why);
+        "Operation cannot be fulfilled on " + type.groupResource() + " \"" + name + "\": " + why);
   }
 
   public static ApiException invalid(ResourceType type, String name, String why) {
-    return new ApiException(
-        422, "Invalid", type.kind() + " \"" + name + "\" is invalid: " + why);
+    return new ApiException(422, "Invalid", type.kind() + " \"" + name + "\" is invalid: " + why);
   }
 
   public static ApiException badRequest(String why) {

@@ -101,7 +101,8 @@ public final class ObjectStore {
     return list(type, namespace, o -> true);
   }
 
-  public ObjectNode create(ResourceType requested, String namespace, ObjectNode input, boolean dryRun) {
+  public ObjectNode create(
+      ResourceType requested, String namespace, ObjectNode input, boolean dryRun) {
     ResourceType type = registry.storageType(requested);
     lock.lock();
     try {
@@ -115,7 +116,8 @@ public final class ObjectStore {
         meta.put("name", name);
       }
       if (name.isEmpty()) {
-        throw ApiException.invalid(type, "", "metadata.name: Required value: name or generateName is required");
+        throw ApiException.invalid(
+            type, "", "metadata.name: Required value: name or generateName is required");
       }
       validateName(type, name);
       if (type.namespaced()) {
@@ -128,14 +130,20 @@ public final class ObjectStore {
               "the namespace of the provided object does not match the namespace sent on the request");
         }
         meta.put("namespace", namespace);
-        ObjectNode ns = collection(ResourceRegistry.NAMESPACES).get(key(ResourceRegistry.NAMESPACES, null, namespace));
+        ObjectNode ns =
+            collection(ResourceRegistry.NAMESPACES)
+                .get(key(ResourceRegistry.NAMESPACES, null, namespace));
         if (ns == null) {
           throw new ApiException(404, "NotFound", "namespaces \"" + namespace + "\" not found");
         }
         if (ns.path("metadata").has("deletionTimestamp")) {
           throw ApiException.forbidden(
-              type.groupResource() + " \"" + name + "\" is forbidden: unable to create new content in namespace "
-                  + namespace + " because it is being terminated");
+              type.groupResource()
+                  + " \""
+                  + name
+                  + "\" is forbidden: unable to create new content in namespace "
+                  + namespace
+                  + " because it is being terminated");
         }
       } else {
         meta.remove("namespace");
@@ -147,7 +155,9 @@ public final class ObjectStore {
       }
       meta.remove("resourceVersion");
       meta.remove("deletionTimestamp");
-      admit(new AdmissionRequest(AdmissionRequest.Operation.CREATE, type, namespace, obj, null, dryRun, this));
+      admit(
+          new AdmissionRequest(
+              AdmissionRequest.Operation.CREATE, type, namespace, obj, null, dryRun, this));
       meta.put("uid", uuid());
       meta.put("creationTimestamp", Json.timestamp(now()));
       meta.put("generation", 1);
@@ -174,7 +184,11 @@ public final class ObjectStore {
    * body must match the stored one.
    */
   public ObjectNode update(
-      ResourceType requested, String namespace, String name, ObjectNode input, String subresource,
+      ResourceType requested,
+      String namespace,
+      String name,
+      ObjectNode input,
+      String subresource,
       boolean dryRun) {
     ResourceType type = registry.storageType(requested);
     lock.lock();
@@ -187,11 +201,18 @@ public final class ObjectStore {
       String currentRv = current.path("metadata").path("resourceVersion").asText();
       if (!bodyRv.isEmpty() && !bodyRv.equals(currentRv)) {
         throw ApiException.conflict(
-            type, name, "the object has been modified; please apply your changes to the latest version and try again");
+            type,
+            name,
+            "the object has been modified; please apply your changes to the latest version and try again");
       }
       String bodyName = input.path("metadata").path("name").asText(name);
       if (!bodyName.equals(name)) {
-        throw ApiException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
+        throw ApiException.badRequest(
+            "the name of the object ("
+                + bodyName
+                + ") does not match the name on the URL ("
+                + name
+                + ")");
       }
       ObjectNode next;
       if ("status".equals(subresource)) {
@@ -221,8 +242,12 @@ public final class ObjectStore {
 
   /** Read-modify-write under the store's lock, as PATCH does. */
   public ObjectNode mutate(
-      ResourceType requested, String namespace, String name, UnaryOperator<ObjectNode> change,
-      String subresource, boolean dryRun) {
+      ResourceType requested,
+      String namespace,
+      String name,
+      UnaryOperator<ObjectNode> change,
+      String subresource,
+      boolean dryRun) {
     ResourceType type = registry.storageType(requested);
     lock.lock();
     try {
@@ -249,8 +274,12 @@ public final class ObjectStore {
    * @return the object as deleted (or as marked)
    */
   public ObjectNode delete(
-      ResourceType requested, String namespace, String name, Long gracePeriodSeconds,
-      String propagation, boolean dryRun) {
+      ResourceType requested,
+      String namespace,
+      String name,
+      Long gracePeriodSeconds,
+      String propagation,
+      boolean dryRun) {
     ResourceType type = registry.storageType(requested);
     lock.lock();
     try {
@@ -264,7 +293,8 @@ public final class ObjectStore {
       ObjectNode meta = (ObjectNode) current.get("metadata");
       boolean hasFinalizers = meta.path("finalizers").size() > 0;
       long grace = gracePeriodSeconds != null ? gracePeriodSeconds : defaultGrace(type, current);
-      boolean graceful = type == ResourceRegistry.PODS && grace > 0 && current.path("spec").hasNonNull("nodeName");
+      boolean graceful =
+          type == ResourceRegistry.PODS && grace > 0 && current.path("spec").hasNonNull("nodeName");
       if (hasFinalizers || graceful) {
         if (meta.has("deletionTimestamp")) {
           return current.deepCopy();
@@ -283,7 +313,9 @@ public final class ObjectStore {
     }
   }
 
-  /** Registers a listener for every event, called in order under the store's lock: keep it quick. */
+  /**
+   * Registers a listener for every event, called in order under the store's lock: keep it quick.
+   */
   public Runnable subscribe(Consumer<WatchEvent> listener) {
     listeners.add(listener);
     return () -> listeners.remove(listener);
@@ -299,9 +331,13 @@ public final class ObjectStore {
     lock.lock();
     try {
       WatchEvent oldest = history.peekFirst();
-      if (oldest != null && oldest.resourceVersion() > sinceResourceVersion + 1 && history.size() >= HISTORY) {
+      if (oldest != null
+          && oldest.resourceVersion() > sinceResourceVersion + 1
+          && history.size() >= HISTORY) {
         throw new ApiException(
-            410, "Expired", "too old resource version: " + sinceResourceVersion + " (" + resourceVersion + ")");
+            410,
+            "Expired",
+            "too old resource version: " + sinceResourceVersion + " (" + resourceVersion + ")");
       }
       List<WatchEvent> missed = new ArrayList<>();
       for (WatchEvent e : history) {
@@ -319,7 +355,11 @@ public final class ObjectStore {
   public record Resumed(List<WatchEvent> missed, Runnable unsubscribe) {}
 
   /** A consistent snapshot of a collection plus a subscription starting right after it. */
-  public Snapshot snapshotAndSubscribe(ResourceType requested, String namespace, Predicate<JsonNode> filter, Consumer<WatchEvent> listener) {
+  public Snapshot snapshotAndSubscribe(
+      ResourceType requested,
+      String namespace,
+      Predicate<JsonNode> filter,
+      Consumer<WatchEvent> listener) {
     lock.lock();
     try {
       List<ObjectNode> items = list(requested, namespace, filter);
@@ -336,8 +376,13 @@ public final class ObjectStore {
   // ---------------------------------------------------------------------------------------------
 
   private ObjectNode replace(
-      ResourceType type, String namespace, String name, ObjectNode current, ObjectNode next,
-      boolean mainResource, boolean dryRun) {
+      ResourceType type,
+      String namespace,
+      String name,
+      ObjectNode current,
+      ObjectNode next,
+      boolean mainResource,
+      boolean dryRun) {
     ObjectNode meta = Json.with(next, "metadata");
     JsonNode curMeta = current.get("metadata");
     meta.put("name", name);
@@ -346,7 +391,8 @@ public final class ObjectStore {
     } else {
       meta.remove("namespace");
     }
-    for (String immutable : List.of("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")) {
+    for (String immutable :
+        List.of("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")) {
       if (curMeta.has(immutable)) {
         meta.set(immutable, curMeta.get(immutable));
       } else {
@@ -356,7 +402,15 @@ public final class ObjectStore {
     meta.set("generation", curMeta.get("generation"));
     meta.put("resourceVersion", curMeta.path("resourceVersion").asText());
     if (mainResource) {
-      admit(new AdmissionRequest(AdmissionRequest.Operation.UPDATE, type, namespace, next, current.deepCopy(), dryRun, this));
+      admit(
+          new AdmissionRequest(
+              AdmissionRequest.Operation.UPDATE,
+              type,
+              namespace,
+              next,
+              current.deepCopy(),
+              dryRun,
+              this));
     }
     if (!Objects.equals(withoutMetaAndStatus(current), withoutMetaAndStatus(next))) {
       meta.put("generation", curMeta.path("generation").asLong(1) + 1);
@@ -373,7 +427,13 @@ public final class ObjectStore {
     return store(type, namespace, name, current, next, true);
   }
 
-  private ObjectNode store(ResourceType type, String namespace, String name, ObjectNode current, ObjectNode next, boolean unused) {
+  private ObjectNode store(
+      ResourceType type,
+      String namespace,
+      String name,
+      ObjectNode current,
+      ObjectNode next,
+      boolean unused) {
     long rv = ++resourceVersion;
     ((ObjectNode) next.get("metadata")).put("resourceVersion", Long.toString(rv));
     collection(type).put(key(type, namespace, name), next);
@@ -384,7 +444,8 @@ public final class ObjectStore {
     return next.deepCopy();
   }
 
-  private ObjectNode remove(ResourceType type, String namespace, String name, ObjectNode current, String propagation) {
+  private ObjectNode remove(
+      ResourceType type, String namespace, String name, ObjectNode current, String propagation) {
     if (type.equals(ResourceRegistry.NAMESPACES)) {
       for (ResourceType t : registry.all()) {
         if (t.namespaced() && registry.storageType(t).equals(t)) {
@@ -437,9 +498,12 @@ public final class ObjectStore {
         if ("Orphan".equals(propagation)) {
           ObjectNode next = o.deepCopy();
           ArrayNode refs = ((ObjectNode) next.get("metadata")).putArray("ownerReferences");
-          o.path("metadata").path("ownerReferences").forEach(r -> {
-            if (!uid.equals(r.path("uid").asText())) refs.add(r);
-          });
+          o.path("metadata")
+              .path("ownerReferences")
+              .forEach(
+                  r -> {
+                    if (!uid.equals(r.path("uid").asText())) refs.add(r);
+                  });
           if (refs.isEmpty()) ((ObjectNode) next.get("metadata")).remove("ownerReferences");
           store(t, ns, n, o, next, false);
         } else if (!o.path("metadata").has("deletionTimestamp")) {
@@ -455,8 +519,10 @@ public final class ObjectStore {
     }
   }
 
-  private void emit(String eventType, ResourceType type, ObjectNode object, ObjectNode old, long rv) {
-    WatchEvent event = new WatchEvent(eventType, type, object.deepCopy(), old == null ? null : old.deepCopy(), rv);
+  private void emit(
+      String eventType, ResourceType type, ObjectNode object, ObjectNode old, long rv) {
+    WatchEvent event =
+        new WatchEvent(eventType, type, object.deepCopy(), old == null ? null : old.deepCopy(), rv);
     history.addLast(event);
     while (history.size() > HISTORY) {
       history.removeFirst();
@@ -485,12 +551,16 @@ public final class ObjectStore {
     if (type.equals(ResourceRegistry.NAMESPACES) || type.equals(ResourceRegistry.SERVICES)) {
       ok = name.length() <= 63 && name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     }
-    if (type.group().startsWith("rbac.") ) {
+    if (type.group().startsWith("rbac.")) {
       ok = !name.isEmpty() && !name.contains("/") && !name.equals(".") && !name.equals("..");
     }
     if (!ok) {
-      throw ApiException.invalid(type, name, "metadata.name: Invalid value: \"" + name
-          + "\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'");
+      throw ApiException.invalid(
+          type,
+          name,
+          "metadata.name: Invalid value: \""
+              + name
+              + "\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'");
     }
   }
 

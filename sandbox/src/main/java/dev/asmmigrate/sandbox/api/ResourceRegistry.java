@@ -29,38 +29,99 @@ public final class ResourceRegistry {
   public static final ResourceType SECRETS =
       core("secrets", "secret", "Secret", true, List.of(), false, false);
   public static final ResourceType SERVICEACCOUNTS =
-      core("serviceaccounts", "serviceaccount", "ServiceAccount", true, List.of("sa"), false, false);
+      core(
+          "serviceaccounts", "serviceaccount", "ServiceAccount", true, List.of("sa"), false, false);
   public static final ResourceType NODES =
       core("nodes", "node", "Node", false, List.of("no"), true, false);
   public static final ResourceType EVENTS =
       core("events", "event", "Event", true, List.of("ev"), false, false);
   public static final ResourceType DEPLOYMENTS =
-      of("apps", "v1", "deployments", "deployment", "Deployment", true, List.of("deploy"), true, true,
+      of(
+          "apps",
+          "v1",
+          "deployments",
+          "deployment",
+          "Deployment",
+          true,
+          List.of("deploy"),
+          true,
+          true,
           "all");
   public static final ResourceType REPLICASETS =
-      of("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, List.of("rs"), true, true,
+      of(
+          "apps",
+          "v1",
+          "replicasets",
+          "replicaset",
+          "ReplicaSet",
+          true,
+          List.of("rs"),
+          true,
+          true,
           "all");
   public static final ResourceType STATEFULSETS =
-      of("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, List.of("sts"), true,
-          true, "all");
+      of(
+          "apps",
+          "v1",
+          "statefulsets",
+          "statefulset",
+          "StatefulSet",
+          true,
+          List.of("sts"),
+          true,
+          true,
+          "all");
   public static final ResourceType DAEMONSETS =
-      of("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, List.of("ds"), true, false,
+      of(
+          "apps",
+          "v1",
+          "daemonsets",
+          "daemonset",
+          "DaemonSet",
+          true,
+          List.of("ds"),
+          true,
+          false,
           "all");
   public static final ResourceType CONTROLLERREVISIONS =
-      of("apps", "v1", "controllerrevisions", "controllerrevision", "ControllerRevision", true,
-          List.of(), false, false);
+      of(
+          "apps",
+          "v1",
+          "controllerrevisions",
+          "controllerrevision",
+          "ControllerRevision",
+          true,
+          List.of(),
+          false,
+          false);
   public static final ResourceType HPAS =
-      of("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler",
-          "HorizontalPodAutoscaler", true, List.of("hpa"), true, false, "all");
+      of(
+          "autoscaling",
+          "v2",
+          "horizontalpodautoscalers",
+          "horizontalpodautoscaler",
+          "HorizontalPodAutoscaler",
+          true,
+          List.of("hpa"),
+          true,
+          false,
+          "all");
   public static final ResourceType PDBS =
-      of("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget",
-          true, List.of("pdb"), true, false);
+      of(
+          "policy",
+          "v1",
+          "poddisruptionbudgets",
+          "poddisruptionbudget",
+          "PodDisruptionBudget",
+          true,
+          List.of("pdb"),
+          true,
+          false);
   public static final ResourceType JOBS =
       of("batch", "v1", "jobs", "job", "Job", true, List.of(), true, false, "all");
   public static final ResourceType CRONJOBS =
       of("batch", "v1", "cronjobs", "cronjob", "CronJob", true, List.of("cj"), true, false, "all");
-  public static final ResourceType ROLES =
-      rbac("roles", "role", "Role", true);
+  public static final ResourceType ROLES = rbac("roles", "role", "Role", true);
   public static final ResourceType ROLEBINDINGS =
       rbac("rolebindings", "rolebinding", "RoleBinding", true);
   public static final ResourceType CLUSTERROLES =
@@ -68,19 +129,49 @@ public final class ResourceRegistry {
   public static final ResourceType CLUSTERROLEBINDINGS =
       rbac("clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false);
   public static final ResourceType MUTATING_WEBHOOKS =
-      of("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations",
-          "mutatingwebhookconfiguration", "MutatingWebhookConfiguration", false, List.of(), false,
+      of(
+          "admissionregistration.k8s.io",
+          "v1",
+          "mutatingwebhookconfigurations",
+          "mutatingwebhookconfiguration",
+          "MutatingWebhookConfiguration",
+          false,
+          List.of(),
+          false,
           false);
   public static final ResourceType VALIDATING_WEBHOOKS =
-      of("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations",
-          "validatingwebhookconfiguration", "ValidatingWebhookConfiguration", false, List.of(),
-          false, false);
+      of(
+          "admissionregistration.k8s.io",
+          "v1",
+          "validatingwebhookconfigurations",
+          "validatingwebhookconfiguration",
+          "ValidatingWebhookConfiguration",
+          false,
+          List.of(),
+          false,
+          false);
   public static final ResourceType CRDS =
-      of("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
-          "CustomResourceDefinition", false, List.of("crd", "crds"), true, false);
+      of(
+          "apiextensions.k8s.io",
+          "v1",
+          "customresourcedefinitions",
+          "customresourcedefinition",
+          "CustomResourceDefinition",
+          false,
+          List.of("crd", "crds"),
+          true,
+          false);
   public static final ResourceType SELF_SUBJECT_ACCESS_REVIEWS =
-      of("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview",
-          "SelfSubjectAccessReview", false, List.of(), false, false);
+      of(
+          "authorization.k8s.io",
+          "v1",
+          "selfsubjectaccessreviews",
+          "selfsubjectaccessreview",
+          "SelfSubjectAccessReview",
+          false,
+          List.of(),
+          false,
+          false);
 
   /** Extra versions served for a built-in resource, stored once (see {@link #storageType}). */
   private static final List<ResourceType> EXTRA_VERSIONS = List.of(HPAS.atVersion("v1"));
@@ -90,10 +181,32 @@ public final class ResourceRegistry {
   public ResourceRegistry() {
     types.addAll(
         List.of(
-            NAMESPACES, PODS, SERVICES, ENDPOINTS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS, NODES,
-            EVENTS, DEPLOYMENTS, REPLICASETS, STATEFULSETS, DAEMONSETS, CONTROLLERREVISIONS, HPAS,
-            PDBS, JOBS, CRONJOBS, ROLES, ROLEBINDINGS, CLUSTERROLES, CLUSTERROLEBINDINGS,
-            MUTATING_WEBHOOKS, VALIDATING_WEBHOOKS, CRDS, SELF_SUBJECT_ACCESS_REVIEWS));
+            NAMESPACES,
+            PODS,
+            SERVICES,
+            ENDPOINTS,
+            CONFIGMAPS,
+            SECRETS,
+            SERVICEACCOUNTS,
+            NODES,
+            EVENTS,
+            DEPLOYMENTS,
+            REPLICASETS,
+            STATEFULSETS,
+            DAEMONSETS,
+            CONTROLLERREVISIONS,
+            HPAS,
+            PDBS,
+            JOBS,
+            CRONJOBS,
+            ROLES,
+            ROLEBINDINGS,
+            CLUSTERROLES,
+            CLUSTERROLEBINDINGS,
+            MUTATING_WEBHOOKS,
+            VALIDATING_WEBHOOKS,
+            CRDS,
+            SELF_SUBJECT_ACCESS_REVIEWS));
     types.addAll(EXTRA_VERSIONS);
   }
 
@@ -105,16 +218,19 @@ public final class ResourceRegistry {
   public Optional<ResourceType> find(String group, String version, String plural) {
     return types.stream()
         .filter(
-            t -> t.group().equals(group) && t.version().equals(version) && t.plural().equals(plural))
+            t ->
+                t.group().equals(group) && t.version().equals(version) && t.plural().equals(plural))
         .findFirst();
   }
 
   /** The type of an object from its {@code apiVersion} and {@code kind}. */
   public Optional<ResourceType> forKind(String apiVersion, String kind) {
     String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-    String version = apiVersion.contains("/") ? apiVersion.substring(apiVersion.indexOf('/') + 1) : apiVersion;
+    String version =
+        apiVersion.contains("/") ? apiVersion.substring(apiVersion.indexOf('/') + 1) : apiVersion;
     return types.stream()
-        .filter(t -> t.group().equals(group) && t.version().equals(version) && t.kind().equals(kind))
+        .filter(
+            t -> t.group().equals(group) && t.version().equals(version) && t.kind().equals(kind))
         .findFirst();
   }
 
@@ -142,7 +258,9 @@ public final class ResourceRegistry {
   }
 
   public List<ResourceType> inGroupVersion(String group, String version) {
-    return types.stream().filter(t -> t.group().equals(group) && t.version().equals(version)).toList();
+    return types.stream()
+        .filter(t -> t.group().equals(group) && t.version().equals(version))
+        .toList();
   }
 
   /** Registers (or re-registers) the served versions of a CustomResourceDefinition. */
@@ -167,8 +285,16 @@ public final class ResourceRegistry {
       boolean scale = v.path("subresources").has("scale");
       types.add(
           new ResourceType(
-              group, v.path("name").asText(), plural, singular, kind, namespaced, shortNames,
-              status, scale, categories));
+              group,
+              v.path("name").asText(),
+              plural,
+              singular,
+              kind,
+              namespaced,
+              shortNames,
+              status,
+              scale,
+              categories));
     }
   }
 
@@ -179,25 +305,58 @@ public final class ResourceRegistry {
   }
 
   public Collection<ResourceType> builtins() {
-    return types.stream().filter(t -> !t.group().contains(".") || t.group().endsWith("k8s.io")).toList();
+    return types.stream()
+        .filter(t -> !t.group().contains(".") || t.group().endsWith("k8s.io"))
+        .toList();
   }
 
   private static ResourceType core(
-      String plural, String singular, String kind, boolean namespaced, List<String> shortNames,
-      boolean status, boolean scale, String... categories) {
+      String plural,
+      String singular,
+      String kind,
+      boolean namespaced,
+      List<String> shortNames,
+      boolean status,
+      boolean scale,
+      String... categories) {
     return of("", "v1", plural, singular, kind, namespaced, shortNames, status, scale, categories);
   }
 
-  private static ResourceType rbac(String plural, String singular, String kind, boolean namespaced) {
-    return of("rbac.authorization.k8s.io", "v1", plural, singular, kind, namespaced, List.of(),
-        false, false);
+  private static ResourceType rbac(
+      String plural, String singular, String kind, boolean namespaced) {
+    return of(
+        "rbac.authorization.k8s.io",
+        "v1",
+        plural,
+        singular,
+        kind,
+        namespaced,
+        List.of(),
+        false,
+        false);
   }
 
   private static ResourceType of(
-      String group, String version, String plural, String singular, String kind,
-      boolean namespaced, List<String> shortNames, boolean status, boolean scale,
+      String group,
+      String version,
+      String plural,
+      String singular,
+      String kind,
+      boolean namespaced,
+      List<String> shortNames,
+      boolean status,
+      boolean scale,
       String... categories) {
-    return new ResourceType(group, version, plural, singular, kind, namespaced, shortNames, status,
-        scale, List.of(categories));
+    return new ResourceType(
+        group,
+        version,
+        plural,
+        singular,
+        kind,
+        namespaced,
+        shortNames,
+        status,
+        scale,
+        List.of(categories));
   }
 }

@@ -28,7 +28,9 @@ public final class Selectors {
     };
   }
 
-  /** Parses a {@code fieldSelector}: {@code path=value}, {@code path==value}, {@code path!=value}. */
+  /**
+   * Parses a {@code fieldSelector}: {@code path=value}, {@code path==value}, {@code path!=value}.
+   */
   public static Predicate<JsonNode> fieldSelector(String selector) {
     if (selector == null || selector.isBlank()) {
       return o -> true;

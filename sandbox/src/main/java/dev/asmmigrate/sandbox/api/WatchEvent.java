@@ -12,7 +12,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param resourceVersion the store's resource version of this change
  */
 public record WatchEvent(
-    String type, ResourceType resource, ObjectNode object, ObjectNode oldObject, long resourceVersion) {
+    String type,
+    ResourceType resource,
+    ObjectNode object,
+    ObjectNode oldObject,
+    long resourceVersion) {
 
   public String namespace() {
     return object.path("metadata").path("namespace").asText(null);
