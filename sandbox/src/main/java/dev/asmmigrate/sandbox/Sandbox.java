@@ -75,7 +75,7 @@ public final class Sandbox implements AutoCloseable {
 
   private void boot() {
     store.addAdmissionPlugin(new BuiltinAdmission());
-    apiServer = new ApiServer(store, faults, () -> probe, settings.port());
+    apiServer = new ApiServer(store, faults, () -> probe, settings.port(), settings.masterVersion());
     apiServer.start();
     SandboxContext ctx =
         new SandboxContext(settings, faults, client("controllers"), scheduler, store);
@@ -92,6 +92,67 @@ public final class Sandbox implements AutoCloseable {
     }
     google = new FakeGoogleApis(settings, faults);
     google.start();
+  }
+
+  /**
+   * Waits until every Deployment, StatefulSet and DaemonSet has rolled out all its replicas and
+   * every pod is Ready: the state {@code kubectl rollout status} would report as done.
+   *
+   * @return false if the timeout passed first
+   */
+  public boolean awaitSettled(java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (settled()) {
+        return true;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return settled();
+  }
+
+  private boolean settled() {
+    for (var d : store.list(ResourceRegistry.DEPLOYMENTS, null)) {
+      var spec = d.path("spec");
+      var status = d.path("status");
+      int replicas = spec.path("replicas").asInt(1);
+      if (status.path("observedGeneration").asLong() < d.path("metadata").path("generation").asLong()
+          || status.path("updatedReplicas").asInt() != replicas
+          || status.path("availableReplicas").asInt() != replicas
+          || status.path("replicas").asInt() != replicas) {
+        return false;
+      }
+    }
+    for (var sts : store.list(ResourceRegistry.STATEFULSETS, null)) {
+      if (sts.path("status").path("readyReplicas").asInt() != sts.path("spec").path("replicas").asInt(1)) {
+        return false;
+      }
+    }
+    for (var ds : store.list(ResourceRegistry.DAEMONSETS, null)) {
+      var st = ds.path("status");
+      if (st.path("desiredNumberScheduled").asInt(-1) != st.path("numberReady").asInt()) {
+        return false;
+      }
+    }
+    for (var pod : store.list(ResourceRegistry.PODS, null)) {
+      String phase = pod.path("status").path("phase").asText();
+      if (phase.equals("Succeeded")) {
+        continue;
+      }
+      boolean ready = false;
+      for (var c : pod.path("status").path("conditions")) {
+        ready |= "Ready".equals(c.path("type").asText()) && "True".equals(c.path("status").asText());
+      }
+      if (!ready) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public SandboxSettings settings() {

@@ -1,15 +1,282 @@
 package dev.asmmigrate.cli;
 
+import dev.asmmigrate.sandbox.Faults;
+import dev.asmmigrate.sandbox.Sandbox;
+import dev.asmmigrate.sandbox.SandboxSettings;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code asm-migrate sandbox}: serves a simulated add-on cluster until interrupted. */
 @Command(
     name = "sandbox",
     mixinStandardHelpOptions = true,
-    description = "Serves a simulated GKE cluster with the Istio add-on until interrupted.")
+    sortOptions = false,
+    description = {
+      "Serves a simulated GKE cluster running the Istio add-on until interrupted (Ctrl-C):",
+      "a Kubernetes API on 127.0.0.1 that kubectl drives, controllers, the add-on and managed",
+      "control planes, a traffic probe (GET /sandbox/traffic), a request log (GET /sandbox/requests),",
+      "faults (GET/PUT /sandbox/faults) and fake GKE Hub / ClusterManager gRPC services."
+    })
 final class SandboxCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--base",
+      defaultValue = "addon-1.4",
+      description =
+          "Cluster to start from: addon-1.4, addon-1.6 or none (default: ${DEFAULT-VALUE}).")
+  String base;
+
+  @Option(
+      names = "--app",
+      description = "Sample application to install: online-boutique (repeatable).")
+  List<String> apps = new ArrayList<>();
+
+  @Option(
+      names = "--fixture",
+      paramLabel = "DIR",
+      description = "Directory of YAML manifests applied after the base (repeatable).")
+  List<Path> fixtures = new ArrayList<>();
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description = "Write a kubeconfig (context 'sandbox') here, owner-only.")
+  Path kubeconfig;
+
+  @Option(
+      names = "--port",
+      defaultValue = "0",
+      description = "Kubernetes API port on 127.0.0.1 (default: a free one).")
+  int port;
+
+  @Option(
+      names = "--google-port",
+      defaultValue = "0",
+      description = "Fake Google APIs port on 127.0.0.1 (default: a free one).")
+  int googlePort;
+
+  @Option(
+      names = "--pod-ready-delay",
+      defaultValue = "2s",
+      converter = DurationConverter.class,
+      description =
+          "How long a started container takes to become Ready (default: ${DEFAULT-VALUE}).")
+  Duration podReadyDelay;
+
+  @Option(
+      names = "--project",
+      defaultValue = "sandbox-project",
+      description = "GCP project of the simulated cluster (default: ${DEFAULT-VALUE}).")
+  String project;
+
+  @Option(
+      names = "--location",
+      defaultValue = "us-central1-c",
+      description = "GKE location (default: ${DEFAULT-VALUE}).")
+  String location;
+
+  @Option(
+      names = "--cluster",
+      defaultValue = "sandbox-cluster",
+      description = "GKE cluster name (default: ${DEFAULT-VALUE}).")
+  String cluster;
+
+  @Option(
+      names = "--master-version",
+      defaultValue = "1.19.8-gke.1600",
+      description = "GKE master version (default: ${DEFAULT-VALUE}).")
+  String masterVersion;
+
+  @Option(
+      names = "--traffic-target",
+      defaultValue = "online-boutique/frontend",
+      description = "Service the traffic probe calls, namespace/name (default: ${DEFAULT-VALUE}).")
+  String trafficTarget;
+
+  @Option(
+      names = "--api-error-rate",
+      paramLabel = "VERB=RATE",
+      description =
+          "Fail this fraction of API requests of a verb (or *), e.g. patch=0.1 (repeatable).")
+  Map<String, Double> apiErrorRates = Map.of();
+
+  @Option(
+      names = "--api-error-codes",
+      split = ",",
+      paramLabel = "CODE",
+      description =
+          "Status codes of injected API errors, in turn; 0 = time-out (default: 500,409,429).")
+  List<Integer> apiErrorCodes;
+
+  @Option(
+      names = "--crash-loop-namespace",
+      paramLabel = "NS",
+      description = "New pods in this namespace crash-loop (repeatable).")
+  List<String> crashLoopNamespaces = new ArrayList<>();
+
+  @Option(
+      names = "--control-plane-never-provisioned",
+      description = "ControlPlaneRevisions never become ProvisioningFinished.")
+  boolean controlPlaneNeverProvisioned;
+
+  @Option(
+      names = "--root-distribution-stuck",
+      description = "Citadel and istiod never distribute a new root certificate.")
+  boolean rootDistributionStuck;
+
+  @Option(
+      names = "--injection-webhook-unavailable",
+      description = "Sidecar injection webhooks do not answer.")
+  boolean injectionWebhookUnavailable;
+
+  @Option(
+      names = "--deny",
+      paramLabel = "'VERB GROUP/RESOURCE'",
+      description =
+          "A permission the caller lacks, e.g. 'delete /secrets' or 'patch apps/deployments' (repeatable).")
+  List<String> denied = new ArrayList<>();
+
+  @Option(
+      names = "--google-fault",
+      paramLabel = "FAULT",
+      description = "Fake Google API fault: permission-denied or not-found.")
+  String googleFault;
+
+  @Option(
+      names = "--google-operation-delay",
+      converter = DurationConverter.class,
+      description = "Extra time each fake Google long-running operation takes.")
+  Duration googleOperationDelay;
+
   @Override
   public void run() {
-    throw new UserError(ExitCodes.UNEXPECTED, "not built yet");
+    PrintWriter out = spec.commandLine().getOut();
+    SandboxSettings settings = settings();
+    Sandbox sandbox;
+    try {
+      sandbox = Sandbox.start(settings);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(ExitCodes.USAGE, e.getMessage());
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  sandbox.close();
+                  stopped.countDown();
+                },
+                "sandbox-shutdown"));
+    applyFaults(sandbox.faults());
+    try {
+      if (kubeconfig != null) {
+        sandbox.writeKubeconfig(kubeconfig);
+      }
+    } catch (java.io.IOException e) {
+      throw new UserError(
+          ExitCodes.UNEXPECTED, "cannot write " + kubeconfig + ": " + e.getMessage());
+    }
+    out.println(
+        "sandbox: "
+            + settings.base().id()
+            + (apps.isEmpty() ? "" : " + " + String.join(", ", apps))
+            + ", cluster projects/"
+            + project
+            + "/locations/"
+            + location
+            + "/clusters/"
+            + cluster);
+    out.println("kubernetes api:  " + sandbox.kubernetesUrl());
+    out.println(
+        "google apis:     "
+            + sandbox.googleEndpoint()
+            + " (plaintext gRPC: GKE Hub v1, ClusterManager)");
+    out.println("traffic probe:   " + sandbox.kubernetesUrl() + "/sandbox/traffic");
+    out.println("request log:     " + sandbox.kubernetesUrl() + "/sandbox/requests");
+    out.println("faults:          " + sandbox.kubernetesUrl() + "/sandbox/faults");
+    if (kubeconfig != null) {
+      out.println("kubeconfig:      " + kubeconfig.toAbsolutePath() + " (context sandbox)");
+      out.println("try:             kubectl --kubeconfig " + kubeconfig + " get pods -A");
+    }
+    out.flush();
+    boolean settled = sandbox.awaitSettled(Duration.ofMinutes(3));
+    out.println(
+        settled
+            ? "ready: every workload is rolled out and Ready"
+            : "warning: the cluster has not settled after 3 minutes");
+    out.println("serving until interrupted (Ctrl-C)");
+    out.flush();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  SandboxSettings settings() {
+    SandboxSettings.Base b;
+    try {
+      b = SandboxSettings.Base.fromId(base);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(ExitCodes.USAGE, e.getMessage());
+    }
+    if (!trafficTarget.matches("[a-z0-9-]+/[a-z0-9-]+")) {
+      throw new UserError(
+          ExitCodes.USAGE, "--traffic-target must be namespace/name, got '" + trafficTarget + "'");
+    }
+    return SandboxSettings.builder()
+        .base(b)
+        .apps(apps)
+        .fixtureDirs(fixtures)
+        .port(port)
+        .googlePort(googlePort)
+        .podReadyDelay(podReadyDelay)
+        .project(project)
+        .location(location)
+        .cluster(cluster)
+        .masterVersion(masterVersion)
+        .trafficTarget(trafficTarget)
+        .build();
+  }
+
+  void applyFaults(Faults f) {
+    apiErrorRates.forEach(
+        (verb, rate) -> {
+          if (rate < 0 || rate > 1) {
+            throw new UserError(
+                ExitCodes.USAGE,
+                "--api-error-rate " + verb + "=" + rate + ": the rate must be between 0 and 1");
+          }
+          f.apiErrorRate.put(verb, rate);
+        });
+    if (apiErrorCodes != null) {
+      f.apiErrorCodes.clear();
+      f.apiErrorCodes.addAll(apiErrorCodes);
+    }
+    f.crashLoopNamespaces.addAll(crashLoopNamespaces);
+    f.controlPlaneNeverProvisioned = controlPlaneNeverProvisioned;
+    f.rootDistributionStuck = rootDistributionStuck;
+    f.injectionWebhookUnavailable = injectionWebhookUnavailable;
+    f.denied.addAll(denied);
+    if (googleFault != null) {
+      if (!googleFault.equals("permission-denied") && !googleFault.equals("not-found")) {
+        throw new UserError(
+            ExitCodes.USAGE, "--google-fault must be permission-denied or not-found");
+      }
+      f.googleApiFault = googleFault;
+    }
+    if (googleOperationDelay != null) {
+      f.googleOperationDelay = googleOperationDelay;
+    }
   }
 }
