@@ -305,8 +305,16 @@ public final class PolicyConverter {
   private static void checkOrigins(JsonNode spec, List<String> errors) {
     List<JsonNode> origins = AlphaPolicy.elements(spec, "origins");
     boolean anyTriggerRules = false;
-    for (JsonNode origin : origins) {
-      JsonNode jwt = AlphaPolicy.field(origin, "jwt");
+    for (int i = 0; i < origins.size(); i++) {
+      JsonNode jwt = AlphaPolicy.field(origins.get(i), "jwt");
+      if (!jwt.isObject()) {
+        // Converted as is, it would add a DENY rule no request can satisfy.
+        errors.add("origins[" + i + "] has no jwt; give it a jwt or remove it");
+        continue;
+      }
+      if (AlphaPolicy.text(jwt, "issuer").isEmpty()) {
+        errors.add("origins[" + i + "].jwt has no issuer, which v1beta1 requires; set it");
+      }
       List<JsonNode> triggerRules = AlphaPolicy.elements(jwt, "triggerRules");
       if (triggerRules.isEmpty()) {
         continue;

@@ -3,7 +3,6 @@ package dev.asmmigrate.config.convert;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,8 +47,7 @@ final class ServiceIndex {
   static Map<String, String> selector(JsonNode service) {
     Map<String, String> labels = new TreeMap<>();
     JsonNode selector = service.path("spec").path("selector");
-    for (Iterator<Map.Entry<String, JsonNode>> it = selector.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> label = it.next();
+    for (Map.Entry<String, JsonNode> label : selector.properties()) {
       labels.put(label.getKey(), label.getValue().asText());
     }
     return labels;

@@ -62,7 +62,8 @@ class GoldenConversionTest {
           "error-conflicting-mesh-wide",
           "error-mesh-policy-with-targets",
           "error-empty-path-matcher",
-          "error-name-collision");
+          "error-name-collision",
+          "error-origin-without-jwt");
 
   static Path casesDirectory() {
     URL url = GoldenConversionTest.class.getResource("/convert");
