@@ -1,0 +1,85 @@
+package dev.asmmigrate.workflows;
+
+import dev.asmmigrate.workflows.activities.AddonActivities;
+import dev.asmmigrate.workflows.activities.ConfigActivities;
+import dev.asmmigrate.workflows.activities.ControlPlaneActivities;
+import dev.asmmigrate.workflows.activities.FleetActivities;
+import dev.asmmigrate.workflows.activities.GalleyActivities;
+import dev.asmmigrate.workflows.activities.GatewayActivities;
+import dev.asmmigrate.workflows.activities.MeshCaActivities;
+import dev.asmmigrate.workflows.activities.PreflightActivities;
+import dev.asmmigrate.workflows.activities.StateActivities;
+import dev.asmmigrate.workflows.activities.WebhookActivities;
+import dev.asmmigrate.workflows.activities.WorkloadActivities;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.Timeouts;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+
+/**
+ * The activity stubs of one migration with their options: quick calls retry transient faults with
+ * backoff; waits get a start-to-close bound above their own timeout and a heartbeat timeout, so a
+ * dead worker's wait moves to another worker within seconds. Permanent failures ({@link
+ * FailureType}) are never retried.
+ */
+final class ActivityStubs {
+  static final Duration HEARTBEAT = Duration.ofSeconds(20);
+  private static final RetryOptions RETRY =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(1))
+          .setBackoffCoefficient(2)
+          .setMaximumInterval(Duration.ofSeconds(30))
+          .setMaximumAttempts(30)
+          .setDoNotRetry(FailureType.names())
+          .build();
+
+  final PreflightActivities preflight;
+  final StateActivities state;
+  final FleetActivities fleet;
+  final ControlPlaneActivities controlPlane;
+  final ControlPlaneActivities controlPlaneWait;
+  final ConfigActivities config;
+  final GalleyActivities galley;
+  final MeshCaActivities meshCa;
+  final MeshCaActivities meshCaWait;
+  final WorkloadActivities workloads;
+  final WorkloadActivities workloadWait;
+  final GatewayActivities gateway;
+  final WebhookActivities webhook;
+  final AddonActivities addon;
+
+  ActivityStubs(Timeouts timeouts) {
+    ActivityOptions quick =
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofMinutes(2))
+            .setHeartbeatTimeout(Duration.ofMinutes(1))
+            .setRetryOptions(RETRY)
+            .build();
+    preflight = Workflow.newActivityStub(PreflightActivities.class, quick);
+    state = Workflow.newActivityStub(StateActivities.class, quick);
+    fleet = Workflow.newActivityStub(FleetActivities.class, waiting(Duration.ofMinutes(10)));
+    controlPlane = Workflow.newActivityStub(ControlPlaneActivities.class, quick);
+    controlPlaneWait =
+        Workflow.newActivityStub(ControlPlaneActivities.class, waiting(timeouts.controlPlane()));
+    config = Workflow.newActivityStub(ConfigActivities.class, quick);
+    galley = Workflow.newActivityStub(GalleyActivities.class, quick);
+    meshCa = Workflow.newActivityStub(MeshCaActivities.class, waiting(timeouts.rollout()));
+    meshCaWait =
+        Workflow.newActivityStub(MeshCaActivities.class, waiting(timeouts.rootDistribution()));
+    workloads = Workflow.newActivityStub(WorkloadActivities.class, quick);
+    workloadWait = Workflow.newActivityStub(WorkloadActivities.class, waiting(timeouts.rollout()));
+    gateway = Workflow.newActivityStub(GatewayActivities.class, waiting(timeouts.gateway()));
+    webhook = Workflow.newActivityStub(WebhookActivities.class, quick);
+    addon = Workflow.newActivityStub(AddonActivities.class, waiting(Duration.ofMinutes(15)));
+  }
+
+  private static ActivityOptions waiting(Duration bound) {
+    return ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(bound.plus(Duration.ofMinutes(2)))
+        .setHeartbeatTimeout(HEARTBEAT)
+        .setRetryOptions(RETRY)
+        .build();
+  }
+}

@@ -1,0 +1,385 @@
+package dev.asmmigrate.workflows;
+
+import dev.asmmigrate.workflows.activities.AddonActivities.AddonRequest;
+import dev.asmmigrate.workflows.activities.ConfigActivities.ConfigRequest;
+import dev.asmmigrate.workflows.activities.ControlPlaneActivities.AwaitControlPlaneRequest;
+import dev.asmmigrate.workflows.activities.ControlPlaneActivities.ControlPlaneRequest;
+import dev.asmmigrate.workflows.activities.FleetActivities.FleetRequest;
+import dev.asmmigrate.workflows.activities.GalleyActivities.GalleyRequest;
+import dev.asmmigrate.workflows.activities.GatewayActivities.GatewayRequest;
+import dev.asmmigrate.workflows.activities.MeshCaActivities.MeshCaRequest;
+import dev.asmmigrate.workflows.activities.MeshCaActivities.RootDistributionRequest;
+import dev.asmmigrate.workflows.activities.PreflightActivities.PreflightRequest;
+import dev.asmmigrate.workflows.activities.StateActivities.WriteStateRequest;
+import dev.asmmigrate.workflows.activities.WebhookActivities.WebhookRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.RemainingRequest;
+import dev.asmmigrate.workflows.model.AddonVersion;
+import dev.asmmigrate.workflows.model.ConfigReport;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.MigrationRequest;
+import dev.asmmigrate.workflows.model.MigrationResult;
+import dev.asmmigrate.workflows.model.MigrationState;
+import dev.asmmigrate.workflows.model.MigrationStatus;
+import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.PreflightReport;
+import dev.asmmigrate.workflows.model.Step;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Saga;
+import io.temporal.workflow.Workflow;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+
+/**
+ * The migration as a runbook: one line per step of SPEC.md §2, each registering its undo before it
+ * acts. A failure before the approval rolls everything back in reverse order, in a detached scope
+ * so that an abort (which cancels the steps) still rolls back.
+ */
+public final class MigrationWorkflowImpl implements MigrationWorkflow {
+  private static final Logger log = Workflow.getLogger(MigrationWorkflowImpl.class);
+
+  private final Progress progress = new Progress();
+  private MigrationRequest request;
+  private MigrationContext ctx;
+  private ActivityStubs act;
+  private CancellationScope steps;
+
+  @Override
+  public MigrationResult migrate(MigrationRequest req) {
+    request = req;
+    act = new ActivityStubs(req.timeouts());
+    ctx =
+        new MigrationContext(
+            Workflow.randomUUID().toString(),
+            req.cluster(),
+            req.connection(),
+            req.revision(),
+            req.backupDir());
+    progress.start(ctx.migrationId(), req.cluster());
+    Saga saga = new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
+    try {
+      steps = Workflow.newCancellationScope(() -> runbook(saga));
+      steps.run();
+      progress.done();
+      return progress.result(null);
+    } catch (TemporalFailure failure) {
+      return rollBack(saga, failure);
+    }
+  }
+
+  private void runbook(Saga saga) {
+    PreflightReport pf =
+        step(
+            Step.PREFLIGHT,
+            () -> act.preflight.preflight(new PreflightRequest(ctx, request.namespaces())));
+    adoptExistingMigration(pf);
+    writeState(MigrationState.PENDING);
+
+    step(
+        Step.FLEET_REGISTRATION,
+        () -> {
+          FleetRequest fleet = new FleetRequest(ctx, request.effectiveFleetProject());
+          saga.addCompensation(() -> act.fleet.unregisterFleet(fleet));
+          act.fleet.registerFleet(fleet);
+        });
+
+    step(
+        Step.CONTROL_PLANE,
+        () -> {
+          ControlPlaneRequest cp = new ControlPlaneRequest(ctx, request.channel());
+          saga.addCompensation(() -> act.controlPlane.removeControlPlaneRevision(cp));
+          act.controlPlane.applyControlPlaneRevision(cp);
+          act.controlPlaneWait.awaitControlPlane(
+              new AwaitControlPlaneRequest(ctx, request.timeouts().controlPlane()));
+        });
+
+    step(Step.CONFIG_CHECK, this::checkConfigsUntilClean);
+
+    if (pf.has(AddonVersion.V1_4)) {
+      step(
+          Step.DISABLE_GALLEY_WEBHOOK,
+          () -> {
+            GalleyRequest galley = new GalleyRequest(ctx);
+            saga.addCompensation(() -> act.galley.restoreGalleyWebhook(galley));
+            act.galley.disableGalleyWebhook(galley);
+          });
+    } else {
+      skip(Step.DISABLE_GALLEY_WEBHOOK, "no add-on 1.4 Galley");
+    }
+
+    step(
+        Step.MIGRATE_CONFIGS,
+        () -> {
+          ConfigRequest configs = new ConfigRequest(ctx);
+          saga.addCompensation(() -> act.config.removeMigratedConfigs(configs));
+          act.config.migrateConfigs(configs);
+        });
+
+    step(
+        Step.CONFIGURE_MESH_CA,
+        () -> {
+          for (AddonVersion v : pf.addonVersions()) {
+            MeshCaRequest meshCa = new MeshCaRequest(ctx, v);
+            saga.addCompensation(() -> act.meshCa.restoreMeshCa(meshCa));
+            act.meshCa.configureMeshCa(meshCa);
+            act.meshCaWait.awaitRootDistribution(
+                new RootDistributionRequest(ctx, v, request.timeouts().rootDistribution()));
+          }
+        });
+
+    NamespaceWaves waves = new NamespaceWaves(act, ctx, request, progress, saga, restartToken());
+    step(Step.MIGRATE_WORKLOADS, () -> waves.migrate(pf.namespaces(), request.canary()));
+
+    step(
+        Step.REPLACE_GATEWAY,
+        () -> {
+          GatewayRequest gateway = new GatewayRequest(ctx, request.timeouts().gateway());
+          saga.addCompensation(() -> act.gateway.restoreGateway(gateway));
+          act.gateway.replaceGateway(gateway);
+        });
+
+    step(
+        Step.REPLACE_WEBHOOK,
+        () -> {
+          WebhookRequest webhook = new WebhookRequest(ctx);
+          saga.addCompensation(() -> act.webhook.restoreWebhook(webhook));
+          act.webhook.replaceWebhook(webhook);
+        });
+
+    step(
+        Step.MIGRATE_REMAINING_WORKLOADS,
+        () -> {
+          List<NamespacePlan> remaining =
+              act.workloads.remainingNamespaces(
+                  new RemainingRequest(ctx, progress.migratedNamespaces()));
+          waves.migrate(remaining, List.of());
+        });
+
+    step(Step.WRITE_MARKER, () -> writeState(MigrationState.SUCCESS));
+
+    step(Step.APPROVAL, this::awaitApproval);
+    step(Step.DISABLE_ADDON, () -> act.addon.disableAddon(new AddonRequest(ctx)));
+    step(Step.CLEANUP, () -> act.addon.cleanup(new AddonRequest(ctx)));
+  }
+
+  // --- steps -------------------------------------------------------------------------------------
+
+  private void checkConfigsUntilClean() {
+    while (true) {
+      ConfigReport report = act.config.checkConfigs(new ConfigRequest(ctx));
+      progress.findings(report.findings());
+      if (report.blocking() == 0) {
+        return;
+      }
+      log.warn(
+          "config-check: {} blocking findings; waiting for recheck or abort", report.blocking());
+      writeState(MigrationState.MIGRATION_CONFIG_ERROR);
+      progress.phase(Progress.WAITING_FOR_RECHECK);
+      Workflow.await(() -> progress.recheckRequested() || progress.abortReason() != null);
+      progress.phase(Progress.RUNNING);
+      if (progress.abortReason() != null) {
+        throw failure(
+            FailureType.BLOCKING_CONFIG,
+            "aborted with "
+                + report.blocking()
+                + " blocking configuration findings: "
+                + progress.abortReason());
+      }
+      progress.clearRecheck();
+      writeState(MigrationState.PENDING);
+    }
+  }
+
+  private void awaitApproval() {
+    if (request.autoApprove()) {
+      progress.approve("auto-approve");
+      return;
+    }
+    progress.phase(Progress.WAITING_FOR_APPROVAL);
+    log.info("approval: waiting for an operator to approve disabling the add-on");
+    Workflow.await(
+        () ->
+            progress.approvedBy() != null
+                || progress.rollbackReason() != null
+                || progress.abortReason() != null);
+    progress.phase(Progress.RUNNING);
+    if (progress.approvedBy() == null) {
+      String why =
+          progress.rollbackReason() != null ? progress.rollbackReason() : progress.abortReason();
+      throw failure(FailureType.ABORTED, "rollback requested before approval: " + why);
+    }
+    log.info("approval: approved by {}", progress.approvedBy());
+  }
+
+  private MigrationResult rollBack(Saga saga, TemporalFailure failure) {
+    Step failed = progress.step();
+    String message = describe(failure);
+    progress.fail(failed, message);
+    if (!failed.reversible()) {
+      log.error(
+          "{} failed after the point of no return; nothing rolled back: {}", failed.id(), message);
+      progress.done();
+      return progress.result(failed.id());
+    }
+    log.warn("{} failed ({}); rolling back", failed.id(), message);
+    progress.phase(Progress.ROLLING_BACK);
+    MigrationState finalState =
+        failed == Step.CONTROL_PLANE
+            ? MigrationState.CONTROLPLANE_PROVISION_ERROR
+            : MigrationState.ROLLED_BACK;
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              saga.compensate();
+              if (progress.completedSteps().contains(Step.PREFLIGHT.id())) {
+                act.state.writeState(new WriteStateRequest(ctx, finalState, failed.id()));
+              }
+              progress.state(finalState);
+            })
+        .run();
+    progress.done();
+    return progress.result(failed.id());
+  }
+
+  // --- plumbing ----------------------------------------------------------------------------------
+
+  private <T> T step(Step s, java.util.function.Supplier<T> body) {
+    awaitSafePoint();
+    progress.step(s);
+    if (progress.completedSteps().contains(Step.PREFLIGHT.id())) {
+      act.state.writeState(new WriteStateRequest(ctx, progress.state(), s.id()));
+    }
+    log.info("step {}: started", s.id());
+    T result = body.get();
+    if (s.id().equals(request.failAt())) {
+      throw failure(
+          FailureType.INJECTED_FAILURE, "failure injected at step " + s.id() + " (--fail-at)");
+    }
+    progress.completed(s);
+    log.info("step {}: done", s.id());
+    return result;
+  }
+
+  private void step(Step s, Runnable body) {
+    step(
+        s,
+        () -> {
+          body.run();
+          return null;
+        });
+  }
+
+  private void skip(Step s, String why) {
+    log.info("step {}: skipped ({})", s.id(), why);
+    progress.completed(s);
+  }
+
+  private void awaitSafePoint() {
+    if (progress.paused()) {
+      progress.phase(Progress.PAUSED);
+      Workflow.await(() -> !progress.paused() || progress.abortReason() != null);
+      progress.phase(Progress.RUNNING);
+    }
+    if (progress.abortReason() != null) {
+      throw failure(FailureType.ABORTED, "aborted by an operator: " + progress.abortReason());
+    }
+  }
+
+  private void writeState(MigrationState state) {
+    progress.state(state);
+    act.state.writeState(new WriteStateRequest(ctx, state, progress.step().id()));
+  }
+
+  /**
+   * Resumes with the backups of an earlier run of this cluster's migration (Temporal state lost).
+   */
+  private void adoptExistingMigration(PreflightReport pf) {
+    if (pf.existingMigrationId() != null && pf.existingState() != MigrationState.ROLLED_BACK) {
+      log.info(
+          "preflight: resuming migration {} found in the cluster ({})",
+          pf.existingMigrationId(),
+          pf.existingState());
+      ctx =
+          new MigrationContext(
+              pf.existingMigrationId(),
+              ctx.cluster(),
+              ctx.connection(),
+              ctx.revision(),
+              ctx.backupDir());
+      progress.migrationId(pf.existingMigrationId());
+    }
+    progress.plan(pf.namespaces());
+  }
+
+  /** The restartedAt value of this run's restarts: fixed, so retries start no second rollout. */
+  private String restartToken() {
+    return Instant.ofEpochMilli(Workflow.currentTimeMillis())
+        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        .toString();
+  }
+
+  static ApplicationFailure failure(FailureType type, String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, type.name());
+  }
+
+  static String describe(Throwable t) {
+    Throwable cur = t;
+    while (cur != null) {
+      if (cur instanceof ApplicationFailure af) {
+        return af.getType() + ": " + af.getOriginalMessage();
+      }
+      if (cur instanceof CanceledFailure) {
+        return "canceled";
+      }
+      if (cur.getCause() == null && cur instanceof ActivityFailure af) {
+        return af.getMessage();
+      }
+      cur = cur.getCause();
+    }
+    return t.getMessage();
+  }
+
+  // --- queries and signals -----------------------------------------------------------------------
+
+  @Override
+  public MigrationStatus status() {
+    return progress.status();
+  }
+
+  @Override
+  public void approve(String by) {
+    progress.approve(by == null || by.isBlank() ? "unknown" : by);
+  }
+
+  @Override
+  public void recheck() {
+    progress.requestRecheck();
+  }
+
+  @Override
+  public void abort(String reason) {
+    progress.abort(reason == null || reason.isBlank() ? "no reason given" : reason);
+    if (steps != null && progress.step().reversible()) {
+      steps.cancel(reason);
+    }
+  }
+
+  @Override
+  public void rollback(String reason) {
+    progress.requestRollback(reason == null || reason.isBlank() ? "no reason given" : reason);
+  }
+
+  @Override
+  public void pause() {
+    progress.pause(true);
+  }
+
+  @Override
+  public void resume() {
+    progress.pause(false);
+  }
+}

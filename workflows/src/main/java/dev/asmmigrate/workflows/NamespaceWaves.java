@@ -1,0 +1,152 @@
+package dev.asmmigrate.workflows;
+
+import dev.asmmigrate.workflows.activities.WorkloadActivities.NamespaceRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartResult;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyResult;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.MigrationRequest;
+import dev.asmmigrate.workflows.model.NamespacePlan;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Saga;
+import io.temporal.workflow.Workflow;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+
+/**
+ * The workload phase: canary namespaces one at a time, then the rest in waves of at most {@code
+ * concurrency}. Each namespace is relabelled, restarted and verified; one that fails its gate is
+ * rolled back on its own, then the migration stops (default) or goes on.
+ */
+final class NamespaceWaves {
+  private static final Logger log = Workflow.getLogger(NamespaceWaves.class);
+
+  private final ActivityStubs act;
+  private final MigrationContext ctx;
+  private final MigrationRequest request;
+  private final Progress progress;
+  private final Saga saga;
+  private final String restartedAt;
+
+  NamespaceWaves(
+      ActivityStubs act,
+      MigrationContext ctx,
+      MigrationRequest request,
+      Progress progress,
+      Saga saga,
+      String restartedAt) {
+    this.act = act;
+    this.ctx = ctx;
+    this.request = request;
+    this.progress = progress;
+    this.saga = saga;
+    this.restartedAt = restartedAt;
+  }
+
+  void migrate(List<NamespacePlan> namespaces, List<String> canary) {
+    List<NamespacePlan> first = new ArrayList<>();
+    List<NamespacePlan> rest = new ArrayList<>();
+    for (NamespacePlan ns : namespaces) {
+      (canary.contains(ns.name()) ? first : rest).add(ns);
+    }
+    for (NamespacePlan ns : first) {
+      log.info("migrate-workloads: canary namespace {}", ns.name());
+      migrateOne(ns);
+    }
+    int size = Math.max(1, request.concurrency());
+    for (int i = 0; i < rest.size(); i += size) {
+      List<NamespacePlan> wave = rest.subList(i, Math.min(rest.size(), i + size));
+      log.info(
+          "migrate-workloads: wave of {} namespaces: {}",
+          wave.size(),
+          wave.stream().map(NamespacePlan::name).toList());
+      List<Promise<Void>> running = new ArrayList<>();
+      for (NamespacePlan ns : wave) {
+        running.add(Async.procedure(() -> migrateOne(ns)));
+      }
+      Promise.allOf(running).get();
+      for (Promise<Void> p : running) {
+        p.get();
+      }
+    }
+  }
+
+  private void migrateOne(NamespacePlan ns) {
+    if (progress.paused() || progress.abortReason() != null) {
+      Workflow.await(() -> !progress.paused() || progress.abortReason() != null);
+    }
+    if (progress.abortReason() != null) {
+      throw MigrationWorkflowImpl.failure(
+          FailureType.ABORTED, "aborted by an operator: " + progress.abortReason());
+    }
+    saga.addCompensation(() -> rollBackNamespace(ns));
+    try {
+      act.workloads.relabelNamespace(
+          new NamespaceRequest(ctx, ns.name(), ns.version(), ctx.revision()));
+      progress.namespace(ns, "RELABELLED", 0, 0, "labelled istio.io/rev=" + ctx.revision());
+      RestartResult restarted =
+          act.workloads.restartWorkloads(
+              new RestartRequest(
+                  ctx, ns.name(), restartedAt, request.restartStatefulSetsAndDaemonSets(), null));
+      progress.namespace(
+          ns,
+          "RESTARTED",
+          0,
+          0,
+          "restarted "
+              + restarted.workloads().size()
+              + " workloads"
+              + (restarted.unmanagedPods().isEmpty()
+                  ? ""
+                  : "; pods no controller owns keep the old proxy: " + restarted.unmanagedPods()));
+      VerifyResult verified =
+          act.workloadWait.verifyNamespace(
+              new VerifyRequest(
+                  ctx, ns.name(), ctx.revision(), ns.version(), request.timeouts().rollout()));
+      progress.namespace(
+          ns,
+          "VERIFIED",
+          verified.podsVerified(),
+          verified.podsVerified(),
+          verified.podsVerified()
+              + " pods on "
+              + ctx.revision()
+              + " across "
+              + verified.workloads()
+              + " workloads");
+    } catch (ActivityFailure failure) {
+      String why = MigrationWorkflowImpl.describe(failure);
+      log.warn(
+          "migrate-workloads: namespace {} failed its gate ({}); rolling it back", ns.name(), why);
+      progress.namespace(ns, "FAILED", 0, 0, why);
+      Workflow.newDetachedCancellationScope(() -> rollBackNamespace(ns)).run();
+      progress.namespace(ns, "ROLLED_BACK", 0, 0, why);
+      if (!request.continueOnNamespaceFailure()) {
+        throw failure;
+      }
+    }
+  }
+
+  /**
+   * Labels back, restarts what the migration restarted, and verifies the add-on's proxy is back.
+   */
+  private void rollBackNamespace(NamespacePlan ns) {
+    act.workloads.restoreNamespaceLabels(new NamespaceRequest(ctx, ns.name(), ns.version(), null));
+    String rollbackAt =
+        Instant.ofEpochMilli(Workflow.currentTimeMillis())
+            .truncatedTo(ChronoUnit.SECONDS)
+            .toString();
+    act.workloads.restartWorkloads(
+        new RestartRequest(
+            ctx, ns.name(), rollbackAt, request.restartStatefulSetsAndDaemonSets(), restartedAt));
+    act.workloadWait.verifyNamespace(
+        new VerifyRequest(ctx, ns.name(), null, ns.version(), request.timeouts().rollout()));
+  }
+}

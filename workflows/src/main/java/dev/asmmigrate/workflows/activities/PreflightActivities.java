@@ -1,0 +1,26 @@
+package dev.asmmigrate.workflows.activities;
+
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.PreflightReport;
+import io.temporal.activity.ActivityInterface;
+import java.util.List;
+
+/** Step {@code preflight}: reads the cluster, changes nothing. */
+@ActivityInterface
+public interface PreflightActivities {
+
+  /**
+   * @param namespaces namespaces to migrate (empty: every injected one)
+   */
+  record PreflightRequest(MigrationContext context, List<String> namespaces) {}
+
+  /**
+   * Detects the add-on version(s), the GKE version, the injected namespaces, permissions and an
+   * existing migration state. Read-only, so naturally idempotent.
+   *
+   * @throws io.temporal.failure.ApplicationFailure UNSUPPORTED_VERSION,
+   *     UNSUPPORTED_CLUSTER_VERSION, PERMISSION_DENIED, NOT_FOUND (an unknown namespace),
+   *     STATE_CONFLICT
+   */
+  PreflightReport preflight(PreflightRequest request);
+}
