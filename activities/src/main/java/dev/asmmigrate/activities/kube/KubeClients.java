@@ -1,0 +1,92 @@
+package dev.asmmigrate.activities.kube;
+
+import dev.asmmigrate.workflows.model.Connection;
+import dev.asmmigrate.workflows.model.FailureType;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Kubernetes clients for the connections workflows name, one per (kubeconfig, context), built from
+ * the worker's own files: credentials never travel through Temporal.
+ */
+public final class KubeClients implements AutoCloseable {
+  public static final String USER_AGENT = "asm-migrate";
+
+  private final Map<String, KubernetesClient> clients = new ConcurrentHashMap<>();
+
+  /**
+   * The client for a connection.
+   *
+   * @throws io.temporal.failure.ApplicationFailure INVALID_INPUT for a missing or malformed
+   *     kubeconfig or an unknown context
+   */
+  public KubernetesClient client(Connection connection) {
+    String key = connection.kubeconfig() + "|" + connection.context();
+    return clients.computeIfAbsent(key, k -> build(connection));
+  }
+
+  /** Builds a client, validating the kubeconfig first; exposed for the CLI's own checks. */
+  public static KubernetesClient build(Connection connection) {
+    Config config;
+    if (connection.kubeconfig() != null) {
+      Path file = Path.of(connection.kubeconfig());
+      String text;
+      try {
+        text = Files.readString(file);
+      } catch (IOException e) {
+        throw Failures.permanent(
+            FailureType.INVALID_INPUT, "cannot read kubeconfig " + file + ": " + e.getMessage());
+      }
+      try {
+        config = Config.fromKubeconfig(connection.context(), text, file.toString());
+      } catch (RuntimeException e) {
+        throw Failures.permanent(
+            FailureType.INVALID_INPUT,
+            "malformed kubeconfig "
+                + file
+                + (connection.context() == null ? "" : " (context " + connection.context() + ")")
+                + ": "
+                + rootMessage(e));
+      }
+      if (connection.context() != null
+          && (config.getCurrentContext() == null
+              || !connection.context().equals(config.getCurrentContext().getName()))) {
+        throw Failures.permanent(
+            FailureType.INVALID_INPUT,
+            "kubeconfig " + file + " has no context " + connection.context());
+      }
+      if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
+        throw Failures.permanent(
+            FailureType.INVALID_INPUT, "kubeconfig " + file + " names no cluster server");
+      }
+    } else {
+      config =
+          connection.context() == null
+              ? Config.autoConfigure(null)
+              : Config.autoConfigure(connection.context());
+    }
+    config.setUserAgent(USER_AGENT);
+    config.setRequestRetryBackoffLimit(3);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+
+  @Override
+  public void close() {
+    clients.values().forEach(KubernetesClient::close);
+    clients.clear();
+  }
+}
