@@ -1,0 +1,233 @@
+package dev.asmmigrate.workflows;
+
+import dev.asmmigrate.workflows.activities.AddonActivities;
+import dev.asmmigrate.workflows.activities.ConfigActivities;
+import dev.asmmigrate.workflows.activities.ControlPlaneActivities;
+import dev.asmmigrate.workflows.activities.FleetActivities;
+import dev.asmmigrate.workflows.activities.GalleyActivities;
+import dev.asmmigrate.workflows.activities.GatewayActivities;
+import dev.asmmigrate.workflows.activities.MeshCaActivities;
+import dev.asmmigrate.workflows.activities.PreflightActivities;
+import dev.asmmigrate.workflows.activities.StateActivities;
+import dev.asmmigrate.workflows.activities.WebhookActivities;
+import dev.asmmigrate.workflows.activities.WorkloadActivities;
+import dev.asmmigrate.workflows.model.AddonVersion;
+import dev.asmmigrate.workflows.model.ConfigFinding;
+import dev.asmmigrate.workflows.model.ConfigReport;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationState;
+import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.PreflightReport;
+import dev.asmmigrate.workflows.model.StepResult;
+import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Every activity interface, recording each call as {@code method[:detail]} in order, with knobs to
+ * fail a call permanently or make config-check find blocking configs.
+ */
+final class RecordingActivities
+    implements PreflightActivities,
+        StateActivities,
+        FleetActivities,
+        ControlPlaneActivities,
+        ConfigActivities,
+        GalleyActivities,
+        MeshCaActivities,
+        WorkloadActivities,
+        GatewayActivities,
+        WebhookActivities,
+        AddonActivities {
+
+  final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+  final List<MigrationState> states = Collections.synchronizedList(new ArrayList<>());
+  final Set<String> failOn = ConcurrentHashMap.newKeySet();
+  final AtomicInteger blockingChecksLeft = new AtomicInteger();
+  final Map<String, String> restartTokens = new ConcurrentHashMap<>();
+  List<AddonVersion> versions = List.of(AddonVersion.V1_4);
+  List<NamespacePlan> namespaces =
+      List.of(
+          new NamespacePlan("app-a", AddonVersion.V1_4, 2, 0),
+          new NamespacePlan("app-b", AddonVersion.V1_4, 1, 0),
+          new NamespacePlan("app-c", AddonVersion.V1_4, 1, 0));
+
+  private void record(String call) {
+    calls.add(call);
+    if (failOn.contains(call)) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "injected by the test at " + call, FailureType.VERIFICATION_FAILED.name());
+    }
+  }
+
+  List<String> callsOf(String prefix) {
+    synchronized (calls) {
+      return calls.stream().filter(c -> c.startsWith(prefix)).toList();
+    }
+  }
+
+  @Override
+  public PreflightReport preflight(PreflightRequest request) {
+    record("preflight");
+    return new PreflightReport(versions, "1.19.8-gke.1600", namespaces, null, null, List.of());
+  }
+
+  @Override
+  public void writeState(WriteStateRequest request) {
+    if (states.isEmpty() || states.get(states.size() - 1) != request.state()) {
+      states.add(request.state());
+    }
+  }
+
+  @Override
+  public FleetResult registerFleet(FleetRequest request) {
+    record("registerFleet");
+    return new FleetResult("m", true, true, List.of());
+  }
+
+  @Override
+  public void unregisterFleet(FleetRequest request) {
+    record("unregisterFleet");
+  }
+
+  @Override
+  public StepResult applyControlPlaneRevision(ControlPlaneRequest request) {
+    record("applyControlPlaneRevision:" + request.context().revision());
+    return StepResult.none();
+  }
+
+  @Override
+  public void awaitControlPlane(AwaitControlPlaneRequest request) {
+    record("awaitControlPlane");
+  }
+
+  @Override
+  public void removeControlPlaneRevision(ControlPlaneRequest request) {
+    record("removeControlPlaneRevision");
+  }
+
+  @Override
+  public ConfigReport checkConfigs(ConfigRequest request) {
+    record("checkConfigs");
+    if (blockingChecksLeft.getAndDecrement() > 0) {
+      return new ConfigReport(
+          List.of(
+              new ConfigFinding(
+                  "envoyfilter-custom", true, "EnvoyFilter", "app-a", "f", "remove it")),
+          0);
+    }
+    return new ConfigReport(List.of(), 0);
+  }
+
+  @Override
+  public StepResult migrateConfigs(ConfigRequest request) {
+    record("migrateConfigs");
+    return StepResult.none();
+  }
+
+  @Override
+  public void removeMigratedConfigs(ConfigRequest request) {
+    record("removeMigratedConfigs");
+  }
+
+  @Override
+  public StepResult disableGalleyWebhook(GalleyRequest request) {
+    record("disableGalleyWebhook");
+    return StepResult.none();
+  }
+
+  @Override
+  public void restoreGalleyWebhook(GalleyRequest request) {
+    record("restoreGalleyWebhook");
+  }
+
+  @Override
+  public StepResult configureMeshCa(MeshCaRequest request) {
+    record("configureMeshCa:" + request.version().display());
+    return StepResult.none();
+  }
+
+  @Override
+  public void awaitRootDistribution(RootDistributionRequest request) {
+    record("awaitRootDistribution:" + request.version().display());
+  }
+
+  @Override
+  public void restoreMeshCa(MeshCaRequest request) {
+    record("restoreMeshCa:" + request.version().display());
+  }
+
+  @Override
+  public List<NamespacePlan> remainingNamespaces(RemainingRequest request) {
+    record("remainingNamespaces");
+    return List.of();
+  }
+
+  @Override
+  public StepResult relabelNamespace(NamespaceRequest request) {
+    record("relabelNamespace:" + request.namespace());
+    return StepResult.none();
+  }
+
+  @Override
+  public RestartResult restartWorkloads(RestartRequest request) {
+    record(
+        "restartWorkloads:"
+            + request.namespace()
+            + (request.onlyIfRestartedAt() == null ? "" : ":rollback"));
+    restartTokens.put(
+        request.namespace() + (request.onlyIfRestartedAt() == null ? "" : ":rollback"),
+        request.restartedAt());
+    return new RestartResult(List.of("Deployment/x"), List.of());
+  }
+
+  @Override
+  public VerifyResult verifyNamespace(VerifyRequest request) {
+    record("verifyNamespace:" + request.namespace() + (request.revision() == null ? ":addon" : ""));
+    return new VerifyResult(3, 1);
+  }
+
+  @Override
+  public void restoreNamespaceLabels(NamespaceRequest request) {
+    record("restoreNamespaceLabels:" + request.namespace());
+  }
+
+  @Override
+  public StepResult replaceGateway(GatewayRequest request) {
+    record("replaceGateway");
+    return StepResult.none();
+  }
+
+  @Override
+  public void restoreGateway(GatewayRequest request) {
+    record("restoreGateway");
+  }
+
+  @Override
+  public StepResult replaceWebhook(WebhookRequest request) {
+    record("replaceWebhook");
+    return StepResult.none();
+  }
+
+  @Override
+  public void restoreWebhook(WebhookRequest request) {
+    record("restoreWebhook");
+  }
+
+  @Override
+  public StepResult disableAddon(AddonRequest request) {
+    record("disableAddon");
+    return StepResult.none();
+  }
+
+  @Override
+  public StepResult cleanup(AddonRequest request) {
+    record("cleanup");
+    return StepResult.none();
+  }
+}
