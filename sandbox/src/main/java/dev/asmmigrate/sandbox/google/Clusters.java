@@ -1,0 +1,283 @@
+package dev.asmmigrate.sandbox.google;
+
+import com.google.container.v1beta1.AddonsConfig;
+import com.google.container.v1beta1.Cluster;
+import com.google.container.v1beta1.ClusterUpdate;
+import com.google.container.v1beta1.ListClustersResponse;
+import com.google.container.v1beta1.Operation;
+import com.google.container.v1beta1.WorkloadIdentityConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * GKE ClusterManager behaviour for the sandbox's one cluster, in v1beta1 terms (the v1 service
+ * converts). Every method runs under the fake's lock. Add-on updates are GKE operations: {@code
+ * DONE} at once, or {@code RUNNING} (the cluster {@code RECONCILING}, other updates refused with
+ * FAILED_PRECONDITION) until {@link dev.asmmigrate.sandbox.Faults#googleOperationDelay} has passed.
+ */
+@SuppressWarnings("deprecation") // zone and node fields are deprecated but still reported by GKE
+final class Clusters {
+  private static final Pattern CLUSTER =
+      Pattern.compile("projects/([^/]+)/locations/([^/]+)/clusters/([^/]+)");
+  private static final Pattern PARENT = Pattern.compile("projects/([^/]+)/locations/([^/]+)");
+  private static final Pattern OPERATION =
+      Pattern.compile("projects/([^/]+)/locations/([^/]+)/operations/([^/]+)");
+  private static final Pattern ZONE = Pattern.compile("[a-z]+-[a-z]+[0-9]+-[a-z]");
+  private static final int MAX_OPERATIONS = 10_000;
+
+  private final GkeClusterState cluster;
+  private final Rpc rpc;
+  private final Object lock;
+  private final ScheduledExecutorService scheduler;
+  private final Supplier<Duration> delay;
+  private final Map<String, Operation> operations =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Operation> eldest) {
+          return size() > MAX_OPERATIONS;
+        }
+      };
+  private String running;
+
+  Clusters(
+      GkeClusterState cluster,
+      Rpc rpc,
+      Object lock,
+      ScheduledExecutorService scheduler,
+      Supplier<Duration> delay) {
+    this.cluster = cluster;
+    this.rpc = rpc;
+    this.lock = lock;
+    this.scheduler = scheduler;
+    this.delay = delay;
+  }
+
+  /** The resource a request names, for the request log; never fails. */
+  static String describe(String name, String projectId, String zone, String id, String kind) {
+    if (!name.isEmpty()) {
+      return name;
+    }
+    return "projects/" + projectId + "/locations/" + zone + "/" + kind + "/" + id;
+  }
+
+  Cluster getCluster(String name, String projectId, String zone, String clusterId) {
+    resolve(name, projectId, zone, clusterId);
+    return render();
+  }
+
+  ListClustersResponse listClusters(String parent, String projectId, String zone) {
+    String project;
+    String location;
+    if (!parent.isEmpty()) {
+      Matcher m = PARENT.matcher(parent);
+      if (!m.matches()) {
+        throw Rpc.invalid(
+            "Invalid parent '" + parent + "': expected projects/{project}/locations/{location}.");
+      }
+      project = m.group(1);
+      location = m.group(2);
+    } else if (!projectId.isEmpty() && !zone.isEmpty()) {
+      project = projectId;
+      location = zone;
+    } else {
+      throw Rpc.invalid("parent is required.");
+    }
+    if (!isProject(project)) {
+      throw Rpc.notFound("Not found: projects/" + project + ".");
+    }
+    ListClustersResponse.Builder response = ListClustersResponse.newBuilder();
+    if (!rpc.notFoundFault() && ("-".equals(location) || location.equals(cluster.location()))) {
+      response.addClusters(render());
+    }
+    return response.build();
+  }
+
+  Operation setAddons(
+      String name, String projectId, String zone, String clusterId, AddonsConfig desired) {
+    resolve(name, projectId, zone, clusterId);
+    if (desired.equals(AddonsConfig.getDefaultInstance())) {
+      throw Rpc.invalid("addons_config is required.");
+    }
+    return startUpdate(() -> cluster.applyAddons(desired));
+  }
+
+  Operation update(
+      String name, String projectId, String zone, String clusterId, ClusterUpdate update) {
+    resolve(name, projectId, zone, clusterId);
+    if (update.equals(ClusterUpdate.getDefaultInstance())) {
+      throw Rpc.invalid("update must name a change.");
+    }
+    if (!update.toBuilder()
+        .clearDesiredAddonsConfig()
+        .build()
+        .equals(ClusterUpdate.getDefaultInstance())) {
+      throw Rpc.unimplemented(
+          "The sandbox's ClusterManager applies only update.desired_addons_config.");
+    }
+    AddonsConfig desired = update.getDesiredAddonsConfig();
+    return startUpdate(() -> cluster.applyAddons(desired));
+  }
+
+  Operation getOperation(String name, String projectId, String zone, String operationId) {
+    String project;
+    String location;
+    String id;
+    if (!name.isEmpty()) {
+      Matcher m = OPERATION.matcher(name);
+      if (!m.matches()) {
+        throw Rpc.invalid(
+            "Invalid operation name '"
+                + name
+                + "': expected projects/{project}/locations/{location}/operations/{operation}.");
+      }
+      project = m.group(1);
+      location = m.group(2);
+      id = m.group(3);
+    } else if (!projectId.isEmpty() && !zone.isEmpty() && !operationId.isEmpty()) {
+      project = projectId;
+      location = zone;
+      id = operationId;
+    } else {
+      throw Rpc.invalid("name is required.");
+    }
+    Operation op = operations.get(id);
+    if (!isProject(project) || !location.equals(cluster.location()) || op == null) {
+      throw Rpc.notFound(
+          "Not found: projects/" + project + "/locations/" + location + "/operations/" + id + ".");
+    }
+    return op;
+  }
+
+  /** The cluster as GetCluster returns it (v1beta1, with the Istio add-on). */
+  Cluster render() {
+    String version = cluster.masterVersion();
+    return Cluster.newBuilder()
+        .setName(cluster.clusterName())
+        .setLocation(cluster.location())
+        .setZone(cluster.location())
+        .setId(cluster.id())
+        .setSelfLink(selfLink("clusters/" + cluster.clusterName()))
+        .setCreateTime(cluster.createTime().toString())
+        .setInitialClusterVersion(version)
+        .setCurrentMasterVersion(version)
+        .setCurrentNodeVersion(version)
+        .setCurrentNodeCount(cluster.nodeCount())
+        .setStatus(cluster.status())
+        .setAddonsConfig(cluster.addonsConfig())
+        .setWorkloadIdentityConfig(
+            WorkloadIdentityConfig.newBuilder().setWorkloadPool(cluster.workloadIdentityPool()))
+        .build();
+  }
+
+  private Operation startUpdate(Runnable effect) {
+    if (running != null) {
+      throw Rpc.failedPrecondition(
+          "Cluster is running incompatible operation "
+              + running
+              + ". Please wait and try again once it is done.");
+    }
+    Instant start = rpc.now();
+    String id =
+        "operation-" + start.toEpochMilli() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    Operation.Builder op =
+        Operation.newBuilder()
+            .setName(id)
+            .setZone(cluster.location())
+            .setLocation(cluster.location())
+            .setOperationType(Operation.Type.UPDATE_CLUSTER)
+            .setSelfLink(selfLink("operations/" + id))
+            .setTargetLink(selfLink("clusters/" + cluster.clusterName()))
+            .setStartTime(start.toString());
+    Duration wait = delay.get();
+    if (wait == null || wait.isZero() || wait.isNegative()) {
+      effect.run();
+      Operation done = op.setStatus(Operation.Status.DONE).setEndTime(rpc.now().toString()).build();
+      operations.put(id, done);
+      return done;
+    }
+    Operation pending = op.setStatus(Operation.Status.RUNNING).build();
+    operations.put(id, pending);
+    running = id;
+    cluster.setReconciling(true);
+    Runnable finish =
+        () -> {
+          synchronized (lock) {
+            effect.run();
+            running = null;
+            cluster.setReconciling(false);
+            operations.put(
+                id,
+                pending.toBuilder()
+                    .setStatus(Operation.Status.DONE)
+                    .setEndTime(rpc.now().toString())
+                    .build());
+          }
+        };
+    try {
+      scheduler.schedule(finish, wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      finish.run();
+    }
+    return pending;
+  }
+
+  private void resolve(String name, String projectId, String zone, String clusterId) {
+    String project;
+    String location;
+    String id;
+    if (!name.isEmpty()) {
+      Matcher m = CLUSTER.matcher(name);
+      if (!m.matches()) {
+        throw Rpc.invalid(
+            "Invalid cluster name '"
+                + name
+                + "': expected projects/{project}/locations/{location}/clusters/{cluster}.");
+      }
+      project = m.group(1);
+      location = m.group(2);
+      id = m.group(3);
+    } else if (!projectId.isEmpty() || !zone.isEmpty() || !clusterId.isEmpty()) {
+      if (projectId.isEmpty() || zone.isEmpty() || clusterId.isEmpty()) {
+        throw Rpc.invalid("project_id, zone and cluster_id are all required when name is not set.");
+      }
+      project = projectId;
+      location = zone;
+      id = clusterId;
+    } else {
+      throw Rpc.invalid("name is required.");
+    }
+    if (rpc.notFoundFault()
+        || !isProject(project)
+        || !location.equals(cluster.location())
+        || !id.equals(cluster.clusterName())) {
+      throw Rpc.notFound(
+          "Not found: projects/" + project + "/locations/" + location + "/clusters/" + id + ".");
+    }
+  }
+
+  private boolean isProject(String project) {
+    return project.equals(cluster.project())
+        || project.equals(Long.toString(cluster.projectNumber()));
+  }
+
+  private String selfLink(String tail) {
+    String kind = ZONE.matcher(cluster.location()).matches() ? "zones" : "locations";
+    return "https://container.googleapis.com/v1/projects/"
+        + cluster.project()
+        + "/"
+        + kind
+        + "/"
+        + cluster.location()
+        + "/"
+        + tail;
+  }
+}
