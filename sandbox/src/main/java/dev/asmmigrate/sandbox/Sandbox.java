@@ -186,6 +186,11 @@ public final class Sandbox implements AutoCloseable {
     return "127.0.0.1:" + google.port();
   }
 
+  /** The fake Google APIs: the GKE cluster's state ({@code cluster()}) and the call log. */
+  public FakeGoogleApis googleApis() {
+    return google;
+  }
+
   /** A fabric8 client of the sandbox's API, closed with the sandbox. */
   public KubernetesClient client(String component) {
     Config config =
