@@ -1,0 +1,92 @@
+package dev.asmmigrate.worker;
+
+import dev.asmmigrate.workflows.MigrationWorkflow;
+import dev.asmmigrate.workflows.MigrationWorkflowImpl;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Temporal worker of the {@code asm-migrate} task queue: the migration workflow and the given
+ * activity implementations.
+ */
+public final class MigrationWorker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MigrationWorker.class);
+
+  private final WorkerFactory factory;
+  private final WorkflowClient client;
+
+  private MigrationWorker(WorkerFactory factory, WorkflowClient client) {
+    this.factory = factory;
+    this.client = client;
+  }
+
+  /**
+   * How the worker polls.
+   *
+   * @param namespace Temporal namespace
+   * @param disableStickyQueue schedule workflow tasks on the normal queue right away after a worker
+   *     dies: needed against Temporal's Java test server, which never moves a task off a dead
+   *     worker's sticky queue (a real server reschedules after 5 s)
+   * @param maxConcurrentActivities activity slots
+   */
+  public record Settings(
+      String namespace, boolean disableStickyQueue, int maxConcurrentActivities) {
+    public static Settings defaults() {
+      return new Settings("default", false, 20);
+    }
+  }
+
+  /** Registers the workflow and {@code activities} and starts polling. */
+  public static MigrationWorker start(
+      WorkflowServiceStubs service, Settings settings, List<Object> activities) {
+    WorkflowClient client =
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(settings.namespace()).build());
+    WorkerFactory factory = WorkerFactory.newInstance(client);
+    WorkerOptions.Builder options =
+        WorkerOptions.newBuilder()
+            .setMaxConcurrentActivityExecutionSize(settings.maxConcurrentActivities());
+    if (settings.disableStickyQueue()) {
+      options.setStickyQueueScheduleToStartTimeout(Duration.ZERO);
+    }
+    Worker worker = factory.newWorker(MigrationWorkflow.TASK_QUEUE, options.build());
+    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerActivitiesImplementations(activities.toArray());
+    factory.start();
+    log.info(
+        "worker: polling task queue {} in namespace {} with {} activity implementations",
+        MigrationWorkflow.TASK_QUEUE,
+        settings.namespace(),
+        activities.size());
+    return new MigrationWorker(factory, client);
+  }
+
+  public WorkflowClient client() {
+    return client;
+  }
+
+  /** Stops polling, lets running activities finish for up to {@code grace}, then stops. */
+  public void shutdown(Duration grace) {
+    factory.shutdown();
+    try {
+      factory.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      log.warn("worker: shutdown interrupted: {}", e.toString());
+    }
+    factory.shutdownNow();
+  }
+
+  @Override
+  public void close() {
+    shutdown(Duration.ofSeconds(10));
+  }
+}
