@@ -1,0 +1,204 @@
+package dev.asmmigrate.activities.controlplane;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.activities.backup.Backup;
+import dev.asmmigrate.activities.backup.BackupStores;
+import dev.asmmigrate.activities.backup.ObjectKey;
+import dev.asmmigrate.activities.backup.Restorer;
+import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.kube.StepChanges;
+import dev.asmmigrate.activities.kube.Waits;
+import dev.asmmigrate.activities.kube.Waits.Check;
+import dev.asmmigrate.workflows.activities.ControlPlaneActivities;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.StepResult;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Step {@code control-plane}: ControlPlaneRevision {@code istio-system/<revision>} of type {@code
+ * managed_service} on the migration's channel, which makes Google provision the managed control
+ * plane (its injection webhook {@code istiod-<revision>} and ConfigMaps {@code env-<revision>},
+ * {@code istio-<revision>}).
+ */
+public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities {
+  static final String NAMESPACE = "istio-system";
+  static final String API_VERSION = "mesh.cloud.google.com/v1beta1";
+  static final String KIND = "ControlPlaneRevision";
+  static final String CONDITION = "ProvisioningFinished";
+  static final ResourceDefinitionContext CPR =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("mesh.cloud.google.com")
+          .withVersion("v1beta1")
+          .withPlural("controlplanerevisions")
+          .withKind(KIND)
+          .withNamespaced(true)
+          .build();
+  private static final String TEMPLATE = "controlplane/controlplanerevision.yaml";
+  private static final Map<String, String> CHANNELS =
+      Map.of(
+          "regular", "asm-managed", "rapid", "asm-managed-rapid", "stable", "asm-managed-stable");
+
+  private final KubeClients clients;
+  private final BackupStores backups;
+  private final Duration pollInterval;
+
+  public ControlPlaneActivitiesImpl(KubeClients clients, BackupStores backups) {
+    this(clients, backups, Duration.ofSeconds(1));
+  }
+
+  /**
+   * @param pollInterval how often {@link #awaitControlPlane} reads the revision's status
+   */
+  public ControlPlaneActivitiesImpl(
+      KubeClients clients, BackupStores backups, Duration pollInterval) {
+    this.clients = clients;
+    this.backups = backups;
+    this.pollInterval = pollInterval;
+  }
+
+  static ObjectKey key(String revision) {
+    return new ObjectKey(API_VERSION, KIND, NAMESPACE, revision);
+  }
+
+  @Override
+  public StepResult applyControlPlaneRevision(ControlPlaneRequest request) {
+    MigrationContext ctx = request.context();
+    String channel = request.channel() == null ? "regular" : request.channel();
+    String expectedRevision = CHANNELS.get(channel);
+    if (expectedRevision == null) {
+      throw Failures.permanent(
+          FailureType.INVALID_INPUT,
+          "unknown release channel '" + channel + "': expected regular, rapid or stable");
+    }
+    if (!expectedRevision.equals(ctx.revision())) {
+      throw Failures.permanent(
+          FailureType.INVALID_INPUT,
+          "revision " + ctx.revision() + " is not the revision of channel " + channel);
+    }
+    StepChanges changes = session(ctx);
+    ObjectKey key = key(ctx.revision());
+    Resource<GenericKubernetesResource> cpr = resource(changes.client(), ctx.revision());
+    GenericKubernetesResource current = StepChanges.call("get " + key, cpr::get);
+    changes.backup(key, current);
+
+    ObjectNode desired = StepChanges.template(TEMPLATE);
+    ((ObjectNode) desired.get("metadata")).put("name", ctx.revision());
+    ((ObjectNode) desired.get("spec")).put("channel", channel);
+
+    if (current == null) {
+      StepChanges.call(
+          "create " + key,
+          () ->
+              changes
+                  .client()
+                  .genericKubernetesResources(CPR)
+                  .inNamespace(NAMESPACE)
+                  .resource(Restorer.fromTree(desired))
+                  .create());
+      changes.changed("created " + key + " (type managed_service, channel " + channel + ")");
+      return changes.result();
+    }
+    JsonNode spec = Restorer.toTree(current).path("spec");
+    if (spec.path("type").asText().equals("managed_service")
+        && spec.path("channel").asText().equals(channel)) {
+      changes.unchanged(key + " already requests channel " + channel);
+      return changes.result();
+    }
+    ObjectNode patch = JsonNodeFactory.instance.objectNode();
+    patch.set("spec", desired.get("spec").deepCopy());
+    StepChanges.call(
+        "patch " + key, () -> cpr.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
+    changes.changed("patched " + key + " spec to type managed_service, channel " + channel);
+    return changes.result();
+  }
+
+  @Override
+  public void awaitControlPlane(AwaitControlPlaneRequest request) {
+    MigrationContext ctx = request.context();
+    ObjectKey key = key(ctx.revision());
+    Resource<GenericKubernetesResource> cpr =
+        resource(clients.client(ctx.connection()), ctx.revision());
+    Waits.until(
+        key + " " + CONDITION,
+        request.timeout(),
+        pollInterval,
+        () -> {
+          GenericKubernetesResource found = cpr.get();
+          if (found == null) {
+            return Check.waiting(key + " does not exist");
+          }
+          return condition(Restorer.toTree(found));
+        },
+        FailureType.CONTROL_PLANE_NOT_PROVISIONED);
+  }
+
+  /** The revision's {@code ProvisioningFinished} condition as a check. */
+  static Check condition(JsonNode cpr) {
+    JsonNode conditions = cpr.path("status").path("conditions");
+    StringBuilder others = new StringBuilder();
+    for (JsonNode c : conditions) {
+      String text = describe(c);
+      if (c.path("type").asText().equals(CONDITION)) {
+        return c.path("status").asText().equals("True") ? Check.done(text) : Check.waiting(text);
+      }
+      others.append(others.length() == 0 ? "" : ", ").append(text);
+    }
+    return Check.waiting(
+        "no "
+            + CONDITION
+            + " condition yet"
+            + (others.length() == 0 ? "" : " (conditions: " + others + ")"));
+  }
+
+  private static String describe(JsonNode c) {
+    String reason = c.path("reason").asText("");
+    String message = c.path("message").asText("");
+    return c.path("type").asText()
+        + "="
+        + c.path("status").asText()
+        + (reason.isEmpty() ? "" : " reason " + reason)
+        + (message.isEmpty() ? "" : ": " + message);
+  }
+
+  @Override
+  public void removeControlPlaneRevision(ControlPlaneRequest request) {
+    MigrationContext ctx = request.context();
+    StepChanges changes = session(ctx);
+    ObjectKey key = key(ctx.revision());
+    Optional<Backup> backup = changes.original(key);
+    if (backup.isEmpty()) {
+      return; // apply never reached the revision
+    }
+    // absent before the migration: deleted; present: put back as it was
+    changes.restore(key);
+  }
+
+  private StepChanges session(MigrationContext ctx) {
+    return new StepChanges(
+        clients.client(ctx.connection()), backups.forContext(ctx), ctx, Step.CONTROL_PLANE.id());
+  }
+
+  static Resource<GenericKubernetesResource> resource(KubernetesClient client, String revision) {
+    MixedOperation<
+            GenericKubernetesResource,
+            GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>>
+        op = client.genericKubernetesResources(CPR);
+    return op.inNamespace(NAMESPACE).withName(revision);
+  }
+}

@@ -1,0 +1,161 @@
+package dev.asmmigrate.activities.webhook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.activities.backup.BackupStores;
+import dev.asmmigrate.activities.backup.ObjectKey;
+import dev.asmmigrate.activities.backup.Restorer;
+import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.kube.StepChanges;
+import dev.asmmigrate.workflows.activities.WebhookActivities;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.StepResult;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Step {@code replace-webhook}: the add-on 1.4 injector's webhook stops matching, then the revision
+ * tag {@code default} sends the namespaces still labelled {@code istio-injection=enabled} to the
+ * managed control plane. In that order, so that no namespace is ever matched by two injection
+ * webhooks (istio#43932: overlapping webhooks fail pod creation or inject twice).
+ */
+public final class WebhookActivitiesImpl implements WebhookActivities {
+  static final String INJECTOR = "istio-sidecar-injector";
+  static final String TAG = "istio-revision-tag-default";
+  static final String API_VERSION = "admissionregistration.k8s.io/v1";
+  static final String KIND = "MutatingWebhookConfiguration";
+  static final ObjectKey INJECTOR_KEY = new ObjectKey(API_VERSION, KIND, null, INJECTOR);
+  static final ObjectKey TAG_KEY = new ObjectKey(API_VERSION, KIND, null, TAG);
+  private static final String TEMPLATE = "webhook/revision-tag-default.yaml";
+
+  /** Fields of a tag webhook taken from the revision's own webhook, as istioctl takes them. */
+  private static final List<String> COPIED =
+      List.of(
+          "clientConfig",
+          "rules",
+          "failurePolicy",
+          "matchPolicy",
+          "sideEffects",
+          "admissionReviewVersions",
+          "timeoutSeconds",
+          "reinvocationPolicy");
+
+  private final KubeClients clients;
+  private final BackupStores backups;
+
+  public WebhookActivitiesImpl(KubeClients clients, BackupStores backups) {
+    this.clients = clients;
+    this.backups = backups;
+  }
+
+  @Override
+  public StepResult replaceWebhook(WebhookRequest request) {
+    MigrationContext ctx = request.context();
+    StepChanges changes = session(ctx);
+    var mwcs = changes.client().admissionRegistration().v1().mutatingWebhookConfigurations();
+
+    // the tag's content first: without the managed revision's webhook nothing is changed
+    String source = "istiod-" + ctx.revision();
+    ObjectKey sourceKey = new ObjectKey(API_VERSION, KIND, null, source);
+    MutatingWebhookConfiguration revisionWebhook =
+        StepChanges.call("get " + sourceKey, () -> mwcs.withName(source).get());
+    if (revisionWebhook == null
+        || revisionWebhook.getWebhooks() == null
+        || revisionWebhook.getWebhooks().isEmpty()) {
+      throw Failures.permanent(
+          FailureType.NOT_FOUND,
+          sourceKey
+              + (revisionWebhook == null ? " not found" : " has no webhooks")
+              + ": the managed control plane "
+              + ctx.revision()
+              + " has not installed its injection webhook");
+    }
+    ObjectNode desired = tag(Restorer.toTree(revisionWebhook), ctx.revision());
+
+    // 1. the add-on injector stops matching
+    MutatingWebhookConfiguration injector =
+        StepChanges.call("get " + INJECTOR_KEY, () -> mwcs.withName(INJECTOR).get());
+    if (injector == null) {
+      changes.recordExisting(INJECTOR_KEY);
+      changes.unchanged(INJECTOR_KEY + " does not exist");
+    } else {
+      changes.backup(INJECTOR_KEY, injector);
+      if (injector.getWebhooks() == null || injector.getWebhooks().isEmpty()) {
+        changes.unchanged(INJECTOR_KEY + " has no webhooks");
+      } else {
+        int n = injector.getWebhooks().size();
+        injector.setWebhooks(new ArrayList<>());
+        StepChanges.call("update " + INJECTOR_KEY, () -> mwcs.resource(injector).update());
+        changes.changed("emptied " + INJECTOR_KEY + " (" + n + " webhooks removed)");
+      }
+    }
+
+    // 2. then the tag
+    MutatingWebhookConfiguration current =
+        StepChanges.call("get " + TAG_KEY, () -> mwcs.withName(TAG).get());
+    changes.backup(TAG_KEY, current);
+    if (current == null) {
+      MutatingWebhookConfiguration created =
+          Restorer.fromTree(desired, MutatingWebhookConfiguration.class);
+      StepChanges.call("create " + TAG_KEY, () -> mwcs.resource(created).create());
+      changes.changed("created " + TAG_KEY + " pointing at " + ctx.revision());
+    } else if (StepChanges.covers(Restorer.toTree(current), desired)) {
+      changes.unchanged(TAG_KEY + " points at " + ctx.revision());
+    } else {
+      ObjectNode replacement = desired.deepCopy();
+      ((ObjectNode) replacement.get("metadata"))
+          .put("resourceVersion", current.getMetadata().getResourceVersion());
+      MutatingWebhookConfiguration updated =
+          Restorer.fromTree(replacement, MutatingWebhookConfiguration.class);
+      StepChanges.call("update " + TAG_KEY, () -> mwcs.resource(updated).update());
+      changes.changed("replaced " + TAG_KEY + " to point at " + ctx.revision());
+    }
+    return changes.result();
+  }
+
+  /**
+   * The tag configuration: the template's names, labels and selectors, with each webhook's
+   * clientConfig, rules and policies from the revision's webhook of the same role ({@code
+   * rev.namespace.*} for the namespace webhook, {@code rev.object.*} for the object one; the first
+   * webhook otherwise).
+   */
+  static ObjectNode tag(JsonNode revisionWebhook, String revision) {
+    ObjectNode desired = StepChanges.template(TEMPLATE);
+    ((ObjectNode) desired.path("metadata").path("labels")).put("istio.io/rev", revision);
+    JsonNode sources = revisionWebhook.path("webhooks");
+    for (JsonNode w : (ArrayNode) desired.get("webhooks")) {
+      String role = w.path("name").asText().startsWith("namespace.") ? "namespace." : "object.";
+      JsonNode from = sources.get(0);
+      for (JsonNode s : sources) {
+        if (s.path("name").asText().startsWith("rev." + role)) {
+          from = s;
+        }
+      }
+      for (String field : COPIED) {
+        if (from.has(field)) {
+          ((ObjectNode) w).set(field, from.get(field).deepCopy());
+        }
+      }
+    }
+    return desired;
+  }
+
+  @Override
+  public void restoreWebhook(WebhookRequest request) {
+    StepChanges changes = session(request.context());
+    // the tag goes first, so the restored add-on webhook never overlaps it
+    changes.restore(TAG_KEY);
+    changes.restore(INJECTOR_KEY);
+  }
+
+  private StepChanges session(MigrationContext ctx) {
+    KubernetesClient client = clients.client(ctx.connection());
+    return new StepChanges(client, backups.forContext(ctx), ctx, Step.REPLACE_WEBHOOK.id());
+  }
+}
