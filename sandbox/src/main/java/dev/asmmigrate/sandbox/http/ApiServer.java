@@ -573,6 +573,12 @@ public final class ApiServer implements AutoCloseable {
 
   private void watch(HttpExchange ex, ResourceType type, String ns, Map<String, String> query)
       throws IOException {
+    if ("websocket".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Upgrade"))) {
+      // watches are served as chunked HTTP streams only; a finite 503 makes clients that try a
+      // WebSocket first (fabric8) fall back to them instead of waiting on an endless handshake
+      throw new ApiException(
+          503, "ServiceUnavailable", "watches over WebSocket are not served; use an HTTP watch");
+    }
     Predicate<JsonNode> filter = filter(query);
     boolean table = wantsTable(ex);
     boolean includeObject = includeObject(query);
