@@ -421,7 +421,11 @@ public final class ObjectStore {
     if (dryRun) {
       return next;
     }
-    if (meta.has("deletionTimestamp") && meta.path("finalizers").size() == 0) {
+    // as the real registry: an update removes a marked object only once nothing holds it (no
+    // finalizers) and its grace period is over (a terminating pod's kubelet still reports status)
+    if (meta.has("deletionTimestamp")
+        && meta.path("finalizers").size() == 0
+        && meta.path("deletionGracePeriodSeconds").asLong(0) == 0) {
       return remove(type, namespace, name, current, "Background");
     }
     return store(type, namespace, name, current, next, true);
