@@ -1,0 +1,183 @@
+package dev.asmmigrate.sandbox.istio;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.asmmigrate.sandbox.api.ObjectStore;
+import dev.asmmigrate.sandbox.api.ResourceRegistry;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Certificates between proxies, simply but with teeth. A proxy's identity chains to one root: the
+ * add-on root (the first certificate of {@code istio-system/istio-ca-secret} {@code ca-cert.pem})
+ * for add-on 1.4 and 1.6 proxies, the Mesh CA root ({@link MeshCa}) for managed ASM proxies. What a
+ * proxy trusts: a 1.4 proxy, the roots currently in its namespace's Secret {@code istio.default}
+ * ({@code root-cert.pem}); a 1.6 proxy, those in its namespace's ConfigMap {@code
+ * istio-ca-root-cert}; a managed ASM proxy, the Mesh CA root and the add-on root (assumption: the
+ * managed control plane of a migrated cluster is configured to trust the add-on's CA, as Google's
+ * migration states, so old proxies are reachable during the migration). An mTLS connection succeeds
+ * iff each side trusts the other's root; a pod without a sidecar speaks plaintext, which the
+ * sandbox treats as reachable (a permissive peer).
+ *
+ * <p>Reads the store directly: it simulates the network, not an API client.
+ */
+public final class MeshTrust {
+  /** Which proxy a pod runs. */
+  public enum Proxy {
+    NONE("no sidecar"),
+    ADDON_14("add-on 1.4 proxy"),
+    ADDON_16("add-on 1.6 proxy"),
+    MANAGED("managed ASM proxy");
+
+    private final String description;
+
+    Proxy(String description) {
+      this.description = description;
+    }
+
+    public String description() {
+      return description;
+    }
+  }
+
+  private static final String MESH_CA_ROOT = Pem.firstFingerprint(MeshCa.ROOT_PEM);
+  private final ObjectStore store;
+  private volatile String lastAddOnRoot;
+
+  public MeshTrust(ObjectStore store) {
+    this.store = store;
+  }
+
+  /** The proxy of a pod, from its {@code istio-proxy} container's image. */
+  public static Proxy proxyOf(JsonNode pod) {
+    for (JsonNode c : pod.path("spec").path("containers")) {
+      if (!InjectionTemplates.PROXY.equals(c.path("name").asText())) {
+        continue;
+      }
+      String image = c.path("image").asText("");
+      if (image.isEmpty() || image.equals("auto")) {
+        return Proxy.NONE;
+      }
+      if (image.contains("/asm/") || image.contains("-asm.")) {
+        return Proxy.MANAGED;
+      }
+      String tag = image.contains(":") ? image.substring(image.lastIndexOf(':') + 1) : "";
+      return tag.startsWith("1.6") ? Proxy.ADDON_16 : Proxy.ADDON_14;
+    }
+    return Proxy.NONE;
+  }
+
+  /**
+   * The add-on root's fingerprint; remembered once seen, since proxies keep their certificates when
+   * {@code istio-ca-secret} is deleted. Null when the cluster never had the add-on's CA.
+   */
+  public String addOnRoot() {
+    String current =
+        store
+            .get(ResourceRegistry.SECRETS, ControlPlane.SYSTEM_NAMESPACE, Citadel.CA_SECRET)
+            .map(s -> Pem.firstFingerprint(Pem.secretValue(s, "ca-cert.pem")))
+            .orElse(null);
+    if (current != null) {
+      lastAddOnRoot = current;
+      return current;
+    }
+    return lastAddOnRoot;
+  }
+
+  public static String meshCaRoot() {
+    return MESH_CA_ROOT;
+  }
+
+  /** The root a proxy's identity chains to, or null when it has none (no sidecar, no CA). */
+  public String identityRoot(Proxy proxy) {
+    return switch (proxy) {
+      case NONE -> null;
+      case ADDON_14, ADDON_16 -> addOnRoot();
+      case MANAGED -> MESH_CA_ROOT;
+    };
+  }
+
+  /** The roots a proxy in {@code namespace} trusts now. */
+  public Set<String> trustedRoots(Proxy proxy, String namespace) {
+    Set<String> out = new LinkedHashSet<>();
+    switch (proxy) {
+      case NONE -> {}
+      case ADDON_14 ->
+          store
+              .get(ResourceRegistry.SECRETS, namespace, Citadel.WORKLOAD_SECRET)
+              .ifPresent(
+                  s ->
+                      out.addAll(Pem.certificateFingerprints(Pem.secretValue(s, "root-cert.pem"))));
+      case ADDON_16 ->
+          store
+              .get(ResourceRegistry.CONFIGMAPS, namespace, Istiod16.ROOT_CONFIGMAP)
+              .ifPresent(
+                  cm ->
+                      out.addAll(
+                          Pem.certificateFingerprints(
+                              cm.path("data").path("root-cert.pem").asText(""))));
+      case MANAGED -> {
+        out.add(MESH_CA_ROOT);
+        String addOn = addOnRoot();
+        if (addOn != null) {
+          out.add(addOn);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Why a connection from the {@code client} pod to the {@code server} pod fails, or null when it
+   * succeeds.
+   */
+  public String connectionFailure(JsonNode client, JsonNode server) {
+    Proxy c = proxyOf(client);
+    Proxy s = proxyOf(server);
+    if (c == Proxy.NONE || s == Proxy.NONE) {
+      return null; // plaintext, or a permissive server: reachable
+    }
+    String clientNs = client.path("metadata").path("namespace").asText();
+    String serverNs = server.path("metadata").path("namespace").asText();
+    String clientName = clientNs + "/" + client.path("metadata").path("name").asText();
+    String serverName = serverNs + "/" + server.path("metadata").path("name").asText();
+    String serverRoot = identityRoot(s);
+    if (serverRoot == null || !trustedRoots(c, clientNs).contains(serverRoot)) {
+      return "TLS handshake failed: "
+          + clientName
+          + " ("
+          + c.description()
+          + ") does not trust the root of "
+          + serverName
+          + " ("
+          + s.description()
+          + ", "
+          + rootName(serverRoot)
+          + ")";
+    }
+    String clientRoot = identityRoot(c);
+    if (clientRoot == null || !trustedRoots(s, serverNs).contains(clientRoot)) {
+      return "TLS handshake failed: "
+          + serverName
+          + " ("
+          + s.description()
+          + ") does not trust the root of "
+          + clientName
+          + " ("
+          + c.description()
+          + ", "
+          + rootName(clientRoot)
+          + ")";
+    }
+    return null;
+  }
+
+  private String rootName(String fingerprint) {
+    if (fingerprint == null) {
+      return "no certificate";
+    }
+    if (fingerprint.equals(MESH_CA_ROOT)) {
+      return "Mesh CA root";
+    }
+    return "add-on root";
+  }
+}
