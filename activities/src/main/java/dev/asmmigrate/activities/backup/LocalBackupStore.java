@@ -145,7 +145,7 @@ public final class LocalBackupStore implements BackupStore {
     List<Timed> found = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "b-*.json")) {
       for (Path file : files) {
-        JsonNode header = BackupContent.MAPPER.readTree(file.toFile());
+        JsonNode header = BackupContent.MAPPER.readTree(Files.readAllBytes(file));
         if (!migrationId.equals(header.path("migrationId").asText())
             || (step != null && !step.equals(header.path("step").asText()))) {
           continue;
@@ -180,7 +180,7 @@ public final class LocalBackupStore implements BackupStore {
   }
 
   private static Backup read(Path file) throws IOException {
-    JsonNode node = BackupContent.MAPPER.readTree(file.toFile());
+    JsonNode node = BackupContent.MAPPER.readTree(Files.readAllBytes(file));
     if (!FORMAT.equals(node.path("format").asText())) {
       throw Failures.permanent(
           FailureType.BACKUP_CONFLICT, "backup file " + file + " is not an asm-migrate backup");

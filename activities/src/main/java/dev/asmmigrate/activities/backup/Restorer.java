@@ -163,7 +163,7 @@ public final class Restorer {
     try {
       return client.genericKubernetesResources(key.apiVersion(), key.kind());
     } catch (KubernetesClientException e) {
-      if (e.getCode() == 0 && String.valueOf(e.getMessage()).contains("Could not find")) {
+      if (String.valueOf(e.getMessage()).contains("Could not find the metadata")) {
         throw new UnknownType();
       }
       throw Failures.kubernetes("discover " + key.apiVersion() + " " + key.kind(), e);
