@@ -1,0 +1,258 @@
+package dev.asmmigrate.sandbox.controllers;
+
+import dev.asmmigrate.sandbox.SandboxContext;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The skeleton the Node, StatefulSet, DaemonSet, Job, HPA and PDB controllers share: informers
+ * (list and watch over the API, relisting when a watch breaks) that only queue keys, and one work
+ * queue whose worker reconciles a key by reading the API afresh. {@link #start()} returns at once;
+ * {@link #close()} stops the informers, the queue and every timer.
+ */
+abstract class SetControllerSupport implements Controller {
+  private static final Logger log = LoggerFactory.getLogger(SetControllerSupport.class);
+
+  protected final SandboxContext ctx;
+  protected final KubernetesClient client;
+  protected final SetWorkQueue queue;
+  protected final Clock clock = Clock.systemUTC();
+  private final String name;
+  private final List<SharedIndexInformer<?>> informers = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean started = new AtomicBoolean();
+  private volatile boolean closed;
+
+  protected SetControllerSupport(SandboxContext ctx, String name) {
+    this.ctx = ctx;
+    this.client = ctx.client();
+    this.name = name;
+    this.queue = new SetWorkQueue(name, ctx.scheduler(), this::reconcile);
+  }
+
+  @Override
+  public final void start() {
+    if (closed || !started.compareAndSet(false, true)) {
+      return;
+    }
+    queue.start();
+    onStart();
+  }
+
+  /** Registers the informers (and any first work); must not block. */
+  protected abstract void onStart();
+
+  /** Brings the object behind {@code key} to its desired state; throws to be retried. */
+  protected abstract void reconcile(String key) throws Exception;
+
+  /**
+   * Starts an informer on {@code source} whose events call {@code onChange} with every object
+   * concerned (the old and the new one on an update, the last state on a delete).
+   */
+  protected final <T extends HasMetadata> SharedIndexInformer<T> inform(
+      Informable<T> source, Duration resync, Consumer<T> onChange) {
+    SharedIndexInformer<T> informer = source.runnableInformer(resync.toMillis());
+    informer.addEventHandler(
+        new ResourceEventHandler<T>() {
+          @Override
+          public void onAdd(T obj) {
+            dispatch(onChange, obj);
+          }
+
+          @Override
+          public void onUpdate(T oldObj, T newObj) {
+            if (oldObj != null && oldObj != newObj) {
+              dispatch(onChange, oldObj);
+            }
+            dispatch(onChange, newObj);
+          }
+
+          @Override
+          public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            dispatch(onChange, obj);
+          }
+        });
+    informer.exceptionHandler((isStarted, t) -> !closed);
+    informers.add(informer);
+    informer
+        .start()
+        .exceptionally(
+            t -> {
+              if (!closed) {
+                log.warn("{}: informer failed to start", name, t);
+              }
+              return null;
+            });
+    return informer;
+  }
+
+  private <T> void dispatch(Consumer<T> onChange, T obj) {
+    if (closed || obj == null) {
+      return;
+    }
+    try {
+      onChange.accept(obj);
+    } catch (RuntimeException e) {
+      log.warn("{}: event handler failed", name, e);
+    }
+  }
+
+  /** Queues the controller owning {@code o} if it is of {@code kind}. */
+  protected final void enqueueController(HasMetadata o, String kind) {
+    SetPods.controllerOf(o)
+        .filter(r -> kind.equals(r.getKind()))
+        .map(OwnerReference::getName)
+        .ifPresent(owner -> queue.add(o.getMetadata().getNamespace() + "/" + owner));
+  }
+
+  /**
+   * The pods {@code owner} controls in its namespace (ControllerRefManager.ClaimPods): those it
+   * controls and its selector matches, plus orphans its selector matches, which it adopts (unless
+   * it or they are being deleted); controlled pods its selector no longer matches are released.
+   *
+   * @param member a further filter, e.g. StatefulSet pod names
+   */
+  protected final List<Pod> claimPods(
+      HasMetadata owner, LabelSelector selector, Predicate<Pod> member) {
+    String ns = owner.getMetadata().getNamespace();
+    List<Pod> out = new ArrayList<>();
+    for (Pod pod : client.pods().inNamespace(ns).list().getItems()) {
+      if (!member.test(pod)) {
+        continue;
+      }
+      boolean matches = SetPods.selects(selector, SetPods.labels(pod));
+      if (SetPods.isControlledBy(pod, owner)) {
+        if (matches) {
+          out.add(pod);
+        } else if (!SetPods.isTerminating(owner)) {
+          setPodOwner(pod, owner, false);
+        }
+      } else if (SetPods.controllerOf(pod).isEmpty()
+          && matches
+          && !SetPods.isTerminating(owner)
+          && !SetPods.isTerminating(pod)) {
+        Pod adopted = setPodOwner(pod, owner, true);
+        if (adopted != null) {
+          out.add(adopted);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Adds (adopt) or removes (release) the controller reference to {@code owner}; null if gone. */
+  private Pod setPodOwner(Pod pod, HasMetadata owner, boolean adopt) {
+    try {
+      return client
+          .pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName())
+          .edit(
+              p -> {
+                List<OwnerReference> refs =
+                    p.getMetadata().getOwnerReferences() == null
+                        ? new ArrayList<>()
+                        : new ArrayList<>(p.getMetadata().getOwnerReferences());
+                refs.removeIf(r -> Objects.equals(r.getUid(), owner.getMetadata().getUid()));
+                if (adopt) {
+                  refs.add(SetPods.controllerRef(owner));
+                }
+                p.getMetadata().setOwnerReferences(refs.isEmpty() ? null : refs);
+                return p;
+              });
+    } catch (KubernetesClientException e) {
+      if (isNotFound(e)) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** Deletes a pod, gracefully unless {@code gracePeriodSeconds} says otherwise; gone is fine. */
+  protected final void deletePod(Pod pod, Long gracePeriodSeconds) {
+    try {
+      var resource =
+          client
+              .pods()
+              .inNamespace(pod.getMetadata().getNamespace())
+              .withName(pod.getMetadata().getName());
+      if (gracePeriodSeconds != null) {
+        resource.withGracePeriod(gracePeriodSeconds).delete();
+      } else {
+        resource.delete();
+      }
+    } catch (KubernetesClientException e) {
+      if (!isNotFound(e)) {
+        throw e;
+      }
+    }
+  }
+
+  /** Whether two model objects serialize alike (null never equals). */
+  protected final boolean sameJson(Object a, Object b) {
+    if (a == null || b == null) {
+      return false;
+    }
+    var s = client.getKubernetesSerialization();
+    return s.asJson(a).equals(s.asJson(b));
+  }
+
+  protected final boolean isClosed() {
+    return closed;
+  }
+
+  /** Stops what {@link #onStart()} started beyond informers (timers); called once by close. */
+  protected void onClose() {}
+
+  @Override
+  public final void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      onClose();
+    } catch (RuntimeException e) {
+      log.debug("{}: close failed", name, e);
+    }
+    for (SharedIndexInformer<?> informer : informers) {
+      try {
+        informer.stop();
+      } catch (RuntimeException e) {
+        // keep stopping the rest
+      }
+    }
+    queue.close();
+  }
+
+  static boolean isNotFound(KubernetesClientException e) {
+    return e.getCode() == 404;
+  }
+
+  static boolean isConflict(KubernetesClientException e) {
+    return e.getCode() == 409;
+  }
+
+  static boolean sameUid(HasMetadata a, HasMetadata b) {
+    return a != null
+        && b != null
+        && Objects.equals(a.getMetadata().getUid(), b.getMetadata().getUid());
+  }
+}
