@@ -1,18 +1,700 @@
 package dev.asmmigrate.sandbox.controllers;
 
 import dev.asmmigrate.sandbox.SandboxContext;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAffinity;
+import io.fabric8.kubernetes.api.model.NodeSelector;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetSpec;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
+import io.fabric8.kubernetes.api.model.apps.RollingUpdateDaemonSet;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
-/** Placeholder until implemented. */
-public final class DaemonSetController implements Controller {
-  private final SandboxContext ctx;
+/**
+ * The DaemonSet controller (k8s.io/kubernetes pkg/controller/daemon), as a client of the sandbox's
+ * API.
+ *
+ * <p>One pod per Ready node that the pod fits (nodeSelector, required node affinity, taints against
+ * the tolerations every daemon pod gets), named {@code <ds>-xxxxx}, with {@code spec.nodeName} set
+ * and node affinity to that node, labels {@code controller-revision-hash} (the template's hash) and
+ * {@code pod-template-generation}. A pod keeps running on a node that stops being Ready; it is
+ * removed from a node it no longer fits. {@code RollingUpdate} replaces pods within {@code
+ * maxUnavailable} (default 1) or, with {@code maxSurge}, starts the new pod beside the old one and
+ * deletes the old one once the new one is available; {@code OnDelete} only replaces deleted pods.
+ * Status is what {@code kubectl rollout status ds/x} reads.
+ */
+public final class DaemonSetController extends SetControllerSupport {
+  static final String REVISION_LABEL = "controller-revision-hash";
+  static final String TEMPLATE_GENERATION_LABEL = "pod-template-generation";
+  static final String TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation";
+  private static final Duration RESYNC = Duration.ofSeconds(30);
+
+  private final SetHistory history;
+  private SharedIndexInformer<DaemonSet> sets;
 
   public DaemonSetController(SandboxContext ctx) {
-    this.ctx = ctx;
+    super(ctx, "daemonset-controller");
+    this.history = new SetHistory(client);
   }
 
   @Override
-  public void start() {}
+  protected void onStart() {
+    sets =
+        inform(client.apps().daemonSets().inAnyNamespace(), RESYNC, s -> queue.add(SetPods.key(s)));
+    inform(client.pods().inAnyNamespace(), RESYNC, this::podChanged);
+    inform(client.nodes(), RESYNC, n -> enqueueAll());
+  }
+
+  private void podChanged(Pod pod) {
+    if (SetPods.controllerOf(pod).isPresent()) {
+      enqueueController(pod, "DaemonSet");
+      return;
+    }
+    for (DaemonSet ds : sets.getStore().list()) {
+      if (Objects.equals(ds.getMetadata().getNamespace(), pod.getMetadata().getNamespace())
+          && ds.getSpec() != null
+          && SetPods.selects(ds.getSpec().getSelector(), SetPods.labels(pod))) {
+        queue.add(SetPods.key(ds));
+      }
+    }
+  }
+
+  private void enqueueAll() {
+    for (DaemonSet ds : sets.getStore().list()) {
+      queue.add(SetPods.key(ds));
+    }
+  }
 
   @Override
-  public void close() {}
+  protected void reconcile(String key) {
+    String ns = SetPods.namespaceOf(key);
+    DaemonSet ds = client.apps().daemonSets().inNamespace(ns).withName(SetPods.nameOf(key)).get();
+    if (ds == null || ds.getSpec() == null) {
+      return;
+    }
+    DaemonSetSpec spec = ds.getSpec();
+    DaemonSetStatus old = ds.getStatus() == null ? new DaemonSetStatus() : ds.getStatus();
+    List<Node> nodes = client.nodes().list().getItems();
+    SetHistory.Revisions revisions =
+        history.sync(
+            ds,
+            spec.getSelector(),
+            spec.getTemplate(),
+            old.getCollisionCount(),
+            REVISION_LABEL,
+            null);
+    String hash = SetHistory.hashOf(revisions.update(), REVISION_LABEL);
+    String generation = templateGeneration(ds);
+
+    Map<String, List<Pod>> byNode = podsByNode(ds);
+    if (!SetPods.isTerminating(ds)) {
+      boolean changed = manage(ds, nodes, byNode, hash);
+      if (!changed && isRollingUpdate(spec)) {
+        changed = rollingUpdate(ds, nodes, byNode, hash, generation);
+      }
+      if (changed) {
+        byNode = podsByNode(ds);
+      }
+    }
+
+    Instant now = clock.instant();
+    int minReady = spec.getMinReadySeconds() == null ? 0 : spec.getMinReadySeconds();
+    int desired = 0;
+    int current = 0;
+    int misscheduled = 0;
+    int ready = 0;
+    int available = 0;
+    int updated = 0;
+    Duration recheck = null;
+    for (Node node : nodes) {
+      List<Pod> pods = byNode.getOrDefault(node.getMetadata().getName(), List.of());
+      boolean scheduled = !pods.isEmpty();
+      if (shouldRun(node, spec.getTemplate().getSpec())) {
+        desired++;
+        if (!scheduled) {
+          continue;
+        }
+        current++;
+        List<Pod> sorted = new ArrayList<>(pods);
+        sorted.sort(SetPods.BY_CREATION);
+        Pod pod = sorted.get(0);
+        if (SetPods.isReady(pod)) {
+          ready++;
+          Optional<Duration> left = SetPods.untilAvailable(pod, minReady, now);
+          if (left.isPresent() && left.get().isZero()) {
+            available++;
+          } else if (left.isPresent()) {
+            recheck = recheck == null || left.get().compareTo(recheck) < 0 ? left.get() : recheck;
+          }
+        }
+        if (isUpdated(pod, hash, generation)) {
+          updated++;
+        }
+      } else if (scheduled && !fits(node, withDaemonTolerations(spec.getTemplate().getSpec()))) {
+        misscheduled++;
+      }
+    }
+    DaemonSetStatus status = new DaemonSetStatus();
+    status.setDesiredNumberScheduled(desired);
+    status.setCurrentNumberScheduled(current);
+    status.setNumberMisscheduled(misscheduled);
+    status.setNumberReady(ready);
+    status.setObservedGeneration(ds.getMetadata().getGeneration());
+    status.setUpdatedNumberScheduled(omitZero(updated));
+    status.setNumberAvailable(omitZero(available));
+    status.setNumberUnavailable(omitZero(desired - available));
+    status.setCollisionCount(omitZero(revisions.collisionCount()));
+    status.setConditions(old.getConditions());
+    if (!sameJson(status, ds.getStatus())) {
+      ds.setStatus(status);
+      client.apps().daemonSets().inNamespace(ns).resource(ds).updateStatus();
+    }
+
+    Set<String> live = new HashSet<>();
+    for (var r : revisions.all()) {
+      String h = SetHistory.hashOf(r, REVISION_LABEL);
+      for (List<Pod> pods : byNode.values()) {
+        for (Pod p : pods) {
+          if (h.equals(SetPods.labels(p).get(REVISION_LABEL))) {
+            live.add(r.getMetadata().getName());
+          }
+        }
+      }
+    }
+    history.truncate(revisions, live, spec.getRevisionHistoryLimit());
+    if (recheck != null) {
+      queue.addAfter(key, recheck.plusMillis(50));
+    }
+  }
+
+  /**
+   * Creates a pod on every node that should run one and has none, deletes failed pods, extra pods
+   * and pods on nodes they no longer fit (podsShouldBeOnNode).
+   *
+   * @return whether it changed anything
+   */
+  private boolean manage(
+      DaemonSet ds, List<Node> nodes, Map<String, List<Pod>> byNode, String hash) {
+    PodSpec template = ds.getSpec().getTemplate().getSpec();
+    PodSpec tolerant = withDaemonTolerations(template);
+    boolean surge = surgeAllowed(ds);
+    int minReady =
+        ds.getSpec().getMinReadySeconds() == null ? 0 : ds.getSpec().getMinReadySeconds();
+    Instant now = clock.instant();
+    List<String> create = new ArrayList<>();
+    List<Pod> delete = new ArrayList<>();
+    Set<String> nodeNames = new HashSet<>();
+    for (Node node : nodes) {
+      String nodeName = node.getMetadata().getName();
+      nodeNames.add(nodeName);
+      List<Pod> pods = byNode.getOrDefault(nodeName, List.of());
+      boolean fits = fits(node, tolerant);
+      boolean shouldRun = fits && isReady(node);
+      if (shouldRun && pods.isEmpty()) {
+        create.add(nodeName);
+      } else if (fits) {
+        List<Pod> running = new ArrayList<>();
+        for (Pod pod : pods) {
+          if (SetPods.isTerminating(pod)) {
+            continue;
+          }
+          if ("Failed".equals(SetPods.phase(pod))) {
+            delete.add(pod);
+          } else {
+            running.add(pod);
+          }
+        }
+        running.sort(SetPods.BY_CREATION);
+        if (!surge) {
+          // without surge, one pod per node: all but the oldest go
+          for (int i = 1; i < running.size(); i++) {
+            delete.add(running.get(i));
+          }
+          continue;
+        }
+        if (running.size() <= 1) {
+          if (running.isEmpty() && shouldRun) {
+            create.add(nodeName);
+          }
+          continue;
+        }
+        // with surge: keep the oldest new pod and, while it is not yet available, the oldest old
+        // one
+        Pod oldestNew = null;
+        Pod oldestOld = null;
+        for (Pod pod : running) {
+          if (hash.equals(SetPods.labels(pod).get(REVISION_LABEL))) {
+            if (oldestNew == null) {
+              oldestNew = pod;
+              continue;
+            }
+          } else if (oldestOld == null) {
+            oldestOld = pod;
+            continue;
+          }
+          delete.add(pod);
+        }
+        if (oldestNew != null && oldestOld != null) {
+          if (!SetPods.isReady(oldestOld) || SetPods.isAvailable(oldestNew, minReady, now)) {
+            delete.add(oldestOld);
+          }
+        }
+      } else {
+        for (Pod pod : pods) {
+          if (!SetPods.isTerminating(pod)) {
+            delete.add(pod);
+          }
+        }
+      }
+    }
+    // daemon pods bound to nodes that no longer exist (the pod garbage collector's job)
+    byNode.forEach(
+        (nodeName, pods) -> {
+          if (!nodeNames.contains(nodeName)) {
+            pods.stream().filter(p -> !SetPods.isTerminating(p)).forEach(delete::add);
+          }
+        });
+    syncNodes(ds, delete, create, hash);
+    return !delete.isEmpty() || !create.isEmpty();
+  }
+
+  /**
+   * One step of a rolling update (DaemonSetsController.rollingUpdate).
+   *
+   * @return whether it changed anything
+   */
+  private boolean rollingUpdate(
+      DaemonSet ds,
+      List<Node> nodes,
+      Map<String, List<Pod>> byNode,
+      String hash,
+      String generation) {
+    PodSpec template = ds.getSpec().getTemplate().getSpec();
+    int minReady =
+        ds.getSpec().getMinReadySeconds() == null ? 0 : ds.getSpec().getMinReadySeconds();
+    Instant now = clock.instant();
+    Map<String, List<Pod>> candidates = new TreeMap<>();
+    byNode.forEach((n, pods) -> candidates.put(n, pods));
+    int desired = 0;
+    for (Node node : nodes) {
+      if (shouldRun(node, template)) {
+        desired++;
+        candidates.putIfAbsent(node.getMetadata().getName(), List.of());
+      }
+    }
+    RollingUpdateDaemonSet ru =
+        ds.getSpec().getUpdateStrategy() == null
+            ? null
+            : ds.getSpec().getUpdateStrategy().getRollingUpdate();
+    int maxUnavailable =
+        SetPods.scaled(ru == null ? null : ru.getMaxUnavailable(), desired, true, 1);
+    int maxSurge = SetPods.scaled(ru == null ? null : ru.getMaxSurge(), desired, true, 0);
+    if (desired > 0 && maxUnavailable == 0 && maxSurge == 0) {
+      maxUnavailable = 1;
+    }
+
+    if (maxSurge == 0) {
+      int unavailable = 0;
+      List<Pod> replacements = new ArrayList<>();
+      List<Pod> deletable = new ArrayList<>();
+      for (List<Pod> pods : candidates.values()) {
+        Pod[] split = split(pods, hash, generation);
+        if (split == null) {
+          unavailable++;
+          continue;
+        }
+        Pod newPod = split[0];
+        Pod oldPod = split[1];
+        if ((oldPod == null) == (newPod == null)) {
+          unavailable++;
+        } else if (newPod != null) {
+          if (!SetPods.isAvailable(newPod, minReady, now)) {
+            unavailable++;
+          }
+        } else if (!SetPods.isAvailable(oldPod, minReady, now)) {
+          replacements.add(oldPod);
+          unavailable++;
+        } else if (unavailable < maxUnavailable) {
+          deletable.add(oldPod);
+        }
+      }
+      int remaining = Math.max(0, Math.min(maxUnavailable - unavailable, deletable.size()));
+      List<Pod> delete = new ArrayList<>(replacements);
+      delete.addAll(deletable.subList(0, remaining));
+      syncNodes(ds, delete, List.of(), hash);
+      return !delete.isEmpty();
+    }
+
+    int surged = 0;
+    List<Pod> delete = new ArrayList<>();
+    List<String> allowed = new ArrayList<>();
+    List<String> candidatesForNew = new ArrayList<>();
+    for (Map.Entry<String, List<Pod>> e : candidates.entrySet()) {
+      Pod[] split = split(e.getValue(), hash, generation);
+      if (split == null) {
+        surged++;
+        continue;
+      }
+      Pod newPod = split[0];
+      Pod oldPod = split[1];
+      if (oldPod == null) {
+        continue; // the manage loop handles this node
+      }
+      if (newPod == null) {
+        if (!SetPods.isAvailable(oldPod, minReady, now)) {
+          allowed.add(e.getKey());
+        } else if (surged < maxSurge) {
+          candidatesForNew.add(e.getKey());
+        }
+      } else if (!SetPods.isAvailable(newPod, minReady, now)) {
+        surged++;
+      } else {
+        delete.add(oldPod);
+      }
+    }
+    int remaining = Math.max(0, Math.min(maxSurge - surged, candidatesForNew.size()));
+    List<String> create = new ArrayList<>(allowed);
+    create.addAll(candidatesForNew.subList(0, remaining));
+    syncNodes(ds, delete, create, hash);
+    return !delete.isEmpty() || !create.isEmpty();
+  }
+
+  /**
+   * The new and the old pod on a node, ignoring terminating ones (findUpdatedPodsOnNode); null when
+   * the node has more than one of either.
+   */
+  private static Pod[] split(List<Pod> pods, String hash, String generation) {
+    Pod newPod = null;
+    Pod oldPod = null;
+    for (Pod pod : pods) {
+      if (SetPods.isTerminating(pod)) {
+        continue;
+      }
+      if (isUpdated(pod, hash, generation)) {
+        if (newPod != null) {
+          return null;
+        }
+        newPod = pod;
+      } else {
+        if (oldPod != null) {
+          return null;
+        }
+        oldPod = pod;
+      }
+    }
+    return new Pod[] {newPod, oldPod};
+  }
+
+  private void syncNodes(DaemonSet ds, List<Pod> delete, List<String> createOn, String hash) {
+    String ns = ds.getMetadata().getNamespace();
+    for (String nodeName : createOn) {
+      Pod pod =
+          SetPods.fromTemplate(ds.getSpec().getTemplate(), ds, client.getKubernetesSerialization());
+      pod.getMetadata().setGenerateName(ds.getMetadata().getName() + "-");
+      pod.getMetadata().getLabels().put(REVISION_LABEL, hash);
+      pod.getMetadata().getLabels().put(TEMPLATE_GENERATION_LABEL, templateGeneration(ds));
+      PodSpec spec = withDaemonTolerations(pod.getSpec());
+      spec.setNodeName(nodeName);
+      spec.setAffinity(replaceNodeAffinity(spec.getAffinity(), nodeName));
+      pod.setSpec(spec);
+      client.pods().inNamespace(ns).resource(pod).create();
+    }
+    for (Pod pod : delete) {
+      deletePod(pod, SetPods.isTerminal(pod) ? 0L : null);
+    }
+  }
+
+  /**
+   * The set's pods by node, after adopting matching orphans; terminal pods being deleted are left
+   * out.
+   */
+  private Map<String, List<Pod>> podsByNode(DaemonSet ds) {
+    Map<String, List<Pod>> byNode = new TreeMap<>();
+    for (Pod pod : claimPods(ds, ds.getSpec().getSelector(), p -> true)) {
+      if (SetPods.isTerminating(pod) && SetPods.isTerminal(pod)) {
+        continue;
+      }
+      String node = nodeOf(pod);
+      if (node != null) {
+        byNode.computeIfAbsent(node, n -> new ArrayList<>()).add(pod);
+      }
+    }
+    return byNode;
+  }
+
+  /** The node a daemon pod is bound or pinned to. */
+  static String nodeOf(Pod pod) {
+    if (pod.getSpec() == null) {
+      return null;
+    }
+    if (pod.getSpec().getNodeName() != null && !pod.getSpec().getNodeName().isEmpty()) {
+      return pod.getSpec().getNodeName();
+    }
+    Affinity affinity = pod.getSpec().getAffinity();
+    if (affinity == null
+        || affinity.getNodeAffinity() == null
+        || affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
+      return null;
+    }
+    for (NodeSelectorTerm term :
+        affinity
+            .getNodeAffinity()
+            .getRequiredDuringSchedulingIgnoredDuringExecution()
+            .getNodeSelectorTerms()) {
+      if (term.getMatchFields() == null) {
+        continue;
+      }
+      for (NodeSelectorRequirement r : term.getMatchFields()) {
+        if ("metadata.name".equals(r.getKey())
+            && "In".equals(r.getOperator())
+            && r.getValues() != null
+            && r.getValues().size() == 1) {
+          return r.getValues().get(0);
+        }
+      }
+    }
+    return null;
+  }
+
+  static boolean isReady(Node node) {
+    if (node.getStatus() == null || node.getStatus().getConditions() == null) {
+      return false;
+    }
+    return node.getStatus().getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** A new daemon pod would be placed on this node: it is Ready and the pod fits it. */
+  static boolean shouldRun(Node node, PodSpec template) {
+    return isReady(node) && fits(node, withDaemonTolerations(template));
+  }
+
+  /** nodeSelector, required node affinity, and NoSchedule/NoExecute taints against tolerations. */
+  static boolean fits(Node node, PodSpec spec) {
+    Map<String, String> labels = SetPods.labels(node);
+    if (spec.getNodeSelector() != null) {
+      for (Map.Entry<String, String> e : spec.getNodeSelector().entrySet()) {
+        if (!Objects.equals(e.getValue(), labels.get(e.getKey()))) {
+          return false;
+        }
+      }
+    }
+    if (spec.getAffinity() != null
+        && spec.getAffinity().getNodeAffinity() != null
+        && spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+            != null) {
+      NodeSelector required =
+          spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
+      boolean any = false;
+      if (required.getNodeSelectorTerms() != null) {
+        for (NodeSelectorTerm term : required.getNodeSelectorTerms()) {
+          any |= termMatches(term, node);
+        }
+      }
+      if (!any) {
+        return false;
+      }
+    }
+    if (node.getSpec() != null && node.getSpec().getTaints() != null) {
+      for (Taint taint : node.getSpec().getTaints()) {
+        if (!"NoSchedule".equals(taint.getEffect()) && !"NoExecute".equals(taint.getEffect())) {
+          continue;
+        }
+        boolean tolerated = false;
+        if (spec.getTolerations() != null) {
+          for (Toleration t : spec.getTolerations()) {
+            tolerated |= tolerates(t, taint);
+          }
+        }
+        if (!tolerated) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static boolean termMatches(NodeSelectorTerm term, Node node) {
+    List<NodeSelectorRequirement> exprs =
+        term.getMatchExpressions() == null ? List.of() : term.getMatchExpressions();
+    List<NodeSelectorRequirement> fields =
+        term.getMatchFields() == null ? List.of() : term.getMatchFields();
+    if (exprs.isEmpty() && fields.isEmpty()) {
+      return false;
+    }
+    Map<String, String> labels = SetPods.labels(node);
+    for (NodeSelectorRequirement r : exprs) {
+      if (!requirementMatches(r, labels.get(r.getKey()), labels.containsKey(r.getKey()))) {
+        return false;
+      }
+    }
+    for (NodeSelectorRequirement r : fields) {
+      if (!"metadata.name".equals(r.getKey())
+          || !requirementMatches(r, node.getMetadata().getName(), true)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean requirementMatches(
+      NodeSelectorRequirement r, String value, boolean present) {
+    List<String> values = r.getValues() == null ? List.of() : r.getValues();
+    switch (String.valueOf(r.getOperator())) {
+      case "In":
+        return present && values.contains(value);
+      case "NotIn":
+        return !present || !values.contains(value);
+      case "Exists":
+        return present;
+      case "DoesNotExist":
+        return !present;
+      case "Gt":
+      case "Lt":
+        if (!present || values.size() != 1) {
+          return false;
+        }
+        try {
+          long actual = Long.parseLong(value);
+          long bound = Long.parseLong(values.get(0));
+          return "Gt".equals(r.getOperator()) ? actual > bound : actual < bound;
+        } catch (NumberFormatException e) {
+          return false;
+        }
+      default:
+        return false;
+    }
+  }
+
+  private static boolean tolerates(Toleration t, Taint taint) {
+    if (t.getEffect() != null
+        && !t.getEffect().isEmpty()
+        && !t.getEffect().equals(taint.getEffect())) {
+      return false;
+    }
+    String op = t.getOperator() == null || t.getOperator().isEmpty() ? "Equal" : t.getOperator();
+    if (t.getKey() == null || t.getKey().isEmpty()) {
+      return "Exists".equals(op);
+    }
+    if (!t.getKey().equals(taint.getKey())) {
+      return false;
+    }
+    if ("Exists".equals(op)) {
+      return true;
+    }
+    return Objects.equals(
+        t.getValue() == null ? "" : t.getValue(), taint.getValue() == null ? "" : taint.getValue());
+  }
+
+  /**
+   * The tolerations the DaemonSet controller adds to every daemon pod
+   * (AddOrUpdateDaemonPodTolerations).
+   */
+  static PodSpec withDaemonTolerations(PodSpec spec) {
+    PodSpec copy = new io.fabric8.kubernetes.api.model.PodSpecBuilder(spec).build();
+    List<Toleration> tolerations =
+        copy.getTolerations() == null ? new ArrayList<>() : new ArrayList<>(copy.getTolerations());
+    Map<String, String> auto = new LinkedHashMap<>();
+    auto.put("node.kubernetes.io/not-ready", "NoExecute");
+    auto.put("node.kubernetes.io/unreachable", "NoExecute");
+    auto.put("node.kubernetes.io/disk-pressure", "NoSchedule");
+    auto.put("node.kubernetes.io/memory-pressure", "NoSchedule");
+    auto.put("node.kubernetes.io/pid-pressure", "NoSchedule");
+    auto.put("node.kubernetes.io/unschedulable", "NoSchedule");
+    if (Boolean.TRUE.equals(copy.getHostNetwork())) {
+      auto.put("node.kubernetes.io/network-unavailable", "NoSchedule");
+    }
+    auto.forEach(
+        (key, effect) -> {
+          boolean present =
+              tolerations.stream()
+                  .anyMatch(
+                      t ->
+                          key.equals(t.getKey())
+                              && effect.equals(t.getEffect())
+                              && "Exists".equals(t.getOperator()));
+          if (!present) {
+            Toleration t = new Toleration();
+            t.setKey(key);
+            t.setOperator("Exists");
+            t.setEffect(effect);
+            tolerations.add(t);
+          }
+        });
+    copy.setTolerations(tolerations);
+    return copy;
+  }
+
+  private static Affinity replaceNodeAffinity(Affinity affinity, String nodeName) {
+    NodeSelectorRequirement req = new NodeSelectorRequirement();
+    req.setKey("metadata.name");
+    req.setOperator("In");
+    req.setValues(new ArrayList<>(List.of(nodeName)));
+    NodeSelectorTerm term = new NodeSelectorTerm();
+    term.setMatchFields(new ArrayList<>(List.of(req)));
+    NodeSelector selector = new NodeSelector();
+    selector.setNodeSelectorTerms(new ArrayList<>(List.of(term)));
+    Affinity out = affinity == null ? new Affinity() : affinity;
+    NodeAffinity na = out.getNodeAffinity() == null ? new NodeAffinity() : out.getNodeAffinity();
+    na.setRequiredDuringSchedulingIgnoredDuringExecution(selector);
+    out.setNodeAffinity(na);
+    return out;
+  }
+
+  /**
+   * The template generation pods are labelled with: the API server's annotation, else the
+   * generation.
+   */
+  static String templateGeneration(DaemonSet ds) {
+    Map<String, String> annotations = ds.getMetadata().getAnnotations();
+    if (annotations != null && annotations.get(TEMPLATE_GENERATION_ANNOTATION) != null) {
+      return annotations.get(TEMPLATE_GENERATION_ANNOTATION);
+    }
+    Long generation = ds.getMetadata().getGeneration();
+    return Long.toString(generation == null ? 1 : generation);
+  }
+
+  /** util.IsPodUpdated: the pod carries the template's hash or its template generation. */
+  static boolean isUpdated(Pod pod, String hash, String generation) {
+    Map<String, String> labels = SetPods.labels(pod);
+    return hash.equals(labels.get(REVISION_LABEL))
+        || (generation != null && generation.equals(labels.get(TEMPLATE_GENERATION_LABEL)));
+  }
+
+  private static boolean isRollingUpdate(DaemonSetSpec spec) {
+    return spec.getUpdateStrategy() == null
+        || spec.getUpdateStrategy().getType() == null
+        || "RollingUpdate".equals(spec.getUpdateStrategy().getType());
+  }
+
+  private static boolean surgeAllowed(DaemonSet ds) {
+    DaemonSetSpec spec = ds.getSpec();
+    if (!isRollingUpdate(spec) || spec.getUpdateStrategy() == null) {
+      return false;
+    }
+    RollingUpdateDaemonSet ru = spec.getUpdateStrategy().getRollingUpdate();
+    return ru != null && SetPods.scaled(ru.getMaxSurge(), 100, true, 0) > 0;
+  }
+
+  private static Integer omitZero(int n) {
+    return n == 0 ? null : n;
+  }
 }
