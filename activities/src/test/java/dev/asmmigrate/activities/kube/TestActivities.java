@@ -1,0 +1,92 @@
+package dev.asmmigrate.activities.kube;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Runs activity implementations as Temporal runs them (an activity execution context, heartbeats,
+ * failures wrapped as the workflow sees them), for tests. No retries: a test sees each failure.
+ */
+public final class TestActivities implements AutoCloseable {
+  private final TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+  private final List<String> heartbeats = new CopyOnWriteArrayList<>();
+
+  public TestActivities() {
+    env.setActivityHeartbeatListener(String.class, heartbeats::add);
+  }
+
+  /** Registers {@code impl} and returns a stub of {@code iface} that calls it. */
+  public <T> T stub(Class<T> iface, Object impl) {
+    env.registerActivitiesImplementations(impl);
+    return env.newActivityStub(
+        iface,
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofMinutes(2))
+            .setHeartbeatTimeout(Duration.ofSeconds(30))
+            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+            .build());
+  }
+
+  /** Every heartbeat so far, oldest first. */
+  public List<String> heartbeats() {
+    return List.copyOf(heartbeats);
+  }
+
+  public void clearHeartbeats() {
+    heartbeats.clear();
+  }
+
+  /** The {@link ApplicationFailure} an activity failed with, from the exception a stub threw. */
+  public static ApplicationFailure applicationFailure(Throwable thrown) {
+    Throwable t = thrown;
+    while (t != null) {
+      if (t instanceof ApplicationFailure af) {
+        return af;
+      }
+      t = t.getCause();
+    }
+    throw new AssertionError("no ApplicationFailure in " + thrown, thrown);
+  }
+
+  /**
+   * What a step may change and its undo must put back: spec, data, rules, webhooks, roleRef,
+   * subjects, type, labels and annotations (without the Deployment controller's revision
+   * annotation, which counts rollouts).
+   */
+  public static ObjectNode essence(JsonNode object) {
+    if (object == null || object.isMissingNode() || object.isNull()) {
+      return null;
+    }
+    ObjectNode copy = ((ObjectNode) object).deepCopy();
+    copy.remove("status");
+    ObjectNode meta = (ObjectNode) copy.get("metadata");
+    if (meta != null) {
+      ObjectNode kept = meta.objectNode();
+      kept.put("name", meta.path("name").asText());
+      if (meta.has("labels")) {
+        kept.set("labels", meta.get("labels"));
+      }
+      if (meta.has("annotations")) {
+        ObjectNode a = ((ObjectNode) meta.get("annotations")).deepCopy();
+        a.remove("deployment.kubernetes.io/revision");
+        if (!a.isEmpty()) {
+          kept.set("annotations", a);
+        }
+      }
+      copy.set("metadata", kept);
+    }
+    return copy;
+  }
+
+  @Override
+  public void close() {
+    env.close();
+  }
+}
