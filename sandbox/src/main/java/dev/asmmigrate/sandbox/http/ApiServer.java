@@ -367,12 +367,6 @@ public final class ApiServer implements AutoCloseable {
         return send(ex, 200, list);
       }
       case "watch" -> {
-        if ("websocket".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Upgrade"))) {
-          // Like API servers behind proxies without WebSocket support: clients fall back to HTTP
-          // streaming at once (a 200 here would keep a WebSocket handshake waiting for the body).
-          throw new ApiException(
-              503, "ServiceUnavailable", "watches are served over HTTP streaming, not WebSocket");
-        }
         watch(ex, type, ns, query);
         return 200;
       }
