@@ -1,0 +1,89 @@
+package dev.asmmigrate.sandbox.controllers;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Objects as a test sees them change, one state of the collection after another (an informer
+ * delivers the changes in resource-version order), so that invariants can be checked at every
+ * instant of a rollout rather than at a few samples.
+ */
+final class WorkloadWatch<T extends HasMetadata> implements AutoCloseable {
+  private final Map<String, T> objects = new LinkedHashMap<>();
+  private final List<List<T>> states = new ArrayList<>();
+  private final List<T> versions = new ArrayList<>();
+  private final SharedIndexInformer<T> informer;
+
+  WorkloadWatch(Informable<T> source) {
+    informer = source.runnableInformer(0);
+    informer.addEventHandler(
+        new ResourceEventHandler<T>() {
+          @Override
+          public void onAdd(T obj) {
+            changed(obj, false);
+          }
+
+          @Override
+          public void onUpdate(T oldObj, T newObj) {
+            changed(newObj, false);
+          }
+
+          @Override
+          public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            changed(obj, true);
+          }
+        });
+    informer.run();
+    synchronized (this) {
+      // the initial list arrives one object at a time: keep only the complete snapshot
+      states.clear();
+      states.add(List.copyOf(objects.values()));
+    }
+  }
+
+  private synchronized void changed(T obj, boolean deleted) {
+    if (deleted) {
+      objects.remove(obj.getMetadata().getName());
+    } else {
+      objects.put(obj.getMetadata().getName(), obj);
+    }
+    states.add(List.copyOf(objects.values()));
+    versions.add(obj);
+  }
+
+  /** Every state seen so far, in order. */
+  synchronized List<List<T>> states() {
+    return List.copyOf(states);
+  }
+
+  /** Every version of every object seen so far, in order. */
+  synchronized List<T> versions() {
+    return List.copyOf(versions);
+  }
+
+  /** Forgets the states seen so far (e.g. the ones before a rollout). */
+  synchronized void reset() {
+    states.clear();
+    versions.clear();
+  }
+
+  static boolean ready(Pod p) {
+    return p.getMetadata().getDeletionTimestamp() == null && WorkloadSupport.isReady(p);
+  }
+
+  static String hash(Pod p) {
+    return p.getMetadata().getLabels().get(WorkloadSupport.POD_TEMPLATE_HASH);
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+  }
+}
