@@ -13,8 +13,11 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +40,7 @@ final class Citadel extends SimulatedComponent {
   static final String WORKLOAD_SECRET = "istio.default";
   static final String WORKLOAD_SECRET_TYPE = "istio.io/key-and-cert";
   private static final long WORKLOAD_TTL_SECONDS = 90L * 24 * 3600;
+  private static final Duration CACHE_LAG = Duration.ofSeconds(10);
 
   private SharedIndexInformer<Deployment> deployments;
   private SharedIndexInformer<Secret> systemSecrets;
@@ -48,6 +52,9 @@ final class Citadel extends SimulatedComponent {
   private List<String> caRoots = List.of();
   private String caCert;
   private String caKey;
+
+  /** Secrets this Citadel created that its cache may not show yet: never issue twice. */
+  private final Map<String, Instant> created = new HashMap<>();
 
   Citadel(SandboxContext ctx) {
     super(ctx, "citadel");
@@ -120,8 +127,14 @@ final class Citadel extends SimulatedComponent {
   /** Secret {@code istio.<serviceAccount>}, as Citadel keeps one per service account. */
   private void ensureSecret(String namespace, String serviceAccount, String rootCert) {
     String secretName = "istio." + serviceAccount;
-    Secret current = workloadSecrets.getStore().getByKey(namespace + "/" + secretName);
+    String key = namespace + "/" + secretName;
+    Secret current = workloadSecrets.getStore().getByKey(key);
     String encoded = encode(rootCert);
+    if (current != null) {
+      created.remove(key);
+    } else if (created.containsKey(key) && created.get(key).isAfter(now().minus(CACHE_LAG))) {
+      return; // created moments ago; the informer has not caught up
+    }
     if (current == null) {
       Map<String, String> data = new LinkedHashMap<>();
       String spiffe = "spiffe://cluster.local/ns/" + namespace + "/sa/" + serviceAccount;
@@ -143,6 +156,7 @@ final class Citadel extends SimulatedComponent {
               .build();
       try {
         client.secrets().inNamespace(namespace).resource(secret).create();
+        created.put(key, now());
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409 && e.getCode() != 403 && e.getCode() != 404) {
           throw e; // 409: the cache lags; 403/404: the namespace is going away

@@ -28,9 +28,9 @@ final class Galley extends SimulatedComponent {
   static final Duration RECREATE_AFTER = Duration.ofMillis(500);
 
   private SharedIndexInformer<Deployment> deployments;
-  private SharedIndexInformer<ClusterRole> clusterRoles;
+  private volatile SharedIndexInformer<ClusterRole> clusterRoles;
   private SharedIndexInformer<ValidatingWebhookConfiguration> webhooks;
-  private ValidatingWebhookConfiguration template;
+  private volatile ValidatingWebhookConfiguration template;
   private Instant missingSince;
 
   Galley(SandboxContext ctx) {
@@ -91,6 +91,17 @@ final class Galley extends SimulatedComponent {
       }
     }
     missingSince = null;
+  }
+
+  /** Whether Galley has seen its webhook, so that it can put it back (for tests). */
+  boolean knowsWebhook() {
+    return template != null;
+  }
+
+  /** Whether Galley's current view of its ClusterRole lets it write webhooks (for tests). */
+  boolean seesWritePermission() {
+    SharedIndexInformer<ClusterRole> roles = clusterRoles;
+    return roles != null && mayWriteWebhooks(roles.getStore().getByKey(CLUSTER_ROLE));
   }
 
   /** Whether a rule lets Galley create or update validating webhook configurations. */

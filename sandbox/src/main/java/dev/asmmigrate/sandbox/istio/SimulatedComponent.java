@@ -66,14 +66,7 @@ abstract class SimulatedComponent implements Controller {
     if (!started.compareAndSet(false, true)) {
       return;
     }
-    worker.execute(
-        () -> {
-          try {
-            setUp();
-          } catch (RuntimeException e) {
-            log.warn("{}: set-up failed", name, e);
-          }
-        });
+    worker.execute(this::setUpOrRetry);
     try {
       resync =
           ctx.scheduler()
@@ -83,6 +76,40 @@ abstract class SimulatedComponent implements Controller {
       // the sandbox is shutting down
     }
     trigger();
+  }
+
+  /**
+   * Runs {@link #setUp}; when it fails before starting any informer (e.g. an API call timing out
+   * while the machine is loaded), tries again shortly instead of leaving the component dead.
+   */
+  private void setUpOrRetry() {
+    try {
+      setUp();
+    } catch (RuntimeException e) {
+      if (closed) {
+        return;
+      }
+      if (!informers.isEmpty()) {
+        log.warn("{}: set-up failed", name, e);
+        return;
+      }
+      log.warn("{}: set-up failed, retrying: {}", name, e.getMessage());
+      try {
+        ctx.scheduler()
+            .schedule(
+                () -> {
+                  try {
+                    worker.execute(this::setUpOrRetry);
+                  } catch (RejectedExecutionException closing) {
+                    // the sandbox is shutting down
+                  }
+                },
+                500,
+                TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closing) {
+        // the sandbox is shutting down
+      }
+    }
   }
 
   /** Starts an informer whose every event triggers a reconcile; returns it for its cache. */
