@@ -1,0 +1,573 @@
+package dev.asmmigrate.activities.fleet;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.api.gax.rpc.StatusCode;
+import com.google.cloud.gkehub.servicemesh.v1beta.MembershipSpec;
+import com.google.cloud.gkehub.v1.CreateFeatureRequest;
+import com.google.cloud.gkehub.v1.CreateMembershipRequest;
+import com.google.cloud.gkehub.v1.DeleteFeatureRequest;
+import com.google.cloud.gkehub.v1.DeleteMembershipRequest;
+import com.google.cloud.gkehub.v1.Feature;
+import com.google.cloud.gkehub.v1.GetFeatureRequest;
+import com.google.cloud.gkehub.v1.GetMembershipRequest;
+import com.google.cloud.gkehub.v1.GkeCluster;
+import com.google.cloud.gkehub.v1.ListMembershipsRequest;
+import com.google.cloud.gkehub.v1.Membership;
+import com.google.cloud.gkehub.v1.MembershipEndpoint;
+import com.google.cloud.gkehub.v1.MembershipState;
+import com.google.cloud.gkehub.v1beta.MembershipFeatureSpec;
+import com.google.cloud.gkehub.v1beta.UpdateFeatureRequest;
+import com.google.longrunning.Operation;
+import com.google.protobuf.FieldMask;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import dev.asmmigrate.activities.backup.Backup;
+import dev.asmmigrate.activities.backup.BackupContent;
+import dev.asmmigrate.activities.backup.BackupStore;
+import dev.asmmigrate.activities.backup.BackupStores;
+import dev.asmmigrate.activities.backup.ObjectKey;
+import dev.asmmigrate.activities.google.GoogleClients;
+import dev.asmmigrate.activities.google.LongRunning;
+import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.kube.Waits;
+import dev.asmmigrate.workflows.activities.FleetActivities;
+import dev.asmmigrate.workflows.model.BackupRef;
+import dev.asmmigrate.workflows.model.ClusterRef;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.Step;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Step {@code fleet-registration} through the GKE Hub API: the cluster's fleet membership, the
+ * fleet's {@code servicemesh} feature, and the membership's mesh spec ({@code management:
+ * MANAGEMENT_AUTOMATIC}, in GKE Hub v1beta, the version whose protos have it).
+ *
+ * <p>Before each change the activity backs up what it is about to change as a pseudo-object in the
+ * migration's backup store (a membership, the feature, the membership's spec in the feature; absent
+ * when it did not exist), so that {@link #unregisterFleet} reverts exactly what this migration did:
+ * it deletes a membership or the feature only if this migration created it (backup absent, and
+ * labelled with this migration), and puts the mesh spec back as it was.
+ */
+public final class FleetActivitiesImpl implements FleetActivities {
+  static final String STEP = Step.FLEET_REGISTRATION.id();
+  static final String FEATURE = "servicemesh";
+  static final String LABEL = "asm-migrate-id";
+  static final String HUB_V1 = "gkehub.googleapis.com/v1";
+  static final String HUB_V1BETA = "gkehub.googleapis.com/v1beta";
+  static final Duration OPERATION_BOUND = Duration.ofMinutes(8);
+
+  private static final Logger log = LoggerFactory.getLogger(FleetActivitiesImpl.class);
+
+  private final BackupStores backups;
+  private final GoogleClients google;
+
+  public FleetActivitiesImpl(KubeClients clients, BackupStores backups, GoogleClients google) {
+    this.backups = backups;
+    this.google = google;
+  }
+
+  // --- names -------------------------------------------------------------------------------------
+
+  static String parent(String fleetProject) {
+    return "projects/" + fleetProject + "/locations/global";
+  }
+
+  static String featureName(String fleetProject) {
+    return parent(fleetProject) + "/features/" + FEATURE;
+  }
+
+  static String resourceLink(ClusterRef cluster) {
+    return "//container.googleapis.com/" + cluster.resourceName();
+  }
+
+  static ObjectKey membershipKey(String membershipName) {
+    return new ObjectKey(HUB_V1, "Membership", null, membershipName);
+  }
+
+  static ObjectKey featureKey(String fleetProject) {
+    return new ObjectKey(HUB_V1, "Feature", null, featureName(fleetProject));
+  }
+
+  static ObjectKey meshSpecKey(String fleetProject, String membershipName) {
+    return new ObjectKey(
+        HUB_V1BETA,
+        "MembershipFeatureSpec",
+        null,
+        featureName(fleetProject) + "/membershipSpecs/" + idOf(membershipName));
+  }
+
+  private static String fleetProject(FleetRequest request) {
+    String p = request.fleetProject();
+    return p == null || p.isBlank() ? request.context().cluster().project() : p;
+  }
+
+  // --- register ----------------------------------------------------------------------------------
+
+  @Override
+  public FleetResult registerFleet(FleetRequest request) {
+    MigrationContext ctx = request.context();
+    String fleet = fleetProject(request);
+    BackupStore store = backups.forContext(ctx);
+    List<String> changes = new ArrayList<>();
+    String label = BackupContent.migrationLabel(ctx.migrationId());
+
+    // 1. the membership
+    var hub = google.gkeHub(ctx.connection());
+    Membership existing = findMembership(ctx, fleet);
+    String membership;
+    boolean created;
+    if (existing != null) {
+      membership = existing.getName();
+      BackupRef ref =
+          store.save(ctx.migrationId(), STEP, membershipKey(membership), tree(existing));
+      created = ref.absent();
+      if (existing.getState().getCode() != MembershipState.Code.READY) {
+        awaitMembershipReady(ctx, membership);
+      }
+      changes.add(
+          created
+              ? "fleet membership " + membership + " registered by this migration"
+              : "fleet membership " + membership + " exists: unchanged");
+    } else {
+      membership = parent(fleet) + "/memberships/" + ctx.cluster().cluster();
+      store.save(ctx.migrationId(), STEP, membershipKey(membership), null);
+      CreateMembershipRequest create =
+          CreateMembershipRequest.newBuilder()
+              .setParent(parent(fleet))
+              .setMembershipId(ctx.cluster().cluster())
+              .setRequestId(requestId(ctx, "create-membership"))
+              .setResource(
+                  Membership.newBuilder()
+                      .putLabels(LABEL, label)
+                      .setEndpoint(
+                          MembershipEndpoint.newBuilder()
+                              .setGkeCluster(
+                                  GkeCluster.newBuilder()
+                                      .setResourceLink(resourceLink(ctx.cluster())))))
+              .build();
+      try {
+        Operation op =
+            GoogleClients.call(
+                "create fleet membership " + membership,
+                () -> hub.createMembershipCallable().call(create));
+        LongRunning.awaitHub(
+            hub.getOperationsClient(),
+            op,
+            OPERATION_BOUND,
+            "create fleet membership " + membership,
+            Waits::heartbeat);
+      } catch (RuntimeException e) {
+        if (GoogleClients.code(e) != StatusCode.Code.ALREADY_EXISTS) {
+          throw e;
+        }
+        Membership taken = getMembership(ctx, membership).orElseThrow(() -> e);
+        if (!sameCluster(taken, ctx.cluster())) {
+          throw Failures.permanent(
+              FailureType.STATE_CONFLICT,
+              "fleet membership "
+                  + membership
+                  + " exists for another cluster ("
+                  + taken.getEndpoint().getGkeCluster().getResourceLink()
+                  + "); register "
+                  + ctx.cluster()
+                  + " under another name first");
+        }
+        awaitMembershipReady(ctx, membership);
+      }
+      created = true;
+      changes.add("registered " + ctx.cluster() + " as fleet membership " + membership);
+      log.info("{}: registered {} as fleet membership {}", STEP, ctx.cluster(), membership);
+    }
+
+    // 2. the servicemesh feature
+    boolean enabled;
+    Optional<Feature> feature = getFeature(ctx, fleet);
+    if (feature.isPresent()) {
+      BackupRef ref = store.save(ctx.migrationId(), STEP, featureKey(fleet), tree(feature.get()));
+      enabled = ref.absent();
+      changes.add(
+          enabled
+              ? "feature " + FEATURE + " enabled by this migration"
+              : "feature " + FEATURE + " enabled already: unchanged");
+    } else {
+      store.save(ctx.migrationId(), STEP, featureKey(fleet), null);
+      CreateFeatureRequest create =
+          CreateFeatureRequest.newBuilder()
+              .setParent(parent(fleet))
+              .setFeatureId(FEATURE)
+              .setRequestId(requestId(ctx, "create-feature"))
+              .setResource(Feature.newBuilder().putLabels(LABEL, label))
+              .build();
+      try {
+        Operation op =
+            GoogleClients.call(
+                "enable feature " + featureName(fleet),
+                () -> hub.createFeatureCallable().call(create));
+        LongRunning.awaitHub(
+            hub.getOperationsClient(),
+            op,
+            OPERATION_BOUND,
+            "enable feature " + featureName(fleet),
+            Waits::heartbeat);
+      } catch (RuntimeException e) {
+        if (GoogleClients.code(e) != StatusCode.Code.ALREADY_EXISTS) {
+          throw e;
+        }
+        log.info("{}: feature {} was enabled meanwhile", STEP, featureName(fleet));
+      }
+      enabled = true;
+      changes.add("enabled feature " + FEATURE + " on fleet project " + fleet);
+      log.info("{}: enabled feature {}", STEP, featureName(fleet));
+    }
+
+    // 3. the membership's mesh spec
+    var beta = google.gkeHubBeta(ctx.connection());
+    com.google.cloud.gkehub.v1beta.Feature meshFeature = getBetaFeature(ctx, fleet);
+    Optional<Map.Entry<String, MembershipFeatureSpec>> spec = specOf(meshFeature, membership);
+    store.save(
+        ctx.migrationId(),
+        STEP,
+        meshSpecKey(fleet, membership),
+        spec.map(e -> tree(e.getValue())).orElse(null));
+    if (spec.isPresent()
+        && spec.get().getValue().getMesh().getManagement()
+            == MembershipSpec.Management.MANAGEMENT_AUTOMATIC) {
+      changes.add("mesh management of " + membership + " is automatic already: unchanged");
+    } else {
+      MembershipFeatureSpec.Builder next =
+          spec.map(e -> e.getValue().toBuilder()).orElse(MembershipFeatureSpec.newBuilder());
+      next.setMesh(
+          next.getMesh().toBuilder().setManagement(MembershipSpec.Management.MANAGEMENT_AUTOMATIC));
+      updateSpec(ctx, fleet, membership, next.build(), "set-mesh-spec");
+      changes.add("set mesh management of " + membership + " to MANAGEMENT_AUTOMATIC");
+      log.info("{}: set mesh management of {} to MANAGEMENT_AUTOMATIC", STEP, membership);
+    }
+    return new FleetResult(membership, created, enabled, changes);
+  }
+
+  // --- unregister --------------------------------------------------------------------------------
+
+  @Override
+  public void unregisterFleet(FleetRequest request) {
+    MigrationContext ctx = request.context();
+    String fleet = fleetProject(request);
+    BackupStore store = backups.forContext(ctx);
+    String label = BackupContent.migrationLabel(ctx.migrationId());
+    List<Backup> taken = store.list(ctx.migrationId(), STEP);
+    if (taken.isEmpty()) {
+      log.info("{} undo: no backups, registration never changed anything", STEP);
+      return;
+    }
+    Backup membershipBackup = find(taken, "Membership");
+    Backup featureBackup = find(taken, "Feature");
+    Backup specBackup = find(taken, "MembershipFeatureSpec");
+    String membership = membershipBackup == null ? null : membershipBackup.key().name();
+
+    // 1. the mesh spec, as it was
+    if (specBackup != null && membership != null && getMembership(ctx, membership).isPresent()) {
+      Optional<com.google.cloud.gkehub.v1beta.Feature> feature = getBetaFeatureIfAny(ctx, fleet);
+      Optional<MembershipFeatureSpec> current =
+          feature.flatMap(f -> specOf(f, membership)).map(Map.Entry::getValue);
+      Optional<MembershipFeatureSpec> before =
+          specBackup.absent()
+              ? Optional.empty()
+              : Optional.of(
+                  fromTree(specBackup.object(), MembershipFeatureSpec.newBuilder()).build());
+      if (feature.isPresent() && !current.equals(before)) {
+        updateSpec(
+            ctx,
+            fleet,
+            membership,
+            before.orElse(MembershipFeatureSpec.getDefaultInstance()),
+            "restore-mesh-spec");
+        log.info(
+            "{} undo: mesh spec of {} {}",
+            STEP,
+            membership,
+            before.isPresent() ? "restored" : "removed");
+      }
+    }
+
+    // 2. the feature, if this migration enabled it and no other membership uses it
+    if (featureBackup != null && featureBackup.absent()) {
+      Optional<com.google.cloud.gkehub.v1beta.Feature> feature = getBetaFeatureIfAny(ctx, fleet);
+      if (feature.isPresent()) {
+        boolean ours = label.equals(feature.get().getLabelsMap().get(LABEL));
+        List<String> others =
+            feature.get().getMembershipSpecsMap().keySet().stream()
+                .filter(k -> membership == null || !idOf(k).equals(idOf(membership)))
+                .toList();
+        if (!ours) {
+          log.info(
+              "{} undo: feature {} is not labelled with this migration; kept",
+              STEP,
+              featureName(fleet));
+        } else if (!others.isEmpty()) {
+          log.warn(
+              "{} undo: feature {} was enabled by this migration but other memberships use it"
+                  + " now ({}); kept",
+              STEP,
+              featureName(fleet),
+              others);
+        } else {
+          var hub = google.gkeHub(ctx.connection());
+          DeleteFeatureRequest delete =
+              DeleteFeatureRequest.newBuilder()
+                  .setName(featureName(fleet))
+                  .setRequestId(requestId(ctx, "delete-feature"))
+                  .build();
+          awaitIgnoringNotFound(
+              ctx,
+              () -> hub.deleteFeatureCallable().call(delete),
+              "disable feature " + featureName(fleet));
+          log.info("{} undo: disabled feature {}", STEP, featureName(fleet));
+        }
+      }
+    }
+
+    // 3. the membership, if this migration registered it
+    if (membershipBackup != null && membershipBackup.absent()) {
+      Optional<Membership> current = getMembership(ctx, membership);
+      if (current.isPresent()) {
+        if (!label.equals(current.get().getLabelsMap().get(LABEL))) {
+          log.warn(
+              "{} undo: membership {} is not labelled with this migration; kept", STEP, membership);
+        } else {
+          var hub = google.gkeHub(ctx.connection());
+          DeleteMembershipRequest delete =
+              DeleteMembershipRequest.newBuilder()
+                  .setName(membership)
+                  .setRequestId(requestId(ctx, "delete-membership"))
+                  .build();
+          awaitIgnoringNotFound(
+              ctx,
+              () -> hub.deleteMembershipCallable().call(delete),
+              "delete fleet membership " + membership);
+          log.info("{} undo: deleted fleet membership {}", STEP, membership);
+        }
+      }
+    }
+  }
+
+  // --- GKE Hub calls -----------------------------------------------------------------------------
+
+  private Membership findMembership(MigrationContext ctx, String fleet) {
+    var hub = google.gkeHub(ctx.connection());
+    List<Membership> found = new ArrayList<>();
+    String page = "";
+    do {
+      String token = page;
+      var response =
+          GoogleClients.call(
+              "list fleet memberships of " + parent(fleet),
+              () ->
+                  hub.listMembershipsCallable()
+                      .call(
+                          ListMembershipsRequest.newBuilder()
+                              .setParent(parent(fleet))
+                              .setPageToken(token)
+                              .build()));
+      found.addAll(response.getResourcesList());
+      page = response.getNextPageToken();
+    } while (!page.isEmpty());
+    return found.stream()
+        .filter(m -> sameCluster(m, ctx.cluster()))
+        .filter(m -> m.getState().getCode() != MembershipState.Code.DELETING)
+        .findFirst()
+        .orElse(null);
+  }
+
+  /**
+   * Whether a membership's GKE resource link names the cluster ({@code zones} or {@code
+   * locations}).
+   */
+  static boolean sameCluster(Membership m, ClusterRef cluster) {
+    String link = m.getEndpoint().getGkeCluster().getResourceLink();
+    String normalized = link.replace("/zones/", "/locations/");
+    return normalized.equals(resourceLink(cluster));
+  }
+
+  private Optional<Membership> getMembership(MigrationContext ctx, String name) {
+    var hub = google.gkeHub(ctx.connection());
+    try {
+      return Optional.of(
+          hub.getMembership(GetMembershipRequest.newBuilder().setName(name).build()));
+    } catch (RuntimeException e) {
+      if (GoogleClients.isNotFound(e)) {
+        return Optional.empty();
+      }
+      throw GoogleClients.classify("get fleet membership " + name, e);
+    }
+  }
+
+  private void awaitMembershipReady(MigrationContext ctx, String name) {
+    Waits.until(
+        "fleet membership " + name + " ready",
+        OPERATION_BOUND,
+        Duration.ofMillis(500),
+        () -> {
+          Membership m =
+              getMembership(ctx, name)
+                  .orElseThrow(
+                      () ->
+                          new IllegalStateException(
+                              "fleet membership " + name + " disappeared while being created"));
+          String state = m.getState().getCode().name();
+          return m.getState().getCode() == MembershipState.Code.READY
+              ? Waits.Check.done(state)
+              : Waits.Check.waiting(state);
+        },
+        FailureType.STATE_CONFLICT);
+  }
+
+  private Optional<Feature> getFeature(MigrationContext ctx, String fleet) {
+    var hub = google.gkeHub(ctx.connection());
+    try {
+      return Optional.of(
+          hub.getFeature(GetFeatureRequest.newBuilder().setName(featureName(fleet)).build()));
+    } catch (RuntimeException e) {
+      if (GoogleClients.isNotFound(e)) {
+        return Optional.empty();
+      }
+      throw GoogleClients.classify("get feature " + featureName(fleet), e);
+    }
+  }
+
+  private com.google.cloud.gkehub.v1beta.Feature getBetaFeature(
+      MigrationContext ctx, String fleet) {
+    return getBetaFeatureIfAny(ctx, fleet)
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "feature " + featureName(fleet) + " is not there right after it was enabled"));
+  }
+
+  private Optional<com.google.cloud.gkehub.v1beta.Feature> getBetaFeatureIfAny(
+      MigrationContext ctx, String fleet) {
+    var beta = google.gkeHubBeta(ctx.connection());
+    try {
+      return Optional.of(
+          beta.getFeature(
+              com.google.cloud.gkehub.v1beta.GetFeatureRequest.newBuilder()
+                  .setName(featureName(fleet))
+                  .build()));
+    } catch (RuntimeException e) {
+      if (GoogleClients.isNotFound(e)) {
+        return Optional.empty();
+      }
+      throw GoogleClients.classify("get feature " + featureName(fleet), e);
+    }
+  }
+
+  /** The membership's entry in a feature's membership specs (keys use the project number). */
+  static Optional<Map.Entry<String, MembershipFeatureSpec>> specOf(
+      com.google.cloud.gkehub.v1beta.Feature feature, String membership) {
+    String id = idOf(membership);
+    return feature.getMembershipSpecsMap().entrySet().stream()
+        .filter(e -> e.getKey().endsWith("/locations/global/memberships/" + id))
+        .findFirst();
+  }
+
+  /** Sets (or, with the default instance, removes) a membership's spec in the feature. */
+  private void updateSpec(
+      MigrationContext ctx,
+      String fleet,
+      String membership,
+      MembershipFeatureSpec spec,
+      String purpose) {
+    var beta = google.gkeHubBeta(ctx.connection());
+    UpdateFeatureRequest update =
+        UpdateFeatureRequest.newBuilder()
+            .setName(featureName(fleet))
+            .setUpdateMask(FieldMask.newBuilder().addPaths("membership_specs"))
+            .setRequestId(requestId(ctx, purpose))
+            .setResource(
+                com.google.cloud.gkehub.v1beta.Feature.newBuilder()
+                    .putMembershipSpecs(membership, spec))
+            .build();
+    Operation op =
+        GoogleClients.call(
+            "update feature " + featureName(fleet),
+            () -> beta.updateFeatureCallable().call(update));
+    LongRunning.awaitHub(
+        beta.getOperationsClient(),
+        op,
+        OPERATION_BOUND,
+        "update mesh spec of " + membership,
+        Waits::heartbeat);
+  }
+
+  private void awaitIgnoringNotFound(
+      MigrationContext ctx, java.util.function.Supplier<Operation> start, String what) {
+    var hub = google.gkeHub(ctx.connection());
+    try {
+      Operation op = GoogleClients.call(what, start);
+      LongRunning.awaitHub(hub.getOperationsClient(), op, OPERATION_BOUND, what, Waits::heartbeat);
+    } catch (RuntimeException e) {
+      if (!GoogleClients.isNotFound(e) && !isNotFoundFailure(e)) {
+        throw e;
+      }
+      log.info("{}: already gone", what);
+    }
+  }
+
+  private static boolean isNotFoundFailure(RuntimeException e) {
+    return e instanceof io.temporal.failure.ApplicationFailure af
+        && FailureType.NOT_FOUND.name().equals(af.getType());
+  }
+
+  // --- helpers -----------------------------------------------------------------------------------
+
+  /** A request ID fixed for this migration and purpose, so a retried call replays, not repeats. */
+  static String requestId(MigrationContext ctx, String purpose) {
+    return UUID.nameUUIDFromBytes(
+            (ctx.migrationId() + "/" + purpose).getBytes(StandardCharsets.UTF_8))
+        .toString();
+  }
+
+  static String idOf(String membershipName) {
+    return membershipName.substring(membershipName.lastIndexOf('/') + 1);
+  }
+
+  private static Backup find(List<Backup> backups, String kind) {
+    return backups.stream().filter(b -> kind.equals(b.key().kind())).findFirst().orElse(null);
+  }
+
+  /** A Google API resource as a backup's pseudo-object: its JSON under {@code spec}. */
+  static ObjectNode tree(Message message) {
+    try {
+      String json = JsonFormat.printer().print(message);
+      ObjectNode node = BackupContent.MAPPER.createObjectNode();
+      node.put("kind", message.getDescriptorForType().getFullName());
+      node.set("spec", BackupContent.MAPPER.readTree(json));
+      return node;
+    } catch (InvalidProtocolBufferException
+        | com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise " + message.getDescriptorForType(), e);
+    }
+  }
+
+  static <B extends Message.Builder> B fromTree(ObjectNode node, B builder) {
+    try {
+      JsonFormat.parser()
+          .ignoringUnknownFields()
+          .merge(BackupContent.json((ObjectNode) node.get("spec")), builder);
+      return builder;
+    } catch (InvalidProtocolBufferException e) {
+      throw Failures.permanent(
+          FailureType.BACKUP_CONFLICT,
+          "backup is not a " + builder.getDescriptorForType() + ": " + e.getMessage());
+    }
+  }
+}

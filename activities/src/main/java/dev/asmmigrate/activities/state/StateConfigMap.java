@@ -1,0 +1,142 @@
+package dev.asmmigrate.activities.state;
+
+import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationState;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ConfigMap {@code istio-system/asm-addon-migration-state}, the marker Google's script writes:
+ * {@code data.migrationStatus} (so {@code kubectl get cm/asm-addon-migration-state -n istio-system
+ * -ojsonpath={.data}} keeps working for existing tooling), plus {@code migrationId} and {@code
+ * step} so that a new run can resume with the same backups.
+ */
+public final class StateConfigMap {
+  public static final String NAMESPACE = "istio-system";
+  public static final String NAME = "asm-addon-migration-state";
+  public static final String KEY_STATUS = "migrationStatus";
+  public static final String KEY_MIGRATION_ID = "migrationId";
+  public static final String KEY_STEP = "step";
+
+  private static final int MAX_CONFLICTS = 5;
+  private static final Logger log = LoggerFactory.getLogger(StateConfigMap.class);
+
+  /** What the ConfigMap says. {@code state} is null when its status is not one of ours. */
+  public record Current(String migrationId, String status, MigrationState state, String step) {}
+
+  private final KubernetesClient client;
+
+  public StateConfigMap(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** The ConfigMap's content, if it exists. */
+  public Optional<Current> read() {
+    ConfigMap cm;
+    try {
+      cm = client.configMaps().inNamespace(NAMESPACE).withName(NAME).get();
+    } catch (KubernetesClientException e) {
+      throw Failures.kubernetes("get configmap " + NAMESPACE + "/" + NAME, e);
+    }
+    if (cm == null) {
+      return Optional.empty();
+    }
+    Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
+    String status = data.get(KEY_STATUS);
+    MigrationState state = null;
+    if (status != null) {
+      try {
+        state = MigrationState.valueOf(status);
+      } catch (IllegalArgumentException e) {
+        state = null;
+      }
+    }
+    return Optional.of(new Current(data.get(KEY_MIGRATION_ID), status, state, data.get(KEY_STEP)));
+  }
+
+  /**
+   * Sets the state, migration ID and step, creating the ConfigMap if needed; other keys are kept.
+   *
+   * @return whether anything changed
+   */
+  public boolean write(String migrationId, MigrationState state, String step) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    wanted.put(KEY_STATUS, state.name());
+    wanted.put(KEY_MIGRATION_ID, migrationId);
+    if (step != null) {
+      wanted.put(KEY_STEP, step);
+    }
+    KubernetesClientException conflict = null;
+    for (int attempt = 1; attempt <= MAX_CONFLICTS; attempt++) {
+      try {
+        ConfigMap cm = client.configMaps().inNamespace(NAMESPACE).withName(NAME).get();
+        if (cm == null) {
+          client
+              .configMaps()
+              .inNamespace(NAMESPACE)
+              .resource(
+                  new ConfigMapBuilder()
+                      .withNewMetadata()
+                      .withName(NAME)
+                      .withNamespace(NAMESPACE)
+                      .addToLabels("app.kubernetes.io/managed-by", "asm-migrate")
+                      .endMetadata()
+                      .withData(wanted)
+                      .build())
+              .create();
+          log.info(
+              "created configmap {}/{}: migrationStatus={} migrationId={} step={}",
+              NAMESPACE,
+              NAME,
+              state,
+              migrationId,
+              step);
+          return true;
+        }
+        Map<String, String> data = cm.getData() == null ? new LinkedHashMap<>() : cm.getData();
+        Map<String, String> next = new LinkedHashMap<>(data);
+        next.putAll(wanted);
+        if (next.equals(data)) {
+          return false;
+        }
+        cm.setData(next);
+        client.configMaps().inNamespace(NAMESPACE).resource(cm).update();
+        log.info(
+            "updated configmap {}/{}: migrationStatus {} -> {}, migrationId={} step={}",
+            NAMESPACE,
+            NAME,
+            data.get(KEY_STATUS),
+            state,
+            migrationId,
+            step);
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 409) {
+          conflict = e;
+          continue;
+        }
+        if (e.getCode() == 404) {
+          throw Failures.permanent(
+              FailureType.NOT_FOUND,
+              "cannot write configmap "
+                  + NAMESPACE
+                  + "/"
+                  + NAME
+                  + ": namespace "
+                  + NAMESPACE
+                  + " does not exist");
+        }
+        throw Failures.kubernetes("write configmap " + NAMESPACE + "/" + NAME, e);
+      }
+    }
+    throw conflict;
+  }
+}
