@@ -42,41 +42,56 @@ final class WorkloadTestSandbox implements AutoCloseable {
     return t;
   }
 
-  /** Waits for the NodeController's nodes; registers them itself if no node controller runs. */
+  /**
+   * Waits for the NodeController's Ready nodes; registers them itself if none appear (a tree
+   * without a node controller), leaving alone any node that exists by then.
+   */
   private void ensureReadyNodes() {
     try {
       await()
-          .atMost(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(10))
           .pollInterval(Duration.ofMillis(50))
-          .until(
-              () ->
-                  client.nodes().list().getItems().stream()
-                      .anyMatch(SchedulerAndKubelet::isSchedulable));
+          .until(this::hasReadyNode);
+      return;
     } catch (org.awaitility.core.ConditionTimeoutException e) {
-      for (int i = 0; i < sandbox.settings().nodes(); i++) {
-        Node node =
-            new NodeBuilder()
-                .withNewMetadata()
-                .withName("sandbox-node-" + i)
-                .addToLabels("kubernetes.io/hostname", "sandbox-node-" + i)
-                .endMetadata()
-                .build();
-        Node created = client.nodes().resource(node).create();
-        created.setStatus(
-            new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus("True")
-                .withReason("KubeletReady")
-                .endCondition()
-                .addNewAddress()
-                .withType("InternalIP")
-                .withAddress("10.128.0." + (i + 2))
-                .endAddress()
-                .build());
-        client.nodes().resource(created).updateStatus();
-      }
+      // no node controller: register the nodes as their kubelets would
     }
+    for (int i = 0; i < sandbox.settings().nodes(); i++) {
+      Node node =
+          new NodeBuilder()
+              .withNewMetadata()
+              .withName("sandbox-node-" + i)
+              .addToLabels("kubernetes.io/hostname", "sandbox-node-" + i)
+              .endMetadata()
+              .build();
+      Node created;
+      try {
+        created = client.nodes().resource(node).create();
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() == 409) {
+          continue; // registered meanwhile
+        }
+        throw e;
+      }
+      created.setStatus(
+          new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
+              .addNewCondition()
+              .withType("Ready")
+              .withStatus("True")
+              .withReason("KubeletReady")
+              .endCondition()
+              .addNewAddress()
+              .withType("InternalIP")
+              .withAddress("10.128.0." + (i + 2))
+              .endAddress()
+              .build());
+      client.nodes().resource(created).updateStatus();
+    }
+    await().atMost(Duration.ofSeconds(30)).until(this::hasReadyNode);
+  }
+
+  private boolean hasReadyNode() {
+    return client.nodes().list().getItems().stream().anyMatch(SchedulerAndKubelet::isSchedulable);
   }
 
   void namespace(String name) {
