@@ -120,14 +120,26 @@ public final class ReplicaSetController implements Controller {
     }
     List<Pod> owned = claimPods(rs);
     Duration requeue = null;
+    RuntimeException failure = null;
+    String failureReason = null;
     if (!isTerminating(rs)) {
       List<Pod> active = owned.stream().filter(WorkloadSupport::isActive).toList();
       int diff = active.size() - orZero(rs.getSpec().getReplicas());
       if (diff < 0) {
         owned = new ArrayList<>(owned);
-        owned.addAll(createPods(rs, Math.min(-diff, BURST)));
+        try {
+          createPods(rs, Math.min(-diff, BURST), owned);
+        } catch (RuntimeException e) {
+          failure = e;
+          failureReason = "FailedCreate";
+        }
       } else if (diff > 0) {
-        deletePods(rs, active, Math.min(diff, BURST));
+        try {
+          deletePods(rs, active, Math.min(diff, BURST));
+        } catch (RuntimeException e) {
+          failure = e;
+          failureReason = "FailedDelete";
+        }
         owned =
             client
                 .pods()
@@ -140,7 +152,10 @@ public final class ReplicaSetController implements Controller {
                 .toList();
       }
     }
-    requeue = updateStatus(rs, owned);
+    requeue = updateStatus(rs, owned, failureReason, failure);
+    if (failure != null) {
+      throw failure; // retried with backoff
+    }
     if (requeue != null) {
       queue.addAfter(key, requeue);
     }
@@ -196,14 +211,12 @@ public final class ReplicaSetController implements Controller {
     }
   }
 
-  private List<Pod> createPods(ReplicaSet rs, int count) {
-    List<Pod> created = new ArrayList<>();
+  /** Creates pods one by one, adding each to {@code into} as soon as it exists. */
+  private void createPods(ReplicaSet rs, int count, List<Pod> into) {
     for (int i = 0; i < count; i++) {
       Pod pod = podFromTemplate(rs);
-      created.add(
-          client.pods().inNamespace(rs.getMetadata().getNamespace()).resource(pod).create());
+      into.add(client.pods().inNamespace(rs.getMetadata().getNamespace()).resource(pod).create());
     }
-    return created;
   }
 
   private Pod podFromTemplate(ReplicaSet rs) {
@@ -282,7 +295,8 @@ public final class ReplicaSetController implements Controller {
   }
 
   /** Writes the status; returns when to look again for pods about to become available, or null. */
-  private Duration updateStatus(ReplicaSet rs, List<Pod> owned) {
+  private Duration updateStatus(
+      ReplicaSet rs, List<Pod> owned, String failureReason, RuntimeException failure) {
     Instant now = Instant.now();
     int minReady = orZero(rs.getSpec().getMinReadySeconds());
     Map<String, String> templateLabels =
@@ -323,7 +337,7 @@ public final class ReplicaSetController implements Controller {
     status.setReadyReplicas(omitZero(ready));
     status.setAvailableReplicas(omitZero(available));
     status.setObservedGeneration(rs.getMetadata().getGeneration());
-    status.setConditions(conditions(old));
+    status.setConditions(conditions(old, failureReason, failure));
     if (!sameStatus(old, status)) {
       ReplicaSet copy = client.getKubernetesSerialization().clone(rs);
       copy.setStatus(status);
@@ -343,17 +357,45 @@ public final class ReplicaSetController implements Controller {
     return next;
   }
 
-  private static List<ReplicaSetCondition> conditions(ReplicaSetStatus old) {
-    // ReplicaFailure is only reported while pod creation fails; creation errors surface as retries
+  /**
+   * The ReplicaFailure condition as the real controller keeps it: added when creating or deleting
+   * pods fails, removed once a sync succeeds.
+   */
+  private static List<ReplicaSetCondition> conditions(
+      ReplicaSetStatus old, String failureReason, RuntimeException failure) {
     List<ReplicaSetCondition> out = new ArrayList<>();
+    ReplicaSetCondition existing = null;
     if (old.getConditions() != null) {
       for (ReplicaSetCondition c : old.getConditions()) {
-        if (!"ReplicaFailure".equals(c.getType())) {
+        if ("ReplicaFailure".equals(c.getType())) {
+          existing = c;
+        } else {
           out.add(new ReplicaSetConditionBuilder(c).build());
         }
       }
     }
+    if (failure != null) {
+      out.add(
+          existing != null
+              ? existing
+              : new ReplicaSetConditionBuilder()
+                  .withType("ReplicaFailure")
+                  .withStatus("True")
+                  .withReason(failureReason)
+                  .withMessage(message(failure))
+                  .withLastTransitionTime(WorkloadSupport.now())
+                  .build());
+    }
     return out;
+  }
+
+  private static String message(RuntimeException e) {
+    if (e instanceof io.fabric8.kubernetes.client.KubernetesClientException k
+        && k.getStatus() != null
+        && k.getStatus().getMessage() != null) {
+      return k.getStatus().getMessage();
+    }
+    return e.getMessage();
   }
 
   private static boolean sameStatus(ReplicaSetStatus a, ReplicaSetStatus b) {

@@ -225,6 +225,59 @@ class ReplicaSetControllerTest {
     }
   }
 
+  @Test
+  void aPodCreationFailureIsReportedAsReplicaFailureUntilItSucceeds() {
+    try (dev.asmmigrate.sandbox.Sandbox addon =
+        dev.asmmigrate.sandbox.Sandbox.start(
+            dev.asmmigrate.sandbox.SandboxSettings.builder()
+                .base(dev.asmmigrate.sandbox.SandboxSettings.Base.ADDON_1_4)
+                .podReadyDelay(Duration.ofMillis(200))
+                .build())) {
+      var client = addon.client("rs-failure-test");
+      client
+          .resource(
+              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName("meshed")
+                  .addToLabels("istio-injection", "enabled")
+                  .endMetadata()
+                  .build())
+          .create();
+      addon.faults().injectionWebhookUnavailable = true;
+      client.resource(replicaSet("meshed", "front", 1, List.of())).create();
+
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                ReplicaSet rs =
+                    client.apps().replicaSets().inNamespace("meshed").withName("front").get();
+                assertThat(rs.getStatus()).isNotNull();
+                assertThat(rs.getStatus().getConditions())
+                    .singleElement()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.getType()).isEqualTo("ReplicaFailure");
+                          assertThat(c.getStatus()).isEqualTo("True");
+                          assertThat(c.getReason()).isEqualTo("FailedCreate");
+                          assertThat(c.getMessage()).contains("failed calling webhook");
+                        });
+                assertThat(rs.getStatus().getReplicas()).isZero();
+              });
+
+      addon.faults().injectionWebhookUnavailable = false;
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                ReplicaSet rs =
+                    client.apps().replicaSets().inNamespace("meshed").withName("front").get();
+                assertThat(rs.getStatus().getConditions()).isNullOrEmpty();
+                assertThat(rs.getStatus().getReadyReplicas()).isEqualTo(1);
+              });
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   static ReplicaSet replicaSet(String ns, String name, int replicas, List<String> podFinalizers) {
