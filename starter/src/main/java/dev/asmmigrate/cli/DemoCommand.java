@@ -1,7 +1,9 @@
 package dev.asmmigrate.cli;
 
-import dev.asmmigrate.sandbox.Sandbox;
-import dev.asmmigrate.sandbox.SandboxSettings;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.asmmigrate.workflows.model.MigrationResult;
+import dev.asmmigrate.workflows.model.MigrationState;
+import dev.asmmigrate.workflows.model.Step;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -11,16 +13,39 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code asm-migrate demo}: the main job on embedded defaults. */
+/**
+ * {@code asm-migrate demo}: the whole migration on embedded defaults — an in-memory Temporal
+ * server, a sandbox cluster with the add-on and Online Boutique, and a worker, in one process.
+ */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = {
-      "Starts a sandbox cluster running the Istio 1.4 add-on with Online Boutique, waits for it to",
-      "settle and prints what kubectl would show of istio-system and online-boutique."
-    })
+    sortOptions = false,
+    description =
+        "Migrates a sandbox cluster (add-on + Online Boutique) to managed ASM with an embedded Temporal server and worker, then checks the result as the seed does.")
 final class DemoCommand implements Callable<Integer> {
+
   @Spec CommandSpec spec;
+
+  @Option(
+      names = "--version",
+      defaultValue = "1.4",
+      description = "Add-on version of the sandbox: 1.4, 1.6 or both (default: ${DEFAULT-VALUE}).")
+  String version;
+
+  @Option(
+      names = "--namespaces",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Add N more injected namespaces with a few Deployments each.")
+  int extraNamespaces;
+
+  @Option(
+      names = "--fail-at",
+      paramLabel = "STEP",
+      description =
+          "Inject a permanent failure at this step: the run must roll back and end ROLLED_BACK.")
+  String failAt;
 
   @Option(
       names = "--pod-ready-delay",
@@ -30,44 +55,62 @@ final class DemoCommand implements Callable<Integer> {
           "How long a started container takes to become Ready (default: ${DEFAULT-VALUE}).")
   Duration podReadyDelay;
 
+  @Option(
+      names = "--concurrency",
+      defaultValue = "4",
+      description = "Namespaces migrated at once (default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    SandboxSettings settings =
-        SandboxSettings.builder()
-            .base(SandboxSettings.Base.ADDON_1_4)
-            .apps(List.of("online-boutique"))
-            .podReadyDelay(podReadyDelay)
-            .build();
+    validate();
+    MigrationState asked = failAt == null ? MigrationState.SUCCESS : MigrationState.ROLLED_BACK;
     out.println(
-        "demo: starting a sandbox cluster with the Istio 1.4 add-on and Online Boutique...");
+        "demo: sandbox cluster with the Istio "
+            + version
+            + " add-on, Online Boutique"
+            + (extraNamespaces > 0 ? " and " + extraNamespaces + " more namespaces" : "")
+            + (failAt == null ? "" : "; a failure will be injected at " + failAt));
     out.flush();
-    try (Sandbox sandbox = Sandbox.start(settings)) {
-      if (!sandbox.awaitSettled(Duration.ofMinutes(2))) {
-        out.println("demo: the cluster did not settle within 2 minutes");
-        return ExitCodes.UNEXPECTED;
-      }
-      TableView view = new TableView(sandbox.kubernetesUrl());
-      for (String ns : List.of("istio-system", "online-boutique")) {
-        out.println();
-        out.println("$ kubectl -n " + ns + " get deployments");
-        out.print(view.render("/apis/apps/v1/namespaces/" + ns + "/deployments"));
-        out.println();
-        out.println("$ kubectl -n " + ns + " get pods");
-        out.print(view.render("/api/v1/namespaces/" + ns + "/pods"));
-      }
-      out.println();
-      out.println("$ kubectl -n istio-system get services");
-      out.print(view.render("/api/v1/namespaces/istio-system/services"));
-      out.println();
+    try (DemoRun run = DemoRun.prepare(version, extraNamespaces, podReadyDelay)) {
+      MigrationResult result = run.migrate(failAt, concurrency, out);
+      boolean checks =
+          result.state() == MigrationState.SUCCESS
+              ? run.checkMigrated(out)
+              : run.checkRolledBack(out);
+      JsonNode traffic = run.sandbox().trafficProbe().report();
+      long sent = traffic.path("sent").asLong();
+      long failed = traffic.path("failed").asLong();
       out.println(
-          "traffic: "
-              + sandbox.trafficProbe().report().path("sent").asLong()
-              + " requests, "
-              + sandbox.trafficProbe().report().path("failed").asLong()
-              + " failed");
+          "migration: "
+              + result.state()
+              + (result.error() == null
+                  ? ""
+                  : " (" + result.failedStep() + ": " + result.error() + ")"));
+      out.println("traffic: " + sent + " requests, " + failed + " failed");
       out.flush();
+      return result.state() == asked && checks && failed == 0 ? ExitCodes.OK : ExitCodes.OUTCOME;
     }
-    return ExitCodes.OK;
+  }
+
+  private void validate() {
+    if (!List.of("1.4", "1.6", "both").contains(version)) {
+      throw new UserError(
+          ExitCodes.USAGE, "--version must be 1.4, 1.6 or both, got '" + version + "'");
+    }
+    if (extraNamespaces < 0 || extraNamespaces > 200) {
+      throw new UserError(ExitCodes.USAGE, "--namespaces must be between 0 and 200");
+    }
+    if (failAt != null
+        && Step.fromId(failAt).filter(Step::reversible).filter(Step::mutating).isEmpty()) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--fail-at must be one of "
+              + Step.rollbackable().stream().map(Step::id).toList()
+              + ", got '"
+              + failAt
+              + "'");
+    }
   }
 }

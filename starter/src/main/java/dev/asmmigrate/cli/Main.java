@@ -11,7 +11,13 @@ import picocli.CommandLine.Command;
     description =
         "Migrates GKE clusters from the Istio on GKE add-on (1.4, 1.6) to Anthos Service Mesh with"
             + " the Google-managed control plane and Mesh CA, as a durable Temporal workflow.",
-    subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, SandboxCommand.class},
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      DemoCommand.class,
+      SandboxCommand.class,
+      WorkerCommand.class,
+      StartCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:the command did what was asked",

@@ -1,0 +1,326 @@
+package dev.asmmigrate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.sandbox.ClusterSnapshot;
+import dev.asmmigrate.sandbox.Sandbox;
+import dev.asmmigrate.sandbox.SandboxSettings;
+import dev.asmmigrate.sandbox.api.ResourceRegistry;
+import dev.asmmigrate.worker.Activities;
+import dev.asmmigrate.worker.MigrationWorker;
+import dev.asmmigrate.workflows.model.ClusterRef;
+import dev.asmmigrate.workflows.model.Connection;
+import dev.asmmigrate.workflows.model.MigrationRequest;
+import dev.asmmigrate.workflows.model.MigrationResult;
+import dev.asmmigrate.workflows.model.Timeouts;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.testserver.TestServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One demo: a sandbox cluster with the add-on and Online Boutique (plus synthetic namespaces), an
+ * embedded in-memory Temporal server and a worker in this process, and the seed's checks. The
+ * sandbox stays up until {@link #close()}, so tests can inspect it.
+ */
+final class DemoRun implements AutoCloseable {
+  static final String ASM_PROXY = "gcr.io/gke-release/asm/proxyv2:";
+
+  private final Sandbox sandbox;
+  private final Path work;
+  private final ClusterSnapshot before;
+
+  private DemoRun(Sandbox sandbox, Path work, ClusterSnapshot before) {
+    this.sandbox = sandbox;
+    this.work = work;
+    this.before = before;
+  }
+
+  /** Starts and settles the sandbox for an add-on version: 1.4, 1.6 or both. */
+  static DemoRun prepare(String version, int extraNamespaces, Duration podReadyDelay)
+      throws IOException {
+    Path work =
+        Files.createTempDirectory(
+            "asm-migrate-demo",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Sandbox sandbox =
+        Sandbox.start(
+            SandboxSettings.builder()
+                .base(
+                    version.equals("1.4")
+                        ? SandboxSettings.Base.ADDON_1_4
+                        : SandboxSettings.Base.ADDON_1_6)
+                .app("online-boutique")
+                .podReadyDelay(podReadyDelay)
+                .controlPlaneProvisionDelay(Duration.ofSeconds(2))
+                .rootDistributionDelay(Duration.ofSeconds(1))
+                .build());
+    try {
+      addNamespaces(sandbox, version, extraNamespaces);
+      if (!sandbox.awaitSettled(Duration.ofMinutes(3))) {
+        throw new UserError(ExitCodes.UNEXPECTED, "the sandbox did not settle within 3 minutes");
+      }
+      return new DemoRun(sandbox, work, ClusterSnapshot.take(sandbox.store()));
+    } catch (RuntimeException e) {
+      sandbox.close();
+      throw e;
+    }
+  }
+
+  Sandbox sandbox() {
+    return sandbox;
+  }
+
+  ClusterSnapshot before() {
+    return before;
+  }
+
+  /** Runs the whole migration with auto-approval, printing its progress, and returns its result. */
+  MigrationResult migrate(String failAt, int concurrency, PrintWriter out)
+      throws IOException, InterruptedException {
+    Path kubeconfig = sandbox.writeKubeconfig(work.resolve("sandbox.kubeconfig"));
+    SandboxSettings s = sandbox.settings();
+    MigrationRequest request =
+        new MigrationRequest(
+            new ClusterRef(s.project(), s.location(), s.cluster()),
+            new Connection(kubeconfig.toString(), "sandbox", sandbox.googleEndpoint()),
+            null,
+            "regular",
+            List.of(),
+            List.of(),
+            concurrency,
+            true,
+            false,
+            true,
+            null,
+            failAt,
+            new Timeouts(
+                Duration.ofMinutes(3),
+                Duration.ofMinutes(3),
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(5)));
+    try (TestServer.InProcessTestServer temporal = TestServer.createServer(true);
+        KubeClients clients = new KubeClients()) {
+      WorkflowServiceStubs service =
+          WorkflowServiceStubs.newServiceStubs(
+              WorkflowServiceStubsOptions.newBuilder().setChannel(temporal.getChannel()).build());
+      try (MigrationWorker worker =
+          MigrationWorker.start(
+              service,
+              new MigrationWorker.Settings("default", true, 20),
+              Activities.create(clients))) {
+        sandbox.trafficProbe().reset();
+        String id = StartCommand.start(worker.client(), request);
+        out.println("workflow: " + id + " (embedded in-memory Temporal server)");
+        out.flush();
+        return new ProgressPrinter(worker.client(), out).follow(id, Duration.ofMinutes(30));
+      } finally {
+        service.shutdownNow();
+      }
+    }
+  }
+
+  /** N namespaces with three Deployments each; with {@code both}, alternately on 1.4 and 1.6. */
+  private static void addNamespaces(Sandbox sandbox, String version, int n) {
+    KubernetesClient client = sandbox.client("demo");
+    for (int i = 1; i <= n; i++) {
+      boolean on16 = version.equals("1.6") || (version.equals("both") && i % 2 == 0);
+      String ns = "demo-" + i;
+      Map<String, String> labels =
+          on16 ? Map.of("istio.io/rev", "istio-1611") : Map.of("istio-injection", "enabled");
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(ns)
+                  .withLabels(labels)
+                  .endMetadata()
+                  .build())
+          .create();
+      for (String app : List.of("web", "api", "worker")) {
+        client
+            .apps()
+            .deployments()
+            .inNamespace(ns)
+            .resource(
+                new DeploymentBuilder()
+                    .withNewMetadata()
+                    .withName(app)
+                    .endMetadata()
+                    .withNewSpec()
+                    .withReplicas(app.equals("web") ? 2 : 1)
+                    .withNewSelector()
+                    .addToMatchLabels("app", app)
+                    .endSelector()
+                    .withNewTemplate()
+                    .withNewMetadata()
+                    .addToLabels("app", app)
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewContainer()
+                    .withName(app)
+                    .withImage("gcr.io/google-samples/hello-app:1.0")
+                    .addNewPort()
+                    .withContainerPort(8080)
+                    .endPort()
+                    .endContainer()
+                    .endSpec()
+                    .endTemplate()
+                    .endSpec()
+                    .build())
+            .create();
+      }
+    }
+    if (version.equals("both") && n < 1) {
+      // "both" needs at least one namespace on each add-on version: Online Boutique is on 1.6.
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName("demo-14")
+                  .withLabels(Map.of("istio-injection", "enabled"))
+                  .endMetadata()
+                  .build())
+          .create();
+      client
+          .apps()
+          .deployments()
+          .inNamespace("demo-14")
+          .resource(
+              new DeploymentBuilder()
+                  .withNewMetadata()
+                  .withName("hello")
+                  .endMetadata()
+                  .withNewSpec()
+                  .withReplicas(2)
+                  .withNewSelector()
+                  .addToMatchLabels("app", "hello")
+                  .endSelector()
+                  .withNewTemplate()
+                  .withNewMetadata()
+                  .addToLabels("app", "hello")
+                  .endMetadata()
+                  .withNewSpec()
+                  .addNewContainer()
+                  .withName("hello")
+                  .withImage("gcr.io/google-samples/hello-app:1.0")
+                  .endContainer()
+                  .endSpec()
+                  .endTemplate()
+                  .endSpec()
+                  .build())
+          .create();
+    }
+  }
+
+  /**
+   * The seed's own checks: every injected pod 2/2 with the ASM proxy, state SUCCESS, only the new
+   * gateway.
+   */
+  boolean checkMigrated(PrintWriter out) {
+    sandbox.awaitSettled(Duration.ofMinutes(2));
+    boolean ok = true;
+    String state =
+        sandbox
+            .store()
+            .get(ResourceRegistry.CONFIGMAPS, "istio-system", "asm-addon-migration-state")
+            .map(cm -> cm.path("data").path("migrationStatus").asText())
+            .orElse("<missing>");
+    out.println("check: asm-addon-migration-state migrationStatus=" + state);
+    ok &= state.equals("SUCCESS");
+    int injected = 0;
+    List<String> wrong = new ArrayList<>();
+    for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, null)) {
+      String ns = pod.path("metadata").path("namespace").asText();
+      if (ns.equals("istio-system")
+          || ns.startsWith("kube-")
+          || pod.path("status").path("phase").asText().equals("Succeeded")) {
+        continue;
+      }
+      for (JsonNode c : pod.path("spec").path("containers")) {
+        if (c.path("name").asText().equals("istio-proxy")) {
+          injected++;
+          int ready = 0;
+          for (JsonNode cs : pod.path("status").path("containerStatuses")) {
+            ready += cs.path("ready").asBoolean() ? 1 : 0;
+          }
+          int total = pod.path("spec").path("containers").size();
+          if (!c.path("image").asText().startsWith(ASM_PROXY) || ready != total) {
+            wrong.add(
+                ns
+                    + "/"
+                    + pod.path("metadata").path("name").asText()
+                    + " "
+                    + c.path("image").asText()
+                    + " "
+                    + ready
+                    + "/"
+                    + total);
+          }
+        }
+      }
+    }
+    out.println(
+        "check: "
+            + injected
+            + " injected pods, "
+            + (injected - wrong.size())
+            + " Ready "
+            + "with the ASM proxy"
+            + (wrong.isEmpty() ? "" : "; not: " + wrong));
+    ok &= wrong.isEmpty() && injected > 0;
+    List<String> istioSystem = new ArrayList<>();
+    for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, "istio-system")) {
+      if (!pod.path("status").path("phase").asText().equals("Succeeded")) {
+        istioSystem.add(pod.path("metadata").path("name").asText());
+      }
+    }
+    boolean onlyNewGateway =
+        !istioSystem.isEmpty()
+            && istioSystem.stream().allMatch(n -> n.startsWith("asm-ingressgateway-"));
+    out.println(
+        "check: istio-system runs "
+            + (onlyNewGateway
+                ? "only asm-ingressgateway (" + istioSystem.size() + " pods)"
+                : istioSystem));
+    return ok && onlyNewGateway;
+  }
+
+  /** After a rollback: the cluster equals its pre-migration snapshot. */
+  boolean checkRolledBack(PrintWriter out) {
+    sandbox.awaitSettled(Duration.ofMinutes(2));
+    List<String> diff = before.diff(ClusterSnapshot.take(sandbox.store()));
+    out.println(
+        "check: "
+            + before.size()
+            + " objects compared with the pre-migration snapshot, "
+            + diff.size()
+            + " differences");
+    diff.stream().limit(20).forEach(d -> out.println("  " + d));
+    return diff.isEmpty();
+  }
+
+  @Override
+  public void close() {
+    sandbox.close();
+    try (var paths = Files.walk(work)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temporary directory left behind is harmless
+    }
+  }
+}

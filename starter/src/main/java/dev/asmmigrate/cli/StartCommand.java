@@ -1,0 +1,218 @@
+package dev.asmmigrate.cli;
+
+import dev.asmmigrate.workflows.MigrationWorkflow;
+import dev.asmmigrate.workflows.model.MigrationRequest;
+import dev.asmmigrate.workflows.model.MigrationResult;
+import dev.asmmigrate.workflows.model.MigrationState;
+import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.Timeouts;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code asm-migrate start}: starts a cluster's migration on a Temporal server. */
+@Command(
+    name = "start",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description =
+        "Starts the migration of one cluster (a workflow run by the workers of the Temporal server) and prints its workflow ID.")
+final class StartCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @ArgGroup(exclusive = false, multiplicity = "1", heading = "%nCluster:%n")
+  ClusterOptions cluster;
+
+  @Mixin TemporalOptions temporal;
+
+  @Option(
+      names = "--fleet-project",
+      description = "Fleet (GKE Hub) project (default: the cluster's project).")
+  String fleetProject;
+
+  @Option(
+      names = "--channel",
+      defaultValue = "regular",
+      description =
+          "Managed ASM release channel: regular, rapid or stable (default: ${DEFAULT-VALUE}).")
+  String channel;
+
+  @Option(
+      names = "--namespaces",
+      split = ",",
+      paramLabel = "NS",
+      description =
+          "Namespaces to migrate first (default: every injected one); the rest follow after the webhook switch.")
+  List<String> namespaces = new ArrayList<>();
+
+  @Option(
+      names = "--canary",
+      split = ",",
+      paramLabel = "NS",
+      description = "Namespaces migrated first, alone, before the waves.")
+  List<String> canary = new ArrayList<>();
+
+  @Option(
+      names = "--concurrency",
+      defaultValue = "4",
+      description = "Namespaces migrated at once (default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(
+      names = "--auto-approve",
+      description =
+          "Do not wait for an operator's approval before disabling the add-on and cleaning up.")
+  boolean autoApprove;
+
+  @Option(
+      names = "--continue-on-namespace-failure",
+      description =
+          "Roll back a namespace that fails verification and go on (default: roll back the whole migration).")
+  boolean continueOnNamespaceFailure;
+
+  @Option(
+      names = "--no-restart-sets",
+      negatable = true,
+      defaultValue = "true",
+      description =
+          "Also restart StatefulSets and DaemonSets whose pods carry a sidecar (default: yes).")
+  boolean restartSets;
+
+  @Option(
+      names = "--backup-dir",
+      paramLabel = "DIR",
+      description =
+          "Keep backups in this local directory on the worker (owner-only) instead of the cluster.")
+  Path backupDir;
+
+  @Option(
+      names = "--fail-at",
+      paramLabel = "STEP",
+      description = "Inject a permanent failure at a step, to rehearse the rollback.")
+  String failAt;
+
+  @Option(
+      names = "--rollout-timeout",
+      defaultValue = "15m",
+      converter = DurationConverter.class,
+      description =
+          "Bound of one namespace's restart and verification (default: ${DEFAULT-VALUE}).")
+  Duration rolloutTimeout;
+
+  @Option(
+      names = "--wait",
+      description =
+          "Follow the migration until it ends, printing its progress; the exit code then tells the outcome.")
+  boolean await;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    MigrationRequest request = request();
+    WorkflowServiceStubs service = temporal.connect();
+    try {
+      WorkflowClient client =
+          WorkflowClient.newInstance(
+              service,
+              io.temporal.client.WorkflowClientOptions.newBuilder()
+                  .setNamespace(temporal.namespace)
+                  .build());
+      String id = start(client, request);
+      out.println("workflow: " + id);
+      out.flush();
+      if (!await) {
+        return ExitCodes.OK;
+      }
+      MigrationResult result = new ProgressPrinter(client, out).follow(id, Duration.ofHours(24));
+      out.println(
+          "migration: "
+              + result.state()
+              + (result.error() == null
+                  ? ""
+                  : " (" + result.failedStep() + ": " + result.error() + ")"));
+      MigrationState asked = failAt == null ? MigrationState.SUCCESS : MigrationState.ROLLED_BACK;
+      return result.state() == asked ? ExitCodes.OK : ExitCodes.OUTCOME;
+    } finally {
+      service.shutdown();
+    }
+  }
+
+  MigrationRequest request() {
+    if (!List.of("regular", "rapid", "stable").contains(channel)) {
+      throw new UserError(
+          ExitCodes.USAGE, "--channel must be regular, rapid or stable, got '" + channel + "'");
+    }
+    if (concurrency < 1) {
+      throw new UserError(ExitCodes.USAGE, "--concurrency must be at least 1");
+    }
+    if (failAt != null
+        && Step.fromId(failAt).filter(Step::reversible).filter(Step::mutating).isEmpty()) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--fail-at must be one of "
+              + Step.rollbackable().stream().map(Step::id).toList()
+              + ", got '"
+              + failAt
+              + "'");
+    }
+    Timeouts defaults = Timeouts.defaults();
+    return new MigrationRequest(
+        cluster.clusterRef(),
+        cluster.connection(),
+        fleetProject,
+        channel,
+        namespaces,
+        canary,
+        concurrency,
+        autoApprove,
+        continueOnNamespaceFailure,
+        restartSets,
+        backupDir == null ? null : backupDir.toAbsolutePath().toString(),
+        failAt,
+        new Timeouts(
+            defaults.controlPlane(),
+            defaults.rootDistribution(),
+            rolloutTimeout,
+            defaults.gateway()));
+  }
+
+  /** Starts the workflow; a second start while one runs for the cluster is refused. */
+  static String start(WorkflowClient client, MigrationRequest request) {
+    String id = request.cluster().workflowId();
+    MigrationWorkflow wf =
+        client.newWorkflowStub(
+            MigrationWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(id)
+                .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+                .build());
+    try {
+      WorkflowClient.start(wf::migrate, request);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      throw new UserError(
+          ExitCodes.BLOCKED,
+          "a migration of "
+              + request.cluster()
+              + " is already running (workflow "
+              + id
+              + "); follow it with 'asm-migrate status', or stop it with 'asm-migrate abort'");
+    }
+    return id;
+  }
+}

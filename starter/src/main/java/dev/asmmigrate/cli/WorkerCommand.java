@@ -1,0 +1,74 @@
+package dev.asmmigrate.cli;
+
+import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.worker.Activities;
+import dev.asmmigrate.worker.MigrationWorker;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code asm-migrate worker}: runs migrations' activities and workflow tasks until stopped. */
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description =
+        "Runs a Temporal worker for migrations until interrupted; on SIGTERM it finishes running activities (up to --grace) first.")
+final class WorkerCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin TemporalOptions temporal;
+
+  @Option(
+      names = "--max-concurrent-activities",
+      defaultValue = "20",
+      description = "Activity slots (default: ${DEFAULT-VALUE}).")
+  int maxConcurrentActivities;
+
+  @Option(
+      names = "--grace",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      description = "How long a shutdown waits for running activities (default: ${DEFAULT-VALUE}).")
+  Duration grace;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    WorkflowServiceStubs service = temporal.connect();
+    KubeClients clients = new KubeClients();
+    MigrationWorker worker =
+        MigrationWorker.start(
+            service,
+            // Sticky queues off: the embedded server never moves tasks off a dead worker's sticky
+            // queue.
+            new MigrationWorker.Settings(temporal.namespace, true, maxConcurrentActivities),
+            Activities.create(clients));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  worker.shutdown(grace);
+                  clients.close();
+                  service.shutdown();
+                  stopped.countDown();
+                },
+                "worker-shutdown"));
+    out.println(
+        "worker: polling task queue asm-migrate on "
+            + temporal.address
+            + " (namespace "
+            + temporal.namespace
+            + ")");
+    out.flush();
+    stopped.await();
+    return ExitCodes.OK;
+  }
+}
