@@ -1,0 +1,298 @@
+package dev.asmmigrate.activities.workloads;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.activities.backup.SandboxHarness;
+import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.sandbox.SandboxSettings;
+import dev.asmmigrate.workflows.activities.WorkloadActivities;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.NamespaceRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.RemainingRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartResult;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyResult;
+import dev.asmmigrate.workflows.model.AddonVersion;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.StepResult;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The workload phase against the sandbox: Online Boutique on add-on 1.4 relabelled, restarted and
+ * verified onto the managed control plane, then rolled back; a crash-looping namespace; a stuck
+ * rollout; StatefulSets and pods no controller owns.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WorkloadActivitiesImplTest {
+  static final String BOUTIQUE = "online-boutique";
+  static final String ASM_PROXY = "gcr.io/gke-release/asm/proxyv2:1.11.5-asm.3";
+  static final String ADDON_14_PROXY = "gke.gcr.io/istio/proxyv2:1.4.10-gke.8";
+  static final String MIGRATED_AT = "2024-05-01T10:00:00Z";
+
+  static SandboxHarness h;
+  static TestActivities activities;
+  static WorkloadActivities workloads;
+  static MigrationContext ctx;
+
+  @BeforeAll
+  static void start() {
+    h =
+        SandboxHarness.start(
+            SandboxSettings.builder()
+                .base(SandboxSettings.Base.ADDON_1_4)
+                .app(BOUTIQUE)
+                .podReadyDelay(Duration.ofMillis(100))
+                .controlPlaneProvisionDelay(Duration.ofMillis(300)));
+    activities = new TestActivities();
+    workloads =
+        activities.stub(WorkloadActivities.class, new WorkloadActivitiesImpl(h.clients, h.backups));
+    ctx = h.context();
+    assertThat(h.sandbox.awaitSettled(Duration.ofSeconds(120))).isTrue();
+    TestWorkloads.provisionManagedControlPlane(h, "asm-managed");
+  }
+
+  @AfterAll
+  static void stop() {
+    activities.close();
+    h.close();
+  }
+
+  @Test
+  @Order(1)
+  void givenOnlineBoutiqueOnTheAddon_whenListingRemaining_itShouldFindItUnlessAlreadyMigrated() {
+    List<NamespacePlan> all = workloads.remainingNamespaces(new RemainingRequest(ctx, List.of()));
+    List<NamespacePlan> rest =
+        workloads.remainingNamespaces(new RemainingRequest(ctx, List.of(BOUTIQUE)));
+
+    assertThat(all).contains(new NamespacePlan(BOUTIQUE, AddonVersion.V1_4, 12, 0));
+    assertThat(all).extracting(NamespacePlan::name).doesNotContain("istio-system", "kube-system");
+    assertThat(rest).extracting(NamespacePlan::name).doesNotContain(BOUTIQUE);
+  }
+
+  @Test
+  @Order(2)
+  void
+      givenOnlineBoutique_whenRelabelledRestartedAndVerifiedTwice_itShouldRunEveryPodOnTheAsmProxyAfterOneRollout() {
+    NamespaceRequest relabel =
+        new NamespaceRequest(ctx, BOUTIQUE, AddonVersion.V1_4, "asm-managed");
+    StepResult firstRelabel = workloads.relabelNamespace(relabel);
+    StepResult secondRelabel = workloads.relabelNamespace(relabel);
+
+    assertThat(TestWorkloads.labels(h, BOUTIQUE))
+        .containsEntry("istio.io/rev", "asm-managed")
+        .doesNotContainKey("istio-injection");
+    assertThat(firstRelabel.backups()).hasSize(1);
+    assertThat(secondRelabel.backups()).isEqualTo(firstRelabel.backups());
+
+    Map<String, Integer> replicaSetsBefore = TestWorkloads.replicaSetsPerDeployment(h, BOUTIQUE);
+    RestartRequest restart = new RestartRequest(ctx, BOUTIQUE, MIGRATED_AT, true, null);
+    RestartResult first = workloads.restartWorkloads(restart);
+    RestartResult second = workloads.restartWorkloads(restart);
+
+    assertThat(first.workloads())
+        .hasSize(12)
+        .contains("Deployment/frontend", "Deployment/redis-cart");
+    assertThat(first.unmanagedPods()).isEmpty();
+    assertThat(second).isEqualTo(first);
+
+    activities.clearHeartbeats();
+    VerifyResult verified =
+        workloads.verifyNamespace(
+            new VerifyRequest(
+                ctx, BOUTIQUE, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60)));
+
+    assertThat(verified).isEqualTo(new VerifyResult(12, 12));
+    Map<String, Integer> replicaSetsAfter = TestWorkloads.replicaSetsPerDeployment(h, BOUTIQUE);
+    assertThat(replicaSetsAfter.keySet()).hasSize(12);
+    replicaSetsBefore.forEach(
+        (deployment, count) ->
+            assertThat(replicaSetsAfter.get(deployment))
+                .as("ReplicaSets of %s after two restarts", deployment)
+                .isEqualTo(count + 1));
+    List<ObjectNode> pods = TestWorkloads.livePods(h, BOUTIQUE);
+    assertThat(pods).hasSize(12);
+    for (ObjectNode pod : pods) {
+      assertThat(TestWorkloads.proxyImage(pod)).as(TestWorkloads.name(pod)).isEqualTo(ASM_PROXY);
+      assertThat(TestWorkloads.readyContainers(pod)).as(TestWorkloads.name(pod)).isEqualTo("2/2");
+    }
+    // Temporal throttles heartbeats, so the last ones sent may not be delivered: check the form.
+    assertThat(activities.heartbeats())
+        .isNotEmpty()
+        .allMatch(beat -> beat.matches(BOUTIQUE + ": \\d+/12 pods verified"));
+    assertThat(workloads.remainingNamespaces(new RemainingRequest(ctx, List.of())))
+        .extracting(NamespacePlan::name)
+        .doesNotContain(BOUTIQUE);
+  }
+
+  @Test
+  @Order(3)
+  void givenAMigratedNamespace_whenRolledBack_itShouldGetItsLabelsBackAndRunTheAddonProxyAgain() {
+    NamespaceRequest restore = new NamespaceRequest(ctx, BOUTIQUE, AddonVersion.V1_4, null);
+    workloads.restoreNamespaceLabels(restore);
+    workloads.restoreNamespaceLabels(restore);
+
+    assertThat(TestWorkloads.labels(h, BOUTIQUE))
+        .containsEntry("istio-injection", "enabled")
+        .doesNotContainKey("istio.io/rev");
+
+    RestartResult restarted =
+        workloads.restartWorkloads(
+            new RestartRequest(ctx, BOUTIQUE, "2024-05-01T11:00:00Z", true, MIGRATED_AT));
+    VerifyResult verified =
+        workloads.verifyNamespace(
+            new VerifyRequest(ctx, BOUTIQUE, null, AddonVersion.V1_4, Duration.ofSeconds(60)));
+
+    assertThat(restarted.workloads()).hasSize(12);
+    assertThat(verified).isEqualTo(new VerifyResult(12, 12));
+    for (ObjectNode pod : TestWorkloads.livePods(h, BOUTIQUE)) {
+      assertThat(TestWorkloads.proxyImage(pod))
+          .as(TestWorkloads.name(pod))
+          .isEqualTo(ADDON_14_PROXY);
+    }
+  }
+
+  @Test
+  @Order(4)
+  void
+      givenARestartLimitedToTheMigrationsOwn_whenAWorkloadCarriesAnotherValue_itShouldLeaveItAlone() {
+    RestartResult none =
+        workloads.restartWorkloads(
+            new RestartRequest(
+                ctx, BOUTIQUE, "2024-05-01T12:00:00Z", true, "1999-01-01T00:00:00Z"));
+
+    assertThat(none.workloads()).isEmpty();
+    assertThat(
+            TestWorkloads.templateAnnotation(
+                h, BOUTIQUE, "frontend", WorkloadActivitiesImpl.RESTARTED_AT))
+        .isEqualTo("2024-05-01T11:00:00Z");
+  }
+
+  @Test
+  @Order(5)
+  void givenACrashLoopingNamespace_whenVerified_itShouldFailFastNamingWorkloadPodAndReason() {
+    String ns = "crashy";
+    TestWorkloads.createInjectedNamespace(h, ns);
+    TestWorkloads.createDeployment(h, ns, "api", Map.of());
+    await().atMost(Duration.ofSeconds(30)).until(() -> TestWorkloads.readyPods(h, ns) == 1);
+    h.sandbox.faults().crashLoopNamespaces.add(ns);
+    try {
+      workloads.relabelNamespace(new NamespaceRequest(ctx, ns, AddonVersion.V1_4, "asm-managed"));
+      workloads.restartWorkloads(new RestartRequest(ctx, ns, MIGRATED_AT, true, null));
+
+      Instant started = Instant.now();
+      Throwable thrown =
+          catchThrowable(
+              () ->
+                  workloads.verifyNamespace(
+                      new VerifyRequest(
+                          ctx, ns, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60))));
+
+      ApplicationFailure failure = TestActivities.applicationFailure(thrown);
+      assertThat(failure.getType()).isEqualTo(FailureType.VERIFICATION_FAILED.name());
+      assertThat(failure.isNonRetryable()).isTrue();
+      assertThat(Duration.between(started, Instant.now())).isLessThan(Duration.ofSeconds(30));
+      String crashing =
+          TestWorkloads.livePods(h, ns).stream()
+              .filter(p -> TestWorkloads.restarts(p) > 0)
+              .map(TestWorkloads::name)
+              .findFirst()
+              .orElseThrow();
+      assertThat(failure.getOriginalMessage())
+          .contains("namespace " + ns)
+          .contains("Deployment/api")
+          .contains("pod " + crashing)
+          .containsAnyOf("CrashLoopBackOff", "restarted");
+    } finally {
+      h.sandbox.faults().crashLoopNamespaces.remove(ns);
+    }
+  }
+
+  @Test
+  @Order(6)
+  void givenARolloutThatCannotComplete_whenVerified_itShouldTimeOutNamingWhatIsMissing() {
+    String ns = "stuck";
+    TestWorkloads.createInjectedNamespace(h, ns);
+    TestWorkloads.createDeployment(h, ns, "pending", Map.of("pool", "does-not-exist"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> TestWorkloads.livePods(h, ns).size() == 1);
+
+    Instant started = Instant.now();
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                workloads.verifyNamespace(
+                    new VerifyRequest(ctx, ns, null, AddonVersion.V1_4, Duration.ofSeconds(2))));
+
+    ApplicationFailure failure = TestActivities.applicationFailure(thrown);
+    assertThat(failure.getType()).isEqualTo(FailureType.VERIFICATION_FAILED.name());
+    assertThat(Duration.between(started, Instant.now())).isLessThan(Duration.ofSeconds(15));
+    assertThat(failure.getOriginalMessage())
+        .contains("verify namespace stuck: timed out after PT2S")
+        .contains("0/1 pods verified")
+        .contains("Deployment pending: 0 of 1 updated replicas available")
+        .contains(
+            "Deployment/pending pod " + TestWorkloads.name(TestWorkloads.livePods(h, ns).get(0)))
+        .contains("Pending, not scheduled");
+    assertThat(activities.heartbeats()).contains("stuck: 0/1 pods verified");
+  }
+
+  @Test
+  @Order(7)
+  void
+      givenAStatefulSetAndABarePod_whenRestarted_itShouldRestartTheSetAndReportTheBarePodUntouched() {
+    String ns = "mixed";
+    TestWorkloads.createInjectedNamespace(h, ns);
+    TestWorkloads.createStatefulSet(h, ns, "db");
+    TestWorkloads.createBarePod(h, ns, "debug");
+    await().atMost(Duration.ofSeconds(30)).until(() -> TestWorkloads.readyPods(h, ns) == 2);
+
+    workloads.relabelNamespace(new NamespaceRequest(ctx, ns, AddonVersion.V1_4, "asm-managed"));
+    RestartResult withoutSets =
+        workloads.restartWorkloads(new RestartRequest(ctx, ns, MIGRATED_AT, false, null));
+    RestartResult restarted =
+        workloads.restartWorkloads(new RestartRequest(ctx, ns, MIGRATED_AT, true, null));
+    VerifyResult verified =
+        workloads.verifyNamespace(
+            new VerifyRequest(ctx, ns, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60)));
+
+    assertThat(withoutSets.workloads()).isEmpty();
+    assertThat(withoutSets.unmanagedPods()).containsExactly("debug (no controller)");
+    assertThat(restarted.workloads()).containsExactly("StatefulSet/db");
+    assertThat(restarted.unmanagedPods()).containsExactly("debug (no controller)");
+    assertThat(verified).isEqualTo(new VerifyResult(1, 1));
+    Map<String, String> images = new TreeMap<>();
+    for (ObjectNode pod : TestWorkloads.livePods(h, ns)) {
+      images.put(TestWorkloads.name(pod), TestWorkloads.proxyImage(pod));
+    }
+    assertThat(images).containsEntry("db-0", ASM_PROXY).containsEntry("debug", ADDON_14_PROXY);
+  }
+
+  @Test
+  @Order(8)
+  void givenAMissingNamespace_whenRelabelled_itShouldFailPermanentlyNamingIt() {
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                workloads.relabelNamespace(
+                    new NamespaceRequest(ctx, "no-such-ns", AddonVersion.V1_4, "asm-managed")));
+
+    ApplicationFailure failure = TestActivities.applicationFailure(thrown);
+    assertThat(failure.getType()).isEqualTo(FailureType.NOT_FOUND.name());
+    assertThat(failure.getOriginalMessage()).contains("no-such-ns");
+  }
+}
