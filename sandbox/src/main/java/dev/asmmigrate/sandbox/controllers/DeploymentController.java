@@ -933,10 +933,43 @@ public final class DeploymentController implements Controller {
         setCondition(s, newCondition("Progressing", "False", TIMED_OUT, msg));
       }
     }
+    // the ReplicaSets' failures (the new one's first) become the deployment's ReplicaFailure
+    DeploymentCondition failure = replicaFailure(all, newRs);
+    if (failure != null) {
+      setCondition(s, failure);
+    } else {
+      removeCondition(s, "ReplicaFailure");
+    }
     if (!Objects.equals(s, status(d))) {
       d = writeStatus(d, s);
     }
     requeueStuckDeployment(d, s);
+  }
+
+  private static DeploymentCondition replicaFailure(List<ReplicaSet> all, ReplicaSet newRs) {
+    List<ReplicaSet> order = new ArrayList<>();
+    if (newRs != null) {
+      order.add(newRs);
+    }
+    order.addAll(all);
+    for (ReplicaSet rs : order) {
+      if (rs.getStatus() == null || rs.getStatus().getConditions() == null) {
+        continue;
+      }
+      for (var c : rs.getStatus().getConditions()) {
+        if ("ReplicaFailure".equals(c.getType())) {
+          return new DeploymentConditionBuilder()
+              .withType("ReplicaFailure")
+              .withStatus(c.getStatus())
+              .withReason(c.getReason())
+              .withMessage(c.getMessage())
+              .withLastUpdateTime(c.getLastTransitionTime())
+              .withLastTransitionTime(c.getLastTransitionTime())
+              .build();
+        }
+      }
+    }
+    return null;
   }
 
   /**

@@ -245,6 +245,7 @@ class ReplicaSetControllerTest {
           .create();
       addon.faults().injectionWebhookUnavailable = true;
       client.resource(replicaSet("meshed", "front", 1, List.of())).create();
+      client.resource(WorkloadTestSandbox.deployment("meshed", "back", 1, "nginx:1.21")).create();
 
       await()
           .atMost(WAIT)
@@ -263,6 +264,14 @@ class ReplicaSetControllerTest {
                           assertThat(c.getMessage()).contains("failed calling webhook");
                         });
                 assertThat(rs.getStatus().getReplicas()).isZero();
+                var d = client.apps().deployments().inNamespace("meshed").withName("back").get();
+                assertThat(d.getStatus()).isNotNull();
+                var failure = DeploymentController.condition(d.getStatus(), "ReplicaFailure");
+                assertThat(failure)
+                    .as("the deployment reports its ReplicaSet's failure")
+                    .isNotNull();
+                assertThat(failure.getStatus()).isEqualTo("True");
+                assertThat(failure.getReason()).isEqualTo("FailedCreate");
               });
 
       addon.faults().injectionWebhookUnavailable = false;
@@ -274,6 +283,10 @@ class ReplicaSetControllerTest {
                     client.apps().replicaSets().inNamespace("meshed").withName("front").get();
                 assertThat(rs.getStatus().getConditions()).isNullOrEmpty();
                 assertThat(rs.getStatus().getReadyReplicas()).isEqualTo(1);
+                var d = client.apps().deployments().inNamespace("meshed").withName("back").get();
+                assertThat(DeploymentController.condition(d.getStatus(), "ReplicaFailure"))
+                    .isNull();
+                assertThat(d.getStatus().getAvailableReplicas()).isEqualTo(1);
               });
     }
   }
