@@ -39,6 +39,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -57,6 +61,7 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
   static final String MESH_CONFIG_16 = "istio-istio-1611";
   static final String OPERATOR_16 = "istio-1-6-11-gke-0";
   static final String PROXY_CONTAINER = "istio-proxy";
+  static final int REVIEW_CONCURRENCY = 8;
 
   /** Namespaces whose workloads the workload phase never restarts, whatever their labels. */
   static final Set<String> SYSTEM_NAMESPACES =
@@ -518,36 +523,59 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
   // --- permissions -------------------------------------------------------------------------------
 
   private static void checkPermissions(KubernetesClient client) {
-    List<String> missing = new ArrayList<>();
-    for (RequiredPermissions.Permission p : RequiredPermissions.all()) {
-      SelfSubjectAccessReview review =
-          new SelfSubjectAccessReviewBuilder()
-              .withNewSpec()
-              .withNewResourceAttributes()
-              .withVerb(p.verb())
-              .withGroup(p.group())
-              .withResource(p.resource())
-              .endResourceAttributes()
-              .endSpec()
-              .build();
-      SelfSubjectAccessReview answer =
-          call(
-              "create selfsubjectaccessreview for " + p,
-              () -> client.authorization().v1().selfSubjectAccessReview().create(review));
-      if (answer.getStatus() == null || !Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
-        missing.add(p.toString());
+    List<RequiredPermissions.Permission> all = RequiredPermissions.all();
+    // one review per permission, a few at a time: they persist nothing and are cheap to answer
+    ExecutorService pool = Executors.newFixedThreadPool(REVIEW_CONCURRENCY);
+    try {
+      List<Future<Boolean>> answers = new ArrayList<>();
+      for (RequiredPermissions.Permission p : all) {
+        answers.add(pool.submit(() -> allowed(client, p)));
       }
+      List<String> missing = new ArrayList<>();
+      for (int i = 0; i < all.size(); i++) {
+        if (!answers.get(i).get()) {
+          missing.add(all.get(i).toString());
+        }
+      }
+      if (!missing.isEmpty()) {
+        throw Failures.permanent(
+            FailureType.PERMISSION_DENIED,
+            "the migration needs "
+                + missing.size()
+                + " permission"
+                + (missing.size() == 1 ? "" : "s")
+                + " the caller lacks (cluster-wide): "
+                + String.join(", ", missing));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reviewing permissions", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
     }
-    if (!missing.isEmpty()) {
-      throw Failures.permanent(
-          FailureType.PERMISSION_DENIED,
-          "the migration needs "
-              + missing.size()
-              + " permission"
-              + (missing.size() == 1 ? "" : "s")
-              + " the caller lacks (cluster-wide): "
-              + String.join(", ", missing));
-    }
+  }
+
+  private static boolean allowed(KubernetesClient client, RequiredPermissions.Permission p) {
+    SelfSubjectAccessReview review =
+        new SelfSubjectAccessReviewBuilder()
+            .withNewSpec()
+            .withNewResourceAttributes()
+            .withVerb(p.verb())
+            .withGroup(p.group())
+            .withResource(p.resource())
+            .endResourceAttributes()
+            .endSpec()
+            .build();
+    SelfSubjectAccessReview answer =
+        call(
+            "create selfsubjectaccessreview for " + p,
+            () -> client.authorization().v1().selfSubjectAccessReview().create(review));
+    return answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
   }
 
   // --- helpers -----------------------------------------------------------------------------------

@@ -50,8 +50,8 @@ public final class SandboxHarness implements AutoCloseable {
 
   /** Waits (bounded) until every workload of the sandbox has rolled out and its pods are Ready. */
   public SandboxHarness settle() {
-    if (!sandbox.awaitSettled(java.time.Duration.ofSeconds(60))) {
-      throw new IllegalStateException("the sandbox did not settle within 60 s");
+    if (!sandbox.awaitSettled(java.time.Duration.ofSeconds(120))) {
+      throw new IllegalStateException("the sandbox did not settle within 120 s");
     }
     return this;
   }

@@ -1,0 +1,294 @@
+package dev.asmmigrate.activities.preflight;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.asmmigrate.activities.backup.SandboxHarness;
+import dev.asmmigrate.activities.google.GoogleClients;
+import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.state.StateConfigMap;
+import dev.asmmigrate.sandbox.SandboxSettings;
+import dev.asmmigrate.sandbox.http.RequestLog;
+import dev.asmmigrate.workflows.activities.PreflightActivities;
+import dev.asmmigrate.workflows.activities.PreflightActivities.PreflightRequest;
+import dev.asmmigrate.workflows.model.AddonVersion;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.MigrationState;
+import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.PreflightReport;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class PreflightActivitiesImplTest {
+  static SandboxHarness h;
+  static TestActivities activities;
+  static GoogleClients google;
+  static PreflightActivities preflight;
+
+  @BeforeAll
+  static void start() {
+    h =
+        SandboxHarness.start(
+                SandboxSettings.builder()
+                    .base(SandboxSettings.Base.ADDON_1_4)
+                    .app("online-boutique")
+                    .podReadyDelay(Duration.ofMillis(100)))
+            .settle();
+    activities = new TestActivities();
+    google = new GoogleClients();
+    preflight =
+        activities.stub(
+            PreflightActivities.class, new PreflightActivitiesImpl(h.clients, h.backups, google));
+  }
+
+  @AfterAll
+  static void stop() {
+    activities.close();
+    google.close();
+    h.close();
+  }
+
+  @AfterEach
+  void clearFaults() {
+    h.sandbox.faults().denied.clear();
+    h.sandbox.googleApis().cluster().setMasterVersion("1.19.8-gke.1600");
+    h.client().configMaps().inNamespace("istio-system").withName(StateConfigMap.NAME).delete();
+  }
+
+  static String failureType(Throwable t) {
+    return TestActivities.applicationFailure(t).getType();
+  }
+
+  @Test
+  void
+      givenTheAddon14WithOnlineBoutique_whenPreflightRunsTwice_itShouldReportTheSamePlanAndChangeNothing() {
+    MigrationContext ctx = h.context();
+    long since = h.sandbox.apiServer().requestLog().entries().size();
+
+    PreflightReport first = preflight.preflight(new PreflightRequest(ctx, List.of()));
+    PreflightReport second = preflight.preflight(new PreflightRequest(ctx, List.of()));
+
+    assertThat(first).isEqualTo(second);
+    assertThat(first.addonVersions()).containsExactly(AddonVersion.V1_4);
+    assertThat(first.masterVersion()).isEqualTo("1.19.8-gke.1600");
+    assertThat(first.namespaces())
+        .containsExactly(new NamespacePlan("online-boutique", AddonVersion.V1_4, 12, 0));
+    assertThat(first.existingMigrationId()).isNull();
+    assertThat(first.existingState()).isNull();
+    assertThat(first.warnings())
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .contains("online-boutique: 12 single-replica Deployments")
+                    .contains("frontend")
+                    .contains("redis-cart"));
+
+    // read only: the activities' requests were reads and access reviews
+    List<RequestLog.Entry> ours =
+        h.sandbox.apiServer().requestLog().entries().stream()
+            .skip(since)
+            .filter(e -> e.userAgent() != null && e.userAgent().startsWith("asm-migrate"))
+            .filter(e -> !e.userAgent().startsWith("asm-migrate-sandbox"))
+            .toList();
+    assertThat(ours).isNotEmpty();
+    Set<String> writes =
+        ours.stream()
+            .filter(e -> !Set.of("get", "list").contains(e.verb()))
+            .map(e -> e.verb() + " " + e.group() + "/" + e.resource())
+            .collect(Collectors.toSet());
+    assertThat(writes).containsOnly("create authorization.k8s.io/selfsubjectaccessreviews");
+  }
+
+  @Test
+  void givenMissingPermissions_whenPreflightRuns_itShouldFailListingEveryMissingOne() {
+    h.sandbox.faults().denied.add("patch apps/deployments");
+    h.sandbox.faults().denied.add("delete /secrets");
+    h.sandbox.faults().denied.add("* mesh.cloud.google.com/controlplanerevisions");
+
+    assertThatThrownBy(() -> preflight.preflight(new PreflightRequest(h.context(), List.of())))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("PERMISSION_DENIED"))
+        .satisfies(
+            t ->
+                assertThat(TestActivities.applicationFailure(t).getOriginalMessage())
+                    .contains("patch apps/deployments")
+                    .contains("delete secrets")
+                    .contains("create mesh.cloud.google.com/controlplanerevisions")
+                    .contains("delete mesh.cloud.google.com/controlplanerevisions")
+                    .doesNotContain("get apps/deployments"));
+  }
+
+  @Test
+  void
+      givenNamespacesThatDoNotExistOrAreNotInjected_whenRequested_itShouldFailWithNotFoundNamingThem() {
+    assertThatThrownBy(
+            () ->
+                preflight.preflight(
+                    new PreflightRequest(
+                        h.context(), List.of("online-boutique", "no-such-ns", "default"))))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("NOT_FOUND"))
+        .satisfies(
+            t ->
+                assertThat(TestActivities.applicationFailure(t).getOriginalMessage())
+                    .contains("namespace no-such-ns does not exist")
+                    .contains("namespace default is not injected")
+                    .doesNotContain("online-boutique"));
+  }
+
+  @Test
+  void givenAnOldGkeVersion_whenPreflightRuns_itShouldRefuseTheCluster() {
+    h.sandbox.googleApis().cluster().setMasterVersion("1.19.7-gke.2503");
+
+    assertThatThrownBy(() -> preflight.preflight(new PreflightRequest(h.context(), List.of())))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("UNSUPPORTED_CLUSTER_VERSION"))
+        .hasStackTraceContaining("1.19.7-gke.2503");
+
+    h.sandbox.googleApis().cluster().setMasterVersion("1.20.4-gke.400");
+    assertThat(preflight.preflight(new PreflightRequest(h.context(), List.of())).masterVersion())
+        .isEqualTo("1.20.4-gke.400");
+  }
+
+  @Test
+  void givenAnExistingMigrationState_whenPreflightRuns_itShouldReportItForResuming() {
+    new StateConfigMap(h.client())
+        .write("earlier-run", MigrationState.PENDING, "migrate-workloads");
+
+    PreflightReport report = preflight.preflight(new PreflightRequest(h.context(), List.of()));
+
+    assertThat(report.existingMigrationId()).isEqualTo("earlier-run");
+    assertThat(report.existingState()).isEqualTo(MigrationState.PENDING);
+  }
+
+  @Test
+  void givenAStateWrittenByAnotherTool_whenPreflightRuns_itShouldRefuseWithStateConflict() {
+    h.client()
+        .configMaps()
+        .inNamespace("istio-system")
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(StateConfigMap.NAME)
+                .endMetadata()
+                .addToData("migrationStatus", "SUCCESS")
+                .build())
+        .create();
+
+    assertThatThrownBy(() -> preflight.preflight(new PreflightRequest(h.context(), List.of())))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("STATE_CONFLICT"))
+        .hasStackTraceContaining("without a migrationId");
+  }
+
+  @Test
+  void givenStatefulSetsBarePodsAndStrictPdbs_whenPreflightRuns_itShouldCountAndWarn() {
+    String ns = "preflight-extra";
+    h.client()
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(ns)
+                .addToLabels("istio-injection", "enabled")
+                .endMetadata()
+                .build())
+        .create();
+    h.client()
+        .apps()
+        .statefulSets()
+        .inNamespace(ns)
+        .resource(
+            new StatefulSetBuilder()
+                .withNewMetadata()
+                .withName("db")
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(1)
+                .withServiceName("db")
+                .withNewSelector()
+                .addToMatchLabels("app", "db")
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", "db")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("db")
+                .withImage("redis:6")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    h.client()
+        .pods()
+        .inNamespace(ns)
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("debug")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("shell")
+                .withImage("busybox")
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+    h.client()
+        .policy()
+        .v1()
+        .podDisruptionBudget()
+        .inNamespace(ns)
+        .resource(
+            new PodDisruptionBudgetBuilder()
+                .withNewMetadata()
+                .withName("db")
+                .endMetadata()
+                .withNewSpec()
+                .withMaxUnavailable(new IntOrString(0))
+                .withNewSelector()
+                .addToMatchLabels("app", "db")
+                .endSelector()
+                .endSpec()
+                .build())
+        .create();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                h.client().pods().inNamespace(ns).list().getItems().stream()
+                        .filter(PreflightActivitiesImplTest::hasSidecar)
+                        .count()
+                    == 2);
+
+    PreflightReport report = preflight.preflight(new PreflightRequest(h.context(), List.of(ns)));
+
+    assertThat(report.namespaces()).containsExactly(new NamespacePlan(ns, AddonVersion.V1_4, 1, 1));
+    assertThat(report.warnings())
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .contains("namespace " + ns + ": injected pods not owned by a Deployment")
+                    .contains("StatefulSet db")
+                    .contains("Pod debug (no controller)"))
+        .anySatisfy(w -> assertThat(w).contains("PodDisruptionBudget db allows 0 disruptions"));
+  }
+
+  static boolean hasSidecar(Pod pod) {
+    return pod.getSpec().getContainers().stream().anyMatch(c -> "istio-proxy".equals(c.getName()));
+  }
+}
