@@ -89,6 +89,12 @@ final class DemoCommand implements Callable<Integer> {
                   ? ""
                   : " (" + result.failedStep() + ": " + result.error() + ")"));
       out.println("traffic: " + sent + " requests, " + failed + " failed");
+      for (JsonNode f : traffic.path("failures")) {
+        if (f.path("time").isMissingNode()) {
+          continue;
+        }
+        out.println("  failed at " + f.path("time").asText() + ": " + f.path("reason").asText());
+      }
       out.flush();
       return result.state() == asked && checks && failed == 0 ? ExitCodes.OK : ExitCodes.OUTCOME;
     }

@@ -165,10 +165,7 @@ public final class BuiltinAdmission implements AdmissionPlugin {
     if (!spec.has("parallelism")) spec.put("parallelism", 1);
     if (!spec.has("completions")) spec.put("completions", 1);
     if (!spec.has("backoffLimit")) spec.put("backoffLimit", 6);
-    String uid =
-        r.operation() == AdmissionRequest.Operation.CREATE
-            ? java.util.UUID.randomUUID().toString()
-            : r.oldObject().path("metadata").path("uid").asText();
+    String uid = o.path("metadata").path("uid").asText();
     if (!spec.has("selector") && !spec.path("manualSelector").asBoolean()) {
       Json.with(spec, "selector", "matchLabels").put("controller-uid", uid);
       ObjectNode labels = Json.with(spec, "template", "metadata", "labels");

@@ -155,10 +155,12 @@ public final class ObjectStore {
       }
       meta.remove("resourceVersion");
       meta.remove("deletionTimestamp");
+      // the uid exists before admission, as in the real registry (the Job selector uses it)
+      meta.put("uid", uuid());
       admit(
           new AdmissionRequest(
               AdmissionRequest.Operation.CREATE, type, namespace, obj, null, dryRun, this));
-      meta.put("uid", uuid());
+      meta.put("uid", uuid(meta));
       meta.put("creationTimestamp", Json.timestamp(now()));
       meta.put("generation", 1);
       if (dryRun) {
@@ -584,6 +586,12 @@ public final class ObjectStore {
 
   private Instant now() {
     return clock.instant();
+  }
+
+  /** The uid admission saw (plugins must not change it). */
+  private static String uuid(ObjectNode meta) {
+    String uid = meta.path("uid").asText("");
+    return uid.isEmpty() ? uuid() : uid;
   }
 
   private static String uuid() {

@@ -60,8 +60,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * their containers and are removed for good after a short simulated grace period.
  */
 public final class SchedulerAndKubelet implements Controller {
-  /** The longest simulated termination grace, so that deletions stay quick in tests. */
-  static final Duration MAX_SIMULATED_GRACE = Duration.ofMillis(300);
+  /**
+   * The longest simulated termination grace: long enough to cover the Endpoints controller's lag
+   * under load, as a sidecar's drain does on a real cluster (Envoy keeps serving for a while after
+   * SIGTERM), short enough that deletions stay quick in tests.
+   */
+  static final Duration MAX_SIMULATED_GRACE = Duration.ofSeconds(2);
 
   private static final Duration MAX_CRASH_BACKOFF = Duration.ofSeconds(5);
   private static final String SIDECAR = "istio-proxy";

@@ -122,6 +122,34 @@ final class Citadel extends SimulatedComponent {
         ensureSecret(ns, name, rootCert);
       }
     }
+    removeSecretsOfDeletedServiceAccounts(live);
+  }
+
+  /** As Citadel's secret controller: a service account's deletion deletes its istio.* Secret. */
+  private void removeSecretsOfDeletedServiceAccounts(Set<String> liveNamespaces) {
+    for (Secret secret : workloadSecrets.getStore().list()) {
+      String ns = secret.getMetadata().getNamespace();
+      Map<String, String> annotations = secret.getMetadata().getAnnotations();
+      String sa = annotations == null ? null : annotations.get("istio.io/service-account.name");
+      if (sa == null
+          || sa.equals("default")
+          || !liveNamespaces.contains(ns)
+          || !WORKLOAD_SECRET_TYPE.equals(secret.getType())
+          || serviceAccounts.getStore().getByKey(ns + "/" + sa) != null) {
+        continue;
+      }
+      String key = ns + "/" + secret.getMetadata().getName();
+      if (created.containsKey(key) && created.get(key).isAfter(now().minus(CACHE_LAG))) {
+        continue; // the service account informer may not have caught up yet
+      }
+      try {
+        client.secrets().inNamespace(ns).withName(secret.getMetadata().getName()).delete();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Secret {@code istio.<serviceAccount>}, as Citadel keeps one per service account. */
