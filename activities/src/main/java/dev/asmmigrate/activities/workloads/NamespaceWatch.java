@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class NamespaceWatch implements AutoCloseable {
   private final Semaphore changed = new Semaphore(0);
+  private CompletableFuture<Void> listed = CompletableFuture.completedFuture(null);
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private final SharedIndexInformer<io.fabric8.kubernetes.api.model.Pod> pods;
   private final SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.Deployment> deployments;
@@ -61,20 +62,25 @@ final class NamespaceWatch implements AutoCloseable {
     return informer;
   }
 
-  /**
-   * Starts every informer and waits, at most {@code timeout}, for their first lists.
-   *
-   * @return false when the lists did not all arrive in time
-   * @throws RuntimeException the API's failure of a first list (transient for the caller)
-   */
-  boolean start(Duration timeout) throws InterruptedException {
+  /** Starts every informer: each lists, then watches. */
+  void start() {
     List<CompletableFuture<Void>> started = new ArrayList<>();
     for (SharedIndexInformer<?> informer : informers) {
       started.add(informer.start().toCompletableFuture());
     }
+    listed = CompletableFuture.allOf(started.toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Waits, at most {@code atMost}, for every informer's first list (an informer retries a failed
+   * list by itself).
+   *
+   * @return whether every first list has arrived
+   * @throws RuntimeException the API's failure of a first list, when an informer gives up
+   */
+  boolean awaitListed(Duration atMost) throws InterruptedException {
     try {
-      CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
-          .get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+      listed.get(Math.max(1, atMost.toMillis()), TimeUnit.MILLISECONDS);
       return true;
     } catch (TimeoutException e) {
       return false;

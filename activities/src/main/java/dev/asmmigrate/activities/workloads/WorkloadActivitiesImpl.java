@@ -381,10 +381,14 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
         timeout,
         expected.describe());
     try (NamespaceWatch watch = new NamespaceWatch(client, ns)) {
-      if (!watch.start(remaining(deadline))) {
-        throw Failures.permanent(
-            FailureType.VERIFICATION_FAILED,
-            "verify namespace " + ns + ": timed out after " + timeout + " listing its workloads");
+      watch.start();
+      while (!watch.awaitListed(shorter(remaining(deadline), HEARTBEAT_EVERY))) {
+        Activity.getExecutionContext().heartbeat(ns + ": listing its workloads");
+        if (remaining(deadline).isZero()) {
+          throw Failures.permanent(
+              FailureType.VERIFICATION_FAILED,
+              "verify namespace " + ns + ": timed out after " + timeout + " listing its workloads");
+        }
       }
       Verification.Verdict last = null;
       while (true) {
@@ -428,7 +432,7 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
                   + " pods verified; still waiting for: "
                   + shown);
         }
-        watch.awaitChange(left.compareTo(HEARTBEAT_EVERY) < 0 ? left : HEARTBEAT_EVERY);
+        watch.awaitChange(shorter(left, HEARTBEAT_EVERY));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -655,6 +659,10 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
     List<T> copy = new ArrayList<>(objects);
     copy.sort(Comparator.comparing(o -> o.getMetadata().getName()));
     return copy;
+  }
+
+  private static Duration shorter(Duration a, Duration b) {
+    return a.compareTo(b) < 0 ? a : b;
   }
 
   private static Duration remaining(Instant deadline) {
