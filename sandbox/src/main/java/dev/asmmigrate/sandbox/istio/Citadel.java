@@ -108,6 +108,8 @@ final class Citadel extends SimulatedComponent {
       return;
     }
     String rootCert = RootDistribution.join(roots);
+    Instant forgetBefore = now().minus(CACHE_LAG);
+    created.values().removeIf(t -> t.isBefore(forgetBefore));
     Set<String> live = new HashSet<>();
     for (Namespace ns : namespaces.getStore().list()) {
       if (ns.getMetadata().getDeletionTimestamp() == null) {

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * terminating may still serve, as it drains), the target Service's Endpoints list a ready pod that
  * still exists, and the gateway's proxy and the target's proxy trust each other ({@link
  * MeshTrust}). Gateway and target pods are picked round-robin, so mixed states show. While the
- * target namespace or the gateway Service does not exist, the probe idles and counts nothing.
+ * target namespace or the gateway Service does not exist, the probe idles and counts nothing; and
+ * it counts nothing until its first request succeeds (the sandbox booting is not an outage: its
+ * pods are still starting), which the report shows as {@code warmingUp}.
  *
  * <p>It reads the store directly: it simulates the network (kube-proxy and the load balancer), not
  * an API client.
@@ -49,6 +51,7 @@ public final class TrafficProbe implements Controller {
   private final Deque<Failure> failures = new ArrayDeque<>();
   private long sent;
   private long failed;
+  private boolean warmedUp;
   private int gatewayCursor;
   private int targetCursor;
   private volatile ScheduledFuture<?> task;
@@ -103,6 +106,7 @@ public final class TrafficProbe implements Controller {
     ObjectNode r = Json.object();
     r.put("target", ctx.settings().trafficTarget());
     synchronized (lock) {
+      r.put("warmingUp", !warmedUp);
       r.put("sent", sent);
       r.put("failed", failed);
       ArrayNode list = r.putArray("failures");
@@ -113,7 +117,7 @@ public final class TrafficProbe implements Controller {
     return r;
   }
 
-  /** Forgets every count. */
+  /** Forgets every count (not the warm-up: a reset during an outage counts the outage). */
   public void reset() {
     synchronized (lock) {
       sent = 0;
@@ -129,6 +133,10 @@ public final class TrafficProbe implements Controller {
         return;
       }
       synchronized (lock) {
+        if (!warmedUp && outcome.failed()) {
+          return;
+        }
+        warmedUp = true;
         sent++;
         if (outcome.failed()) {
           failed++;

@@ -207,6 +207,27 @@ class TrafficProbeTest {
     assertThat(probe.report().path("failures").size()).isZero();
   }
 
+  @Test
+  void givenTheClusterStillBooting_theProbeShouldCountNothingUntilItsFirstSuccess() {
+    endpoints("istio-system", "istio-ingressgateway"); // the gateway pod is not ready yet
+    probe.start();
+    await()
+        .during(Duration.ofMillis(800))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> probe.report().path("sent").asLong() == 0);
+    assertThat(probe.report().path("warmingUp").asBoolean()).isTrue();
+
+    endpoints("istio-system", "istio-ingressgateway", "istio-ingressgateway-a");
+    await().atMost(Duration.ofSeconds(20)).until(() -> probe.report().path("sent").asLong() >= 2);
+    assertThat(probe.report().path("warmingUp").asBoolean()).isFalse();
+    assertThat(probe.report().path("failed").asLong()).isZero();
+
+    // once warmed up, an outage counts, even right after a reset
+    endpoints("istio-system", "istio-ingressgateway");
+    probe.reset();
+    await().atMost(Duration.ofSeconds(20)).until(() -> probe.report().path("failed").asLong() >= 2);
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private void namespace(String name) {
