@@ -1,0 +1,226 @@
+package dev.asmmigrate.activities.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.cloud.gkehub.servicemesh.v1beta.MembershipSpec;
+import com.google.cloud.gkehub.v1.CreateFeatureRequest;
+import com.google.cloud.gkehub.v1.CreateMembershipRequest;
+import com.google.cloud.gkehub.v1.Feature;
+import com.google.cloud.gkehub.v1.GkeCluster;
+import com.google.cloud.gkehub.v1.ListMembershipsRequest;
+import com.google.cloud.gkehub.v1.Membership;
+import com.google.cloud.gkehub.v1.MembershipEndpoint;
+import com.google.cloud.gkehub.v1beta.GetFeatureRequest;
+import dev.asmmigrate.activities.backup.Backup;
+import dev.asmmigrate.activities.backup.SandboxHarness;
+import dev.asmmigrate.activities.google.GoogleClients;
+import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.sandbox.SandboxSettings;
+import dev.asmmigrate.workflows.activities.FleetActivities;
+import dev.asmmigrate.workflows.activities.FleetActivities.FleetRequest;
+import dev.asmmigrate.workflows.activities.FleetActivities.FleetResult;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class FleetActivitiesImplTest {
+  static final String PROJECT = "sandbox-project";
+  static final String PARENT = "projects/" + PROJECT + "/locations/global";
+  static final String MEMBERSHIP = PARENT + "/memberships/sandbox-cluster";
+  static final String FEATURE = PARENT + "/features/servicemesh";
+
+  static SandboxHarness h;
+  static TestActivities activities;
+  static GoogleClients google;
+  static FleetActivities fleet;
+
+  @BeforeAll
+  static void start() {
+    h =
+        SandboxHarness.start(
+            SandboxSettings.builder()
+                .base(SandboxSettings.Base.NONE)
+                .podReadyDelay(Duration.ofMillis(100)));
+    activities = new TestActivities();
+    google = new GoogleClients();
+    fleet =
+        activities.stub(
+            FleetActivities.class, new FleetActivitiesImpl(h.clients, h.backups, google));
+  }
+
+  @AfterAll
+  static void stop() {
+    activities.close();
+    google.close();
+    h.close();
+  }
+
+  @AfterEach
+  void reset() {
+    h.sandbox.faults().googleApiFault = "";
+    h.sandbox.faults().googleOperationDelay = Duration.ZERO;
+    // leave the fleet empty for the next test
+    var hub = google.gkeHub(h.connection);
+    for (Membership m : memberships()) {
+      hub.deleteMembershipAsync(m.getName());
+    }
+    if (feature().isPresent()) {
+      hub.deleteFeatureAsync(FEATURE);
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> memberships().isEmpty() && feature().isEmpty());
+  }
+
+  static List<Membership> memberships() {
+    return google
+        .gkeHub(h.connection)
+        .listMembershipsCallable()
+        .call(ListMembershipsRequest.newBuilder().setParent(PARENT).build())
+        .getResourcesList();
+  }
+
+  static Optional<com.google.cloud.gkehub.v1beta.Feature> feature() {
+    try {
+      return Optional.of(
+          google
+              .gkeHubBeta(h.connection)
+              .getFeature(GetFeatureRequest.newBuilder().setName(FEATURE).build()));
+    } catch (RuntimeException e) {
+      if (GoogleClients.isNotFound(e)) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  static MembershipSpec.Management management() {
+    return feature().orElseThrow().getMembershipSpecsMap().entrySet().stream()
+        .filter(e -> e.getKey().endsWith("/memberships/sandbox-cluster"))
+        .map(e -> e.getValue().getMesh().getManagement())
+        .findFirst()
+        .orElse(null);
+  }
+
+  @Test
+  void
+      givenAnUnregisteredCluster_whenRegisteredTwiceThenUnregisteredTwice_itShouldLeaveTheFleetAsItWas() {
+    MigrationContext ctx = h.context();
+    FleetRequest request = new FleetRequest(ctx, PROJECT);
+
+    FleetResult first = fleet.registerFleet(request);
+    List<Membership> afterOne = memberships();
+    FleetResult second = fleet.registerFleet(request);
+
+    assertThat(first.membership()).isEqualTo(MEMBERSHIP);
+    assertThat(first.createdMembership()).isTrue();
+    assertThat(first.enabledFeature()).isTrue();
+    assertThat(second.createdMembership()).isTrue();
+    assertThat(second.enabledFeature()).isTrue();
+    assertThat(memberships()).hasSize(1).isEqualTo(afterOne);
+    Membership m = memberships().get(0);
+    assertThat(m.getName()).isEqualTo(MEMBERSHIP);
+    assertThat(m.getLabelsMap()).containsEntry("asm-migrate-id", ctx.migrationId());
+    assertThat(m.getEndpoint().getGkeCluster().getResourceLink())
+        .isEqualTo(
+            "//container.googleapis.com/projects/sandbox-project/locations/us-central1-c/clusters/sandbox-cluster");
+    assertThat(management()).isEqualTo(MembershipSpec.Management.MANAGEMENT_AUTOMATIC);
+    assertThat(second.changes())
+        .contains("mesh management of " + MEMBERSHIP + " is automatic already: unchanged");
+    List<Backup> backups = h.backups.forContext(ctx).list(ctx.migrationId(), "fleet-registration");
+    assertThat(backups)
+        .extracting(b -> b.key().kind())
+        .containsExactly("Membership", "Feature", "MembershipFeatureSpec");
+    assertThat(backups).allMatch(Backup::absent);
+
+    fleet.unregisterFleet(request);
+    fleet.unregisterFleet(request);
+
+    assertThat(memberships()).isEmpty();
+    assertThat(feature()).isEmpty();
+  }
+
+  @Test
+  void
+      givenAMembershipAndFeatureThatExistAlready_whenRegisteredThenUnregistered_itShouldKeepThemAndRevertOnlyTheSpec() {
+    var hub = google.gkeHub(h.connection);
+    hub.createMembershipAsync(
+            CreateMembershipRequest.newBuilder()
+                .setParent(PARENT)
+                .setMembershipId("prod-cluster")
+                .setResource(
+                    Membership.newBuilder()
+                        .setEndpoint(
+                            MembershipEndpoint.newBuilder()
+                                .setGkeCluster(
+                                    GkeCluster.newBuilder()
+                                        .setResourceLink(
+                                            "//container.googleapis.com/projects/sandbox-project/zones/us-central1-c/clusters/sandbox-cluster"))))
+                .build())
+        .getInitialFuture();
+    hub.createFeatureAsync(
+        CreateFeatureRequest.newBuilder()
+            .setParent(PARENT)
+            .setFeatureId("servicemesh")
+            .setResource(Feature.newBuilder())
+            .build());
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> memberships().size() == 1 && feature().isPresent());
+    MigrationContext ctx = h.context();
+    FleetRequest request = new FleetRequest(ctx, PROJECT);
+
+    FleetResult result = fleet.registerFleet(request);
+
+    assertThat(result.membership()).isEqualTo(PARENT + "/memberships/prod-cluster");
+    assertThat(result.createdMembership()).isFalse();
+    assertThat(result.enabledFeature()).isFalse();
+    assertThat(feature().orElseThrow().getMembershipSpecsMap().keySet())
+        .singleElement()
+        .satisfies(k -> assertThat(k).endsWith("/memberships/prod-cluster"));
+
+    fleet.unregisterFleet(request);
+
+    assertThat(memberships())
+        .extracting(Membership::getName)
+        .containsExactly(PARENT + "/memberships/prod-cluster");
+    assertThat(feature()).hasValueSatisfying(f -> assertThat(f.getMembershipSpecsMap()).isEmpty());
+  }
+
+  @Test
+  void givenSlowOperations_whenRegistered_itShouldWaitHeartbeating() {
+    h.sandbox.faults().googleOperationDelay = Duration.ofMillis(1500);
+    activities.clearHeartbeats();
+
+    FleetResult result = fleet.registerFleet(new FleetRequest(h.context(), PROJECT));
+
+    assertThat(result.createdMembership()).isTrue();
+    assertThat(management()).isEqualTo(MembershipSpec.Management.MANAGEMENT_AUTOMATIC);
+    assertThat(activities.heartbeats())
+        .anySatisfy(
+            b ->
+                assertThat(b)
+                    .contains("create fleet membership")
+                    .contains("waiting for operation"));
+  }
+
+  @Test
+  void givenGoogleDeniesPermission_whenRegistered_itShouldFailPermanentlyWithPermissionDenied() {
+    h.sandbox.faults().googleApiFault = "permission-denied";
+
+    assertThatThrownBy(() -> fleet.registerFleet(new FleetRequest(h.context(), PROJECT)))
+        .satisfies(
+            t -> {
+              var f = TestActivities.applicationFailure(t);
+              assertThat(f.getType()).isEqualTo("PERMISSION_DENIED");
+              assertThat(f.isNonRetryable()).isTrue();
+              assertThat(f.getOriginalMessage()).contains("gkehub.memberships.list");
+            });
+  }
+}
