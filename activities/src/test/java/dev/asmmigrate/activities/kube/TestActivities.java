@@ -34,6 +34,25 @@ public final class TestActivities implements AutoCloseable {
             .build());
   }
 
+  /**
+   * The managed control plane asm-managed, applied and provisioned as step control-plane leaves it,
+   * in the sandbox of {@code h}.
+   */
+  public void provisionManagedControlPlane(dev.asmmigrate.activities.backup.SandboxHarness h) {
+    dev.asmmigrate.workflows.activities.ControlPlaneActivities cp =
+        stub(
+            dev.asmmigrate.workflows.activities.ControlPlaneActivities.class,
+            new dev.asmmigrate.activities.controlplane.ControlPlaneActivitiesImpl(
+                h.clients, h.backups, Duration.ofMillis(200)));
+    dev.asmmigrate.workflows.model.MigrationContext ctx = h.context();
+    cp.applyControlPlaneRevision(
+        new dev.asmmigrate.workflows.activities.ControlPlaneActivities.ControlPlaneRequest(
+            ctx, "regular"));
+    cp.awaitControlPlane(
+        new dev.asmmigrate.workflows.activities.ControlPlaneActivities.AwaitControlPlaneRequest(
+            ctx, Duration.ofSeconds(60)));
+  }
+
   /** Every heartbeat so far, oldest first. */
   public List<String> heartbeats() {
     return List.copyOf(heartbeats);

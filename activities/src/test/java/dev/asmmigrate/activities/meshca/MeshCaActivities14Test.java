@@ -9,14 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.asmmigrate.activities.backup.SandboxHarness;
-import dev.asmmigrate.activities.controlplane.ControlPlaneActivitiesImpl;
 import dev.asmmigrate.activities.kube.TestActivities;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.sandbox.istio.MeshCa;
-import dev.asmmigrate.workflows.activities.ControlPlaneActivities;
-import dev.asmmigrate.workflows.activities.ControlPlaneActivities.AwaitControlPlaneRequest;
-import dev.asmmigrate.workflows.activities.ControlPlaneActivities.ControlPlaneRequest;
 import dev.asmmigrate.workflows.activities.MeshCaActivities;
 import dev.asmmigrate.workflows.activities.MeshCaActivities.MeshCaRequest;
 import dev.asmmigrate.workflows.activities.MeshCaActivities.RootDistributionRequest;
@@ -68,18 +64,7 @@ class MeshCaActivities14Test {
                     Duration.ofMillis(200),
                     Duration.ZERO,
                     Duration.ofMillis(300))));
-    provision(h, activities);
-  }
-
-  /** The managed control plane asm-managed, provisioned, as step control-plane leaves it. */
-  static void provision(SandboxHarness h, TestActivities activities) {
-    ControlPlaneActivities cp =
-        activities.stub(
-            ControlPlaneActivities.class,
-            new ControlPlaneActivitiesImpl(h.clients, h.backups, Duration.ofMillis(200)));
-    MigrationContext ctx = h.context();
-    cp.applyControlPlaneRevision(new ControlPlaneRequest(ctx, "regular"));
-    cp.awaitControlPlane(new AwaitControlPlaneRequest(ctx, Duration.ofSeconds(60)));
+    activities.provisionManagedControlPlane(h);
   }
 
   @AfterAll

@@ -60,7 +60,7 @@ class MeshCaActivities16Test {
                     Duration.ofMillis(200),
                     Duration.ZERO,
                     Duration.ofMillis(500))));
-    MeshCaActivities14Test.provision(h, activities);
+    activities.provisionManagedControlPlane(h);
   }
 
   @AfterAll

@@ -1,0 +1,220 @@
+package dev.asmmigrate.activities.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.activities.backup.Restorer;
+import dev.asmmigrate.activities.backup.SandboxHarness;
+import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.sandbox.SandboxSettings;
+import dev.asmmigrate.sandbox.api.ResourceRegistry;
+import dev.asmmigrate.workflows.activities.WebhookActivities;
+import dev.asmmigrate.workflows.activities.WebhookActivities.WebhookRequest;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.StepResult;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class WebhookActivitiesImplTest {
+  static final String ASM_PROXY = "gcr.io/gke-release/asm/proxyv2:1.11.5-asm.3";
+  static final String ADDON_PROXY = "gke.gcr.io/istio/proxyv2:1.4.10-gke.8";
+  static final AtomicInteger PODS = new AtomicInteger();
+  static SandboxHarness h;
+  static TestActivities activities;
+  static WebhookActivities webhooks;
+  static ObjectNode injectorBefore;
+
+  @BeforeAll
+  static void start() {
+    h =
+        SandboxHarness.start(
+            SandboxSettings.builder()
+                .base(SandboxSettings.Base.ADDON_1_4)
+                .podReadyDelay(Duration.ofMillis(100))
+                .controlPlaneProvisionDelay(Duration.ofMillis(500)));
+    activities = new TestActivities();
+    webhooks =
+        activities.stub(WebhookActivities.class, new WebhookActivitiesImpl(h.clients, h.backups));
+    activities.provisionManagedControlPlane(h);
+    namespace("legacy", Map.of("istio-injection", "enabled"));
+    namespace("revisioned", Map.of("istio.io/rev", "asm-managed"));
+    namespace("plain", Map.of());
+    injectorBefore = TestActivities.essence(mwc("istio-sidecar-injector").orElseThrow());
+  }
+
+  @AfterAll
+  static void stop() {
+    activities.close();
+    h.close();
+  }
+
+  static void namespace(String name, Map<String, String> labels) {
+    h.client()
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .build())
+        .create();
+  }
+
+  static Optional<ObjectNode> mwc(String name) {
+    return h.sandbox.store().get(ResourceRegistry.MUTATING_WEBHOOKS, null, name);
+  }
+
+  /** The image of the sidecar a new pod gets, or null without one. */
+  static String sidecarOfNewPod(String namespace, Map<String, String> labels) {
+    Pod pod =
+        h.client()
+            .pods()
+            .inNamespace(namespace)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("web-" + PODS.incrementAndGet())
+                    .withLabels(labels)
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewContainer()
+                    .withName("web")
+                    .withImage("nginx")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    return pod.getSpec().getContainers().stream()
+        .filter(c -> c.getName().equals("istio-proxy"))
+        .map(c -> c.getImage())
+        .findFirst()
+        .orElse(null);
+  }
+
+  static JsonNode webhook(JsonNode configuration, String name) {
+    for (JsonNode w : configuration.path("webhooks")) {
+      if (w.path("name").asText().equals(name)) {
+        return w;
+      }
+    }
+    throw new AssertionError("no webhook " + name);
+  }
+
+  @Test
+  void givenAProvisionedRevision_whenReplacedTwiceThenRestoredTwice_newPodsShouldMoveAndComeBack() {
+    MigrationContext ctx = h.context();
+    WebhookRequest request = new WebhookRequest(ctx);
+    assertThat(sidecarOfNewPod("legacy", Map.of())).isEqualTo(ADDON_PROXY);
+
+    StepResult first = webhooks.replaceWebhook(request);
+    ObjectNode tagAfterFirst =
+        TestActivities.essence(mwc("istio-revision-tag-default").orElseThrow());
+    StepResult second = webhooks.replaceWebhook(request);
+
+    assertThat(second.changes()).isEmpty();
+    assertThat(first.changes()).hasSize(2);
+    assertThat(second.backups()).containsExactlyInAnyOrderElementsOf(first.backups());
+    assertThat(first.backups())
+        .extracting(b -> b.name() + ":" + b.absent())
+        .containsExactlyInAnyOrder(
+            "istio-sidecar-injector:false", "istio-revision-tag-default:true");
+    assertThat(mwc("istio-sidecar-injector").orElseThrow().path("webhooks").size()).isZero();
+    JsonNode tag = mwc("istio-revision-tag-default").orElseThrow();
+    assertThat(TestActivities.essence(tag)).isEqualTo(tagAfterFirst);
+    assertThat(tag.path("metadata").path("labels").path("istio.io/rev").asText())
+        .isEqualTo("asm-managed");
+    assertThat(tag.path("metadata").path("labels").path("istio.io/tag").asText())
+        .isEqualTo("default");
+    JsonNode managed = mwc("istiod-asm-managed").orElseThrow();
+    assertThat(webhook(tag, "namespace.sidecar-injector.istio.io").path("clientConfig"))
+        .isEqualTo(
+            webhook(managed, "rev.namespace.sidecar-injector.istio.io").path("clientConfig"));
+    assertThat(webhook(tag, "object.sidecar-injector.istio.io").path("clientConfig"))
+        .isEqualTo(webhook(managed, "rev.object.sidecar-injector.istio.io").path("clientConfig"));
+    assertThat(
+            webhook(tag, "namespace.sidecar-injector.istio.io")
+                .path("namespaceSelector")
+                .toString())
+        .contains("istio-injection")
+        .contains("enabled");
+    // new pods: istio-injection=enabled now gets the managed proxy; no two webhooks ever match
+    assertThat(sidecarOfNewPod("legacy", Map.of())).isEqualTo(ASM_PROXY);
+    assertThat(sidecarOfNewPod("revisioned", Map.of())).isEqualTo(ASM_PROXY);
+    assertThat(sidecarOfNewPod("plain", Map.of("sidecar.istio.io/inject", "true")))
+        .isEqualTo(ASM_PROXY);
+    assertThat(sidecarOfNewPod("plain", Map.of())).isNull();
+
+    webhooks.restoreWebhook(request);
+    webhooks.restoreWebhook(request);
+
+    assertThat(mwc("istio-revision-tag-default")).isEmpty();
+    assertThat(TestActivities.essence(mwc("istio-sidecar-injector").orElseThrow()))
+        .isEqualTo(injectorBefore);
+    assertThat(sidecarOfNewPod("legacy", Map.of())).isEqualTo(ADDON_PROXY);
+    assertThat(sidecarOfNewPod("revisioned", Map.of())).isEqualTo(ASM_PROXY);
+  }
+
+  @Test
+  void givenARevisionWithoutItsWebhook_whenReplaced_itShouldFailBeforeChangingAnything() {
+    MigrationContext base = h.context();
+    MigrationContext ctx =
+        new MigrationContext(
+            UUID.randomUUID().toString(),
+            base.cluster(),
+            base.connection(),
+            "asm-managed-rapid",
+            null);
+
+    Throwable thrown = catchThrowable(() -> webhooks.replaceWebhook(new WebhookRequest(ctx)));
+
+    assertThat(TestActivities.applicationFailure(thrown).getType())
+        .isEqualTo(FailureType.NOT_FOUND.name());
+    assertThat(TestActivities.applicationFailure(thrown).getOriginalMessage())
+        .contains("istiod-asm-managed-rapid");
+    assertThat(h.backups.forContext(ctx).list(ctx.migrationId(), null)).isEmpty();
+    assertThat(TestActivities.essence(mwc("istio-sidecar-injector").orElseThrow()))
+        .isEqualTo(injectorBefore);
+  }
+
+  @Test
+  void givenTheTagCreatedBeforeTheAddonInjectorIsEmptied_podsOfLegacyNamespacesShouldFail() {
+    ObjectNode tag =
+        WebhookActivitiesImpl.tag(mwc("istiod-asm-managed").orElseThrow(), "asm-managed");
+    h.client()
+        .admissionRegistration()
+        .v1()
+        .mutatingWebhookConfigurations()
+        .resource(Restorer.fromTree(tag, MutatingWebhookConfiguration.class))
+        .create();
+    try {
+      KubernetesClientException overlap =
+          catchThrowableOfType(
+              KubernetesClientException.class, () -> sidecarOfNewPod("legacy", Map.of()));
+
+      assertThat(overlap).isNotNull();
+    } finally {
+      h.client()
+          .admissionRegistration()
+          .v1()
+          .mutatingWebhookConfigurations()
+          .withName("istio-revision-tag-default")
+          .delete();
+    }
+  }
+}
