@@ -7,6 +7,7 @@ import com.google.container.v1beta1.ClusterUpdate;
 import com.google.container.v1beta1.GetClusterRequest;
 import com.google.container.v1beta1.IstioConfig;
 import com.google.container.v1beta1.UpdateClusterRequest;
+import dev.asmmigrate.activities.backup.BackupStore;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.backup.Restorer;
@@ -134,9 +135,13 @@ public final class AddonActivitiesImpl implements AddonActivities {
     KubernetesClient client = clients.client(ctx.connection());
     requireSuccess(client, ctx);
 
-    StepChanges changes = new StepChanges(client, backups.forContext(ctx), ctx, CLEANUP);
+    BackupStore store = backups.forContext(ctx);
+    StepChanges changes = new StepChanges(client, store, ctx, CLEANUP);
     Restorer restorer = new Restorer(client);
-    for (ObjectKey key : targets(client)) {
+    // what is there now, plus what an earlier run deleted (found by label then, gone now)
+    Set<ObjectKey> keys = new LinkedHashSet<>(targets(client));
+    store.list(ctx.migrationId(), CLEANUP).forEach(b -> keys.add(b.key()));
+    for (ObjectKey key : keys) {
       if (AddonObjects.protectedObject(key)) {
         throw new IllegalStateException("cleanup would delete protected " + key + ": a bug");
       }

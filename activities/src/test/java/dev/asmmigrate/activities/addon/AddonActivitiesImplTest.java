@@ -1,0 +1,295 @@
+package dev.asmmigrate.activities.addon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.activities.backup.Backup;
+import dev.asmmigrate.activities.backup.BackupStore;
+import dev.asmmigrate.activities.backup.ObjectKey;
+import dev.asmmigrate.activities.backup.Restorer;
+import dev.asmmigrate.activities.backup.SandboxHarness;
+import dev.asmmigrate.activities.google.GoogleClients;
+import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.state.StateConfigMap;
+import dev.asmmigrate.sandbox.SandboxSettings;
+import dev.asmmigrate.sandbox.api.ResourceRegistry;
+import dev.asmmigrate.workflows.activities.AddonActivities;
+import dev.asmmigrate.workflows.activities.AddonActivities.AddonRequest;
+import dev.asmmigrate.workflows.model.BackupRef;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.MigrationState;
+import dev.asmmigrate.workflows.model.StepResult;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/** The irreversible end on an add-on 1.4 cluster; the tests run in order, cleanup last. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AddonActivitiesImplTest {
+  static SandboxHarness h;
+  static TestActivities activities;
+  static GoogleClients google;
+  static AddonActivities addon;
+  static MigrationContext ctx;
+
+  @BeforeAll
+  static void start() {
+    h =
+        SandboxHarness.start(
+                SandboxSettings.builder()
+                    .base(SandboxSettings.Base.ADDON_1_4)
+                    .podReadyDelay(Duration.ofMillis(100)))
+            .settle();
+    activities = new TestActivities();
+    google = new GoogleClients();
+    addon =
+        activities.stub(
+            AddonActivities.class,
+            new AddonActivitiesImpl(h.clients, h.backups, google, Duration.ofSeconds(60)));
+    ctx = h.context();
+    // what replace-gateway leaves: the new gateway's Deployment (here without a sidecar)
+    h.client()
+        .apps()
+        .deployments()
+        .inNamespace("istio-system")
+        .resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withName("asm-ingressgateway")
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(1)
+                .withNewSelector()
+                .addToMatchLabels("app", "asm-ingressgateway")
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", "asm-ingressgateway")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("istio-proxy")
+                .withImage("gcr.io/gke-release/asm/proxyv2:1.11.5-asm.3")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    h.settle();
+  }
+
+  @AfterAll
+  static void stop() {
+    activities.close();
+    google.close();
+    h.close();
+  }
+
+  static String failureType(Throwable t) {
+    return TestActivities.applicationFailure(t).getType();
+  }
+
+  @Test
+  @Order(1)
+  void givenTheAddonEnabled_whenDisabledTwice_itShouldBeDisabledOnceThenUnchanged() {
+    assertThat(h.sandbox.googleApis().cluster().istioAddonEnabled()).isTrue();
+
+    StepResult first = addon.disableAddon(new AddonRequest(ctx));
+    StepResult second = addon.disableAddon(new AddonRequest(ctx));
+
+    assertThat(h.sandbox.googleApis().cluster().istioAddonEnabled()).isFalse();
+    assertThat(first.changes()).singleElement().asString().contains("disabled the Istio add-on");
+    assertThat(second.changes()).isEmpty();
+  }
+
+  @Test
+  @Order(2)
+  void givenNoSuccessState_whenCleanupRuns_itShouldRefuseAndDeleteNothing() {
+    assertThatThrownBy(() -> addon.cleanup(new AddonRequest(ctx)))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("STATE_CONFLICT"))
+        .hasStackTraceContaining("does not exist");
+
+    StateConfigMap state = new StateConfigMap(h.client());
+    state.write(ctx.migrationId(), MigrationState.PENDING, "write-marker");
+    assertThatThrownBy(() -> addon.cleanup(new AddonRequest(ctx)))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("STATE_CONFLICT"))
+        .hasStackTraceContaining("says PENDING");
+
+    state.write("another-migration", MigrationState.SUCCESS, "write-marker");
+    assertThatThrownBy(() -> addon.cleanup(new AddonRequest(ctx)))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("STATE_CONFLICT"))
+        .hasStackTraceContaining("another-migration");
+
+    assertThat(h.sandbox.store().get(ResourceRegistry.DEPLOYMENTS, "istio-system", "istio-pilot"))
+        .isPresent();
+    assertThat(h.backups.forContext(ctx).list(ctx.migrationId(), null)).isEmpty();
+  }
+
+  @Test
+  @Order(3)
+  void givenSuccess_whenCleanupRunsTwice_itShouldBackUpThenDeleteExactlyTheAddonsObjects() {
+    new StateConfigMap(h.client()).write(ctx.migrationId(), MigrationState.SUCCESS, "cleanup");
+    Restorer restorer = new Restorer(h.client());
+    List<ObjectKey> present = new ArrayList<>();
+    for (ObjectKey key : AddonObjects.fixed()) {
+      if (restorer.read(key) != null) {
+        present.add(key);
+      }
+    }
+    ObjectNode caSecret =
+        restorer.read(new ObjectKey("v1", "Secret", "istio-system", "istio-ca-secret"));
+    List<String> mixerLeft = mixerObjects();
+    assertThat(present)
+        .as("the fixture's add-on objects")
+        .hasSizeGreaterThan(50)
+        .contains(new ObjectKey("v1", "ConfigMap", "istio-system", "istio"));
+    assertThat(mixerLeft).hasSizeGreaterThan(30);
+    List<String> jobsBefore = jobs();
+    assertThat(jobsBefore).isNotEmpty();
+
+    StepResult first = addon.cleanup(new AddonRequest(ctx));
+
+    for (ObjectKey key : AddonObjects.fixed()) {
+      assertThat(restorer.read(key)).as(key.toString()).isNull();
+    }
+    assertThat(mixerObjects()).isEmpty();
+    assertThat(jobs()).isEmpty();
+    // what must stay
+    assertThat(
+            h.sandbox
+                .store()
+                .get(ResourceRegistry.SERVICES, "istio-system", "istio-ingressgateway"))
+        .isPresent();
+    assertThat(
+            h.sandbox
+                .store()
+                .get(ResourceRegistry.DEPLOYMENTS, "istio-system", "asm-ingressgateway"))
+        .isPresent();
+    assertThat(
+            h.sandbox.store().get(ResourceRegistry.CONFIGMAPS, "istio-system", StateConfigMap.NAME))
+        .isPresent();
+    assertThat(
+            h.sandbox
+                .store()
+                .get(ResourceRegistry.MUTATING_WEBHOOKS, null, "istio-sidecar-injector"))
+        .isPresent();
+    assertThat(h.sandbox.store().get(ResourceRegistry.SERVICEACCOUNTS, "istio-system", "default"))
+        .isPresent();
+    assertThat(h.sandbox.store().get(ResourceRegistry.NAMESPACES, null, "istio-system"))
+        .isPresent();
+    assertThat(
+            restorer.read(
+                new ObjectKey("authentication.istio.io/v1alpha1", "MeshPolicy", null, "default")))
+        .isNotNull();
+    // istio-system runs only the new gateway
+    assertThat(h.sandbox.store().list(ResourceRegistry.PODS, "istio-system"))
+        .isNotEmpty()
+        .allSatisfy(
+            p ->
+                assertThat(p.path("metadata").path("name").asText())
+                    .startsWith("asm-ingressgateway-"));
+
+    // every deleted object was backed up first, Secrets as Secrets, with no content in the result
+    BackupStore store = h.backups.forContext(ctx);
+    Set<String> deleted =
+        first.changes().stream().filter(c -> c.startsWith("deleted ")).collect(Collectors.toSet());
+    Set<String> expected = new java.util.TreeSet<>();
+    present.forEach(k -> expected.add("deleted " + k));
+    mixerLeft.forEach(m -> expected.add("deleted " + m.replace("/", " istio-system/")));
+    jobsBefore.forEach(j -> expected.add("deleted Job istio-system/" + j));
+    assertThat(new java.util.TreeSet<>(deleted)).isEqualTo(expected);
+    assertThat(first.backups()).hasSize(deleted.size());
+    for (ObjectKey key : present) {
+      Backup b = store.load(ctx.migrationId(), key).orElseThrow();
+      assertThat(b.absent()).isFalse();
+      assertThat(first.backups()).contains(b.ref());
+    }
+    Backup ca =
+        store
+            .load(
+                ctx.migrationId(), new ObjectKey("v1", "Secret", "istio-system", "istio-ca-secret"))
+            .orElseThrow();
+    assertThat(ca.object().path("data")).isEqualTo(caSecret.path("data"));
+    assertThat(
+            h.sandbox.store().get(ResourceRegistry.SECRETS, "asm-migrate-system", ca.ref().key()))
+        .isPresent();
+    String caPem =
+        new String(
+            Base64.getDecoder().decode(caSecret.path("data").path("ca-key.pem").asText()),
+            StandardCharsets.UTF_8);
+    String keyBody =
+        caPem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "").substring(0, 40);
+    assertThat(first.toString()).doesNotContain(keyBody);
+    assertThat(h.logLines()).noneMatch(l -> l.contains(keyBody));
+    assertThat(first.backups().stream().map(BackupRef::toString))
+        .noneMatch(s -> s.contains(keyBody));
+
+    // twice: nothing more is deleted, the same backups are listed
+    List<String> before = clusterNames();
+    StepResult second = addon.cleanup(new AddonRequest(ctx));
+    assertThat(second.changes()).containsExactly("istio-system runs only asm-ingressgateway pods");
+    assertThat(Set.copyOf(second.backups())).isEqualTo(Set.copyOf(first.backups()));
+    assertThat(clusterNames()).isEqualTo(before);
+  }
+
+  static List<String> mixerObjects() {
+    List<String> names = new ArrayList<>();
+    for (String kind : AddonObjects.MIXER_KINDS) {
+      h.client()
+          .genericKubernetesResources("config.istio.io/v1alpha2", kind)
+          .inNamespace("istio-system")
+          .withLabel("k8s-app", "istio")
+          .list()
+          .getItems()
+          .forEach(i -> names.add(kind + "/" + i.getMetadata().getName()));
+    }
+    return names;
+  }
+
+  static List<String> jobs() {
+    return h.client().batch().v1().jobs().inNamespace("istio-system").list().getItems().stream()
+        .map(j -> j.getMetadata().getName())
+        .toList();
+  }
+
+  /** Every object's kind and name in istio-system and cluster-scoped RBAC and webhooks. */
+  static List<String> clusterNames() {
+    List<String> names = new ArrayList<>();
+    for (var type :
+        List.of(
+            ResourceRegistry.CONFIGMAPS,
+            ResourceRegistry.SECRETS,
+            ResourceRegistry.SERVICES,
+            ResourceRegistry.SERVICEACCOUNTS,
+            ResourceRegistry.DEPLOYMENTS,
+            ResourceRegistry.HPAS,
+            ResourceRegistry.JOBS,
+            ResourceRegistry.CLUSTERROLES,
+            ResourceRegistry.CLUSTERROLEBINDINGS,
+            ResourceRegistry.MUTATING_WEBHOOKS,
+            ResourceRegistry.VALIDATING_WEBHOOKS)) {
+      h.sandbox.store().list(type, null).stream()
+          .filter(
+              o ->
+                  o.path("metadata").path("namespace").isMissingNode()
+                      || "istio-system".equals(o.path("metadata").path("namespace").asText()))
+          .forEach(
+              o -> names.add(type.toString() + " " + o.path("metadata").path("name").asText()));
+    }
+    names.sort(String::compareTo);
+    return names;
+  }
+}
