@@ -61,6 +61,12 @@ final class DemoCommand implements Callable<Integer> {
       description = "Namespaces migrated at once (default: ${DEFAULT-VALUE}).")
   int concurrency;
 
+  @Option(
+      names = "--history",
+      paramLabel = "FILE",
+      description = "Write the workflow's history as JSON to FILE (for replay tests).")
+  java.nio.file.Path history;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -74,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
             + (failAt == null ? "" : "; a failure will be injected at " + failAt));
     out.flush();
     try (DemoRun run = DemoRun.prepare(version, extraNamespaces, podReadyDelay)) {
-      MigrationResult result = run.migrate(failAt, concurrency, out);
+      MigrationResult result = run.migrate(failAt, concurrency, out, history);
       boolean checks =
           result.state() == MigrationState.SUCCESS
               ? run.checkMigrated(out)

@@ -90,6 +90,15 @@ final class DemoRun implements AutoCloseable {
   /** Runs the whole migration with auto-approval, printing its progress, and returns its result. */
   MigrationResult migrate(String failAt, int concurrency, PrintWriter out)
       throws IOException, InterruptedException {
+    return migrate(failAt, concurrency, out, null);
+  }
+
+  /**
+   * As {@link #migrate(String, int, PrintWriter)}, also writing the workflow's history as JSON to
+   * {@code history} (for replay tests) when it is not null.
+   */
+  MigrationResult migrate(String failAt, int concurrency, PrintWriter out, Path history)
+      throws IOException, InterruptedException {
     Path kubeconfig = sandbox.writeKubeconfig(work.resolve("sandbox.kubeconfig"));
     SandboxSettings s = sandbox.settings();
     MigrationRequest request =
@@ -125,7 +134,12 @@ final class DemoRun implements AutoCloseable {
         String id = StartCommand.start(worker.client(), request);
         out.println("workflow: " + id + " (embedded in-memory Temporal server)");
         out.flush();
-        return new ProgressPrinter(worker.client(), out).follow(id, Duration.ofMinutes(30));
+        MigrationResult result =
+            new ProgressPrinter(worker.client(), out).follow(id, Duration.ofMinutes(30));
+        if (history != null) {
+          Files.writeString(history, worker.client().fetchHistory(id).toJson(true));
+        }
+        return result;
       } finally {
         service.shutdownNow();
       }

@@ -1,0 +1,19 @@
+package dev.asmmigrate.workflows;
+
+import io.temporal.testing.WorkflowReplayer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replays committed histories of real runs against today's workflow code: a change that would make
+ * a running migration non-deterministic fails here, not in production. Re-record with {@code
+ * ./asm-migrate demo --history workflows/src/test/resources/histories/demo-addon-1.4.json} only
+ * when a change is meant to be incompatible (and then version it).
+ */
+class MigrationWorkflowReplayTest {
+  @Test
+  void givenTheHistoryOfADemoRun_whenReplayed_theWorkflowCodeShouldStillBeDeterministic()
+      throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/demo-addon-1.4.json", MigrationWorkflowImpl.class);
+  }
+}
