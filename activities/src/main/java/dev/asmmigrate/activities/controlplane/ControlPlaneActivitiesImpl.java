@@ -127,12 +127,20 @@ public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities 
     return changes.result();
   }
 
+  /**
+   * Waits until the revision is usable by the next steps: {@code ProvisioningFinished=True}, its
+   * injection webhook {@code istiod-<revision>} (replace-gateway and replace-webhook need it) and
+   * its configuration, ConfigMap {@code env-<revision>} or {@code istio-<revision>}
+   * (configure-mesh-ca reads the trust domain there), which the managed control plane writes around
+   * the time it reports the condition.
+   */
   @Override
   public void awaitControlPlane(AwaitControlPlaneRequest request) {
     MigrationContext ctx = request.context();
     ObjectKey key = key(ctx.revision());
-    Resource<GenericKubernetesResource> cpr =
-        resource(clients.client(ctx.connection()), ctx.revision());
+    KubernetesClient client = clients.client(ctx.connection());
+    Resource<GenericKubernetesResource> cpr = resource(client, ctx.revision());
+    String webhook = "istiod-" + ctx.revision();
     Waits.until(
         key + " " + CONDITION,
         request.timeout(),
@@ -142,7 +150,43 @@ public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities 
           if (found == null) {
             return Check.waiting(key + " does not exist");
           }
-          return condition(Restorer.toTree(found));
+          Check condition = condition(Restorer.toTree(found));
+          if (!condition.done()) {
+            return condition;
+          }
+          if (client
+                  .admissionRegistration()
+                  .v1()
+                  .mutatingWebhookConfigurations()
+                  .withName(webhook)
+                  .get()
+              == null) {
+            return Check.waiting(
+                condition.progress() + "; MutatingWebhookConfiguration " + webhook + " not yet");
+          }
+          boolean config =
+              client.configMaps().inNamespace(NAMESPACE).withName("env-" + ctx.revision()).get()
+                      != null
+                  || client
+                          .configMaps()
+                          .inNamespace(NAMESPACE)
+                          .withName("istio-" + ctx.revision())
+                          .get()
+                      != null;
+          if (!config) {
+            return Check.waiting(
+                condition.progress()
+                    + "; neither ConfigMap "
+                    + NAMESPACE
+                    + "/env-"
+                    + ctx.revision()
+                    + " nor "
+                    + NAMESPACE
+                    + "/istio-"
+                    + ctx.revision()
+                    + " yet");
+          }
+          return condition;
         },
         FailureType.CONTROL_PLANE_NOT_PROVISIONED);
   }
