@@ -59,7 +59,7 @@ final class ProgressPrinter {
         "the migration did not finish within " + timeout + "; it goes on: follow it with status");
   }
 
-  private void print(MigrationStatus s) {
+  private void printNamespaces(MigrationStatus s) {
     for (NamespaceStatus ns : s.namespaces()) {
       String line =
           ns.phase()
@@ -69,10 +69,23 @@ final class ProgressPrinter {
         out.println("  namespace " + ns.name() + " [" + ns.version().display() + "]: " + line);
       }
     }
+  }
+
+  private void print(MigrationStatus s) {
+    // In the order things happened: a workload step's namespaces before its "done", the current
+    // step's "started" before its namespaces.
     for (String done : s.completedSteps()) {
-      if (printedSteps.add(done)) {
-        out.println("step " + done + ": done");
+      if (printedSteps.contains(done)) {
+        continue;
       }
+      if (!done.equals(currentStep)) {
+        out.println("step " + done + ": started");
+      }
+      if (done.contains("workloads")) {
+        printNamespaces(s);
+      }
+      printedSteps.add(done);
+      out.println("step " + done + ": done");
     }
     if (!s.step().equals(currentStep)
         && !printedSteps.contains(s.step())
@@ -80,6 +93,7 @@ final class ProgressPrinter {
       currentStep = s.step();
       out.println("step " + s.step() + ": started");
     }
+    printNamespaces(s);
     if (!s.phase().equals(phase)) {
       phase = s.phase();
       switch (s.phase()) {
