@@ -33,7 +33,7 @@ abstract class SetControllerSupport implements Controller {
 
   protected final SandboxContext ctx;
   protected final KubernetesClient client;
-  protected final SetWorkQueue queue;
+  protected final WorkloadQueue queue;
   protected final Clock clock = Clock.systemUTC();
   private final String name;
   private final List<SharedIndexInformer<?>> informers = new CopyOnWriteArrayList<>();
@@ -44,7 +44,7 @@ abstract class SetControllerSupport implements Controller {
     this.ctx = ctx;
     this.client = ctx.client();
     this.name = name;
-    this.queue = new SetWorkQueue(name, ctx.scheduler(), this::reconcile);
+    this.queue = new WorkloadQueue(name, ctx.scheduler(), this::reconcile);
   }
 
   @Override
