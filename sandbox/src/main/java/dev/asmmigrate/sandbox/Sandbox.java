@@ -75,7 +75,8 @@ public final class Sandbox implements AutoCloseable {
 
   private void boot() {
     store.addAdmissionPlugin(new BuiltinAdmission());
-    apiServer = new ApiServer(store, faults, () -> probe, settings.port(), settings.masterVersion());
+    apiServer =
+        new ApiServer(store, faults, () -> probe, settings.port(), settings.masterVersion());
     apiServer.start();
     SandboxContext ctx =
         new SandboxContext(settings, faults, client("controllers"), scheduler, store);
@@ -121,7 +122,8 @@ public final class Sandbox implements AutoCloseable {
       var spec = d.path("spec");
       var status = d.path("status");
       int replicas = spec.path("replicas").asInt(1);
-      if (status.path("observedGeneration").asLong() < d.path("metadata").path("generation").asLong()
+      if (status.path("observedGeneration").asLong()
+              < d.path("metadata").path("generation").asLong()
           || status.path("updatedReplicas").asInt() != replicas
           || status.path("availableReplicas").asInt() != replicas
           || status.path("replicas").asInt() != replicas) {
@@ -129,7 +131,8 @@ public final class Sandbox implements AutoCloseable {
       }
     }
     for (var sts : store.list(ResourceRegistry.STATEFULSETS, null)) {
-      if (sts.path("status").path("readyReplicas").asInt() != sts.path("spec").path("replicas").asInt(1)) {
+      if (sts.path("status").path("readyReplicas").asInt()
+          != sts.path("spec").path("replicas").asInt(1)) {
         return false;
       }
     }
@@ -146,7 +149,8 @@ public final class Sandbox implements AutoCloseable {
       }
       boolean ready = false;
       for (var c : pod.path("status").path("conditions")) {
-        ready |= "Ready".equals(c.path("type").asText()) && "True".equals(c.path("status").asText());
+        ready |=
+            "Ready".equals(c.path("type").asText()) && "True".equals(c.path("status").asText());
       }
       if (!ready) {
         return false;

@@ -41,7 +41,9 @@ class SeedWalkthroughKubectlTest {
                 .controlPlaneProvisionDelay(Duration.ofMillis(500))
                 .build());
     kubectl = new Kubectl(sandbox.writeKubeconfig(dir.resolve("sandbox.kubeconfig")));
-    assertThat(sandbox.awaitSettled(Duration.ofSeconds(180))).as("the add-on cluster settles").isTrue();
+    assertThat(sandbox.awaitSettled(Duration.ofSeconds(180)))
+        .as("the add-on cluster settles")
+        .isTrue();
   }
 
   @AfterAll
@@ -61,7 +63,10 @@ class SeedWalkthroughKubectlTest {
 
     JsonNode frontend = frontendPod();
     List<String> images = new ArrayList<>();
-    frontend.path("status").path("containerStatuses").forEach(c -> images.add(c.path("image").asText()));
+    frontend
+        .path("status")
+        .path("containerStatuses")
+        .forEach(c -> images.add(c.path("image").asText()));
     assertThat(images).containsExactlyInAnyOrder(PROXY_14, frontendImage());
   }
 
@@ -81,8 +86,13 @@ class SeedWalkthroughKubectlTest {
         """;
     kubectl.runWithInput(cpr, "apply", "-f", "-").assertOk();
     kubectl
-        .run("wait", "--for=condition=ProvisioningFinished", "controlplanerevision/asm-managed",
-            "-n", "istio-system", "--timeout=60s")
+        .run(
+            "wait",
+            "--for=condition=ProvisioningFinished",
+            "controlplanerevision/asm-managed",
+            "-n",
+            "istio-system",
+            "--timeout=60s")
         .assertOk();
   }
 
@@ -91,7 +101,12 @@ class SeedWalkthroughKubectlTest {
   void givenTheSeedsCommands_whenRelabelledAndRestarted_everyPodShouldComeBackWithTheAsmProxy() {
     sandbox.trafficProbe().reset();
     kubectl
-        .run("label", "namespace", "online-boutique", "istio.io/rev=asm-managed", "istio-injection-",
+        .run(
+            "label",
+            "namespace",
+            "online-boutique",
+            "istio.io/rev=asm-managed",
+            "istio-injection-",
             "--overwrite")
         .assertOk();
     kubectl.run("rollout", "restart", "deployment", "-n", "online-boutique").assertOk();
@@ -101,14 +116,19 @@ class SeedWalkthroughKubectlTest {
           .assertOk();
     }
     assertThat(sandbox.awaitSettled(Duration.ofSeconds(60))).isTrue();
-    JsonNode pods = Json.parse(kubectl.run("-n", "online-boutique", "get", "pods", "-o", "json").assertOk().stdout());
+    JsonNode pods =
+        Json.parse(
+            kubectl.run("-n", "online-boutique", "get", "pods", "-o", "json").assertOk().stdout());
     assertThat(pods.path("items")).hasSize(12);
     for (JsonNode pod : pods.path("items")) {
       List<String> images = new ArrayList<>();
-      pod.path("status").path("containerStatuses").forEach(c -> {
-        images.add(c.path("image").asText());
-        assertThat(c.path("ready").asBoolean()).isTrue();
-      });
+      pod.path("status")
+          .path("containerStatuses")
+          .forEach(
+              c -> {
+                images.add(c.path("image").asText());
+                assertThat(c.path("ready").asBoolean()).isTrue();
+              });
       assertThat(images).contains(PROXY_ASM).doesNotContain(PROXY_14);
     }
     JsonNode traffic = sandbox.trafficProbe().report();
@@ -116,19 +136,42 @@ class SeedWalkthroughKubectlTest {
   }
 
   static List<String> deployments() {
-    String names = kubectl.run("-n", "online-boutique", "get", "deployments", "-o", "jsonpath={.items[*].metadata.name}").assertOk().stdout();
+    String names =
+        kubectl
+            .run(
+                "-n",
+                "online-boutique",
+                "get",
+                "deployments",
+                "-o",
+                "jsonpath={.items[*].metadata.name}")
+            .assertOk()
+            .stdout();
     return List.of(names.trim().split("\\s+"));
   }
 
   static JsonNode frontendPod() {
-    String json = kubectl.run("-n", "online-boutique", "get", "pods", "-l", "app=frontend", "-o", "json").assertOk().stdout();
+    String json =
+        kubectl
+            .run("-n", "online-boutique", "get", "pods", "-l", "app=frontend", "-o", "json")
+            .assertOk()
+            .stdout();
     JsonNode items = Json.parse(json).path("items");
     assertThat(items).hasSize(1);
     return items.get(0);
   }
 
   static String frontendImage() {
-    return kubectl.run("-n", "online-boutique", "get", "deployment", "frontend", "-o",
-        "jsonpath={.spec.template.spec.containers[?(@.name==\"server\")].image}").assertOk().stdout();
+    return kubectl
+        .run(
+            "-n",
+            "online-boutique",
+            "get",
+            "deployment",
+            "frontend",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[?(@.name==\"server\")].image}")
+        .assertOk()
+        .stdout();
   }
 }
