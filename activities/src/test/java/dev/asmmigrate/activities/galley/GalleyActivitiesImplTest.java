@@ -132,6 +132,26 @@ class GalleyActivitiesImplTest {
   }
 
   @Test
+  void givenTransientApiFaults_whenDisabledAndRestoredWithRetries_theOutcomeShouldBeAsWithout() {
+    GalleyRequest request = new GalleyRequest(h.context());
+    ObjectNode expected = originalRole.deepCopy();
+    ((ArrayNode) expected.path("rules").get(2).get("verbs")).removeAll().add("get");
+    h.sandbox.faults().apiErrorRate.put("*", 0.3);
+    try {
+      TestActivities.retrying(() -> galley.disableGalleyWebhook(request));
+      TestActivities.retrying(() -> galley.disableGalleyWebhook(request));
+      assertThat(essence(role())).isEqualTo(expected);
+      assertThat(webhook()).isEmpty();
+
+      TestActivities.retrying(() -> galley.restoreGalleyWebhook(request));
+    } finally {
+      h.sandbox.faults().apiErrorRate.clear();
+    }
+    assertThat(essence(role())).isEqualTo(originalRole);
+    assertThat(essence(webhook())).isEqualTo(originalWebhook);
+  }
+
+  @Test
   void givenTheWebhookRuleMovedToIndexZero_whenDisabled_itShouldNarrowThatRuleAndNoOther() {
     h.client()
         .rbac()

@@ -53,6 +53,38 @@ public final class TestActivities implements AutoCloseable {
             ctx, Duration.ofSeconds(60)));
   }
 
+  /**
+   * Calls an activity through a stub and, as Temporal's retry policy would (the test environment
+   * runs each call once), calls it again after a transient failure, up to 20 times; permanent
+   * failures ({@link dev.asmmigrate.workflows.model.FailureType}) are thrown at once.
+   */
+  public static <T> T retrying(java.util.function.Supplier<T> call) {
+    java.util.Set<String> permanent =
+        java.util.Set.of(dev.asmmigrate.workflows.model.FailureType.names());
+    RuntimeException last = null;
+    for (int attempt = 1; attempt <= 20; attempt++) {
+      try {
+        return call.get();
+      } catch (io.temporal.failure.ActivityFailure e) {
+        ApplicationFailure af = applicationFailure(e);
+        if (af.isNonRetryable() && permanent.contains(af.getType())) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  /** {@link #retrying(java.util.function.Supplier)} of an activity without a result. */
+  public static void retrying(Runnable call) {
+    retrying(
+        () -> {
+          call.run();
+          return null;
+        });
+  }
+
   /** Every heartbeat so far, oldest first. */
   public List<String> heartbeats() {
     return List.copyOf(heartbeats);

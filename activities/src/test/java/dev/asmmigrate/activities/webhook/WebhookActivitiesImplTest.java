@@ -171,6 +171,26 @@ class WebhookActivitiesImplTest {
   }
 
   @Test
+  void givenTransientApiFaults_whenReplacedAndRestoredWithRetries_theOutcomeShouldBeAsWithout() {
+    WebhookRequest request = new WebhookRequest(h.context());
+    h.sandbox.faults().apiErrorRate.put("*", 0.3);
+    try {
+      TestActivities.retrying(() -> webhooks.replaceWebhook(request));
+      TestActivities.retrying(() -> webhooks.replaceWebhook(request));
+      assertThat(mwc("istio-sidecar-injector").orElseThrow().path("webhooks").size()).isZero();
+      assertThat(mwc("istio-revision-tag-default")).isPresent();
+
+      TestActivities.retrying(() -> webhooks.restoreWebhook(request));
+    } finally {
+      h.sandbox.faults().apiErrorRate.clear();
+    }
+    assertThat(mwc("istio-revision-tag-default")).isEmpty();
+    assertThat(TestActivities.essence(mwc("istio-sidecar-injector").orElseThrow()))
+        .isEqualTo(injectorBefore);
+    assertThat(sidecarOfNewPod("legacy", Map.of())).isEqualTo(ADDON_PROXY);
+  }
+
+  @Test
   void givenARevisionWithoutItsWebhook_whenReplaced_itShouldFailBeforeChangingAnything() {
     MigrationContext base = h.context();
     MigrationContext ctx =
