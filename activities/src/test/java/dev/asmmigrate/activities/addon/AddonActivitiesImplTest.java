@@ -103,13 +103,37 @@ class AddonActivitiesImplTest {
   }
 
   @Test
+  @Order(0)
+  void givenGkeCannotFindTheCluster_whenDisabling_itShouldFailPermanentlyWithNotFound() {
+    h.sandbox.faults().googleApiFault = "not-found";
+    try {
+      assertThatThrownBy(() -> addon.disableAddon(new AddonRequest(ctx)))
+          .satisfies(t -> assertThat(failureType(t)).isEqualTo("NOT_FOUND"))
+          .satisfies(
+              t -> assertThat(TestActivities.applicationFailure(t).isNonRetryable()).isTrue());
+      assertThat(h.sandbox.googleApis().cluster().istioAddonEnabled()).isTrue();
+    } finally {
+      h.sandbox.faults().googleApiFault = "";
+    }
+  }
+
+  @Test
   @Order(1)
   void givenTheAddonEnabled_whenDisabledTwice_itShouldBeDisabledOnceThenUnchanged() {
     assertThat(h.sandbox.googleApis().cluster().istioAddonEnabled()).isTrue();
+    h.sandbox.faults().googleOperationDelay = Duration.ofMillis(1500);
+    activities.clearHeartbeats();
 
     StepResult first = addon.disableAddon(new AddonRequest(ctx));
+    h.sandbox.faults().googleOperationDelay = Duration.ZERO;
     StepResult second = addon.disableAddon(new AddonRequest(ctx));
 
+    assertThat(activities.heartbeats())
+        .anySatisfy(
+            b ->
+                assertThat(b)
+                    .contains("disable the Istio add-on")
+                    .contains("waiting for operation"));
     assertThat(h.sandbox.googleApis().cluster().istioAddonEnabled()).isFalse();
     assertThat(first.changes()).singleElement().asString().contains("disabled the Istio add-on");
     assertThat(second.changes()).isEmpty();
