@@ -43,10 +43,11 @@ class WebhookActivitiesImplTest {
   static void start() {
     h =
         SandboxHarness.start(
-            SandboxSettings.builder()
-                .base(SandboxSettings.Base.ADDON_1_4)
-                .podReadyDelay(Duration.ofMillis(100))
-                .controlPlaneProvisionDelay(Duration.ofMillis(500)));
+                SandboxSettings.builder()
+                    .base(SandboxSettings.Base.ADDON_1_4)
+                    .podReadyDelay(Duration.ofMillis(100))
+                    .controlPlaneProvisionDelay(Duration.ofMillis(500)))
+            .settle(); // the 1.4 injector must be up before the first pod is created
     activities = new TestActivities();
     webhooks =
         activities.stub(WebhookActivities.class, new WebhookActivitiesImpl(h.clients, h.backups));
