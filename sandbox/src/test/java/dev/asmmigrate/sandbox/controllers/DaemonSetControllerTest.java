@@ -3,69 +3,37 @@ package dev.asmmigrate.sandbox.controllers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.asmmigrate.sandbox.Sandbox;
-import dev.asmmigrate.sandbox.SandboxSettings;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The DaemonSet controller against a running sandbox of three nodes, driven with fabric8. */
-class DaemonSetControllerTest {
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-  private static final AtomicInteger COUNTER = new AtomicInteger();
+class DaemonSetControllerTest extends ControllerSandboxTest {
   private static final Set<String> NODES =
       Set.of("sandbox-node-0", "sandbox-node-1", "sandbox-node-2");
 
-  static Sandbox sandbox;
-  static KubernetesClient client;
-  String ns;
-
   @BeforeAll
   static void serve() {
-    sandbox =
-        Sandbox.start(
-            SandboxSettings.builder()
-                .base(SandboxSettings.Base.NONE)
-                .nodes(3)
-                .podReadyDelay(Duration.ofMillis(300))
-                .build());
-    client = sandbox.client("daemonset-test");
+    serve("daemonset-test", settings().nodes(3));
     await().atMost(TIMEOUT).until(() -> client.nodes().list().getItems().size() == 3);
   }
 
-  @AfterAll
-  static void stop() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-  }
-
-  @BeforeEach
-  void namespace() {
-    ns = "ds-" + COUNTER.incrementAndGet();
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .create();
+  @Override
+  String namespacePrefix() {
+    return "ds";
   }
 
   @Test

@@ -3,59 +3,29 @@ package dev.asmmigrate.sandbox.controllers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.asmmigrate.sandbox.Sandbox;
-import dev.asmmigrate.sandbox.SandboxSettings;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerCondition;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The HPA controller against a running sandbox: replicas within bounds, a zero target left alone.
  */
-class HorizontalPodAutoscalerControllerTest {
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-  private static final AtomicInteger COUNTER = new AtomicInteger();
-
-  static Sandbox sandbox;
-  static KubernetesClient client;
-  String ns;
+class HorizontalPodAutoscalerControllerTest extends ControllerSandboxTest {
 
   @BeforeAll
   static void serve() {
-    sandbox =
-        Sandbox.start(
-            SandboxSettings.builder()
-                .base(SandboxSettings.Base.NONE)
-                .podReadyDelay(Duration.ofMillis(300))
-                .build());
-    client = sandbox.client("hpa-test");
+    serve("hpa-test", settings());
   }
 
-  @AfterAll
-  static void stop() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-  }
-
-  @BeforeEach
-  void namespace() {
-    ns = "hpa-" + COUNTER.incrementAndGet();
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .create();
+  @Override
+  String namespacePrefix() {
+    return "hpa";
   }
 
   @Test

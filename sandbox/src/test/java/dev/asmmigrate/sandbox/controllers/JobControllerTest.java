@@ -3,58 +3,28 @@ package dev.asmmigrate.sandbox.controllers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.asmmigrate.sandbox.Sandbox;
-import dev.asmmigrate.sandbox.SandboxSettings;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Job controller against a running sandbox, whose kubelet completes Job pods. */
-class JobControllerTest {
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-  private static final AtomicInteger COUNTER = new AtomicInteger();
-
-  static Sandbox sandbox;
-  static KubernetesClient client;
-  String ns;
+class JobControllerTest extends ControllerSandboxTest {
 
   @BeforeAll
   static void serve() {
-    sandbox =
-        Sandbox.start(
-            SandboxSettings.builder()
-                .base(SandboxSettings.Base.NONE)
-                .podReadyDelay(Duration.ofMillis(300))
-                .build());
-    client = sandbox.client("job-test");
+    serve("job-test", settings());
   }
 
-  @AfterAll
-  static void stop() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-  }
-
-  @BeforeEach
-  void namespace() {
-    ns = "job-" + COUNTER.incrementAndGet();
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .create();
+  @Override
+  String namespacePrefix() {
+    return "job";
   }
 
   @Test

@@ -3,11 +3,8 @@ package dev.asmmigrate.sandbox.controllers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.asmmigrate.sandbox.Sandbox;
-import dev.asmmigrate.sandbox.SandboxSettings;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -18,36 +15,20 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetStatus;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The disruption controller against a running sandbox: budgets over Ready pods, and evictions. */
-class PodDisruptionBudgetControllerTest {
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-  private static final AtomicInteger COUNTER = new AtomicInteger();
-
-  static Sandbox sandbox;
-  static KubernetesClient client;
+class PodDisruptionBudgetControllerTest extends ControllerSandboxTest {
 
   /** Evicts without retrying: fabric8 retries a 429 by default, which would hide the refusal. */
   static KubernetesClient evictor;
 
-  String ns;
-
   @BeforeAll
   static void serve() {
-    sandbox =
-        Sandbox.start(
-            SandboxSettings.builder()
-                .base(SandboxSettings.Base.NONE)
-                .podReadyDelay(Duration.ofMillis(300))
-                .build());
-    client = sandbox.client("pdb-test");
+    serve("pdb-test", settings());
     evictor =
         new KubernetesClientBuilder()
             .withConfig(
@@ -59,22 +40,15 @@ class PodDisruptionBudgetControllerTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void closeEvictor() {
     if (evictor != null) {
       evictor.close();
     }
-    if (sandbox != null) {
-      sandbox.close();
-    }
   }
 
-  @BeforeEach
-  void namespace() {
-    ns = "pdb-" + COUNTER.incrementAndGet();
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .create();
+  @Override
+  String namespacePrefix() {
+    return "pdb";
   }
 
   @Test

@@ -3,60 +3,30 @@ package dev.asmmigrate.sandbox.controllers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.asmmigrate.sandbox.Sandbox;
-import dev.asmmigrate.sandbox.SandboxSettings;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The StatefulSet controller against a running sandbox, driven with a fabric8 client. */
-class StatefulSetControllerTest {
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
-  private static final AtomicInteger COUNTER = new AtomicInteger();
-
-  static Sandbox sandbox;
-  static KubernetesClient client;
-  String ns;
+class StatefulSetControllerTest extends ControllerSandboxTest {
 
   @BeforeAll
   static void serve() {
-    sandbox =
-        Sandbox.start(
-            SandboxSettings.builder()
-                .base(SandboxSettings.Base.NONE)
-                .podReadyDelay(Duration.ofMillis(300))
-                .build());
-    client = sandbox.client("statefulset-test");
+    serve("statefulset-test", settings());
   }
 
-  @AfterAll
-  static void stop() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-  }
-
-  @BeforeEach
-  void namespace() {
-    ns = "sts-" + COUNTER.incrementAndGet();
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .create();
+  @Override
+  String namespacePrefix() {
+    return "sts";
   }
 
   @Test
