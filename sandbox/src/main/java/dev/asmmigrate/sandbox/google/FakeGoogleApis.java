@@ -79,8 +79,8 @@ public final class FakeGoogleApis implements AutoCloseable {
             .addService(new GkeHubV1Service(rpc, fleet))
             .addService(GkeHubV1BetaService.definition(rpc, fleet))
             .addService(hubOperations.service())
-            .addService(new ClusterManagerV1Service(rpc, clusters))
-            .addService(ClusterManagerV1Beta1Service.definition(rpc, clusters))
+            .addService(ClusterManagerService.v1(rpc, clusters))
+            .addService(ClusterManagerService.v1beta1(rpc, clusters))
             .build();
     try {
       built.start();

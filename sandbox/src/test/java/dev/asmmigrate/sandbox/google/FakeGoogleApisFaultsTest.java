@@ -137,7 +137,8 @@ class FakeGoogleApisFaultsTest {
 
   @Test
   void slowClusterOperationsKeepTheClusterReconciling() throws Exception {
-    g.faults.googleOperationDelay = Duration.ofMillis(2000);
+    // Long enough that the three calls below land inside the operation on a loaded machine.
+    g.faults.googleOperationDelay = Duration.ofSeconds(6);
     var disable =
         com.google.container.v1beta1.SetAddonsConfigRequest.newBuilder()
             .setName(g.clusterName())
@@ -156,7 +157,7 @@ class FakeGoogleApisFaultsTest {
         .hasMessageContaining(op.getName());
 
     Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
+        .atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(50))
         .until(() -> g.betaOperation(op.getName()).getStatus() == Operation.Status.DONE);
     Cluster after = g.betaCluster();

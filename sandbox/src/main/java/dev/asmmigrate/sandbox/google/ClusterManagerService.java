@@ -9,20 +9,43 @@ import com.google.container.v1beta1.Operation;
 import com.google.container.v1beta1.SetAddonsConfigRequest;
 import com.google.container.v1beta1.UpdateClusterRequest;
 import io.grpc.ServerServiceDefinition;
+import java.util.function.UnaryOperator;
 
 /**
- * {@code google.container.v1beta1.ClusterManager}: the version with {@code
- * addonsConfig.istioConfig}, where the Istio add-on is read and disabled ({@code gcloud beta
- * container clusters update --update-addons=Istio=DISABLED}).
+ * {@code google.container.v1.ClusterManager} and {@code google.container.v1beta1.ClusterManager}:
+ * get/list clusters, add-on updates and their operations; other methods answer UNIMPLEMENTED.
+ *
+ * <p>Both versions are served from the v1beta1 messages: the two APIs share field numbers for these
+ * methods, so a v1 client's request parses as its v1beta1 twin and a v1beta1 answer parses as v1.
+ * Only v1beta1 has {@code addonsConfig.istioConfig}, where the Istio add-on is read and disabled
+ * ({@code gcloud beta container clusters update --update-addons=Istio=DISABLED}): the v1 view
+ * strips it (and Kalm) from the clusters it returns, and an add-on update sent through v1 cannot
+ * carry it, so leaves it unchanged.
  */
 @SuppressWarnings("deprecation") // project_id/zone/cluster_id: old clients still send them
-final class ClusterManagerV1Beta1Service {
-  static final String SERVICE = "google.container.v1beta1.ClusterManager";
+final class ClusterManagerService {
+  private ClusterManagerService() {}
 
-  private ClusterManagerV1Beta1Service() {}
+  static ServerServiceDefinition v1(Rpc rpc, Clusters clusters) {
+    return definition(
+        "google.container.v1.ClusterManager",
+        rpc,
+        clusters,
+        c ->
+            c.toBuilder()
+                .setAddonsConfig(
+                    c.getAddonsConfig().toBuilder().clearIstioConfig().clearKalmConfig())
+                .build());
+  }
 
-  static ServerServiceDefinition definition(Rpc rpc, Clusters clusters) {
-    return new HandBuiltService(SERVICE, rpc)
+  static ServerServiceDefinition v1beta1(Rpc rpc, Clusters clusters) {
+    return definition(
+        "google.container.v1beta1.ClusterManager", rpc, clusters, UnaryOperator.identity());
+  }
+
+  private static ServerServiceDefinition definition(
+      String service, Rpc rpc, Clusters clusters, UnaryOperator<Cluster> view) {
+    return new HandBuiltService(service, rpc)
         .unary(
             "GetCluster",
             GetClusterRequest.getDefaultInstance(),
@@ -31,7 +54,10 @@ final class ClusterManagerV1Beta1Service {
             r ->
                 Clusters.describe(
                     r.getName(), r.getProjectId(), r.getZone(), r.getClusterId(), "clusters"),
-            r -> clusters.getCluster(r.getName(), r.getProjectId(), r.getZone(), r.getClusterId()))
+            r ->
+                view.apply(
+                    clusters.getCluster(
+                        r.getName(), r.getProjectId(), r.getZone(), r.getClusterId())))
         .unary(
             "ListClusters",
             ListClustersRequest.getDefaultInstance(),
@@ -41,7 +67,13 @@ final class ClusterManagerV1Beta1Service {
                 r.getParent().isEmpty()
                     ? "projects/" + r.getProjectId() + "/locations/" + r.getZone()
                     : r.getParent(),
-            r -> clusters.listClusters(r.getParent(), r.getProjectId(), r.getZone()))
+            r -> {
+              ListClustersResponse all =
+                  clusters.listClusters(r.getParent(), r.getProjectId(), r.getZone());
+              ListClustersResponse.Builder viewed = all.toBuilder().clearClusters();
+              all.getClustersList().forEach(c -> viewed.addClusters(view.apply(c)));
+              return viewed.build();
+            })
         .unary(
             "SetAddonsConfig",
             SetAddonsConfigRequest.getDefaultInstance(),
