@@ -2,7 +2,9 @@ package dev.asmmigrate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.meshca.MeshCaActivitiesImpl;
 import dev.asmmigrate.sandbox.ClusterSnapshot;
 import dev.asmmigrate.sandbox.Sandbox;
 import dev.asmmigrate.sandbox.SandboxSettings;
@@ -38,6 +40,18 @@ import java.util.Map;
 final class DemoRun implements AutoCloseable {
   static final String ASM_PROXY = "gcr.io/gke-release/asm/proxyv2:";
 
+  /** How long the sandbox's Citadel and istiod take to distribute a new root. */
+  static final Duration ROOT_DISTRIBUTION_DELAY = Duration.ofSeconds(1);
+
+  /**
+   * The Mesh CA step's holds for the sandbox: its proxies trust a root as soon as their bundle has
+   * it, so holding as long as one distribution round is ample, where a cluster needs 75 s (1.4) and
+   * 15 s (1.6).
+   */
+  static final MeshCaActivitiesImpl.Settings MESH_CA =
+      MeshCaActivitiesImpl.Settings.defaults()
+          .withHolds(ROOT_DISTRIBUTION_DELAY, ROOT_DISTRIBUTION_DELAY);
+
   private final Sandbox sandbox;
   private final Path work;
   private final ClusterSnapshot before;
@@ -65,7 +79,7 @@ final class DemoRun implements AutoCloseable {
                 .app("online-boutique")
                 .podReadyDelay(podReadyDelay)
                 .controlPlaneProvisionDelay(Duration.ofSeconds(2))
-                .rootDistributionDelay(Duration.ofSeconds(1))
+                .rootDistributionDelay(ROOT_DISTRIBUTION_DELAY)
                 .build());
     try {
       addNamespaces(sandbox, version, extraNamespaces);
@@ -129,7 +143,7 @@ final class DemoRun implements AutoCloseable {
           MigrationWorker.start(
               service,
               new MigrationWorker.Settings("default", true, 20),
-              Activities.create(clients))) {
+              Activities.create(clients, new GoogleClients(), MESH_CA))) {
         sandbox.trafficProbe().reset();
         String id = StartCommand.start(worker.client(), request);
         out.println("workflow: " + id + " (embedded in-memory Temporal server)");

@@ -1,6 +1,8 @@
 package dev.asmmigrate.cli;
 
+import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.meshca.MeshCaActivitiesImpl;
 import dev.asmmigrate.worker.Activities;
 import dev.asmmigrate.worker.MigrationWorker;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -38,9 +40,28 @@ final class WorkerCommand implements Callable<Integer> {
       description = "How long a shutdown waits for running activities (default: ${DEFAULT-VALUE}).")
   Duration grace;
 
+  @Option(
+      names = "--proxy-cert-pickup",
+      defaultValue = "75s",
+      converter = DurationConverter.class,
+      description =
+          "configure-mesh-ca on add-on 1.4: how long proxies get to re-read their refreshed root"
+              + " bundle once every namespace has it (default: ${DEFAULT-VALUE}).")
+  Duration proxyCertPickup;
+
+  @Option(
+      names = "--root-cert-trigger-hold",
+      defaultValue = "15s",
+      converter = DurationConverter.class,
+      description =
+          "configure-mesh-ca on add-on 1.6: how long EnvoyFilter trigger-root-cert stays so that"
+              + " every proxy fetches the new roots (default: ${DEFAULT-VALUE}).")
+  Duration rootCertTriggerHold;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    MeshCaActivitiesImpl.Settings meshCa = meshCaSettings();
     WorkflowServiceStubs service = temporal.connect();
     KubeClients clients = new KubeClients();
     MigrationWorker worker =
@@ -49,7 +70,7 @@ final class WorkerCommand implements Callable<Integer> {
             // Sticky queues off: the embedded server never moves tasks off a dead worker's sticky
             // queue.
             new MigrationWorker.Settings(temporal.namespace, true, maxConcurrentActivities),
-            Activities.create(clients));
+            Activities.create(clients, new GoogleClients(), meshCa));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -70,5 +91,14 @@ final class WorkerCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return ExitCodes.OK;
+  }
+
+  /** The Mesh CA step's settings with this worker's holds; checked before anything starts. */
+  MeshCaActivitiesImpl.Settings meshCaSettings() {
+    if (proxyCertPickup.isNegative() || rootCertTriggerHold.isNegative()) {
+      throw new UserError(
+          ExitCodes.USAGE, "--proxy-cert-pickup and --root-cert-trigger-hold must not be negative");
+    }
+    return MeshCaActivitiesImpl.Settings.defaults().withHolds(proxyCertPickup, rootCertTriggerHold);
   }
 }

@@ -25,6 +25,16 @@ public final class Activities {
   }
 
   public static List<Object> create(KubeClients clients, GoogleClients google) {
+    return create(clients, google, MeshCaActivitiesImpl.Settings.defaults());
+  }
+
+  /**
+   * As {@link #create(KubeClients, GoogleClients)}, with the Mesh CA step's bounds and holds: the
+   * worker's {@code --proxy-cert-pickup} and {@code --root-cert-trigger-hold}, or holds matched to
+   * a sandbox whose proxies pick new roots up at once.
+   */
+  public static List<Object> create(
+      KubeClients clients, GoogleClients google, MeshCaActivitiesImpl.Settings meshCa) {
     BackupStores backups = new BackupStores(clients);
     return List.of(
         new PreflightActivitiesImpl(clients, backups, google),
@@ -33,7 +43,7 @@ public final class Activities {
         new ControlPlaneActivitiesImpl(clients, backups),
         new ConfigActivitiesImpl(clients, backups),
         new GalleyActivitiesImpl(clients, backups),
-        new MeshCaActivitiesImpl(clients, backups),
+        new MeshCaActivitiesImpl(clients, backups, meshCa),
         new WorkloadActivitiesImpl(clients, backups),
         new GatewayActivitiesImpl(clients, backups),
         new WebhookActivitiesImpl(clients, backups),

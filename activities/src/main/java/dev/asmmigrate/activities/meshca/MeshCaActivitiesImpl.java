@@ -140,6 +140,11 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
           Duration.ofSeconds(75),
           Duration.ofSeconds(15));
     }
+
+    /** These settings with other holds (the worker's flags, or a sandbox's quick proxies). */
+    public Settings withHolds(Duration proxyPickup, Duration triggerHold) {
+      return new Settings(rollout, pollInterval, proxyPickup, triggerHold);
+    }
   }
 
   private final KubeClients clients;
