@@ -109,7 +109,12 @@ final class NamespaceWaves {
       VerifyResult verified =
           act.workloadWait.verifyNamespace(
               new VerifyRequest(
-                  ctx, ns.name(), ctx.revision(), ns.version(), request.timeouts().rollout()));
+                  ctx,
+                  ns.name(),
+                  ctx.revision(),
+                  ns.version(),
+                  request.timeouts().rollout(),
+                  request.restartStatefulSetsAndDaemonSets()));
       progress.namespace(
           ns,
           "VERIFIED",
@@ -120,7 +125,12 @@ final class NamespaceWaves {
               + ctx.revision()
               + " across "
               + verified.workloads()
-              + " workloads");
+              + " workloads"
+              + (verified.notRestarted().isEmpty()
+                  ? ""
+                  : "; StatefulSet/DaemonSet pods not restarted (restart of sets off) keep their"
+                      + " proxy: "
+                      + verified.notRestarted()));
     } catch (ActivityFailure failure) {
       String why = MigrationWorkflowImpl.describe(failure);
       log.warn(
@@ -147,6 +157,12 @@ final class NamespaceWaves {
         new RestartRequest(
             ctx, ns.name(), rollbackAt, request.restartStatefulSetsAndDaemonSets(), restartedAt));
     act.workloadWait.verifyNamespace(
-        new VerifyRequest(ctx, ns.name(), null, ns.version(), request.timeouts().rollout()));
+        new VerifyRequest(
+            ctx,
+            ns.name(),
+            null,
+            ns.version(),
+            request.timeouts().rollout(),
+            request.restartStatefulSetsAndDaemonSets()));
   }
 }

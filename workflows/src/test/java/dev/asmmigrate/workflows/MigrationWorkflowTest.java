@@ -309,6 +309,58 @@ class MigrationWorkflowTest {
   }
 
   @Test
+  void
+      givenNoRestartOfSets_whenMigratedAndANamespaceRolledBack_everyRestartAndVerifyShouldLeaveSetsOut() {
+    activities.notRestarted.put("app-a", List.of("StatefulSet/db pod db-0: proxyv2:1.4"));
+    activities.failOn.add("verifyNamespace:app-b");
+    MigrationRequest withSets = request(true, null, true, List.of());
+    MigrationRequest request =
+        new MigrationRequest(
+            withSets.cluster(),
+            withSets.connection(),
+            withSets.fleetProject(),
+            withSets.channel(),
+            withSets.namespaces(),
+            withSets.canary(),
+            withSets.concurrency(),
+            withSets.autoApprove(),
+            withSets.continueOnNamespaceFailure(),
+            false,
+            withSets.backupDir(),
+            withSets.failAt(),
+            withSets.timeouts());
+
+    MigrationResult result = stub().migrate(request);
+
+    assertThat(result.state()).isEqualTo(MigrationState.SUCCESS);
+    assertThat(activities.setsIncluded)
+        .containsKeys(
+            "restartWorkloads:app-a",
+            "verifyNamespace:app-a",
+            "verifyNamespace:app-b",
+            "restartWorkloads:app-b:rollback",
+            "verifyNamespace:app-b:addon",
+            "verifyNamespace:app-c")
+        .allSatisfy((call, included) -> assertThat(included).as(call).isFalse());
+    assertThat(result.namespaces())
+        .filteredOn(n -> n.name().equals("app-a"))
+        .extracting(NamespaceStatus::message)
+        .singleElement()
+        .asString()
+        .contains("not restarted")
+        .contains("StatefulSet/db pod db-0: proxyv2:1.4");
+  }
+
+  @Test
+  void givenDefaultRequest_whenMigrated_everyRestartAndVerifyShouldIncludeSets() {
+    stub().migrate(request(true, null, false, List.of()));
+
+    assertThat(activities.setsIncluded)
+        .containsKeys("restartWorkloads:app-a", "verifyNamespace:app-a")
+        .allSatisfy((call, included) -> assertThat(included).as(call).isTrue());
+  }
+
+  @Test
   void givenANamespaceThatFailsItsGate_whenContinuing_itShouldRollBackOnlyThatNamespace() {
     activities.failOn.add("verifyNamespace:app-b");
     MigrationResult result = stub().migrate(request(true, null, true, List.of()));

@@ -50,6 +50,13 @@ final class RecordingActivities
   final Set<String> failOn = ConcurrentHashMap.newKeySet();
   final AtomicInteger blockingChecksLeft = new AtomicInteger();
   final Map<String, String> restartTokens = new ConcurrentHashMap<>();
+
+  /** includeSetsAndDaemonSets of each restart and verify, keyed by call as recorded. */
+  final Map<String, Boolean> setsIncluded = new ConcurrentHashMap<>();
+
+  /** What verifyNamespace reports as not restarted, per namespace. */
+  final Map<String, List<String>> notRestarted = new ConcurrentHashMap<>();
+
   List<AddonVersion> versions = List.of(AddonVersion.V1_4);
   List<NamespacePlan> namespaces =
       List.of(
@@ -183,13 +190,21 @@ final class RecordingActivities
     restartTokens.put(
         request.namespace() + (request.onlyIfRestartedAt() == null ? "" : ":rollback"),
         request.restartedAt());
+    setsIncluded.put(
+        "restartWorkloads:"
+            + request.namespace()
+            + (request.onlyIfRestartedAt() == null ? "" : ":rollback"),
+        request.includeSetsAndDaemonSets());
     return new RestartResult(List.of("Deployment/x"), List.of());
   }
 
   @Override
   public VerifyResult verifyNamespace(VerifyRequest request) {
-    record("verifyNamespace:" + request.namespace() + (request.revision() == null ? ":addon" : ""));
-    return new VerifyResult(3, 1);
+    String call =
+        "verifyNamespace:" + request.namespace() + (request.revision() == null ? ":addon" : "");
+    setsIncluded.put(call, request.includeSetsAndDaemonSets());
+    record(call);
+    return new VerifyResult(3, 1, notRestarted.getOrDefault(request.namespace(), List.of()));
   }
 
   @Override

@@ -51,6 +51,8 @@ final class Verification {
    * @param workloads how many workloads are judged
    * @param missing what is still awaited, one line each, naming workload and pod
    * @param failure why the namespace cannot pass (names namespace, workload and pod), or null
+   * @param notRestarted injected pods of StatefulSets and DaemonSets left out of the judgement,
+   *     whose proxy is not the expected one
    */
   record Verdict(
       boolean done,
@@ -58,7 +60,8 @@ final class Verification {
       int podsTotal,
       int workloads,
       List<String> missing,
-      String failure) {}
+      String failure,
+      List<String> notRestarted) {}
 
   /** One pod's state: fine, still coming up ({@code waiting}), or failed for good. */
   record PodState(String waiting, String failure) {
@@ -68,9 +71,28 @@ final class Verification {
   }
 
   static Verdict evaluate(String namespace, Snapshot s, ExpectedProxy expected) {
+    return evaluate(namespace, s, expected, true);
+  }
+
+  /**
+   * As {@link #evaluate(String, Snapshot, ExpectedProxy)}; without {@code includeSets} (their
+   * restart was turned off) StatefulSets and DaemonSets are not judged, and their injected pods on
+   * another proxy are listed in the verdict's {@code notRestarted}.
+   */
+  static Verdict evaluate(
+      String namespace, Snapshot s, ExpectedProxy expected, boolean includeSets) {
     Judge judge = new Judge(namespace, s, expected);
     for (Deployment d : sorted(s.deployments())) {
       judge.deployment(d);
+    }
+    if (!includeSets) {
+      for (StatefulSet set : sorted(s.statefulSets())) {
+        judge.notRestarted("StatefulSet/" + set.getMetadata().getName(), ownedBy(s.pods(), set));
+      }
+      for (DaemonSet ds : sorted(s.daemonSets())) {
+        judge.notRestarted("DaemonSet/" + ds.getMetadata().getName(), ownedBy(s.pods(), ds));
+      }
+      return judge.verdict();
     }
     // A set is meshed if its pods carry a sidecar; while it rolls out its pods may be gone for a
     // moment, so a set mid-rollout is judged too, lest a restart in flight look like success.
@@ -92,6 +114,7 @@ final class Verification {
     final Snapshot s;
     final ExpectedProxy expected;
     final List<String> missing = new ArrayList<>();
+    final List<String> notRestarted = new ArrayList<>();
     String failure;
     int ready;
     int total;
@@ -196,9 +219,28 @@ final class Verification {
       }
     }
 
+    /** Records the injected pods of a workload left unrestarted that run another proxy. */
+    void notRestarted(String ref, List<Pod> pods) {
+      for (Pod pod : sorted(pods)) {
+        if (pod.getMetadata().getDeletionTimestamp() != null || !carriesSidecar(List.of(pod))) {
+          continue;
+        }
+        if (expected.mismatch(pod).isPresent()) {
+          String image =
+              pod.getSpec().getContainers().stream()
+                  .filter(c -> ExpectedProxy.PROXY_CONTAINER.equals(c.getName()))
+                  .map(c -> c.getImage())
+                  .findFirst()
+                  .orElse("");
+          notRestarted.add(ref + " pod " + pod.getMetadata().getName() + ": " + image);
+        }
+      }
+    }
+
     Verdict verdict() {
       boolean done = failure == null && missing.isEmpty();
-      return new Verdict(done, ready, total, workloads, List.copyOf(missing), failure);
+      return new Verdict(
+          done, ready, total, workloads, List.copyOf(missing), failure, List.copyOf(notRestarted));
     }
   }
 

@@ -392,7 +392,9 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
       }
       Verification.Verdict last = null;
       while (true) {
-        Verification.Verdict verdict = Verification.evaluate(ns, watch.snapshot(), expected);
+        Verification.Verdict verdict =
+            Verification.evaluate(
+                ns, watch.snapshot(), expected, request.includeSetsAndDaemonSets());
         if (verdict.failure() != null) {
           log.warn("verify: {}", verdict.failure());
           throw Failures.permanent(FailureType.VERIFICATION_FAILED, verdict.failure());
@@ -407,7 +409,14 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
               verdict.podsReady(),
               verdict.workloads(),
               expected.describe());
-          return new VerifyResult(verdict.podsReady(), verdict.workloads());
+          if (!verdict.notRestarted().isEmpty()) {
+            log.warn(
+                "verify: namespace {}: StatefulSet and DaemonSet pods were not restarted and keep"
+                    + " their proxy: {}",
+                ns,
+                verdict.notRestarted());
+          }
+          return new VerifyResult(verdict.podsReady(), verdict.workloads(), verdict.notRestarted());
         }
         if (last == null || last.podsReady() != verdict.podsReady()) {
           log.info("verify: {}", progress);

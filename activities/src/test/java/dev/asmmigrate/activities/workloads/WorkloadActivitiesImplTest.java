@@ -284,6 +284,52 @@ class WorkloadActivitiesImplTest {
 
   @Test
   @Order(8)
+  void
+      givenRestartOfSetsOff_whenVerified_itShouldPassOnTheDeploymentsAndReportTheSetPodsOnTheOldProxy() {
+    String ns = "sets-kept";
+    TestWorkloads.createInjectedNamespace(h, ns);
+    TestWorkloads.createDeployment(h, ns, "web", Map.of());
+    TestWorkloads.createStatefulSet(h, ns, "db");
+    await().atMost(Duration.ofSeconds(30)).until(() -> TestWorkloads.readyPods(h, ns) == 2);
+
+    workloads.relabelNamespace(new NamespaceRequest(ctx, ns, AddonVersion.V1_4, "asm-managed"));
+    RestartResult restarted =
+        workloads.restartWorkloads(new RestartRequest(ctx, ns, MIGRATED_AT, false, null));
+    VerifyRequest withoutSets =
+        new VerifyRequest(ctx, ns, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60), false);
+    VerifyResult first = workloads.verifyNamespace(withoutSets);
+    VerifyResult second = workloads.verifyNamespace(withoutSets);
+    // what the gate did before the flag reached it: it judged the set it was told not to restart
+    Throwable judgedSets =
+        catchThrowable(
+            () ->
+                workloads.verifyNamespace(
+                    new VerifyRequest(
+                        ctx, ns, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60))));
+
+    assertThat(restarted.workloads()).containsExactly("Deployment/web");
+    assertThat(first)
+        .isEqualTo(new VerifyResult(1, 1, List.of("StatefulSet/db pod db-0: " + ADDON_14_PROXY)));
+    assertThat(second).isEqualTo(first);
+    ApplicationFailure failure = TestActivities.applicationFailure(judgedSets);
+    assertThat(failure.getType()).isEqualTo(FailureType.VERIFICATION_FAILED.name());
+    assertThat(failure.getOriginalMessage()).contains("StatefulSet/db pod db-0");
+    Map<String, String> images = new TreeMap<>();
+    for (ObjectNode pod : TestWorkloads.livePods(h, ns)) {
+      images.put(TestWorkloads.name(pod), TestWorkloads.proxyImage(pod));
+    }
+    assertThat(images).containsEntry("db-0", ADDON_14_PROXY);
+    assertThat(
+            images.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("web-"))
+                .map(Map.Entry::getValue)
+                .toList())
+        .isNotEmpty()
+        .containsOnly(ASM_PROXY);
+  }
+
+  @Test
+  @Order(9)
   void givenAMissingNamespace_whenRelabelled_itShouldFailPermanentlyNamingIt() {
     Throwable thrown =
         catchThrowable(

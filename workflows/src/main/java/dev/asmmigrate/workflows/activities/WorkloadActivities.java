@@ -40,15 +40,42 @@ public interface WorkloadActivities {
   /**
    * @param revision the revision every pod's proxy must come from (null: the add-on's own)
    * @param version the add-on version, when verifying the old proxy after a rollback
+   * @param includeSetsAndDaemonSets whether the sidecar-carrying StatefulSets and DaemonSets were
+   *     restarted and are judged too; when false they keep their proxy and their pods are only
+   *     reported (as {@link RestartRequest#includeSetsAndDaemonSets()} of the same namespace)
    */
   record VerifyRequest(
       MigrationContext context,
       String namespace,
       String revision,
       AddonVersion version,
-      Duration timeout) {}
+      Duration timeout,
+      boolean includeSetsAndDaemonSets) {
 
-  record VerifyResult(int podsVerified, int workloads) {}
+    /** A request that judges every workload, StatefulSets and DaemonSets included. */
+    public VerifyRequest(
+        MigrationContext context,
+        String namespace,
+        String revision,
+        AddonVersion version,
+        Duration timeout) {
+      this(context, namespace, revision, version, timeout, true);
+    }
+  }
+
+  /**
+   * @param notRestarted injected pods of StatefulSets and DaemonSets left out of the restart, that
+   *     still run another proxy than the expected one ({@code Kind/name pod <pod>: <image>})
+   */
+  record VerifyResult(int podsVerified, int workloads, List<String> notRestarted) {
+    public VerifyResult {
+      notRestarted = notRestarted == null ? List.of() : List.copyOf(notRestarted);
+    }
+
+    public VerifyResult(int podsVerified, int workloads) {
+      this(podsVerified, workloads, List.of());
+    }
+  }
 
   record RemainingRequest(MigrationContext context, List<String> alreadyMigrated) {}
 
@@ -70,7 +97,9 @@ public interface WorkloadActivities {
 
   /**
    * Waits, with a watch and heartbeats, until every pod of the namespace's workloads is Running and
-   * Ready with all containers, its proxy from the expected control plane, with no restarts.
+   * Ready with all containers, its proxy from the expected control plane, with no restarts. Without
+   * {@code includeSetsAndDaemonSets}, StatefulSets and DaemonSets are not judged and their injected
+   * pods on another proxy are returned in {@code notRestarted}. Read-only.
    *
    * @throws io.temporal.failure.ApplicationFailure VERIFICATION_FAILED naming namespace, workload
    *     and pod (crash loop, wrong proxy, time-out)
