@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       DemoCommand.class,
       SandboxCommand.class,
+      ServerCommand.class,
       WorkerCommand.class,
       StartCommand.class
     },

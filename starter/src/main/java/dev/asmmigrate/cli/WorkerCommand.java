@@ -58,6 +58,17 @@ final class WorkerCommand implements Callable<Integer> {
               + " every proxy fetches the new roots (default: ${DEFAULT-VALUE}).")
   Duration rootCertTriggerHold;
 
+  // Against Temporal's Java test server (`asm-migrate server`, demo) sticky queues must stay off:
+  // it never moves a workflow task off a dead worker's sticky queue, so after a worker is killed
+  // the migration would never go on. A real Temporal server reschedules after 5 s; there sticky
+  // queues only spare each workflow task a replay of the history.
+  @Option(
+      names = "--sticky-queue",
+      description =
+          "Use sticky workflow task queues (default: off; turn on only against a real Temporal"
+              + " server, never against 'asm-migrate server').")
+  boolean stickyQueue;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -67,9 +78,7 @@ final class WorkerCommand implements Callable<Integer> {
     MigrationWorker worker =
         MigrationWorker.start(
             service,
-            // Sticky queues off: the embedded server never moves tasks off a dead worker's sticky
-            // queue.
-            new MigrationWorker.Settings(temporal.namespace, true, maxConcurrentActivities),
+            new MigrationWorker.Settings(temporal.namespace, !stickyQueue, maxConcurrentActivities),
             Activities.create(clients, new GoogleClients(), meshCa));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
