@@ -5,12 +5,18 @@ import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
  * One cluster's migration from the Istio add-on to managed ASM (SPEC.md §2), workflow ID {@code
  * asm-migrate/<project>/<location>/<cluster>}.
+ *
+ * <p>Operators act through updates, whose validators refuse at once what the migration cannot do in
+ * its current phase (the refusal is the update's failure, with a message saying why); the signals
+ * of the same names remain for older clients and act without an answer.
  */
 @WorkflowInterface
 public interface MigrationWorkflow {
@@ -46,4 +52,49 @@ public interface MigrationWorkflow {
 
   @SignalMethod
   void resume();
+
+  /** {@link #approve} with an answer: refused unless the migration waits for approval. */
+  @UpdateMethod
+  String approveUpdate(String by);
+
+  @UpdateValidatorMethod(updateName = "approveUpdate")
+  void validateApprove(String by);
+
+  /** {@link #recheck} with an answer: refused unless blocking findings hold the migration. */
+  @UpdateMethod
+  String recheckUpdate();
+
+  @UpdateValidatorMethod(updateName = "recheckUpdate")
+  void validateRecheck();
+
+  /** {@link #abort} with an answer: refused once it ended or passed the point of no return. */
+  @UpdateMethod
+  String abortUpdate(String reason);
+
+  @UpdateValidatorMethod(updateName = "abortUpdate")
+  void validateAbort(String reason);
+
+  /**
+   * {@link #rollback} with an answer: refused before the migration reached SUCCESS (use abort) and
+   * once it was approved or its clean-up started.
+   */
+  @UpdateMethod
+  String rollbackUpdate(String reason);
+
+  @UpdateValidatorMethod(updateName = "rollbackUpdate")
+  void validateRollback(String reason);
+
+  /** {@link #pause} with an answer: refused once the migration ended. */
+  @UpdateMethod
+  String pauseUpdate();
+
+  @UpdateValidatorMethod(updateName = "pauseUpdate")
+  void validatePause();
+
+  /** {@link #resume} with an answer: refused unless a pause was asked for. */
+  @UpdateMethod
+  String resumeUpdate();
+
+  @UpdateValidatorMethod(updateName = "resumeUpdate")
+  void validateResume();
 }

@@ -60,7 +60,12 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
             req.connection(),
             req.revision(),
             req.backupDir());
-    progress.start(ctx.migrationId(), req.cluster());
+    progress.start(
+        ctx.migrationId(),
+        req.cluster(),
+        req.timeouts(),
+        MigrationSearchAttributes.ALL.stream()
+            .allMatch(Workflow.getTypedSearchAttributes()::containsKey));
     Saga saga = new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
     try {
       steps = Workflow.newCancellationScope(() -> runbook(saga));
@@ -196,7 +201,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   }
 
   private void awaitApproval() {
-    if (request.autoApprove()) {
+    if (request.autoApprove() && progress.rollbackReason() == null) {
       progress.approve("auto-approve");
       return;
     }
@@ -227,7 +232,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       return progress.result(failed.id());
     }
     log.warn("{} failed ({}); rolling back", failed.id(), message);
-    progress.phase(Progress.ROLLING_BACK);
+    progress.rollingBack();
     MigrationState finalState =
         failed == Step.CONTROL_PLANE
             ? MigrationState.CONTROLPLANE_PROVISION_ERROR
@@ -275,7 +280,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
 
   private void skip(Step s, String why) {
     log.info("step {}: skipped ({})", s.id(), why);
-    progress.completed(s);
+    progress.skipped(s);
   }
 
   private void awaitSafePoint() {
@@ -381,5 +386,139 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   @Override
   public void resume() {
     progress.pause(false);
+  }
+
+  // --- updates: the same acts, with validators that refuse what the current phase forbids ------
+
+  @Override
+  public String approveUpdate(String by) {
+    approve(by);
+    return "approved by " + progress.approvedBy() + "; the add-on is disabled and cleaned up next";
+  }
+
+  @Override
+  public void validateApprove(String by) {
+    refuseIfEnded();
+    if (progress.approvedBy() != null) {
+      throw refused("already approved by " + progress.approvedBy());
+    }
+    if (!Progress.WAITING_FOR_APPROVAL.equals(progress.phase())) {
+      throw refused(
+          "the migration is not waiting for approval (phase "
+              + progress.phase()
+              + ", step "
+              + progress.step().id()
+              + "); approval comes after write-marker reached SUCCESS");
+    }
+  }
+
+  @Override
+  public String recheckUpdate() {
+    recheck();
+    return "config-check runs again";
+  }
+
+  @Override
+  public void validateRecheck() {
+    refuseIfEnded();
+    if (!Progress.WAITING_FOR_RECHECK.equals(progress.phase())) {
+      throw refused(
+          "the migration is not held by blocking configuration findings (phase "
+              + progress.phase()
+              + ", step "
+              + progress.step().id()
+              + ")");
+    }
+  }
+
+  @Override
+  public String abortUpdate(String reason) {
+    abort(reason);
+    return "aborted: rolling back every completed step";
+  }
+
+  @Override
+  public void validateAbort(String reason) {
+    refuseIfEnded();
+    if (progress.abortReason() != null || Progress.ROLLING_BACK.equals(progress.phase())) {
+      throw refused("the migration is already rolling back");
+    }
+    if (!progress.step().reversible()) {
+      throw refused(
+          "the migration is past the point of no return (step "
+              + progress.step().id()
+              + "): the add-on is being disabled or cleaned up");
+    }
+  }
+
+  @Override
+  public String rollbackUpdate(String reason) {
+    rollback(reason);
+    return "rolling back the migration to the add-on";
+  }
+
+  @Override
+  public void validateRollback(String reason) {
+    refuseIfEnded();
+    if (progress.rollbackReason() != null || Progress.ROLLING_BACK.equals(progress.phase())) {
+      throw refused("the migration is already rolling back");
+    }
+    if (progress.approvedBy() != null || !progress.step().reversible()) {
+      throw refused(
+          "the migration was approved"
+              + (progress.approvedBy() == null ? "" : " by " + progress.approvedBy())
+              + " and its clean-up started (step "
+              + progress.step().id()
+              + "): it can no longer be rolled back");
+    }
+    if (progress.state() != MigrationState.SUCCESS) {
+      throw refused(
+          "rollback is for a migration that reached SUCCESS and waits for approval; this one is at"
+              + " step "
+              + progress.step().id()
+              + " (state "
+              + progress.state()
+              + "): use abort to roll it back now");
+    }
+  }
+
+  @Override
+  public String pauseUpdate() {
+    pause();
+    return "pausing at the next safe point (between steps and between namespace waves)";
+  }
+
+  @Override
+  public void validatePause() {
+    refuseIfEnded();
+  }
+
+  @Override
+  public String resumeUpdate() {
+    resume();
+    return "resuming";
+  }
+
+  @Override
+  public void validateResume() {
+    refuseIfEnded();
+    if (!progress.paused()) {
+      throw refused("the migration is not paused (phase " + progress.phase() + ")");
+    }
+  }
+
+  private void refuseIfEnded() {
+    if (progress.finished()) {
+      throw refused(
+          "the migration already ended ("
+              + progress.state()
+              + (progress.status().error() == null ? "" : ", " + progress.status().error())
+              + ")");
+    }
+  }
+
+  /** A validator's refusal: the client gets the message (the SDK does not pass the type on). */
+  private static IllegalStateException refused(String message) {
+    return new IllegalStateException(message);
   }
 }

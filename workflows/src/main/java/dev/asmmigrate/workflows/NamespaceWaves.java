@@ -79,13 +79,17 @@ final class NamespaceWaves {
   }
 
   private void migrateOne(NamespacePlan ns) {
-    if (progress.paused() || progress.abortReason() != null) {
+    // A safe point: a pause waits here, before the namespace starts, never in the middle of one.
+    if (progress.paused() && progress.abortReason() == null) {
+      progress.phase(Progress.PAUSED);
       Workflow.await(() -> !progress.paused() || progress.abortReason() != null);
+      progress.phase(Progress.RUNNING);
     }
     if (progress.abortReason() != null) {
       throw MigrationWorkflowImpl.failure(
           FailureType.ABORTED, "aborted by an operator: " + progress.abortReason());
     }
+    progress.namespaceStarted(ns);
     saga.addCompensation(() -> rollBackNamespace(ns));
     try {
       act.workloads.relabelNamespace(

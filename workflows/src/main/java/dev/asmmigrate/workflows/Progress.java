@@ -8,6 +8,10 @@ import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.StepTiming;
+import dev.asmmigrate.workflows.model.Timeouts;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +19,8 @@ import java.util.Map;
 
 /**
  * What the workflow knows about its own progress, and what operators asked of it: the source of the
- * status query and the result. Workflow code only, so plain fields suffice.
+ * status query and the result. Workflow code only, so plain fields suffice; times are workflow time
+ * ({@link Workflow#currentTimeMillis()}), so replays see the same ones.
  */
 final class Progress {
   static final String RUNNING = "RUNNING";
@@ -39,10 +44,23 @@ final class Progress {
   private String rollbackReason;
   private boolean paused;
   private String error;
+  private Timeouts timeouts = Timeouts.defaults();
+  private boolean indexed;
+  private String indexedPhase = RUNNING;
+  private Long startedAt;
+  private Long endedAt;
+  private Long approvedAt;
+  private final List<StepTiming> timings = new ArrayList<>();
 
-  void start(String id, ClusterRef c) {
+  /**
+   * @param indexed whether the start carried the search attributes, so that upserting them is safe
+   */
+  void start(String id, ClusterRef c, Timeouts t, boolean indexed) {
     migrationId = id;
     cluster = c;
+    timeouts = t;
+    this.indexed = indexed;
+    startedAt = Workflow.currentTimeMillis();
   }
 
   void migrationId(String id) {
@@ -57,8 +75,31 @@ final class Progress {
   }
 
   void namespace(NamespacePlan p, String nsPhase, int ready, int total, String message) {
+    NamespaceStatus before = namespaces.get(p.name());
+    Map<String, Long> times = new LinkedHashMap<>(before == null ? Map.of() : before.times());
+    times.put(nsPhase, Workflow.currentTimeMillis());
     namespaces.put(
-        p.name(), new NamespaceStatus(p.name(), p.version(), nsPhase, ready, total, message));
+        p.name(),
+        new NamespaceStatus(p.name(), p.version(), nsPhase, ready, total, message, times));
+  }
+
+  /** The namespace's migration (or its rollback) begins: the start of its timeline. */
+  void namespaceStarted(NamespacePlan p) {
+    NamespaceStatus before = namespaces.get(p.name());
+    Map<String, Long> times = new LinkedHashMap<>(before == null ? Map.of() : before.times());
+    times.putIfAbsent("STARTED", Workflow.currentTimeMillis());
+    namespaces.put(
+        p.name(),
+        before == null
+            ? new NamespaceStatus(p.name(), p.version(), "PENDING", 0, 0, "", times)
+            : new NamespaceStatus(
+                p.name(),
+                p.version(),
+                before.phase(),
+                before.podsReady(),
+                before.podsTotal(),
+                before.message(),
+                times));
   }
 
   NamespaceStatus namespace(String name) {
@@ -74,6 +115,7 @@ final class Progress {
 
   void step(Step s) {
     step = s;
+    timings.add(new StepTiming(s.id(), Workflow.currentTimeMillis(), null, "RUNNING"));
   }
 
   Step step() {
@@ -84,6 +126,42 @@ final class Progress {
     if (!completed.contains(s.id())) {
       completed.add(s.id());
     }
+    endTiming(s.id(), "DONE");
+  }
+
+  void skipped(Step s) {
+    long now = Workflow.currentTimeMillis();
+    timings.add(new StepTiming(s.id(), now, now, "SKIPPED"));
+    if (!completed.contains(s.id())) {
+      completed.add(s.id());
+    }
+  }
+
+  void rollingBack() {
+    phase(ROLLING_BACK);
+    timings.add(new StepTiming("rollback", Workflow.currentTimeMillis(), null, "RUNNING"));
+  }
+
+  private void endTiming(String id, String outcome) {
+    for (int i = timings.size() - 1; i >= 0; i--) {
+      StepTiming t = timings.get(i);
+      if (t.step().equals(id) && t.endedAt() == null) {
+        timings.set(
+            i, new StepTiming(t.step(), t.startedAt(), Workflow.currentTimeMillis(), outcome));
+        return;
+      }
+    }
+  }
+
+  /** The bound of the current step's long wait, for progress bars. */
+  private Duration stepBound() {
+    return switch (step) {
+      case CONTROL_PLANE -> timeouts.controlPlane();
+      case CONFIGURE_MESH_CA -> timeouts.rootDistribution();
+      case MIGRATE_WORKLOADS, MIGRATE_REMAINING_WORKLOADS -> timeouts.rollout();
+      case REPLACE_GATEWAY -> timeouts.gateway();
+      default -> null;
+    };
   }
 
   List<String> completedSteps() {
@@ -92,6 +170,19 @@ final class Progress {
 
   void phase(String p) {
     phase = p;
+    index(p);
+  }
+
+  String phase() {
+    return phase;
+  }
+
+  /** Upserts AsmPhase when it changes, only if the start proved the attributes registered. */
+  private void index(String value) {
+    if (indexed && !value.equals(indexedPhase)) {
+      indexedPhase = value;
+      Workflow.upsertTypedSearchAttributes(MigrationSearchAttributes.PHASE.valueSet(value));
+    }
   }
 
   void state(MigrationState s) {
@@ -109,6 +200,7 @@ final class Progress {
   void approve(String by) {
     if (approvedBy == null) {
       approvedBy = by;
+      approvedAt = Workflow.currentTimeMillis();
     }
   }
 
@@ -156,13 +248,21 @@ final class Progress {
     return paused;
   }
 
+  boolean finished() {
+    return DONE.equals(phase);
+  }
+
   void fail(Step s, String message) {
     step = s;
     error = message;
+    endTiming(s.id(), "FAILED");
   }
 
   void done() {
+    endTiming("rollback", "DONE");
+    endedAt = Workflow.currentTimeMillis();
     phase = DONE;
+    index(error != null && state == MigrationState.SUCCESS ? "FAILED" : state.name());
   }
 
   MigrationStatus status() {
@@ -176,7 +276,15 @@ final class Progress {
         List.copyOf(namespaces.values()),
         findings,
         approvedBy,
-        error);
+        error,
+        startedAt,
+        endedAt,
+        List.copyOf(timings),
+        phase.equals(DONE) || stepBound() == null ? null : stepBound().toMillis(),
+        approvedAt,
+        paused,
+        abortReason,
+        rollbackReason);
   }
 
   MigrationResult result(String failedStep) {

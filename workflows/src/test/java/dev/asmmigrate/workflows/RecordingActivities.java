@@ -57,6 +57,9 @@ final class RecordingActivities
   /** What verifyNamespace reports as not restarted, per namespace. */
   final Map<String, List<String>> notRestarted = new ConcurrentHashMap<>();
 
+  /** Calls that block until their latch opens (bounded), to act while an activity runs. */
+  final Map<String, java.util.concurrent.CountDownLatch> holds = new ConcurrentHashMap<>();
+
   List<AddonVersion> versions = List.of(AddonVersion.V1_4);
   List<NamespacePlan> namespaces =
       List.of(
@@ -66,6 +69,17 @@ final class RecordingActivities
 
   private void record(String call) {
     calls.add(call);
+    java.util.concurrent.CountDownLatch hold = holds.get(call);
+    if (hold != null) {
+      try {
+        if (!hold.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+          throw new IllegalStateException("hold on " + call + " never released");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
     if (failOn.contains(call)) {
       throw ApplicationFailure.newNonRetryableFailure(
           "injected by the test at " + call, FailureType.VERIFICATION_FAILED.name());
