@@ -17,7 +17,17 @@ import picocli.CommandLine.Command;
       SandboxCommand.class,
       ServerCommand.class,
       WorkerCommand.class,
-      StartCommand.class
+      StartCommand.class,
+      StatusCommand.class,
+      ApproveCommand.class,
+      PauseCommand.class,
+      ResumeCommand.class,
+      AbortCommand.class,
+      RollbackCommand.class,
+      RecheckCommand.class,
+      ReportCommand.class,
+      HistoryCommand.class,
+      ListCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -1,15 +1,20 @@
 package dev.asmmigrate.cli;
 
+import dev.asmmigrate.worker.SearchAttributeRegistration;
+import dev.asmmigrate.workflows.MigrationSearchAttributes;
 import dev.asmmigrate.workflows.MigrationWorkflow;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.Timeouts;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowServiceException;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -190,20 +195,26 @@ final class StartCommand implements Callable<Integer> {
             defaults.gateway()));
   }
 
-  /** Starts the workflow; a second start while one runs for the cluster is refused. */
+  /**
+   * Starts the workflow; a second start while one runs for the cluster is refused. It carries the
+   * search attributes AsmCluster and AsmPhase when they are (or could be) registered, and starts
+   * without them otherwise: the Temporal UI then cannot filter, but the migration runs.
+   */
   static String start(WorkflowClient client, MigrationRequest request) {
     String id = request.cluster().workflowId();
-    MigrationWorkflow wf =
-        client.newWorkflowStub(
-            MigrationWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setWorkflowId(id)
-                .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
-                .setWorkflowIdReusePolicy(
-                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-                .build());
+    boolean indexed =
+        SearchAttributeRegistration.ensure(
+                client.getWorkflowServiceStubs(), client.getOptions().getNamespace())
+            .registered();
     try {
-      WorkflowClient.start(wf::migrate, request);
+      try {
+        startWorkflow(client, request, indexed);
+      } catch (WorkflowServiceException e) {
+        if (!indexed || !badSearchAttributes(e)) {
+          throw e;
+        }
+        startWorkflow(client, request, false);
+      }
     } catch (WorkflowExecutionAlreadyStarted e) {
       throw new UserError(
           ExitCodes.BLOCKED,
@@ -214,5 +225,32 @@ final class StartCommand implements Callable<Integer> {
               + "); follow it with 'asm-migrate status', or stop it with 'asm-migrate abort'");
     }
     return id;
+  }
+
+  private static void startWorkflow(
+      WorkflowClient client, MigrationRequest request, boolean indexed) {
+    WorkflowOptions.Builder options =
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(request.cluster().workflowId())
+            .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+            .setWorkflowIdReusePolicy(
+                WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+    if (indexed) {
+      options.setTypedSearchAttributes(MigrationSearchAttributes.initial(request.cluster()));
+    }
+    MigrationWorkflow wf = client.newWorkflowStub(MigrationWorkflow.class, options.build());
+    WorkflowClient.start(wf::migrate, request);
+  }
+
+  /** A server whose attribute cache lags a fresh registration refuses the start this way. */
+  private static boolean badSearchAttributes(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StatusRuntimeException s
+          && s.getStatus().getCode() == Status.Code.INVALID_ARGUMENT
+          && String.valueOf(s.getStatus().getDescription()).contains("search attribute")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -61,6 +61,10 @@ public final class MigrationWorker implements AutoCloseable {
     Worker worker = factory.newWorker(MigrationWorkflow.TASK_QUEUE, options.build());
     worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
     worker.registerActivitiesImplementations(activities.toArray());
+    // Checked here so that the Temporal UI can filter migrations; a migration never depends on it.
+    SearchAttributeRegistration.Outcome indexed =
+        SearchAttributeRegistration.ensure(service, settings.namespace());
+    log.info("worker: {}", indexed.detail());
     factory.start();
     log.info(
         "worker: polling task queue {} in namespace {} with {} activity implementations",

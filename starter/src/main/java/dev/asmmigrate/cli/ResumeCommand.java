@@ -1,0 +1,18 @@
+package dev.asmmigrate.cli;
+
+import dev.asmmigrate.workflows.MigrationWorkflow;
+import picocli.CommandLine.Command;
+
+/** {@code asm-migrate resume}. */
+@Command(
+    name = "resume",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Resumes a paused migration.")
+final class ResumeCommand extends OperatorUpdate {
+
+  @Override
+  String send(MigrationWorkflow workflow) {
+    return workflow.resumeUpdate();
+  }
+}

@@ -1,0 +1,120 @@
+package dev.asmmigrate.cli;
+
+import dev.asmmigrate.workflows.model.MigrationState;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code asm-migrate status}: one look at a migration, or a watch until it needs no one. */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Shows a migration: phase, step, progress bars, a per-namespace table with pods ready/total.",
+      "With --watch it refreshes until the migration ends or waits for an operator (approval,"
+          + " recheck, resume). Exit code with --watch: 0 SUCCESS or waiting for approval or"
+          + " paused, 3 blocking findings wait for recheck, 4 ended otherwise than SUCCESS."
+    })
+final class StatusCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin WorkflowTarget target;
+
+  @Mixin TemporalOptions temporal;
+
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "text",
+      paramLabel = "text|json",
+      description = "Output format (default: ${DEFAULT-VALUE}).")
+  String output;
+
+  @Option(
+      names = "--watch",
+      description = "Refresh until the migration ends or waits for an operator.")
+  boolean watch;
+
+  @Option(
+      names = "--interval",
+      defaultValue = "2s",
+      converter = DurationConverter.class,
+      description = "Refresh interval of --watch (default: ${DEFAULT-VALUE}).")
+  Duration interval;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "24h",
+      converter = DurationConverter.class,
+      description = "How long --watch waits at most (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (!output.equals("text") && !output.equals("json")) {
+      throw new UserError(ExitCodes.USAGE, "-o must be text or json, got '" + output + "'");
+    }
+    String id = target.workflowId();
+    PrintWriter out = spec.commandLine().getOut();
+    boolean terminal = System.console() != null && output.equals("text");
+    try (Migrations migrations = Migrations.connect(temporal)) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      Object lastShown = null;
+      while (true) {
+        StatusView view = look(migrations, id);
+        Object shown = java.util.List.of(view.status(), view.workflowStatus(), livePodsKey(view));
+        if (!watch || terminal || !shown.equals(lastShown)) {
+          if (terminal && watch) {
+            out.print("\033[H\033[2J");
+          }
+          out.println(output.equals("json") ? view.json() : view.text(System.currentTimeMillis()));
+          out.flush();
+          lastShown = shown;
+        }
+        if (!watch) {
+          return ExitCodes.OK;
+        }
+        Integer done = settled(view);
+        if (done != null) {
+          return done;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new UserError(
+              ExitCodes.UNEXPECTED,
+              "the migration is still running after " + Times.duration(timeout) + " of watching");
+        }
+        Thread.sleep(interval.toMillis());
+      }
+    }
+  }
+
+  private static String livePodsKey(StatusView view) {
+    StringBuilder b = new StringBuilder();
+    view.livePods().forEach((ns, c) -> b.append(ns).append(c[0]).append('/').append(c[1]));
+    return b.toString();
+  }
+
+  private static StatusView look(Migrations migrations, String id) {
+    var described = migrations.describe(id);
+    return StatusView.of(id, described, migrations.query(id));
+  }
+
+  /** The exit code once the watch can stop, or null while the migration moves on its own. */
+  private static Integer settled(StatusView view) {
+    if (view.ended() || "DONE".equals(view.status().phase())) {
+      return view.status().state() == MigrationState.SUCCESS && view.status().error() == null
+          ? ExitCodes.OK
+          : ExitCodes.OUTCOME;
+    }
+    return switch (view.status().phase()) {
+      case "WAITING_FOR_APPROVAL", "PAUSED" -> ExitCodes.OK;
+      case "WAITING_FOR_RECHECK" -> ExitCodes.BLOCKED;
+      default -> null;
+    };
+  }
+}

@@ -1,0 +1,205 @@
+package dev.asmmigrate.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.workflows.model.MigrationStatus;
+import dev.asmmigrate.workflows.model.NamespaceStatus;
+import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.StepTiming;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One look at a migration: its status query answer, the workflow's execution status, and the live
+ * pod counts of namespaces being verified (from the verify activities' heartbeats).
+ */
+record StatusView(
+    String workflowId, String workflowStatus, MigrationStatus status, Map<String, int[]> livePods) {
+
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final Pattern VERIFY_HEARTBEAT =
+      Pattern.compile("\"?([a-z0-9.-]+): (\\d+)/(\\d+) pods verified\"?");
+
+  static StatusView of(
+      String workflowId, DescribeWorkflowExecutionResponse described, MigrationStatus status) {
+    Map<String, int[]> live = new LinkedHashMap<>();
+    for (PendingActivityInfo a : described.getPendingActivitiesList()) {
+      if (!a.getActivityType().getName().equalsIgnoreCase("verifyNamespace")
+          || a.getHeartbeatDetails().getPayloadsCount() == 0) {
+        continue;
+      }
+      String detail = a.getHeartbeatDetails().getPayloads(0).getData().toStringUtf8();
+      Matcher m = VERIFY_HEARTBEAT.matcher(detail);
+      if (m.matches()) {
+        live.put(
+            m.group(1), new int[] {Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))});
+      }
+    }
+    String execution =
+        described
+            .getWorkflowExecutionInfo()
+            .getStatus()
+            .name()
+            .replace("WORKFLOW_EXECUTION_STATUS_", "");
+    return new StatusView(workflowId, execution, status, live);
+  }
+
+  boolean ended() {
+    return !"RUNNING".equals(workflowStatus);
+  }
+
+  /** The JSON of {@code status -o json}: the status query's fields plus the workflow's own. */
+  String json() {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("workflowId", workflowId);
+    node.put("workflowStatus", workflowStatus);
+    node.setAll((ObjectNode) JSON.valueToTree(status));
+    ObjectNode pods = node.putObject("livePods");
+    livePods.forEach((ns, c) -> pods.putObject(ns).put("ready", c[0]).put("total", c[1]));
+    try {
+      return JSON.writeValueAsString(node);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The text of {@code status}: phase, bars, the namespace table. */
+  String text(long nowMillis) {
+    MigrationStatus s = status;
+    StringBuilder b = new StringBuilder();
+    b.append("migration  ")
+        .append(workflowId)
+        .append(" (workflow ")
+        .append(workflowStatus)
+        .append(")\n");
+    b.append("cluster    ")
+        .append(s.cluster())
+        .append("   id ")
+        .append(s.migrationId())
+        .append('\n');
+    b.append("phase      ")
+        .append(s.phase())
+        .append("   state ")
+        .append(s.state())
+        .append("   step ")
+        .append(s.step())
+        .append(s.pauseRequested() && !"PAUSED".equals(s.phase()) ? "   (pause requested)" : "")
+        .append('\n');
+    int totalSteps = Step.values().length;
+    b.append("steps      ")
+        .append(Times.bar(s.completedSteps().size(), totalSteps, 30))
+        .append(' ')
+        .append(s.completedSteps().size())
+        .append('/')
+        .append(totalSteps)
+        .append('\n');
+    long verified = s.namespaces().stream().filter(n -> n.phase().equals("VERIFIED")).count();
+    if (!s.namespaces().isEmpty()) {
+      b.append("namespaces ")
+          .append(Times.bar(verified, s.namespaces().size(), 30))
+          .append(' ')
+          .append(verified)
+          .append('/')
+          .append(s.namespaces().size())
+          .append(" verified\n");
+    }
+    StepTiming current = currentStep();
+    if (current != null && s.stepBoundMillis() != null && !ended()) {
+      long elapsed = Math.max(0, nowMillis - current.startedAt());
+      b.append("waiting    ")
+          .append(Times.bar(Math.min(elapsed, s.stepBoundMillis()), s.stepBoundMillis(), 30))
+          .append(' ')
+          .append(current.step())
+          .append(": ")
+          .append(Times.duration(Duration.ofMillis(elapsed)))
+          .append(" of at most ")
+          .append(Times.duration(Duration.ofMillis(s.stepBoundMillis())))
+          .append('\n');
+    }
+    if (s.approvedBy() != null) {
+      b.append("approved   by ")
+          .append(s.approvedBy())
+          .append(" at ")
+          .append(Times.instant(s.approvedAt()))
+          .append('\n');
+    }
+    if (s.error() != null) {
+      b.append("error      ").append(s.error()).append('\n');
+    }
+    switch (s.phase()) {
+      case "WAITING_FOR_APPROVAL" ->
+          b.append("next       asm-migrate approve --by NAME   (or rollback)\n");
+      case "WAITING_FOR_RECHECK" ->
+          b.append("next       fix the blocking findings, then asm-migrate recheck   (or abort)\n");
+      case "PAUSED" -> b.append("next       asm-migrate resume\n");
+      default -> {}
+    }
+    if (!s.namespaces().isEmpty()) {
+      int width =
+          Math.max(9, s.namespaces().stream().mapToInt(n -> n.name().length()).max().orElse(9));
+      b.append('\n')
+          .append(
+              String.format(
+                  "%-" + width + "s  %-6s  %-11s  %-19s  %s%n",
+                  "NAMESPACE",
+                  "ADD-ON",
+                  "PHASE",
+                  "PODS",
+                  "MESSAGE"));
+      for (NamespaceStatus ns : s.namespaces()) {
+        int[] pods = livePods.getOrDefault(ns.name(), new int[] {ns.podsReady(), ns.podsTotal()});
+        String podCol =
+            pods[1] == 0 ? "-" : Times.bar(pods[0], pods[1], 10) + " " + pods[0] + "/" + pods[1];
+        b.append(
+            String.format(
+                "%-" + width + "s  %-6s  %-11s  %-19s  %s%n",
+                ns.name(),
+                ns.version() == null ? "-" : ns.version().display(),
+                ns.phase(),
+                podCol,
+                ns.message() == null ? "" : ns.message()));
+      }
+    }
+    long blocking = s.findings().stream().filter(f -> f.blocking()).count();
+    if (!s.findings().isEmpty()) {
+      b.append('\n')
+          .append("findings   ")
+          .append(s.findings().size())
+          .append(" (")
+          .append(blocking)
+          .append(" blocking)\n");
+      s.findings()
+          .forEach(
+              f ->
+                  b.append("  ")
+                      .append(f.blocking() ? "BLOCKING " : "info     ")
+                      .append('[')
+                      .append(f.rule())
+                      .append("] ")
+                      .append(f.kind())
+                      .append(' ')
+                      .append(f.namespace() == null ? "" : f.namespace() + "/")
+                      .append(f.name())
+                      .append(": ")
+                      .append(f.message())
+                      .append('\n'));
+    }
+    return b.toString();
+  }
+
+  private StepTiming currentStep() {
+    for (int i = status.steps().size() - 1; i >= 0; i--) {
+      StepTiming t = status.steps().get(i);
+      if (t.endedAt() == null && t.step().equals(status.step())) {
+        return t;
+      }
+    }
+    return null;
+  }
+}
