@@ -285,11 +285,14 @@ class OperatorCommandsTest {
 
     Run recheck = run("recheck", "--cluster-id", "p/us-central1-c/blocked");
     assertThat(recheck.code()).as(recheck.err()).isZero();
-    awaitPhase("blocked", "WAITING_FOR_APPROVAL");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> activities.callsOf("blocked").contains("disableGalleyWebhook"));
     assertThat(activities.callsOf("blocked").stream().filter(c -> c.equals("checkConfigs")))
         .hasSize(2);
     Run recheckAgain = run("recheck", "--cluster-id", "p/us-central1-c/blocked");
     assertThat(recheckAgain.code()).isEqualTo(ExitCodes.BLOCKED);
+    assertThat(recheckAgain.err()).contains("not held by blocking configuration findings");
 
     Run abort =
         run(
@@ -317,7 +320,7 @@ class OperatorCommandsTest {
     assertThat(activities.callsOf("aborted"))
         .containsSubsequence("removeControlPlaneRevision", "unregisterFleet")
         .doesNotContain("disableGalleyWebhook");
-    run("abort", "--cluster-id", "p/us-central1-c/blocked");
+    assertThat(run("abort", "--cluster-id", "p/us-central1-c/blocked").code()).isZero();
   }
 
   @Test
