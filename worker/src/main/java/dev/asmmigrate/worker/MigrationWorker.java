@@ -2,6 +2,7 @@ package dev.asmmigrate.worker;
 
 import dev.asmmigrate.workflows.MigrationWorkflow;
 import dev.asmmigrate.workflows.MigrationWorkflowImpl;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -78,15 +79,49 @@ public final class MigrationWorker implements AutoCloseable {
     return client;
   }
 
-  /** Stops polling, lets running activities finish for up to {@code grace}, then stops. */
-  public void shutdown(Duration grace) {
+  /** Whether the worker can take tasks, and why not when it cannot. */
+  public record Readiness(boolean ready, String detail) {}
+
+  /**
+   * Ready when the worker factory is started and not shutting down and the Temporal frontend
+   * answers its gRPC health check as SERVING.
+   */
+  public Readiness readiness() {
+    if (!factory.isStarted() || factory.isShutdown()) {
+      return new Readiness(
+          false, factory.isShutdown() ? "worker shutting down" : "worker not started");
+    }
+    try {
+      HealthCheckResponse health = client.getWorkflowServiceStubs().healthCheck();
+      if (health.getStatus() != HealthCheckResponse.ServingStatus.SERVING) {
+        return new Readiness(false, "Temporal frontend is " + health.getStatus());
+      }
+    } catch (RuntimeException e) {
+      return new Readiness(false, "Temporal frontend unreachable: " + e.getMessage());
+    }
+    return new Readiness(true, "polling task queue " + MigrationWorkflow.TASK_QUEUE);
+  }
+
+  /**
+   * Stops polling, lets running tasks finish for up to {@code grace}, then stops what is left.
+   * Activities that heartbeat after this starts get Temporal's ActivityWorkerShutdownException, and
+   * Temporal retries them on another worker (they are idempotent).
+   *
+   * @return whether everything finished within {@code grace}
+   */
+  public boolean shutdown(Duration grace) {
     factory.shutdown();
     try {
       factory.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       log.warn("worker: shutdown interrupted: {}", e.toString());
     }
+    boolean finished = factory.isTerminated();
+    if (!finished) {
+      log.warn("worker: tasks still running after {}; stopping them", grace);
+    }
     factory.shutdownNow();
+    return finished;
   }
 
   @Override

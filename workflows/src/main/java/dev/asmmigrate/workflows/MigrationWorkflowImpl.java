@@ -225,6 +225,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     Step failed = progress.step();
     String message = describe(failure);
     progress.fail(failed, message);
+    MigrationMetrics.stepEnded(failed, "failed");
     if (!failed.reversible()) {
       log.error(
           "{} failed after the point of no return; nothing rolled back: {}", failed.id(), message);
@@ -265,6 +266,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
           FailureType.INJECTED_FAILURE, "failure injected at step " + s.id() + " (--fail-at)");
     }
     progress.completed(s);
+    MigrationMetrics.stepEnded(s, "done");
     log.info("step {}: done", s.id());
     return result;
   }
@@ -281,6 +283,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   private void skip(Step s, String why) {
     log.info("step {}: skipped ({})", s.id(), why);
     progress.skipped(s);
+    MigrationMetrics.stepEnded(s, "skipped");
   }
 
   private void awaitSafePoint() {

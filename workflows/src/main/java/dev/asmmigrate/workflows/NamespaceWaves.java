@@ -17,7 +17,9 @@ import io.temporal.workflow.Workflow;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 
 /**
@@ -34,6 +36,7 @@ final class NamespaceWaves {
   private final Progress progress;
   private final Saga saga;
   private final String restartedAt;
+  private final Set<String> rolledBack = new HashSet<>();
 
   NamespaceWaves(
       ActivityStubs act,
@@ -135,6 +138,7 @@ final class NamespaceWaves {
                   : "; StatefulSet/DaemonSet pods not restarted (restart of sets off) keep their"
                       + " proxy: "
                       + verified.notRestarted()));
+      MigrationMetrics.namespaceEnded("migrated");
     } catch (ActivityFailure failure) {
       String why = MigrationWorkflowImpl.describe(failure);
       log.warn(
@@ -168,5 +172,9 @@ final class NamespaceWaves {
             ns.version(),
             request.timeouts().rollout(),
             request.restartStatefulSetsAndDaemonSets()));
+    // A namespace that failed its gate is rolled back at once and again by the saga: count it once.
+    if (rolledBack.add(ns.name())) {
+      MigrationMetrics.namespaceEnded("rolled_back");
+    }
   }
 }

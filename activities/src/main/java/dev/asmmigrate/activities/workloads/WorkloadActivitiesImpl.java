@@ -9,6 +9,7 @@ import dev.asmmigrate.activities.backup.ClusterBackupStore;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.workflows.MigrationMetrics;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.BackupRef;
@@ -416,6 +417,11 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
                 ns,
                 verdict.notRestarted());
           }
+          Activity.getExecutionContext()
+              .getMetricsScope()
+              .tagged(Map.of("proxy", managed(request) ? "managed" : "addon"))
+              .counter(MigrationMetrics.PODS_VERIFIED)
+              .inc(verdict.podsReady());
           return new VerifyResult(verdict.podsReady(), verdict.workloads(), verdict.notRestarted());
         }
         if (last == null || last.podsReady() != verdict.podsReady()) {
@@ -451,8 +457,15 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
     }
   }
 
+  /**
+   * Whether a verification expects the managed proxy (a migration) or the add-on's (a rollback).
+   */
+  private static boolean managed(VerifyRequest request) {
+    return request.revision() != null && !request.revision().isBlank();
+  }
+
   private ExpectedProxy expectedProxy(KubernetesClient client, VerifyRequest request) {
-    if (request.revision() != null && !request.revision().isBlank()) {
+    if (managed(request)) {
       return ExpectedProxy.managed(request.revision());
     }
     if (request.version() == null) {

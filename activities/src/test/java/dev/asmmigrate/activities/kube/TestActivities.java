@@ -2,10 +2,16 @@ package dev.asmmigrate.activities.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.uber.m3.tally.RootScopeBuilder;
+import com.uber.m3.tally.Scope;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
+import io.temporal.testing.TestEnvironmentOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,7 +21,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * failures wrapped as the workflow sees them), for tests. No retries: a test sees each failure.
  */
 public final class TestActivities implements AutoCloseable {
-  private final TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+  // Metrics the activities record through their context's scope, as a worker's registry gets them.
+  private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+  private final Scope scope =
+      new RootScopeBuilder()
+          .reporter(new MicrometerClientStatsReporter(metrics))
+          .reportEvery(com.uber.m3.util.Duration.ofMillis(100));
+  private final TestActivityEnvironment env =
+      TestActivityEnvironment.newInstance(
+          TestEnvironmentOptions.newBuilder().setMetricsScope(scope).build());
   private final List<String> heartbeats = new CopyOnWriteArrayList<>();
 
   public TestActivities() {
@@ -83,6 +97,14 @@ public final class TestActivities implements AutoCloseable {
           call.run();
           return null;
         });
+  }
+
+  /**
+   * The count of a counter the activities recorded with these tags (0 when none), as reported so
+   * far: the scope reports every 100 ms, so wait for an expected value.
+   */
+  public double counter(String name, String... tags) {
+    return metrics.find(name).tags(tags).counters().stream().mapToDouble(Counter::count).sum();
   }
 
   /** Every heartbeat so far, oldest first. */

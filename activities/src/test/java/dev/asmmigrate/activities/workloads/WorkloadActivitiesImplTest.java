@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.kube.TestActivities;
 import dev.asmmigrate.sandbox.SandboxSettings;
+import dev.asmmigrate.workflows.MigrationMetrics;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.NamespaceRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RemainingRequest;
@@ -112,12 +113,21 @@ class WorkloadActivitiesImplTest {
     assertThat(second).isEqualTo(first);
 
     activities.clearHeartbeats();
+    double podsVerifiedBefore =
+        activities.counter(MigrationMetrics.PODS_VERIFIED, "proxy", "managed");
     VerifyResult verified =
         workloads.verifyNamespace(
             new VerifyRequest(
                 ctx, BOUTIQUE, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60)));
 
     assertThat(verified).isEqualTo(new VerifyResult(12, 12));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(activities.counter(MigrationMetrics.PODS_VERIFIED, "proxy", "managed"))
+                    .as("pods verified, counted by the activity")
+                    .isEqualTo(podsVerifiedBefore + 12));
     Map<String, Integer> replicaSetsAfter = TestWorkloads.replicaSetsPerDeployment(h, BOUTIQUE);
     assertThat(replicaSetsAfter.keySet()).hasSize(12);
     replicaSetsBefore.forEach(
