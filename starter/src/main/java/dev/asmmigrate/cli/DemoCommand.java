@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.Step;
+import io.temporal.common.converter.DataConverter;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -19,13 +21,20 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "demo",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     description =
         "Migrates a sandbox cluster (add-on + Online Boutique) to managed ASM with an embedded Temporal server and worker, then checks the result as the seed does.")
 final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
+
+  // Not mixinStandardHelpOptions: its -V/--version would clash with the add-on --version below,
+  // and picocli then dropped --help as well.
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
 
   @Option(
       names = "--version",
@@ -67,10 +76,13 @@ final class DemoCommand implements Callable<Integer> {
       description = "Write the workflow's history as JSON to FILE (for replay tests).")
   java.nio.file.Path history;
 
+  @Mixin CodecOptions codec;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     validate();
+    DataConverter dataConverter = codec.dataConverter();
     MigrationState asked = failAt == null ? MigrationState.SUCCESS : MigrationState.ROLLED_BACK;
     out.println(
         "demo: sandbox cluster with the Istio "
@@ -79,7 +91,8 @@ final class DemoCommand implements Callable<Integer> {
             + (extraNamespaces > 0 ? " and " + extraNamespaces + " more namespaces" : "")
             + (failAt == null ? "" : "; a failure will be injected at " + failAt));
     out.flush();
-    try (DemoRun run = DemoRun.prepare(version, extraNamespaces, podReadyDelay)) {
+    try (DemoRun run =
+        DemoRun.prepare(version, extraNamespaces, podReadyDelay).dataConverter(dataConverter)) {
       MigrationResult result = run.migrate(failAt, concurrency, out, history);
       boolean checks =
           result.state() == MigrationState.SUCCESS

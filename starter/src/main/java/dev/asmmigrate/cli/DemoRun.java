@@ -19,6 +19,8 @@ import dev.asmmigrate.workflows.model.Timeouts;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.testserver.TestServer;
@@ -55,6 +57,7 @@ final class DemoRun implements AutoCloseable {
   private final Sandbox sandbox;
   private final Path work;
   private final ClusterSnapshot before;
+  private DataConverter dataConverter = DefaultDataConverter.newDefaultInstance();
 
   private DemoRun(Sandbox sandbox, Path work, ClusterSnapshot before) {
     this.sandbox = sandbox;
@@ -96,6 +99,15 @@ final class DemoRun implements AutoCloseable {
   Sandbox sandbox() {
     return sandbox;
   }
+
+  /**
+   * Payloads of the runs that follow go through {@code converter} (the codec when a key is given).
+   */
+  DemoRun dataConverter(DataConverter converter) {
+    this.dataConverter = converter;
+    return this;
+  }
+
 
   ClusterSnapshot before() {
     return before;
@@ -143,7 +155,8 @@ final class DemoRun implements AutoCloseable {
           MigrationWorker.start(
               service,
               new MigrationWorker.Settings("default", true, 20),
-              Activities.create(clients, new GoogleClients(), MESH_CA))) {
+              Activities.create(clients, new GoogleClients(), MESH_CA),
+              dataConverter)) {
         sandbox.trafficProbe().reset();
         String id = StartCommand.start(worker.client(), request);
         out.println("workflow: " + id + " (embedded in-memory Temporal server)");

@@ -15,6 +15,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowServiceException;
+import io.temporal.common.converter.DataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -128,14 +129,10 @@ final class StartCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     MigrationRequest request = request();
+    DataConverter dataConverter = temporal.dataConverter();
     WorkflowServiceStubs service = temporal.connect();
     try {
-      WorkflowClient client =
-          WorkflowClient.newInstance(
-              service,
-              io.temporal.client.WorkflowClientOptions.newBuilder()
-                  .setNamespace(temporal.namespace)
-                  .build());
+      WorkflowClient client = temporal.client(service, dataConverter);
       String id = start(client, request);
       out.println("workflow: " + id);
       out.flush();

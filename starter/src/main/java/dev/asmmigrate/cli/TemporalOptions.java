@@ -2,6 +2,9 @@ package dev.asmmigrate.cli;
 
 import com.uber.m3.tally.Scope;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.converter.DataConverter;
 import io.temporal.serviceclient.SimpleSslContextBuilder;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -20,6 +23,7 @@ import java.util.Collection;
 import java.util.Map;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -104,6 +108,23 @@ final class TemporalOptions {
 
   /** The environment the API key may come from; tests replace it. */
   Map<String, String> environment = System.getenv();
+
+  @Mixin CodecOptions codec;
+
+  /** The payloads' data converter; call it before connecting so a bad key changes nothing. */
+  DataConverter dataConverter() {
+    return codec.dataConverter();
+  }
+
+  /** A client of the namespace whose payloads go through {@code dataConverter}. */
+  WorkflowClient client(WorkflowServiceStubs service, DataConverter dataConverter) {
+    return WorkflowClient.newInstance(
+        service,
+        WorkflowClientOptions.newBuilder()
+            .setNamespace(namespace)
+            .setDataConverter(dataConverter)
+            .build());
+  }
 
   WorkflowServiceStubs connect() {
     return connect(null, Duration.ofSeconds(10));

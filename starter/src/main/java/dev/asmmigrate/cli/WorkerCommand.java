@@ -7,6 +7,7 @@ import dev.asmmigrate.worker.Activities;
 import dev.asmmigrate.worker.MigrationWorker;
 import dev.asmmigrate.worker.WorkerEndpoints;
 import dev.asmmigrate.worker.WorkerMetrics;
+import io.temporal.common.converter.DataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -112,6 +113,7 @@ final class WorkerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     MeshCaActivitiesImpl.Settings meshCa = meshCaSettings();
+    DataConverter dataConverter = temporal.dataConverter();
     checkPort("--metrics-port", metricsPort);
     checkPort("--health-port", healthPort);
     if (grace.isNegative()) {
@@ -160,7 +162,8 @@ final class WorkerCommand implements Callable<Integer> {
         MigrationWorker.start(
             service,
             new MigrationWorker.Settings(temporal.namespace, !stickyQueue, maxConcurrentActivities),
-            Activities.create(clients, new GoogleClients(), meshCa));
+            Activities.create(clients, new GoogleClients(), meshCa),
+            dataConverter);
     polling.set(worker);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -196,7 +199,12 @@ final class WorkerCommand implements Callable<Integer> {
             + temporal.namespace
             + ", "
             + temporal.describeSecurity()
-            + ")");
+            + ")"
+            + temporal
+                .codec
+                .keys()
+                .map(k -> "; payloads encrypted with codec key " + k.primary().id())
+                .orElse(""));
     if (endpoints.metricsPort() >= 0) {
       out.println(
           "worker: metrics on http://" + httpAddress + ":" + endpoints.metricsPort() + "/metrics");

@@ -5,6 +5,8 @@ import dev.asmmigrate.workflows.MigrationWorkflowImpl;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -46,12 +48,28 @@ public final class MigrationWorker implements AutoCloseable {
     }
   }
 
-  /** Registers the workflow and {@code activities} and starts polling. */
+  /** Registers the workflow and {@code activities} and starts polling, payloads unencrypted. */
   public static MigrationWorker start(
       WorkflowServiceStubs service, Settings settings, List<Object> activities) {
+    return start(service, settings, activities, DefaultDataConverter.newDefaultInstance());
+  }
+
+  /**
+   * Registers the workflow and {@code activities} and starts polling; every payload goes through
+   * {@code dataConverter} (e.g. {@link dev.asmmigrate.worker.codec.EncryptionCodec#dataConverter}).
+   */
+  public static MigrationWorker start(
+      WorkflowServiceStubs service,
+      Settings settings,
+      List<Object> activities,
+      DataConverter dataConverter) {
     WorkflowClient client =
         WorkflowClient.newInstance(
-            service, WorkflowClientOptions.newBuilder().setNamespace(settings.namespace()).build());
+            service,
+            WorkflowClientOptions.newBuilder()
+                .setNamespace(settings.namespace())
+                .setDataConverter(dataConverter)
+                .build());
     WorkerFactory factory = WorkerFactory.newInstance(client);
     WorkerOptions.Builder options =
         WorkerOptions.newBuilder()
