@@ -544,7 +544,7 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
                 + missing.size()
                 + " permission"
                 + (missing.size() == 1 ? "" : "s")
-                + " the caller lacks (cluster-wide): "
+                + " the caller lacks: "
                 + String.join(", ", missing));
       }
     } catch (InterruptedException e) {
@@ -567,7 +567,10 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
             .withNewResourceAttributes()
             .withVerb(p.verb())
             .withGroup(p.group())
-            .withResource(p.resource())
+            .withResource(p.resource().split("/", 2)[0])
+            .withSubresource(p.resource().contains("/") ? p.resource().split("/", 2)[1] : null)
+            .withNamespace(p.namespace())
+            .withName(p.name())
             .endResourceAttributes()
             .endSpec()
             .build();
