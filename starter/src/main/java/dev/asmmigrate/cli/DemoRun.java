@@ -108,7 +108,6 @@ final class DemoRun implements AutoCloseable {
     return this;
   }
 
-
   ClusterSnapshot before() {
     return before;
   }

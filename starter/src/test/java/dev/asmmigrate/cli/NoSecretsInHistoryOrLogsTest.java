@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.ClusterBackupStore;
 import dev.asmmigrate.activities.backup.LocalBackupStore;
 import dev.asmmigrate.activities.backup.ObjectKey;
-import dev.asmmigrate.activities.meshca.MeshCaActivitiesImpl;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.sandbox.api.ResourceType;
 import dev.asmmigrate.workflows.model.MigrationResult;
@@ -79,11 +78,7 @@ class NoSecretsInHistoryOrLogsTest {
     StringWriter output = new StringWriter();
     PrintWriter out = new PrintWriter(output, true);
     Path history = tmp.resolve("history.json");
-    try (DemoRun run =
-        DemoRun.prepare("1.4", 0, Duration.ofMillis(100))
-            .meshCaSettings(
-                new MeshCaActivitiesImpl.Settings(
-                    Duration.ofMinutes(3), Duration.ofMillis(200), Duration.ZERO, Duration.ZERO))) {
+    try (DemoRun run = DemoRun.prepare("1.4", 0, Duration.ofMillis(100))) {
       SecretLeaks secrets = SecretLeaks.of(run.sandbox().store());
       assertThat(secrets.covers("Secret istio-system/istio-ca-secret key ca-key.pem (PEM line"))
           .as("the CA key's PEM lines are among the values looked for")
