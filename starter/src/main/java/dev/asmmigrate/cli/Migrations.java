@@ -7,9 +7,9 @@ import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowUpdateException;
+import io.temporal.common.converter.DataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.util.function.Function;
@@ -30,12 +30,9 @@ final class Migrations implements AutoCloseable {
   }
 
   static Migrations connect(TemporalOptions temporal) {
+    DataConverter dataConverter = temporal.dataConverter(); // a bad codec key changes nothing
     WorkflowServiceStubs service = temporal.connect();
-    return new Migrations(
-        service,
-        WorkflowClient.newInstance(
-            service, WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace).build()),
-        temporal);
+    return new Migrations(service, temporal.client(service, dataConverter), temporal);
   }
 
   WorkflowClient client() {

@@ -26,10 +26,10 @@ class CodecKeyOptionTest {
   private final StringWriter err = new StringWriter();
 
   @Test
-  void givenAKeyFileReadableByOthers_whenStartOrWorkerRuns_itShouldExit2BeforeConnecting()
+  void givenAKeyFileReadableByOthers_whenStartWorkerOrListRuns_itShouldExit2BeforeConnecting()
       throws IOException {
     Path key = keyFile("rw-r--r--");
-    for (String command : List.of("start", "worker")) {
+    for (String command : List.of("start", "worker", "list")) {
       int code = run(command, key);
       assertThat(code).as(command + ": " + err).isEqualTo(ExitCodes.USAGE);
       assertThat(err.toString())
@@ -53,7 +53,21 @@ class CodecKeyOptionTest {
 
   @Test
   void givenTheHelp_ofEveryTemporalCommandAndTheDemo_itShouldDocumentTheKey() {
-    for (String command : List.of("start", "worker", "demo")) {
+    for (String command :
+        List.of(
+            "start",
+            "worker",
+            "demo",
+            "status",
+            "approve",
+            "pause",
+            "resume",
+            "abort",
+            "rollback",
+            "recheck",
+            "report",
+            "history",
+            "list")) {
       StringWriter help = new StringWriter();
       CommandLine cl = Main.commandLine();
       cl.setOut(new PrintWriter(help));
