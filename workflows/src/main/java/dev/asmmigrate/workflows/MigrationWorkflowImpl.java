@@ -234,8 +234,10 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     }
     log.warn("{} failed ({}); rolling back", failed.id(), message);
     progress.rollingBack();
+    // A control plane that did not come up is its own state (SPEC §2 step 2); a failure injected
+    // after it came up rehearses an ordinary rollback.
     MigrationState finalState =
-        failed == Step.CONTROL_PLANE
+        failed == Step.CONTROL_PLANE && !isType(failure, FailureType.INJECTED_FAILURE)
             ? MigrationState.CONTROLPLANE_PROVISION_ERROR
             : MigrationState.ROLLED_BACK;
     Workflow.newDetachedCancellationScope(
@@ -332,6 +334,15 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
 
   static ApplicationFailure failure(FailureType type, String message) {
     return ApplicationFailure.newNonRetryableFailure(message, type.name());
+  }
+
+  private static boolean isType(Throwable t, FailureType type) {
+    for (Throwable cur = t; cur != null; cur = cur.getCause()) {
+      if (cur instanceof ApplicationFailure af && type.name().equals(af.getType())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static String describe(Throwable t) {
