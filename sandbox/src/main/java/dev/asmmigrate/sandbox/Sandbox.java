@@ -6,6 +6,7 @@ import dev.asmmigrate.sandbox.api.ObjectStore;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.sandbox.controllers.Controller;
 import dev.asmmigrate.sandbox.controllers.Controllers;
+import dev.asmmigrate.sandbox.controllers.EndpointsController;
 import dev.asmmigrate.sandbox.fixtures.FixtureLoader;
 import dev.asmmigrate.sandbox.google.FakeGoogleApis;
 import dev.asmmigrate.sandbox.http.ApiServer;
@@ -96,8 +97,9 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /**
-   * Waits until every Deployment, StatefulSet and DaemonSet has rolled out all its replicas and
-   * every pod is Ready: the state {@code kubectl rollout status} would report as done.
+   * Waits until every Deployment, StatefulSet and DaemonSet has rolled out all its replicas, every
+   * pod is Ready and every Service's Endpoints list its pods: the state {@code kubectl rollout
+   * status} would report as done, with the Endpoints controller caught up.
    *
    * @return false if the timeout passed first
    */
@@ -156,7 +158,7 @@ public final class Sandbox implements AutoCloseable {
         return false;
       }
     }
-    return true;
+    return EndpointsController.caughtUp(store);
   }
 
   public SandboxSettings settings() {

@@ -6,7 +6,10 @@ import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.key;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.nameOf;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.namespaceOf;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.sandbox.SandboxContext;
+import dev.asmmigrate.sandbox.api.ObjectStore;
+import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EndpointAddress;
@@ -23,6 +26,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -157,6 +161,47 @@ public final class EndpointsController implements Controller {
     copy.getMetadata().setLabels(labels.isEmpty() ? null : labels);
     copy.setSubsets(subsets);
     client.endpoints().inNamespace(ns).resource(copy).update();
+  }
+
+  /**
+   * Whether the Endpoints of every Service with a selector list what this controller would list for
+   * the pods stored now: it has caught up with the pods (part of a settled cluster).
+   */
+  public static boolean caughtUp(ObjectStore store) {
+    KubernetesSerialization json = new KubernetesSerialization();
+    Map<String, List<Pod>> podsByNamespace = new java.util.HashMap<>();
+    for (ObjectNode node : store.list(ResourceRegistry.SERVICES, null)) {
+      Service service = json.unmarshal(node.toString(), Service.class);
+      Map<String, String> selector =
+          service.getSpec() == null ? null : service.getSpec().getSelector();
+      if (selector == null || selector.isEmpty() || isTerminating(service)) {
+        continue;
+      }
+      String ns = service.getMetadata().getNamespace();
+      List<Pod> selected = new ArrayList<>();
+      List<Pod> pods =
+          podsByNamespace.computeIfAbsent(
+              ns,
+              n ->
+                  store.list(ResourceRegistry.PODS, n).stream()
+                      .map(pod -> json.unmarshal(pod.toString(), Pod.class))
+                      .toList());
+      for (Pod p : pods) {
+        if (WorkloadSupport.matches(selector, p.getMetadata().getLabels())) {
+          selected.add(p);
+        }
+      }
+      List<EndpointSubset> current =
+          store
+              .get(ResourceRegistry.ENDPOINTS, ns, service.getMetadata().getName())
+              .map(ep -> json.unmarshal(ep.toString(), Endpoints.class))
+              .map(ep -> ep.getSubsets() == null ? List.<EndpointSubset>of() : ep.getSubsets())
+              .orElse(null);
+      if (current == null || !current.equals(subsets(service, selected))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The subsets for a Service's selected pods, as the real controller packs them. */
