@@ -1,5 +1,7 @@
 package dev.asmmigrate.activities.addon;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.cloud.container.v1beta1.ClusterManagerClient;
 import com.google.container.v1beta1.AddonsConfig;
 import com.google.container.v1beta1.Cluster;
@@ -17,6 +19,7 @@ import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.activities.state.StateConfigMap;
 import dev.asmmigrate.workflows.activities.AddonActivities;
 import dev.asmmigrate.workflows.model.FailureType;
@@ -125,6 +128,63 @@ public final class AddonActivitiesImpl implements AddonActivities {
         "disabled the Istio add-on of " + ctx.cluster() + " (operation " + op.getName() + ")";
     log.info("{}: {}", DISABLE, change);
     return new StepResult(List.of(), List.of(change));
+  }
+
+  /**
+   * What {@link #disableAddon} will do, read only: the GKE cluster update disabling the add-on, or
+   * nothing when GKE reports it disabled already.
+   */
+  @SuppressWarnings("deprecation") // istio_config, as above
+  public List<PlannedChange> planDisable(MigrationContext ctx) {
+    String name = ctx.cluster().resourceName();
+    Cluster cluster =
+        GoogleClients.call(
+            "get GKE cluster " + name,
+            () ->
+                google
+                    .clusterManager(ctx.connection())
+                    .getCluster(GetClusterRequest.newBuilder().setName(name).build()));
+    if (cluster.getAddonsConfig().getIstioConfig().getDisabled()) {
+      return List.of();
+    }
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.putObject("update")
+        .putObject("desiredAddonsConfig")
+        .putObject("istioConfig")
+        .put("disabled", true);
+    return List.of(
+        PlannedChange.call(
+            DISABLE,
+            "container.googleapis.com/v1beta1",
+            "UpdateCluster",
+            name,
+            body,
+            "--update-addons=Istio=DISABLED, after an operator's approval (irreversible)"));
+  }
+
+  /**
+   * What {@link #cleanup} will delete, read only: every add-on object it targets that exists now,
+   * in its order, except {@code deletedBefore} (objects earlier steps delete).
+   */
+  public List<PlannedChange> planCleanup(MigrationContext ctx, Set<ObjectKey> deletedBefore) {
+    KubernetesClient client = clients.client(ctx.connection());
+    Restorer restorer = new Restorer(client);
+    List<PlannedChange> out = new ArrayList<>();
+    for (ObjectKey key : targets(client)) {
+      if (deletedBefore.stream().anyMatch(d -> sameObject(d, key))) {
+        continue;
+      }
+      if (restorer.read(key) != null) {
+        out.add(PlannedChange.delete(CLEANUP, key, "backed up, then deleted"));
+      }
+    }
+    return out;
+  }
+
+  private static boolean sameObject(ObjectKey a, ObjectKey b) {
+    return a.kind().equals(b.kind())
+        && java.util.Objects.equals(a.namespace(), b.namespace())
+        && a.name().equals(b.name());
   }
 
   // --- cleanup -----------------------------------------------------------------------------------

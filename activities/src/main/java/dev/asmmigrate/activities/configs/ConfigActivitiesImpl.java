@@ -9,6 +9,7 @@ import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.configs.ClusterObjects.Type;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.config.Finding;
 import dev.asmmigrate.config.check.ConfigCheck;
 import dev.asmmigrate.config.check.ConfigCheckResult;
@@ -276,6 +277,33 @@ public final class ConfigActivitiesImpl implements ConfigActivities {
       }
       throw Failures.kubernetes("create " + key, e);
     }
+  }
+
+  /**
+   * What {@link #migrateConfigs} will do with the conversion config-check ran, read only: create
+   * each converted object that does not exist yet (after a server-side dry run of each, which
+   * changes nothing). One that exists as converted is left; one that exists with other content
+   * makes the step fail, which {@code plan} reports as a note on the step.
+   */
+  public List<PlannedChange> plan(MigrationContext ctx, ConversionResult conversion) {
+    ClusterObjects cluster = new ClusterObjects(clients.client(ctx.connection()));
+    List<PlannedChange> out = new ArrayList<>();
+    for (ObjectNode converted : conversion.converted()) {
+      ObjectKey key = keyOf(converted);
+      Optional<ObjectNode> existing = cluster.get(typeOf(converted), key.namespace(), key.name());
+      if (existing.isEmpty()) {
+        out.add(PlannedChange.create(STEP, key, converted, source(converted)));
+      } else if (!sameConversion(existing.get(), converted)) {
+        throw Failures.permanent(
+            FailureType.BLOCKING_CONFIG,
+            "migrate-configs: "
+                + key
+                + " already exists with other content than the conversion of "
+                + source(converted)
+                + "; rename or delete it, or delete the alpha policy");
+      }
+    }
+    return out;
   }
 
   @Override

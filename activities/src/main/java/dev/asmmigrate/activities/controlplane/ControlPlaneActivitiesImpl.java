@@ -12,6 +12,7 @@ import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.activities.kube.Waits.Check;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.ControlPlaneActivities;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
@@ -26,6 +27,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -96,9 +98,7 @@ public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities 
     GenericKubernetesResource current = StepChanges.call("get " + key, cpr::get);
     changes.backup(key, current);
 
-    ObjectNode desired = StepChanges.template(TEMPLATE);
-    ((ObjectNode) desired.get("metadata")).put("name", ctx.revision());
-    ((ObjectNode) desired.get("spec")).put("channel", channel);
+    ObjectNode desired = desired(ctx.revision(), channel);
 
     if (current == null) {
       StepChanges.call(
@@ -113,18 +113,63 @@ public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities 
       changes.changed("created " + key + " (type managed_service, channel " + channel + ")");
       return changes.result();
     }
-    JsonNode spec = Restorer.toTree(current).path("spec");
-    if (spec.path("type").asText().equals("managed_service")
-        && spec.path("channel").asText().equals(channel)) {
+    if (requests(Restorer.toTree(current), channel)) {
       changes.unchanged(key + " already requests channel " + channel);
       return changes.result();
     }
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    patch.set("spec", desired.get("spec").deepCopy());
+    ObjectNode patch = specPatch(desired);
     StepChanges.call(
         "patch " + key, () -> cpr.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
     changes.changed("patched " + key + " spec to type managed_service, channel " + channel);
     return changes.result();
+  }
+
+  /** The revision as the step applies it. */
+  static ObjectNode desired(String revision, String channel) {
+    ObjectNode desired = StepChanges.template(TEMPLATE);
+    ((ObjectNode) desired.get("metadata")).put("name", revision);
+    ((ObjectNode) desired.get("spec")).put("channel", channel);
+    return desired;
+  }
+
+  private static boolean requests(JsonNode cpr, String channel) {
+    JsonNode spec = cpr.path("spec");
+    return spec.path("type").asText().equals("managed_service")
+        && spec.path("channel").asText().equals(channel);
+  }
+
+  private static ObjectNode specPatch(ObjectNode desired) {
+    ObjectNode patch = JsonNodeFactory.instance.objectNode();
+    patch.set("spec", desired.get("spec").deepCopy());
+    return patch;
+  }
+
+  /**
+   * What {@link #applyControlPlaneRevision} will do, read only: create the revision, patch its
+   * spec, or nothing.
+   */
+  public List<PlannedChange> plan(MigrationContext ctx, String channel) {
+    String ch = channel == null ? "regular" : channel;
+    ObjectKey key = key(ctx.revision());
+    GenericKubernetesResource current =
+        StepChanges.call(
+            "get " + key, resource(clients.client(ctx.connection()), ctx.revision())::get);
+    ObjectNode desired = desired(ctx.revision(), ch);
+    String step = Step.CONTROL_PLANE.id();
+    if (current == null) {
+      return List.of(
+          PlannedChange.create(
+              step,
+              key,
+              desired,
+              "the managed control plane, type managed_service, channel " + ch));
+    }
+    if (requests(Restorer.toTree(current), ch)) {
+      return List.of();
+    }
+    return List.of(
+        PlannedChange.patch(
+            step, key, "merge", specPatch(desired), "request type managed_service, channel " + ch));
   }
 
   /**

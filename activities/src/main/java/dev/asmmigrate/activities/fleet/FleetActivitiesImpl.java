@@ -32,6 +32,7 @@ import dev.asmmigrate.activities.google.LongRunning;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.Waits;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.FleetActivities;
 import dev.asmmigrate.workflows.model.BackupRef;
 import dev.asmmigrate.workflows.model.ClusterRef;
@@ -254,6 +255,68 @@ public final class FleetActivitiesImpl implements FleetActivities {
       log.info("{}: set mesh management of {} to MANAGEMENT_AUTOMATIC", STEP, membership);
     }
     return new FleetResult(membership, created, enabled, changes);
+  }
+
+  /**
+   * What {@link #registerFleet} will do, read only, through the same GKE Hub reads: register the
+   * membership, enable the feature, set the membership's mesh management to automatic; each only
+   * when it is not so already.
+   */
+  public List<PlannedChange> plan(MigrationContext ctx, String fleetProject) {
+    String fleet =
+        fleetProject == null || fleetProject.isBlank() ? ctx.cluster().project() : fleetProject;
+    List<PlannedChange> out = new ArrayList<>();
+    Membership existing = findMembership(ctx, fleet);
+    String membership =
+        existing != null
+            ? existing.getName()
+            : parent(fleet) + "/memberships/" + ctx.cluster().cluster();
+    if (existing == null) {
+      com.fasterxml.jackson.databind.node.ObjectNode body =
+          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      body.putObject("endpoint")
+          .putObject("gkeCluster")
+          .put("resourceLink", resourceLink(ctx.cluster()));
+      out.add(
+          PlannedChange.call(
+              STEP,
+              HUB_V1,
+              "CreateMembership",
+              membership,
+              body,
+              "register " + ctx.cluster() + " in fleet project " + fleet));
+    }
+    if (getFeature(ctx, fleet).isEmpty()) {
+      out.add(
+          PlannedChange.call(
+              STEP,
+              HUB_V1,
+              "CreateFeature",
+              featureName(fleet),
+              null,
+              "enable the " + FEATURE + " feature on fleet project " + fleet));
+    }
+    Optional<Map.Entry<String, MembershipFeatureSpec>> spec =
+        getBetaFeatureIfAny(ctx, fleet).flatMap(f -> specOf(f, membership));
+    if (spec.isEmpty()
+        || spec.get().getValue().getMesh().getManagement()
+            != MembershipSpec.Management.MANAGEMENT_AUTOMATIC) {
+      com.fasterxml.jackson.databind.node.ObjectNode body =
+          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      body.putObject("membershipSpecs")
+          .putObject(membership)
+          .putObject("mesh")
+          .put("management", "MANAGEMENT_AUTOMATIC");
+      out.add(
+          PlannedChange.call(
+              STEP,
+              HUB_V1BETA,
+              "UpdateFeature",
+              featureName(fleet),
+              body,
+              "mesh management of " + membership + " automatic (update mask membership_specs)"));
+    }
+    return out;
   }
 
   // --- unregister --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.GalleyActivities;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.Step;
@@ -21,6 +22,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Step {@code disable-galley-webhook} (add-on 1.4): Galley re-creates its validating webhook as
@@ -157,6 +160,40 @@ public final class GalleyActivitiesImpl implements GalleyActivities {
       }
     }
     return -1;
+  }
+
+  /**
+   * What {@link #disableGalleyWebhook} will do, read only: the JSON patch narrowing the ClusterRole
+   * (from {@link #narrowingPatch}), and the webhook's deletion.
+   */
+  public List<PlannedChange> plan(MigrationContext ctx) {
+    KubernetesClient client = clients.client(ctx.connection());
+    String step = Step.DISABLE_GALLEY_WEBHOOK.id();
+    List<PlannedChange> out = new ArrayList<>();
+    ClusterRole role =
+        StepChanges.call(
+            "get " + ROLE_KEY, client.rbac().clusterRoles().withName(CLUSTER_ROLE)::get);
+    if (role != null) {
+      ArrayNode ops = narrowingPatch(Restorer.toTree(role));
+      if (ops != null && !ops.isEmpty()) {
+        out.add(
+            PlannedChange.patch(
+                step,
+                ROLE_KEY,
+                "json",
+                ops,
+                "verbs on " + RESOURCE + " from * to get, so Galley cannot re-create its webhook"));
+      }
+    }
+    ValidatingWebhookConfiguration webhook =
+        StepChanges.call(
+            "get " + WEBHOOK_KEY,
+            client.admissionRegistration().v1().validatingWebhookConfigurations().withName(WEBHOOK)
+                ::get);
+    if (webhook != null) {
+      out.add(PlannedChange.delete(step, WEBHOOK_KEY, "Galley's validating webhook"));
+    }
+    return out;
   }
 
   @Override

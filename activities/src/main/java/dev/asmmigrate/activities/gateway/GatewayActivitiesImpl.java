@@ -13,6 +13,7 @@ import dev.asmmigrate.activities.kube.Rollouts;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.activities.kube.Waits.Check;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.GatewayActivities;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
@@ -38,6 +39,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,19 +106,9 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
     int replicas = Math.max(1, originalReplicas(changes));
 
     removeInjectionLabels(changes);
-    ensure(changes, SA_KEY, "gateway/serviceaccount.yaml", t -> {});
-    ensure(changes, ROLE_KEY, "gateway/role.yaml", t -> {});
-    ensure(changes, BINDING_KEY, "gateway/rolebinding.yaml", t -> {});
-    ensure(
-        changes,
-        DEPLOYMENT_KEY,
-        "gateway/deployment.yaml",
-        t -> {
-          ObjectNode spec = (ObjectNode) t.get("spec");
-          spec.put("replicas", replicas);
-          ((ObjectNode) spec.path("template").path("metadata").path("labels"))
-              .put(REV_LABEL, ctx.revision());
-        });
+    for (Map.Entry<ObjectKey, ObjectNode> e : desiredObjects(ctx.revision(), replicas).entrySet()) {
+      ensure(changes, e.getKey(), e.getValue());
+    }
 
     String behind =
         Waits.until(
@@ -130,6 +122,122 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
     minReplicasOne(changes);
     scaleOldToZero(changes, old);
     return changes.result();
+  }
+
+  /** The new gateway's four objects, in the order they are created. */
+  static Map<ObjectKey, ObjectNode> desiredObjects(String revision, int replicas) {
+    Map<ObjectKey, ObjectNode> out = new LinkedHashMap<>();
+    out.put(SA_KEY, StepChanges.template("gateway/serviceaccount.yaml"));
+    out.put(ROLE_KEY, StepChanges.template("gateway/role.yaml"));
+    out.put(BINDING_KEY, StepChanges.template("gateway/rolebinding.yaml"));
+    ObjectNode deployment = StepChanges.template("gateway/deployment.yaml");
+    ObjectNode spec = (ObjectNode) deployment.get("spec");
+    spec.put("replicas", replicas);
+    ((ObjectNode) spec.path("template").path("metadata").path("labels")).put(REV_LABEL, revision);
+    out.put(DEPLOYMENT_KEY, deployment);
+    return out;
+  }
+
+  /** The merge patch removing istio-system's injection labels. */
+  static ObjectNode injectionLabelsRemoval() {
+    ObjectNode patch = JsonNodeFactory.instance.objectNode();
+    ObjectNode l = patch.putObject("metadata").putObject("labels");
+    l.putNull(INJECTION_LABEL);
+    l.putNull(REV_LABEL);
+    return patch;
+  }
+
+  static ObjectNode minReplicasPatch() {
+    ObjectNode patch = JsonNodeFactory.instance.objectNode();
+    patch.putObject("spec").put("minReplicas", 1);
+    return patch;
+  }
+
+  static ObjectNode scaleToZeroPatch() {
+    ObjectNode patch = JsonNodeFactory.instance.objectNode();
+    patch.putObject("spec").put("replicas", 0);
+    return patch;
+  }
+
+  /**
+   * What {@link #replaceGateway} will do, read only, from the same builders: istio-system's
+   * injection labels removed, the four objects created (or replaced), the HPA's minReplicas, the
+   * old gateway scaled to 0.
+   */
+  public List<PlannedChange> plan(MigrationContext ctx) {
+    KubernetesClient client = clients.client(ctx.connection());
+    String step = Step.REPLACE_GATEWAY.id();
+    List<PlannedChange> out = new ArrayList<>();
+    Deployment old =
+        StepChanges.call(
+            "get " + OLD_KEY, client.apps().deployments().inNamespace(NS).withName(OLD)::get);
+    if (old == null) {
+      throw Failures.permanent(
+          FailureType.NOT_FOUND,
+          OLD_KEY
+              + " not found: there is no add-on gateway to replace (a custom one is migrated"
+              + " by hand)");
+    }
+    Integer oldReplicas = old.getSpec().getReplicas();
+    int replicas = Math.max(1, oldReplicas == null ? 1 : oldReplicas);
+    Namespace ns = StepChanges.call("get " + NAMESPACE_KEY, client.namespaces().withName(NS)::get);
+    Map<String, String> labels =
+        ns == null || ns.getMetadata().getLabels() == null
+            ? Map.of()
+            : ns.getMetadata().getLabels();
+    if (labels.containsKey(INJECTION_LABEL) || labels.containsKey(REV_LABEL)) {
+      out.add(
+          PlannedChange.patch(
+              step,
+              NAMESPACE_KEY,
+              "merge",
+              injectionLabelsRemoval(),
+              "remove the injection labels: only the gateway pods' own revision label counts"));
+    }
+    for (Map.Entry<ObjectKey, ObjectNode> e : desiredObjects(ctx.revision(), replicas).entrySet()) {
+      ObjectKey key = e.getKey();
+      GenericKubernetesResource current =
+          StepChanges.call(
+              "get " + key,
+              () ->
+                  client
+                      .genericKubernetesResources(key.apiVersion(), key.kind())
+                      .inNamespace(NS)
+                      .withName(key.name())
+                      .get());
+      if (current == null) {
+        out.add(PlannedChange.create(step, key, e.getValue(), "the managed ASM gateway"));
+      } else if (!StepChanges.covers(Restorer.toTree(current), e.getValue())) {
+        out.add(
+            PlannedChange.update(step, key, e.getValue(), "replaced with the template's content"));
+      }
+    }
+    HorizontalPodAutoscaler hpa =
+        StepChanges.call(
+            "get " + HPA_KEY,
+            client.autoscaling().v1().horizontalPodAutoscalers().inNamespace(NS).withName(OLD)
+                ::get);
+    if (hpa != null
+        && (hpa.getSpec().getMinReplicas() == null || hpa.getSpec().getMinReplicas() != 1)) {
+      out.add(
+          PlannedChange.patch(
+              step, HPA_KEY, "merge", minReplicasPatch(), "minReplicas 1, before the scale to 0"));
+    }
+    if (oldReplicas == null || oldReplicas != 0) {
+      out.add(
+          PlannedChange.patch(
+              step,
+              OLD_KEY,
+              "merge",
+              scaleToZeroPatch(),
+              "scaled to 0 once "
+                  + NEW
+                  + " pods are Ready endpoints of Service "
+                  + NS
+                  + "/"
+                  + SERVICE));
+    }
+    return out;
   }
 
   private static int originalReplicas(StepChanges changes) {
@@ -158,10 +266,7 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
       changes.unchanged(NAMESPACE_KEY + " has no injection labels");
       return;
     }
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    ObjectNode l = patch.putObject("metadata").putObject("labels");
-    l.putNull(INJECTION_LABEL);
-    l.putNull(REV_LABEL);
+    ObjectNode patch = injectionLabelsRemoval();
     StepChanges.call(
         "patch " + NAMESPACE_KEY,
         () -> ns.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
@@ -173,13 +278,7 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
    * Creates the object of a template (after {@code edit}) when absent; replaces it when it exists
    * unlike the template (fields the API server defaults aside); else leaves it.
    */
-  private void ensure(
-      StepChanges changes,
-      ObjectKey key,
-      String template,
-      java.util.function.Consumer<ObjectNode> edit) {
-    ObjectNode desired = StepChanges.template(template);
-    edit.accept(desired);
+  private void ensure(StepChanges changes, ObjectKey key, ObjectNode desired) {
     KubernetesClient client = changes.client();
     NonNamespaceOperation<
             GenericKubernetesResource,
@@ -228,8 +327,7 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
       changes.unchanged(HPA_KEY + " minReplicas is 1");
       return;
     }
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    patch.putObject("spec").put("minReplicas", 1);
+    ObjectNode patch = minReplicasPatch();
     StepChanges.call(
         "patch " + HPA_KEY,
         () -> hpa.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
@@ -247,8 +345,7 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
       changes.unchanged(OLD_KEY + " is scaled to 0");
       return;
     }
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    patch.putObject("spec").put("replicas", 0);
+    ObjectNode patch = scaleToZeroPatch();
     StepChanges.call(
         "scale " + OLD_KEY,
         () -> old.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));

@@ -17,6 +17,7 @@ import dev.asmmigrate.activities.kube.Rollouts;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.activities.kube.Waits.Check;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.MeshCaActivities;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.FailureType;
@@ -38,6 +39,7 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.temporal.failure.ApplicationFailure;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +48,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,6 +123,7 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
   private static final int PATCH_ATTEMPTS = 3;
+  private static final String TRIGGER_TEMPLATE = "meshca/trigger-root-cert.yaml";
 
   /**
    * The bounds and pauses of the step.
@@ -220,24 +224,14 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
     changes.backup(MESHCA_SECRET_KEY, current);
     String encoded = base64(MeshCaRoot.PEM);
     if (current == null) {
-      Secret created =
-          new SecretBuilder()
-              .withNewMetadata()
-              .withName(MESHCA_SECRET)
-              .withNamespace(NS)
-              .addToLabels("app.kubernetes.io/managed-by", "asm-migrate")
-              .endMetadata()
-              .withType("Opaque")
-              .addToData(MESHCA_FILE, encoded)
-              .build();
+      Secret created = meshCaSecret();
       StepChanges.call(
           "create " + MESHCA_SECRET_KEY,
           () -> changes.client().secrets().inNamespace(NS).resource(created).create());
       changes.changed("created " + MESHCA_SECRET_KEY + " with the Mesh CA root");
       return;
     }
-    String have = current.getData() == null ? null : current.getData().get(MESHCA_FILE);
-    if (have != null && MeshCaRoot.occurrences(decode(have)) == 1 && certificatesIn(have) == 1) {
+    if (holdsMeshCaRoot(current)) {
       changes.unchanged(MESHCA_SECRET_KEY + " holds the Mesh CA root");
       return;
     }
@@ -251,6 +245,24 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
         "update " + MESHCA_SECRET_KEY,
         () -> changes.client().secrets().inNamespace(NS).resource(current).update());
     changes.changed("set " + MESHCA_SECRET_KEY + " " + MESHCA_FILE + " to the Mesh CA root");
+  }
+
+  /** Secret meshca-root as the step creates it. */
+  static Secret meshCaSecret() {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(MESHCA_SECRET)
+        .withNamespace(NS)
+        .addToLabels("app.kubernetes.io/managed-by", "asm-migrate")
+        .endMetadata()
+        .withType("Opaque")
+        .addToData(MESHCA_FILE, base64(MeshCaRoot.PEM))
+        .build();
+  }
+
+  private static boolean holdsMeshCaRoot(Secret current) {
+    String have = current.getData() == null ? null : current.getData().get(MESHCA_FILE);
+    return have != null && MeshCaRoot.occurrences(decode(have)) == 1 && certificatesIn(have) == 1;
   }
 
   /**
@@ -328,22 +340,11 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
     Resource<Deployment> pilot = deployment(changes.client(), PILOT);
     Deployment current = StepChanges.call("get " + PILOT_KEY, pilot::get);
     changes.backup(PILOT_KEY, current);
-    Container discovery = container(current, PILOT_CONTAINER, PILOT_KEY);
-    boolean envSet =
-        discovery.getEnv() != null
-            && discovery.getEnv().stream()
-                .anyMatch(e -> SKIP_TD_ENV.equals(e.getName()) && "true".equals(e.getValue()));
-    if (PILOT_IMAGE_14.equals(discovery.getImage()) && envSet) {
+    if (pilotPatched14(current)) {
       changes.unchanged(PILOT_KEY + " runs " + PILOT_IMAGE_14 + " with " + SKIP_TD_ENV);
       return;
     }
-    ObjectNode c = JsonNodeFactory.instance.objectNode();
-    c.put("name", PILOT_CONTAINER);
-    c.put("image", PILOT_IMAGE_14);
-    ObjectNode env = c.putArray("env").addObject();
-    env.put("name", SKIP_TD_ENV);
-    env.put("value", "true");
-    ObjectNode patch = containerPatch(c);
+    ObjectNode patch = pilotPatch14();
     StepChanges.call(
         "patch " + PILOT_KEY,
         () -> pilot.patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch.toString()));
@@ -354,6 +355,26 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
             + PILOT_IMAGE_14
             + ", "
             + SKIP_TD_ENV);
+  }
+
+  private static boolean pilotPatched14(Deployment current) {
+    Container discovery = container(current, PILOT_CONTAINER, PILOT_KEY);
+    boolean envSet =
+        discovery.getEnv() != null
+            && discovery.getEnv().stream()
+                .anyMatch(e -> SKIP_TD_ENV.equals(e.getName()) && "true".equals(e.getValue()));
+    return PILOT_IMAGE_14.equals(discovery.getImage()) && envSet;
+  }
+
+  /** The strategic merge patch of istio-pilot: the patched image, trust domain not validated. */
+  static ObjectNode pilotPatch14() {
+    ObjectNode c = JsonNodeFactory.instance.objectNode();
+    c.put("name", PILOT_CONTAINER);
+    c.put("image", PILOT_IMAGE_14);
+    ObjectNode env = c.putArray("env").addObject();
+    env.put("name", SKIP_TD_ENV);
+    env.put("value", "true");
+    return containerPatch(c);
   }
 
   /**
@@ -475,20 +496,30 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
   private void patchOperator16(StepChanges changes, Resource<GenericKubernetesResource> operator) {
     GenericKubernetesResource current = StepChanges.call("get " + OPERATOR_KEY, operator::get);
     changes.backup(OPERATOR_KEY, current);
-    JsonNode pilot = Restorer.toTree(current).path("spec").path("components").path("pilot");
-    if (PILOT_HUB_16.equals(pilot.path("hub").asText())
-        && PILOT_TAG_16.equals(pilot.path("tag").asText())) {
+    if (operatorPatched16(Restorer.toTree(current))) {
       changes.unchanged(OPERATOR_KEY + " pilot is " + PILOT_HUB_16 + ":" + PILOT_TAG_16);
       return;
     }
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    ObjectNode p = patch.putObject("spec").putObject("components").putObject("pilot");
-    p.put("hub", PILOT_HUB_16);
-    p.put("tag", PILOT_TAG_16);
+    ObjectNode patch = operatorPatch16();
     StepChanges.call(
         "patch " + OPERATOR_KEY,
         () -> operator.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
     changes.changed("patched " + OPERATOR_KEY + " pilot hub/tag to " + ISTIOD_IMAGE_16);
+  }
+
+  private static boolean operatorPatched16(JsonNode operator) {
+    JsonNode pilot = operator.path("spec").path("components").path("pilot");
+    return PILOT_HUB_16.equals(pilot.path("hub").asText())
+        && PILOT_TAG_16.equals(pilot.path("tag").asText());
+  }
+
+  /** The merge patch of the IstioOperator: pilot hub and tag of the 1.6 build. */
+  static ObjectNode operatorPatch16() {
+    ObjectNode patch = JsonNodeFactory.instance.objectNode();
+    ObjectNode p = patch.putObject("spec").putObject("components").putObject("pilot");
+    p.put("hub", PILOT_HUB_16);
+    p.put("tag", PILOT_TAG_16);
+    return patch;
   }
 
   /** istio-ca-secret ca-cert.pem: the Mesh CA root appended once (never a second time). */
@@ -522,17 +553,30 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
     Resource<Deployment> istiod = deployment(changes.client(), ISTIOD);
     Deployment current = StepChanges.call("get " + ISTIOD_KEY, istiod::get);
     changes.backup(ISTIOD_KEY, current);
+    if (istiodPatched16(current, restartToken)) {
+      changes.unchanged(ISTIOD_KEY + " runs " + ISTIOD_IMAGE_16 + ", restarted for this migration");
+      return;
+    }
+    ObjectNode patch = istiodPatch16(restartToken);
+    StepChanges.call(
+        "patch " + ISTIOD_KEY,
+        () -> istiod.patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch.toString()));
+    changes.changed("patched " + ISTIOD_KEY + " to " + ISTIOD_IMAGE_16 + " and restarted it");
+  }
+
+  private static boolean istiodPatched16(Deployment current, String restartToken) {
     Container discovery = container(current, PILOT_CONTAINER, ISTIOD_KEY);
     Map<String, String> annotations =
         current.getSpec().getTemplate().getMetadata() == null
                 || current.getSpec().getTemplate().getMetadata().getAnnotations() == null
             ? Map.of()
             : current.getSpec().getTemplate().getMetadata().getAnnotations();
-    if (ISTIOD_IMAGE_16.equals(discovery.getImage())
-        && restartToken.equals(annotations.get(RESTARTED_AT))) {
-      changes.unchanged(ISTIOD_KEY + " runs " + ISTIOD_IMAGE_16 + ", restarted for this migration");
-      return;
-    }
+    return ISTIOD_IMAGE_16.equals(discovery.getImage())
+        && restartToken.equals(annotations.get(RESTARTED_AT));
+  }
+
+  /** The strategic merge patch of istiod: the 1.6 build's image and a restart. */
+  static ObjectNode istiodPatch16(String restartToken) {
     ObjectNode c = JsonNodeFactory.instance.objectNode();
     c.put("name", PILOT_CONTAINER);
     c.put("image", ISTIOD_IMAGE_16);
@@ -541,10 +585,7 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
         .putObject("metadata")
         .putObject("annotations")
         .put(RESTARTED_AT, restartToken);
-    StepChanges.call(
-        "patch " + ISTIOD_KEY,
-        () -> istiod.patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch.toString()));
-    changes.changed("patched " + ISTIOD_KEY + " to " + ISTIOD_IMAGE_16 + " and restarted it");
+    return patch;
   }
 
   private void awaitRollouts(KubernetesClient client, List<String> names) {
@@ -685,7 +726,7 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
     GenericKubernetesResource current = StepChanges.call("get " + TRIGGER_KEY, filter::get);
     changes.backup(TRIGGER_KEY, current);
     if (current == null) {
-      ObjectNode desired = StepChanges.template("meshca/trigger-root-cert.yaml");
+      ObjectNode desired = StepChanges.template(TRIGGER_TEMPLATE);
       StepChanges.call(
           "create " + TRIGGER_KEY,
           () ->
@@ -702,6 +743,180 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
         settings.pollInterval());
     // put back as before the migration: absent (the usual case) deletes it
     changes.restore(TRIGGER_KEY);
+  }
+
+  // --- plan ------------------------------------------------------------------------------------
+
+  /**
+   * What {@link #configureMeshCa} and {@link #awaitRootDistribution} will do for one add-on
+   * version, read only, from the same builders. The managed control plane's trust domain and the
+   * migration's id are not known before the migration runs: {@code trustDomain} and {@code
+   * migrationId} stand for them in the bodies shown. Secret content never appears: a note names the
+   * key and the root's sha256.
+   */
+  public List<PlannedChange> plan(
+      MigrationContext ctx, AddonVersion version, String trustDomain, String migrationId) {
+    KubernetesClient client = clients.client(ctx.connection());
+    String step = Step.CONFIGURE_MESH_CA.id();
+    String rootHash = "sha256:" + sha256(MeshCaRoot.PEM);
+    List<PlannedChange> out = new ArrayList<>();
+    if (version == AddonVersion.V1_4) {
+      requireDeployment(client, PILOT);
+      requireDeployment(client, CITADEL);
+      requireConfigMap(client, MESH_CONFIG_14);
+      Secret secret =
+          StepChanges.call(
+              "get " + MESHCA_SECRET_KEY,
+              client.secrets().inNamespace(NS).withName(MESHCA_SECRET)::get);
+      if (secret == null) {
+        ObjectNode shown = Restorer.toTree(meshCaSecret());
+        ((ObjectNode) shown.get("data")).put(MESHCA_FILE, rootHash);
+        out.add(
+            PlannedChange.create(
+                step,
+                MESHCA_SECRET_KEY,
+                shown,
+                MESHCA_FILE + " = the Mesh CA root (" + rootHash + "), for Citadel's --root-cert"));
+      } else if (!holdsMeshCaRoot(secret)) {
+        out.add(
+            PlannedChange.update(
+                step,
+                MESHCA_SECRET_KEY,
+                null,
+                "set " + MESHCA_FILE + " to the Mesh CA root (" + rootHash + ")"));
+      }
+      planAlias(client, out, step, MESH_CONFIG_14, MESH_CONFIG_14_KEY, trustDomain);
+      Deployment pilot = StepChanges.call("get " + PILOT_KEY, deployment(client, PILOT)::get);
+      if (!pilotPatched14(pilot)) {
+        out.add(
+            PlannedChange.patch(
+                step,
+                PILOT_KEY,
+                "strategic",
+                pilotPatch14(),
+                "container discovery: image " + PILOT_IMAGE_14 + ", " + SKIP_TD_ENV + "=true"));
+      }
+      Deployment citadel = StepChanges.call("get " + CITADEL_KEY, deployment(client, CITADEL)::get);
+      ArrayNode ops = citadelPatch(Restorer.toTree(citadel));
+      if (!ops.isEmpty()) {
+        out.add(
+            PlannedChange.patch(
+                step,
+                CITADEL_KEY,
+                "json",
+                ops,
+                "container citadel: "
+                    + ROOT_CERT_ARG
+                    + ", secret "
+                    + MESHCA_SECRET
+                    + " mounted at "
+                    + ROOT_CERT_DIR));
+      }
+      return out;
+    }
+    requireDeployment(client, ISTIOD);
+    requireConfigMap(client, MESH_CONFIG_16);
+    requireSecret(client, CA_SECRET);
+    GenericKubernetesResource operator =
+        StepChanges.call(
+            "get " + OPERATOR_KEY,
+            client.genericKubernetesResources(ISTIO_OPERATORS).inNamespace(NS).withName(OPERATOR)
+                ::get);
+    if (operator == null) {
+      throw notFound(OPERATOR_KEY, "add-on 1.6");
+    }
+    planAlias(client, out, step, MESH_CONFIG_16, MESH_CONFIG_16_KEY, trustDomain);
+    if (!operatorPatched16(Restorer.toTree(operator))) {
+      out.add(
+          PlannedChange.patch(
+              step, OPERATOR_KEY, "merge", operatorPatch16(), "pilot hub/tag " + ISTIOD_IMAGE_16));
+    }
+    Secret ca =
+        StepChanges.call(
+            "get " + CA_SECRET_KEY, client.secrets().inNamespace(NS).withName(CA_SECRET)::get);
+    String encoded = ca.getData() == null ? null : ca.getData().get(CA_CERT);
+    if (!MeshCaRoot.in(encoded == null ? "" : decode(encoded))) {
+      out.add(
+          PlannedChange.update(
+              step,
+              CA_SECRET_KEY,
+              null,
+              "append the Mesh CA root (" + rootHash + ") to " + CA_CERT + ", once"));
+    }
+    String token = "asm-migrate/" + migrationId;
+    Deployment istiod = StepChanges.call("get " + ISTIOD_KEY, deployment(client, ISTIOD)::get);
+    if (!istiodPatched16(istiod, token)) {
+      out.add(
+          PlannedChange.patch(
+              step,
+              ISTIOD_KEY,
+              "strategic",
+              istiodPatch16(token),
+              "image " + ISTIOD_IMAGE_16 + " and a restart, so istiod reads the new CA bundle"));
+    }
+    GenericKubernetesResource trigger =
+        StepChanges.call(
+            "get " + TRIGGER_KEY,
+            client.genericKubernetesResources(ENVOY_FILTERS).inNamespace(NS).withName(TRIGGER)
+                ::get);
+    if (trigger == null) {
+      out.add(
+          PlannedChange.create(
+              step,
+              TRIGGER_KEY,
+              StepChanges.template(TRIGGER_TEMPLATE),
+              "once every namespace has the root: makes 1.6 proxies fetch it, held "
+                  + settings.triggerHold().toSeconds()
+                  + " s"));
+      out.add(PlannedChange.delete(step, TRIGGER_KEY, "after the hold"));
+    }
+    return out;
+  }
+
+  /**
+   * The managed control plane's trust domain if it can be read already (the revision is
+   * provisioned), else empty.
+   */
+  public Optional<String> knownTrustDomain(MigrationContext ctx) {
+    try {
+      return Optional.of(trustDomain(clients.client(ctx.connection()), ctx.revision()));
+    } catch (ApplicationFailure e) {
+      if (FailureType.TRUST_DOMAIN_UNKNOWN.name().equals(e.getType())) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  private void planAlias(
+      KubernetesClient client,
+      List<PlannedChange> out,
+      String step,
+      String name,
+      ObjectKey key,
+      String trustDomain) {
+    ConfigMap current =
+        StepChanges.call("get " + key, client.configMaps().inNamespace(NS).withName(name)::get);
+    String mesh = current.getData() == null ? null : current.getData().get("mesh");
+    String edited = withTrustDomainAlias(mesh, trustDomain, key);
+    if (edited != null) {
+      ObjectNode body = JsonNodeFactory.instance.objectNode();
+      body.putObject("data").put("mesh", edited);
+      out.add(
+          PlannedChange.update(
+              step, key, body, "add trust domain alias " + trustDomain + " to the mesh config"));
+    }
+  }
+
+  private static String sha256(String text) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   // --- undo

@@ -12,6 +12,7 @@ import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.state.StateConfigMap;
 import dev.asmmigrate.workflows.activities.PreflightActivities;
 import dev.asmmigrate.workflows.model.AddonVersion;
+import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationState;
@@ -29,6 +30,7 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewB
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -81,50 +83,170 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
 
   @Override
   public PreflightReport preflight(PreflightRequest request) {
+    Examination exam = examine(request);
+    if (!exam.blocking().isEmpty()) {
+      throw exam.blocking().get(0);
+    }
     MigrationContext ctx = request.context();
-    KubernetesClient client = clients.client(ctx.connection());
-    List<String> warnings = new ArrayList<>();
-
-    String masterVersion = checkClusterVersion(ctx, warnings);
-    List<AddonVersion> versions = detectAddon(client);
-    log.info(
-        "preflight {}: GKE {}; add-on {}",
-        ctx.cluster(),
-        masterVersion,
-        versions.stream().map(AddonVersion::display).toList());
-
-    Optional<StateConfigMap.Current> state = new StateConfigMap(client).read();
-    state.ifPresent(s -> checkState(s));
-
-    List<NamespacePlan> plan =
-        namespaces(client, ctx, versions, request.namespaces(), state, warnings);
-    checkPermissions(client);
-
-    PreflightReport report =
-        new PreflightReport(
-            versions,
-            masterVersion,
-            plan,
-            state.map(StateConfigMap.Current::migrationId).orElse(null),
-            state.map(StateConfigMap.Current::state).orElse(null),
-            warnings);
+    PreflightReport report = exam.report();
     log.info(
         "preflight {}: {} namespaces to migrate {}, {} warnings{}",
         ctx.cluster(),
-        plan.size(),
-        plan.stream().map(NamespacePlan::name).toList(),
-        warnings.size(),
-        state
-            .map(s -> "; existing migration " + s.migrationId() + " in state " + s.status())
-            .orElse(""));
-    warnings.forEach(w -> log.warn("preflight {}: {}", ctx.cluster(), w));
+        report.namespaces().size(),
+        report.namespaces().stream().map(NamespacePlan::name).toList(),
+        report.warnings().size(),
+        report.existingState() == null
+            ? ""
+            : "; existing migration "
+                + report.existingMigrationId()
+                + " in state "
+                + report.existingState());
+    report.warnings().forEach(w -> log.warn("preflight {}: {}", ctx.cluster(), w));
     return report;
+  }
+
+  /**
+   * What pre-flight finds, every check run even after one refused the cluster (for {@code plan},
+   * which reports them all; the activity fails with the first).
+   *
+   * @param report the report, or null when a check refused the cluster
+   * @param findings one per warning object (informational) and one per refusal (blocking), with a
+   *     rule id: {@code preflight-<check>}
+   * @param blocking the refusals, as the permanent failures the activity throws, in check order
+   */
+  public record Examination(
+      PreflightReport report, List<ConfigFinding> findings, List<ApplicationFailure> blocking) {}
+
+  /** Runs every check; only a transient failure (retry later) is thrown. */
+  public Examination examine(PreflightRequest request) {
+    MigrationContext ctx = request.context();
+    KubernetesClient client = clients.client(ctx.connection());
+    Notes notes = new Notes();
+    List<ApplicationFailure> blocking = new ArrayList<>();
+
+    String masterVersion =
+        refusal(blocking, notes, ctx, "Cluster", () -> checkClusterVersion(ctx, notes));
+    List<AddonVersion> versions =
+        refusal(blocking, notes, ctx, "Cluster", () -> detectAddon(client));
+    if (versions != null) {
+      log.info(
+          "preflight {}: GKE {}; add-on {}",
+          ctx.cluster(),
+          masterVersion,
+          versions.stream().map(AddonVersion::display).toList());
+    }
+
+    Optional<StateConfigMap.Current> state = new StateConfigMap(client).read();
+    int refusedBefore = blocking.size();
+    state.ifPresent(
+        s ->
+            refusal(
+                blocking,
+                notes,
+                ctx,
+                "ConfigMap",
+                () -> {
+                  checkState(s);
+                  return null;
+                }));
+    if (state.isPresent() && blocking.size() == refusedBefore) {
+      notes.finding(
+          "preflight-existing-migration",
+          "ConfigMap",
+          StateConfigMap.NAMESPACE,
+          StateConfigMap.NAME,
+          "configmap "
+              + StateConfigMap.NAMESPACE
+              + "/"
+              + StateConfigMap.NAME
+              + " records migration "
+              + state.get().migrationId()
+              + " in state "
+              + state.get().status()
+              + (state.get().state() == MigrationState.ROLLED_BACK
+                  ? ": a new migration overwrites it"
+                  : ": the migration resumes it, with its backups"));
+    }
+
+    List<NamespacePlan> plan =
+        versions == null
+            ? null
+            : refusal(
+                blocking,
+                notes,
+                ctx,
+                "Namespace",
+                () -> namespaces(client, ctx, versions, request.namespaces(), state, notes));
+    refusal(
+        blocking,
+        notes,
+        ctx,
+        "Cluster",
+        () -> {
+          checkPermissions(client);
+          return null;
+        });
+
+    PreflightReport report =
+        blocking.isEmpty()
+            ? new PreflightReport(
+                versions,
+                masterVersion,
+                plan,
+                state.map(StateConfigMap.Current::migrationId).orElse(null),
+                state.map(StateConfigMap.Current::state).orElse(null),
+                notes.warnings)
+            : null;
+    return new Examination(report, notes.findings, blocking);
+  }
+
+  /** Runs a check; its permanent failure is recorded as a blocking finding, null returned. */
+  private static <T> T refusal(
+      List<ApplicationFailure> blocking,
+      Notes notes,
+      MigrationContext ctx,
+      String kind,
+      Supplier<T> check) {
+    try {
+      return check.get();
+    } catch (ApplicationFailure e) {
+      if (e.isNonRetryable()) {
+        blocking.add(e);
+        boolean state = "ConfigMap".equals(kind);
+        notes.findings.add(
+            new ConfigFinding(
+                "preflight-" + e.getType().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                true,
+                state ? "ConfigMap" : "Cluster",
+                state ? StateConfigMap.NAMESPACE : "",
+                state ? StateConfigMap.NAME : ctx.cluster().cluster(),
+                e.getOriginalMessage()));
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** Warnings for the report and findings for {@code plan}, collected together. */
+  static final class Notes {
+    final List<String> warnings = new ArrayList<>();
+    final List<ConfigFinding> findings = new ArrayList<>();
+
+    /** A warning about one object: a message and its informational finding. */
+    void warn(String rule, String kind, String namespace, String name, String message) {
+      warnings.add(message);
+      finding(rule, kind, namespace, name, message);
+    }
+
+    void finding(String rule, String kind, String namespace, String name, String message) {
+      findings.add(new ConfigFinding(rule, false, kind, namespace, name, message));
+    }
   }
 
   // --- GKE version -------------------------------------------------------------------------------
 
   @SuppressWarnings("deprecation") // istio_config is deprecated by GKE, and what the add-on is
-  private String checkClusterVersion(MigrationContext ctx, List<String> warnings) {
+  private String checkClusterVersion(MigrationContext ctx, Notes notes) {
     String name = ctx.cluster().resourceName();
     Cluster cluster =
         GoogleClients.call(
@@ -156,7 +278,11 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
               + " 1.19.8-gke.1600 or any 1.20 or later: upgrade the cluster first");
     }
     if (cluster.getAddonsConfig().getIstioConfig().getDisabled()) {
-      warnings.add(
+      notes.warn(
+          "preflight-addon-disabled",
+          "Cluster",
+          "",
+          ctx.cluster().cluster(),
           "GKE reports the Istio add-on of "
               + ctx.cluster()
               + " disabled already; its objects in the cluster are migrated as found");
@@ -318,7 +444,7 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
       List<AddonVersion> versions,
       List<String> requested,
       Optional<StateConfigMap.Current> state,
-      List<String> warnings) {
+      Notes notes) {
     List<Namespace> all = call("list namespaces", () -> client.namespaces().list().getItems());
     Map<String, AddonVersion> injected = new TreeMap<>();
     Map<String, String> why = new LinkedHashMap<>();
@@ -334,7 +460,11 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
         continue;
       }
       if (v14 && v16) {
-        warnings.add(
+        notes.warn(
+            "preflight-namespace-both-addons",
+            "Namespace",
+            "",
+            name,
             "namespace "
                 + name
                 + " carries both istio-injection=enabled and istio.io/rev=istio-1611: both add-on"
@@ -348,7 +478,11 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
         continue;
       }
       if (!versions.contains(version)) {
-        warnings.add(
+        notes.warn(
+            "preflight-namespace-addon-not-running",
+            "Namespace",
+            "",
+            name,
             "namespace "
                 + name
                 + " is labelled for add-on "
@@ -388,7 +522,7 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
 
     List<NamespacePlan> plan = new ArrayList<>();
     for (String name : names) {
-      plan.add(inspect(client, name, injected.get(name), warnings));
+      plan.add(inspect(client, name, injected.get(name), notes));
     }
     plan.sort(Comparator.comparing(NamespacePlan::name));
     return plan;
@@ -422,7 +556,7 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
   }
 
   private NamespacePlan inspect(
-      KubernetesClient client, String ns, AddonVersion version, List<String> warnings) {
+      KubernetesClient client, String ns, AddonVersion version, Notes notes) {
     List<Deployment> deployments =
         call(
             "list deployments in " + ns,
@@ -480,8 +614,24 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
       }
     }
     // StatefulSets and DaemonSets count only when their pods carry a sidecar
+    for (String owner : notDeployment) {
+      String[] kindAndName = owner.split(" ", 3);
+      notes.finding(
+          "preflight-not-deployment-owned",
+          kindAndName[0],
+          ns,
+          kindAndName[1],
+          "injected pods of "
+              + owner
+              + " in namespace "
+              + ns
+              + " are not owned by a Deployment: "
+              + (kindAndName[0].equals("StatefulSet") || kindAndName[0].equals("DaemonSet")
+                  ? "restarted with the namespace unless --no-restart-sets"
+                  : "they keep the add-on proxy until they are recreated"));
+    }
     if (!notDeployment.isEmpty()) {
-      warnings.add(
+      notes.warnings.add(
           "namespace "
               + ns
               + ": injected pods not owned by a Deployment: "
@@ -495,8 +645,21 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
             .map(d -> d.getMetadata().getName())
             .sorted()
             .toList();
+    for (String name : single) {
+      notes.finding(
+          "preflight-single-replica",
+          "Deployment",
+          ns,
+          name,
+          "Deployment "
+              + ns
+              + "/"
+              + name
+              + " has one replica: its restart briefly leaves no ready pod behind a rolling"
+              + " update's surge; consider two replicas");
+    }
     if (!single.isEmpty()) {
-      warnings.add(
+      notes.warnings.add(
           "namespace "
               + ns
               + ": "
@@ -508,7 +671,11 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
     }
     for (PodDisruptionBudget pdb : pdbs) {
       if (allowsNoDisruption(pdb)) {
-        warnings.add(
+        notes.warn(
+            "preflight-pdb-no-disruptions",
+            "PodDisruptionBudget",
+            ns,
+            pdb.getMetadata().getName(),
             "namespace "
                 + ns
                 + ": PodDisruptionBudget "

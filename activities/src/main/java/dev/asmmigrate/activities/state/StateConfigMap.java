@@ -62,36 +62,42 @@ public final class StateConfigMap {
     return Optional.of(new Current(data.get(KEY_MIGRATION_ID), status, state, data.get(KEY_STEP)));
   }
 
-  /**
-   * Sets the state, migration ID and step, creating the ConfigMap if needed; other keys are kept.
-   *
-   * @return whether anything changed
-   */
-  public boolean write(String migrationId, MigrationState state, String step) {
+  /** The ConfigMap as {@link #write} creates it. */
+  public static ConfigMap created(Map<String, String> data) {
+    return new ConfigMapBuilder()
+        .withNewMetadata()
+        .withName(NAME)
+        .withNamespace(NAMESPACE)
+        .addToLabels("app.kubernetes.io/managed-by", "asm-migrate")
+        .endMetadata()
+        .withData(data)
+        .build();
+  }
+
+  /** The data {@link #write} sets. */
+  public static Map<String, String> data(String migrationId, MigrationState state, String step) {
     Map<String, String> wanted = new LinkedHashMap<>();
     wanted.put(KEY_STATUS, state.name());
     wanted.put(KEY_MIGRATION_ID, migrationId);
     if (step != null) {
       wanted.put(KEY_STEP, step);
     }
+    return wanted;
+  }
+
+  /**
+   * Sets the state, migration ID and step, creating the ConfigMap if needed; other keys are kept.
+   *
+   * @return whether anything changed
+   */
+  public boolean write(String migrationId, MigrationState state, String step) {
+    Map<String, String> wanted = data(migrationId, state, step);
     KubernetesClientException conflict = null;
     for (int attempt = 1; attempt <= MAX_CONFLICTS; attempt++) {
       try {
         ConfigMap cm = client.configMaps().inNamespace(NAMESPACE).withName(NAME).get();
         if (cm == null) {
-          client
-              .configMaps()
-              .inNamespace(NAMESPACE)
-              .resource(
-                  new ConfigMapBuilder()
-                      .withNewMetadata()
-                      .withName(NAME)
-                      .withNamespace(NAMESPACE)
-                      .addToLabels("app.kubernetes.io/managed-by", "asm-migrate")
-                      .endMetadata()
-                      .withData(wanted)
-                      .build())
-              .create();
+          client.configMaps().inNamespace(NAMESPACE).resource(created(wanted)).create();
           log.info(
               "created configmap {}/{}: migrationStatus={} migrationId={} step={}",
               NAMESPACE,

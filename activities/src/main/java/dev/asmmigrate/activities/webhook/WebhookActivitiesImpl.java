@@ -2,6 +2,7 @@ package dev.asmmigrate.activities.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.ObjectKey;
@@ -9,6 +10,7 @@ import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.WebhookActivities;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
@@ -144,6 +146,69 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
       }
     }
     return desired;
+  }
+
+  /**
+   * What {@link #replaceWebhook} will do, read only: the add-on injector emptied, then the tag
+   * created from {@link #tag}. Before the managed control plane is provisioned its webhook {@code
+   * istiod-<revision>} is not there to copy from: the template is shown, and the note says so.
+   */
+  public List<PlannedChange> plan(MigrationContext ctx) {
+    KubernetesClient client = clients.client(ctx.connection());
+    var mwcs = client.admissionRegistration().v1().mutatingWebhookConfigurations();
+    String step = Step.REPLACE_WEBHOOK.id();
+    List<PlannedChange> out = new ArrayList<>();
+    MutatingWebhookConfiguration injector =
+        StepChanges.call("get " + INJECTOR_KEY, () -> mwcs.withName(INJECTOR).get());
+    if (injector != null && injector.getWebhooks() != null && !injector.getWebhooks().isEmpty()) {
+      ObjectNode body = Restorer.toTree(injector);
+      body.remove("status");
+      ((ObjectNode) body.path("metadata")).retain("name", "labels", "annotations");
+      body.putArray("webhooks");
+      out.add(
+          PlannedChange.update(
+              step,
+              INJECTOR_KEY,
+              body,
+              "emptied ("
+                  + injector.getWebhooks().size()
+                  + " webhooks removed), so that no namespace is matched by two injectors"));
+    }
+    String source = "istiod-" + ctx.revision();
+    MutatingWebhookConfiguration revisionWebhook =
+        StepChanges.call("get " + source, () -> mwcs.withName(source).get());
+    boolean provisioned =
+        revisionWebhook != null
+            && revisionWebhook.getWebhooks() != null
+            && !revisionWebhook.getWebhooks().isEmpty();
+    ObjectNode desired =
+        provisioned
+            ? tag(Restorer.toTree(revisionWebhook), ctx.revision())
+            : tag(
+                JsonNodeFactory.instance
+                    .objectNode()
+                    .set(
+                        "webhooks",
+                        JsonNodeFactory.instance
+                            .arrayNode()
+                            .add(JsonNodeFactory.instance.objectNode())),
+                ctx.revision());
+    String note =
+        "revision tag default -> "
+            + ctx.revision()
+            + (provisioned
+                ? ""
+                : "; clientConfig, rules and policies copied from MutatingWebhookConfiguration "
+                    + source
+                    + " once the managed control plane installs it");
+    MutatingWebhookConfiguration current =
+        StepChanges.call("get " + TAG_KEY, () -> mwcs.withName(TAG).get());
+    if (current == null) {
+      out.add(PlannedChange.create(step, TAG_KEY, desired, note));
+    } else if (!provisioned || !StepChanges.covers(Restorer.toTree(current), desired)) {
+      out.add(PlannedChange.update(step, TAG_KEY, desired, note));
+    }
+    return out;
   }
 
   @Override

@@ -10,6 +10,7 @@ import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.workflows.MigrationMetrics;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.BackupRef;
@@ -107,10 +108,7 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
           "relabel: namespace {} already labelled {}={}; unchanged", name, REV_LABEL, revision);
       return new StepResult(List.of(ref), List.of("namespace " + name + " already on " + revision));
     }
-    Map<String, String> patch = new HashMap<>();
-    patch.put(REV_LABEL, revision);
-    patch.put(INJECTION_LABEL, null);
-    patchLabels(client, name, patch);
+    patchLabels(client, name, relabelling(revision));
     String change =
         "labelled namespace "
             + name
@@ -172,6 +170,78 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
         name,
         injectionLabels(before),
         injectionLabels(now));
+  }
+
+  // --- plan --------------------------------------------------------------------------------------
+
+  /**
+   * What {@link #relabelNamespace} and {@link #restartWorkloads} will do to one namespace, read
+   * only: the label patch, then a restart patch for each Deployment and (with {@code
+   * includeSetsAndDaemonSets}) each StatefulSet and DaemonSet whose pods carry a sidecar.
+   *
+   * @param restartedAt the restart annotation's value (fixed by the workflow when it starts)
+   */
+  public List<PlannedChange> plan(
+      MigrationContext ctx,
+      String step,
+      String namespace,
+      boolean includeSetsAndDaemonSets,
+      String restartedAt) {
+    KubernetesClient client = clients.client(ctx.connection());
+    Namespace ns = namespace(client, namespace);
+    List<PlannedChange> out = new ArrayList<>();
+    Map<String, String> labels = labels(ns);
+    if (!ctx.revision().equals(labels.get(REV_LABEL)) || labels.containsKey(INJECTION_LABEL)) {
+      out.add(
+          PlannedChange.patch(
+              step,
+              namespaceKey(namespace),
+              "merge",
+              labelsPatch(relabelling(ctx.revision())),
+              REV_LABEL + "=" + ctx.revision() + " (was " + injectionLabels(labels) + ")"));
+    }
+    List<Pod> pods =
+        call(
+            "list pods in " + namespace,
+            () -> client.pods().inNamespace(namespace).list().getItems());
+    RestartRequest request =
+        new RestartRequest(ctx, namespace, restartedAt, includeSetsAndDaemonSets, null);
+    List<HasMetadata> restarted = new ArrayList<>();
+    List<Deployment> deployments =
+        call(
+            "list deployments in " + namespace,
+            () -> client.apps().deployments().inNamespace(namespace).list().getItems());
+    restarted.addAll(byName(deployments));
+    if (includeSetsAndDaemonSets) {
+      for (StatefulSet s :
+          byName(
+              call(
+                  "list statefulsets in " + namespace,
+                  () -> client.apps().statefulSets().inNamespace(namespace).list().getItems()))) {
+        if (meshed(s, pods, s.getSpec().getTemplate(), request)) {
+          restarted.add(s);
+        }
+      }
+      for (DaemonSet d :
+          byName(
+              call(
+                  "list daemonsets in " + namespace,
+                  () -> client.apps().daemonSets().inNamespace(namespace).list().getItems()))) {
+        if (meshed(d, pods, d.getSpec().getTemplate(), request)) {
+          restarted.add(d);
+        }
+      }
+    }
+    for (HasMetadata w : restarted) {
+      out.add(
+          PlannedChange.patch(
+              step,
+              key(w, namespace),
+              "merge",
+              restartPatch(restartedAt),
+              "rollout restart: its pods come back with the " + ctx.revision() + " proxy"));
+    }
+    return out;
   }
 
   // --- restart -----------------------------------------------------------------------------------
@@ -306,13 +376,7 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
       backups
           .forContext(ctx)
           .save(ctx.migrationId(), STEP, key(workload, request.namespace()), tree(workload));
-      ObjectNode patch = BackupContent.MAPPER.createObjectNode();
-      patch
-          .putObject("spec")
-          .putObject("template")
-          .putObject("metadata")
-          .putObject("annotations")
-          .put(RESTARTED_AT, request.restartedAt());
+      ObjectNode patch = restartPatch(request.restartedAt());
       call(
           "patch " + ref + " in " + request.namespace(),
           () -> resource.get().patch(PatchContext.of(PatchType.JSON_MERGE), json(patch)));
@@ -614,18 +678,45 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
     return ns;
   }
 
-  private static void patchLabels(
-      KubernetesClient client, String name, Map<String, String> labels) {
+  /** The merge patch of a rollout restart: the pod template's restartedAt annotation. */
+  static ObjectNode restartPatch(String restartedAt) {
+    ObjectNode patch = BackupContent.MAPPER.createObjectNode();
+    patch
+        .putObject("spec")
+        .putObject("template")
+        .putObject("metadata")
+        .putObject("annotations")
+        .put(RESTARTED_AT, restartedAt);
+    return patch;
+  }
+
+  /** The merge patch of a namespace's labels; a null value removes the label. */
+  static ObjectNode labelsPatch(Map<String, String> labels) {
     ObjectNode patch = BackupContent.MAPPER.createObjectNode();
     ObjectNode node = patch.putObject("metadata").putObject("labels");
-    labels.forEach(
-        (k, v) -> {
-          if (v == null) {
-            node.putNull(k);
-          } else {
-            node.put(k, v);
-          }
-        });
+    new java.util.TreeMap<>(labels)
+        .forEach(
+            (k, v) -> {
+              if (v == null) {
+                node.putNull(k);
+              } else {
+                node.put(k, v);
+              }
+            });
+    return patch;
+  }
+
+  /** The labels relabel sets: the revision, and no istio-injection. */
+  static Map<String, String> relabelling(String revision) {
+    Map<String, String> patch = new HashMap<>();
+    patch.put(REV_LABEL, revision);
+    patch.put(INJECTION_LABEL, null);
+    return patch;
+  }
+
+  private static void patchLabels(
+      KubernetesClient client, String name, Map<String, String> labels) {
+    ObjectNode patch = labelsPatch(labels);
     call(
         "patch namespace " + name,
         () ->
