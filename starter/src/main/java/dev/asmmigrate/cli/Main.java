@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       ServerCommand.class,
       WorkerCommand.class,
       StartCommand.class,
+      PlanCommand.class,
       StatusCommand.class,
       ApproveCommand.class,
       PauseCommand.class,
