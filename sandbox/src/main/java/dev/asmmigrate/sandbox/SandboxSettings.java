@@ -21,6 +21,8 @@ import java.util.List;
  * @param rootDistributionDelay how long Citadel/istiod take to distribute a new root
  * @param trafficTarget the Service the traffic probe sends requests to, {@code namespace/name}
  * @param nodes how many simulated nodes (DaemonSets put a pod on each)
+ * @param proxyRootPickupDelay how long after its namespace's root bundle changes an add-on proxy
+ *     trusts the new roots (zero: at once); configure-mesh-ca must hold at least this long
  */
 public record SandboxSettings(
     Base base,
@@ -36,7 +38,8 @@ public record SandboxSettings(
     Duration controlPlaneProvisionDelay,
     Duration rootDistributionDelay,
     String trafficTarget,
-    int nodes) {
+    int nodes,
+    Duration proxyRootPickupDelay) {
 
   /** The add-on installs the sandbox can start from. */
   public enum Base {
@@ -68,6 +71,7 @@ public record SandboxSettings(
   public SandboxSettings {
     apps = List.copyOf(apps);
     fixtureDirs = List.copyOf(fixtureDirs);
+    proxyRootPickupDelay = proxyRootPickupDelay == null ? Duration.ZERO : proxyRootPickupDelay;
   }
 
   public static Builder builder() {
@@ -90,6 +94,7 @@ public record SandboxSettings(
     private Duration rootDistributionDelay = Duration.ofSeconds(2);
     private String trafficTarget = "online-boutique/frontend";
     private int nodes = 3;
+    private Duration proxyRootPickupDelay = Duration.ZERO;
 
     public Builder base(Base v) {
       base = v;
@@ -166,6 +171,11 @@ public record SandboxSettings(
       return this;
     }
 
+    public Builder proxyRootPickupDelay(Duration v) {
+      proxyRootPickupDelay = v;
+      return this;
+    }
+
     public SandboxSettings build() {
       return new SandboxSettings(
           base,
@@ -181,7 +191,8 @@ public record SandboxSettings(
           controlPlaneProvisionDelay,
           rootDistributionDelay,
           trafficTarget,
-          nodes);
+          nodes,
+          proxyRootPickupDelay);
     }
   }
 }

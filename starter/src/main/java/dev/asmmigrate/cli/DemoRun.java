@@ -46,13 +46,17 @@ final class DemoRun implements AutoCloseable {
   static final Duration ROOT_DISTRIBUTION_DELAY = Duration.ofSeconds(1);
 
   /**
-   * The Mesh CA step's holds for the sandbox: its proxies trust a root as soon as their bundle has
-   * it, so holding as long as one distribution round is ample, where a cluster needs 75 s (1.4) and
-   * 15 s (1.6).
+   * How long the sandbox's add-on proxies take to trust a root once their bundle has it (a
+   * cluster's kubelet and SDS take up to 75 s on 1.4 and need the 15 s trigger on 1.6).
+   */
+  static final Duration PROXY_ROOT_PICKUP_DELAY = Duration.ofSeconds(1);
+
+  /**
+   * The Mesh CA step's holds, matched to the sandbox's pickup delay (a shorter one loses requests).
    */
   static final MeshCaActivitiesImpl.Settings MESH_CA =
       MeshCaActivitiesImpl.Settings.defaults()
-          .withHolds(ROOT_DISTRIBUTION_DELAY, ROOT_DISTRIBUTION_DELAY);
+          .withHolds(PROXY_ROOT_PICKUP_DELAY, PROXY_ROOT_PICKUP_DELAY);
 
   private final Sandbox sandbox;
   private final Path work;
@@ -83,6 +87,7 @@ final class DemoRun implements AutoCloseable {
                 .podReadyDelay(podReadyDelay)
                 .controlPlaneProvisionDelay(Duration.ofSeconds(2))
                 .rootDistributionDelay(ROOT_DISTRIBUTION_DELAY)
+                .proxyRootPickupDelay(PROXY_ROOT_PICKUP_DELAY)
                 .build());
     try {
       addNamespaces(sandbox, version, extraNamespaces);

@@ -3,8 +3,14 @@ package dev.asmmigrate.sandbox.istio;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.asmmigrate.sandbox.api.ObjectStore;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Certificates between proxies, simply but with teeth. A proxy's identity chains to one root: the
@@ -16,7 +22,9 @@ import java.util.Set;
  * managed control plane of a migrated cluster is configured to trust the add-on's CA, as Google's
  * migration states, so old proxies are reachable during the migration). An mTLS connection succeeds
  * iff each side trusts the other's root; a pod without a sidecar speaks plaintext, which the
- * sandbox treats as reachable (a permissive peer).
+ * sandbox treats as reachable (a permissive peer). With a pickup delay, an add-on proxy trusts its
+ * namespace's bundle as it was that long ago (or when the pod was created, if later): what
+ * configure-mesh-ca's hold after the root distribution is for.
  *
  * <p>Reads the store directly: it simulates the network, not an API client.
  */
@@ -41,10 +49,25 @@ public final class MeshTrust {
 
   private static final String MESH_CA_ROOT = Pem.firstFingerprint(MeshCa.ROOT_PEM);
   private final ObjectStore store;
+  private final Duration pickupDelay;
+  private final Map<String, Deque<Seen>> bundles = new ConcurrentHashMap<>();
   private volatile String lastAddOnRoot;
 
+  /** A root bundle's content from {@code since} on, as this simulation first saw it. */
+  private record Seen(Instant since, Set<String> roots) {}
+
   public MeshTrust(ObjectStore store) {
+    this(store, Duration.ZERO);
+  }
+
+  /**
+   * @param pickupDelay how long after its namespace's root bundle changes an add-on proxy started
+   *     earlier trusts the new bundle (the kubelet's refresh of a mounted Secret, an SDS push); a
+   *     proxy started later reads the bundle of its start. Zero: at once.
+   */
+  public MeshTrust(ObjectStore store, Duration pickupDelay) {
     this.store = store;
+    this.pickupDelay = pickupDelay == null ? Duration.ZERO : pickupDelay;
   }
 
   /** The proxy of a pod, from its {@code istio-proxy} container's image. */
@@ -127,6 +150,49 @@ public final class MeshTrust {
   }
 
   /**
+   * The roots the proxy of {@code pod} trusts now: for an add-on proxy, its namespace's bundle as
+   * it was {@code pickupDelay} ago, or at the pod's creation if that is later.
+   */
+  public Set<String> trustedRoots(Proxy proxy, JsonNode pod) {
+    String namespace = pod.path("metadata").path("namespace").asText();
+    Set<String> current = trustedRoots(proxy, namespace);
+    if (pickupDelay.isZero() || (proxy != Proxy.ADDON_14 && proxy != Proxy.ADDON_16)) {
+      return current;
+    }
+    Instant now = store.clock().instant();
+    Instant asOf = now.minus(pickupDelay);
+    try {
+      Instant created = Instant.parse(pod.path("metadata").path("creationTimestamp").asText());
+      asOf = created.isAfter(asOf) ? created : asOf;
+    } catch (java.time.format.DateTimeParseException unknown) {
+      // no creation time: the delay alone decides
+    }
+    Deque<Seen> seen = bundles.computeIfAbsent(proxy + "/" + namespace, k -> new ArrayDeque<>());
+    synchronized (seen) {
+      if (seen.isEmpty() || !seen.peekLast().roots().equals(current)) {
+        seen.addLast(new Seen(now, current));
+      }
+      // an entry followed by one older than the delay can no longer be what any proxy sees
+      while (seen.size() > 1 && !secondOf(seen).since().isAfter(now.minus(pickupDelay))) {
+        seen.removeFirst();
+      }
+      Set<String> roots = seen.peekFirst().roots();
+      for (Seen s : seen) {
+        if (!s.since().isAfter(asOf)) {
+          roots = s.roots();
+        }
+      }
+      return roots;
+    }
+  }
+
+  private static Seen secondOf(Deque<Seen> seen) {
+    java.util.Iterator<Seen> it = seen.iterator();
+    it.next();
+    return it.next();
+  }
+
+  /**
    * Why a connection from the {@code client} pod to the {@code server} pod fails, or null when it
    * succeeds.
    */
@@ -141,7 +207,7 @@ public final class MeshTrust {
     String clientName = clientNs + "/" + client.path("metadata").path("name").asText();
     String serverName = serverNs + "/" + server.path("metadata").path("name").asText();
     String serverRoot = identityRoot(s);
-    if (serverRoot == null || !trustedRoots(c, clientNs).contains(serverRoot)) {
+    if (serverRoot == null || !trustedRoots(c, client).contains(serverRoot)) {
       return "TLS handshake failed: "
           + clientName
           + " ("
@@ -155,7 +221,7 @@ public final class MeshTrust {
           + ")";
     }
     String clientRoot = identityRoot(c);
-    if (clientRoot == null || !trustedRoots(s, serverNs).contains(clientRoot)) {
+    if (clientRoot == null || !trustedRoots(s, server).contains(clientRoot)) {
       return "TLS handshake failed: "
           + serverName
           + " ("

@@ -76,7 +76,7 @@ public final class TrafficProbe implements Controller {
   public TrafficProbe(SandboxContext ctx) {
     this.ctx = ctx;
     this.store = ctx.store();
-    this.trust = new MeshTrust(store);
+    this.trust = new MeshTrust(store, ctx.settings().proxyRootPickupDelay());
   }
 
   @Override
