@@ -158,12 +158,7 @@ final class WorkerCommand implements Callable<Integer> {
               + e.getMessage());
     }
     KubeClients clients = new KubeClients();
-    MigrationWorker worker =
-        MigrationWorker.start(
-            service,
-            new MigrationWorker.Settings(temporal.namespace, !stickyQueue, maxConcurrentActivities),
-            Activities.create(clients, new GoogleClients(), meshCa),
-            dataConverter);
+    MigrationWorker worker = startWorker(service, clients, meshCa, dataConverter);
     polling.set(worker);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -220,6 +215,19 @@ final class WorkerCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return ExitCodes.OK;
+  }
+
+  /** Registers the workflow and every activity with this command's options and starts polling. */
+  MigrationWorker startWorker(
+      WorkflowServiceStubs service,
+      KubeClients clients,
+      MeshCaActivitiesImpl.Settings meshCa,
+      DataConverter dataConverter) {
+    return MigrationWorker.start(
+        service,
+        new MigrationWorker.Settings(temporal.namespace, !stickyQueue, maxConcurrentActivities),
+        Activities.create(clients, new GoogleClients(), meshCa),
+        dataConverter);
   }
 
   /** The Mesh CA step's settings with this worker's holds; checked before anything starts. */
