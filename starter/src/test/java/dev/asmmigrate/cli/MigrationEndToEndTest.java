@@ -1,0 +1,46 @@
+package dev.asmmigrate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.asmmigrate.workflows.model.MigrationResult;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The whole migration of a sandbox cluster per add-on version (1.4, 1.6, and both at once) through
+ * the real worker and activities and an embedded Temporal server, as {@code demo} runs it; the
+ * final cluster is checked object by object ({@link MigratedCluster}) with the traffic probe at 0
+ * failed requests.
+ */
+class MigrationEndToEndTest {
+
+  @ParameterizedTest(name = "add-on {0}")
+  @ValueSource(strings = {"1.4", "1.6", "both"})
+  void givenAnAddonCluster_whenMigratedWithAutoApproval_itShouldEndOnManagedAsmObjectByObject(
+      String version) throws Exception {
+    long started = System.nanoTime();
+    try (DemoRun run = DemoRun.prepare(version, 0, Duration.ofMillis(100))) {
+      MigratedCluster.Before before = MigratedCluster.capture(run.sandbox());
+      StringWriter progress = new StringWriter();
+
+      MigrationResult result = run.migrate(null, 4, new PrintWriter(progress, true));
+
+      assertThat(run.sandbox().awaitSettled(Duration.ofMinutes(2))).isTrue();
+      MigratedCluster.assertMigrated(run.sandbox(), before, result);
+      if (version.equals("both")) {
+        assertThat(before.injectedNamespaces())
+            .hasEntrySatisfying(
+                "online-boutique", l -> assertThat(l).containsEntry("istio.io/rev", "istio-1611"))
+            .containsKey("demo-14");
+      }
+      assertThat(progress.toString()).contains("step cleanup: done");
+    } finally {
+      System.out.printf(
+          "MigrationEndToEndTest add-on %s: %d s%n",
+          version, Duration.ofNanos(System.nanoTime() - started).toSeconds());
+    }
+  }
+}
