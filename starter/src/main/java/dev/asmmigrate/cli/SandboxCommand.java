@@ -74,6 +74,16 @@ final class SandboxCommand implements Runnable {
   Duration podReadyDelay;
 
   @Option(
+      names = "--proxy-root-pickup-delay",
+      defaultValue = "0s",
+      converter = DurationConverter.class,
+      description =
+          "How long add-on proxies take to trust a refreshed root bundle; configure-mesh-ca must"
+              + " hold at least this long (worker --proxy-cert-pickup, --root-cert-trigger-hold)"
+              + " or requests fail (default: ${DEFAULT-VALUE}).")
+  Duration proxyRootPickupDelay;
+
+  @Option(
       names = "--project",
       defaultValue = "sandbox-project",
       description = "GCP project of the simulated cluster (default: ${DEFAULT-VALUE}).")
@@ -230,6 +240,9 @@ final class SandboxCommand implements Runnable {
     } catch (IllegalArgumentException e) {
       throw new UserError(ExitCodes.USAGE, e.getMessage());
     }
+    if (proxyRootPickupDelay.isNegative()) {
+      throw new UserError(ExitCodes.USAGE, "--proxy-root-pickup-delay must not be negative");
+    }
     if (!trafficTarget.matches("[a-z0-9-]+/[a-z0-9-]+")) {
       throw new UserError(
           ExitCodes.USAGE, "--traffic-target must be namespace/name, got '" + trafficTarget + "'");
@@ -241,6 +254,7 @@ final class SandboxCommand implements Runnable {
         .port(port)
         .googlePort(googlePort)
         .podReadyDelay(podReadyDelay)
+        .proxyRootPickupDelay(proxyRootPickupDelay)
         .project(project)
         .location(location)
         .cluster(cluster)
