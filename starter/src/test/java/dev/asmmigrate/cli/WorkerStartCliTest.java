@@ -1,6 +1,7 @@
 package dev.asmmigrate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -73,7 +75,17 @@ class WorkerStartCliTest {
       MeshCaActivitiesImpl.Settings meshCa = workerCommand.meshCaSettings();
       assertThat(meshCa.proxyPickup()).isEqualTo(Duration.ofSeconds(1));
       assertThat(meshCa.triggerHold()).isEqualTo(Duration.ofSeconds(1));
-      WorkflowServiceStubs service = workerCommand.temporal.connect();
+      // the server was just bound: on a loaded machine its first health check may time out
+      AtomicReference<WorkflowServiceStubs> connected = new AtomicReference<>();
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .ignoreException(UserError.class)
+          .until(
+              () -> {
+                connected.set(workerCommand.temporal.connect());
+                return true;
+              });
+      WorkflowServiceStubs service = connected.get();
       MigrationWorker worker = workerCommand.startWorker(service, clients, meshCa);
       StringWriter out = new StringWriter();
       int exit;
