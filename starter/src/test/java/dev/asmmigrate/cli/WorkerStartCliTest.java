@@ -86,7 +86,9 @@ class WorkerStartCliTest {
                 return true;
               });
       WorkflowServiceStubs service = connected.get();
-      MigrationWorker worker = workerCommand.startWorker(service, clients, meshCa);
+      MigrationWorker worker =
+          workerCommand.startWorker(
+              service, clients, meshCa, workerCommand.temporal.dataConverter());
       StringWriter out = new StringWriter();
       int exit;
       try {
