@@ -450,9 +450,10 @@ final class Report {
       ticks.add(
           String.format(
               java.util.Locale.ROOT,
-              "<text x=\"%.1f\" y=\"%d\" fill=\"#616161\" text-anchor=\"middle\">+%s</text>",
+              "<text x=\"%.1f\" y=\"%d\" fill=\"#616161\" text-anchor=\"%s\">+%s</text>",
               x(t),
               y + 14,
+              i == 4 ? "end" : "middle",
               esc(Times.duration(start(), t))));
     }
     ticks.forEach(b::append);
