@@ -16,4 +16,16 @@ class MigrationWorkflowReplayTest {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/demo-addon-1.4.json", MigrationWorkflowImpl.class);
   }
+
+  /**
+   * A demo run started with the AsmCluster/AsmPhase search attributes: its history holds the
+   * upserts of AsmPhase, which replay must reproduce (the older history above has none, and must
+   * still replay without any).
+   */
+  @Test
+  void givenTheHistoryOfAnIndexedDemoRun_whenReplayed_theSearchAttributeUpsertsShouldMatch()
+      throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/demo-addon-1.4-indexed.json", MigrationWorkflowImpl.class);
+  }
 }
