@@ -1,6 +1,15 @@
 package dev.asmmigrate.workflows;
 
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -8,24 +17,53 @@ import org.junit.jupiter.api.Test;
  * a running migration non-deterministic fails here, not in production. Re-record with {@code
  * ./asm-migrate demo --history workflows/src/test/resources/histories/demo-addon-1.4.json} only
  * when a change is meant to be incompatible (and then version it).
+ *
+ * <p>The replay worker's deadlock detection is relaxed: on a loaded machine the first replay spends
+ * seconds loading classes inside a workflow task, which the default 1 s detector reports as a
+ * deadlock although nothing blocks. Non-determinism still fails the replay.
  */
 class MigrationWorkflowReplayTest {
+  TestWorkflowEnvironment env;
+  Worker worker;
+
+  @BeforeEach
+  void setUp() {
+    env = TestWorkflowEnvironment.newInstance();
+    worker =
+        env.newWorker(
+            "replay",
+            WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(60_000).build());
+    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  static WorkflowExecutionHistory history(String resource) throws IOException {
+    try (InputStream in =
+        MigrationWorkflowReplayTest.class.getClassLoader().getResourceAsStream(resource)) {
+      return WorkflowExecutionHistory.fromJson(
+          new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
   @Test
   void givenTheHistoryOfADemoRun_whenReplayed_theWorkflowCodeShouldStillBeDeterministic()
       throws Exception {
-    WorkflowReplayer.replayWorkflowExecutionFromResource(
-        "histories/demo-addon-1.4.json", MigrationWorkflowImpl.class);
+    WorkflowReplayer.replayWorkflowExecution(history("histories/demo-addon-1.4.json"), worker);
   }
 
   /**
-   * A demo run started with the AsmCluster/AsmPhase search attributes: its history holds the
-   * upserts of AsmPhase, which replay must reproduce (the older history above has none, and must
-   * still replay without any).
+   * A demo run started with the AsmCluster/AsmPhase search attributes: its history holds the upsert
+   * of AsmPhase, which replay must reproduce (the older history above has none, and must still
+   * replay without any).
    */
   @Test
   void givenTheHistoryOfAnIndexedDemoRun_whenReplayed_theSearchAttributeUpsertsShouldMatch()
       throws Exception {
-    WorkflowReplayer.replayWorkflowExecutionFromResource(
-        "histories/demo-addon-1.4-indexed.json", MigrationWorkflowImpl.class);
+    WorkflowReplayer.replayWorkflowExecution(
+        history("histories/demo-addon-1.4-indexed.json"), worker);
   }
 }
