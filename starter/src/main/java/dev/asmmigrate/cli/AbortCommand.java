@@ -22,4 +22,9 @@ final class AbortCommand extends OperatorUpdate {
   String send(MigrationWorkflow workflow) {
     return workflow.abortUpdate(reason);
   }
+
+  @Override
+  void signal(MigrationWorkflow workflow) {
+    workflow.abort(reason);
+  }
 }

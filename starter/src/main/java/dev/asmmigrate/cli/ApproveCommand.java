@@ -30,4 +30,9 @@ final class ApproveCommand extends OperatorUpdate {
   String send(MigrationWorkflow workflow) {
     return workflow.approveUpdate(by);
   }
+
+  @Override
+  void signal(MigrationWorkflow workflow) {
+    workflow.approve(by);
+  }
 }

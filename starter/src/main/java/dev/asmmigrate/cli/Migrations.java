@@ -12,6 +12,12 @@ import io.temporal.client.WorkflowUpdateException;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -67,7 +73,11 @@ final class Migrations implements AutoCloseable {
    * Sends an update and returns the workflow's answer; a refusal by its validator, or a migration
    * that already ended, is exit code 3 with the reason.
    */
-  String update(String workflowId, Function<MigrationWorkflow, String> update) {
+  String update(
+      String workflowId,
+      Function<MigrationWorkflow, String> update,
+      Consumer<MigrationWorkflow> signal,
+      Duration answerTimeout) {
     if (!running(workflowId)) {
       MigrationStatus s = client.newWorkflowStub(MigrationWorkflow.class, workflowId).status();
       throw new UserError(
@@ -79,10 +89,44 @@ final class Migrations implements AutoCloseable {
               + (s.error() == null ? "" : ", " + s.error())
               + ")");
     }
+    MigrationWorkflow stub = client.newWorkflowStub(MigrationWorkflow.class, workflowId);
+    // An update is answered on the workflow's next task. Temporal's Java test server has been seen
+    // to leave one unanswered while an activity runs; an operator must never be left hanging, so
+    // past the bound the same request goes as a signal, which needs no reply.
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    Thread sender =
+        new Thread(
+            () -> {
+              try {
+                answer.complete(update.apply(stub));
+              } catch (Throwable t) {
+                answer.completeExceptionally(t);
+              }
+            },
+            "operator-update");
+    sender.setDaemon(true);
+    sender.start();
     try {
-      return update.apply(client.newWorkflowStub(MigrationWorkflow.class, workflowId));
-    } catch (WorkflowUpdateException e) {
-      throw new UserError(ExitCodes.BLOCKED, "refused: " + reason(e));
+      return answer.get(answerTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof WorkflowUpdateException u) {
+        throw new UserError(ExitCodes.BLOCKED, "refused: " + reason(u));
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      sender.interrupt();
+      signal.accept(stub);
+      return "no answer to the update within "
+          + answerTimeout.toMillis() / 1000.0
+          + " s"
+          + "; sent as a signal instead: the migration acts on it at its next workflow task"
+          + " (check with 'asm-migrate status')";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UserError(ExitCodes.UNEXPECTED, "interrupted while waiting for the answer");
     }
   }
 

@@ -16,4 +16,9 @@ final class PauseCommand extends OperatorUpdate {
   String send(MigrationWorkflow workflow) {
     return workflow.pauseUpdate();
   }
+
+  @Override
+  void signal(MigrationWorkflow workflow) {
+    workflow.pause();
+  }
 }

@@ -16,4 +16,9 @@ final class RecheckCommand extends OperatorUpdate {
   String send(MigrationWorkflow workflow) {
     return workflow.recheckUpdate();
   }
+
+  @Override
+  void signal(MigrationWorkflow workflow) {
+    workflow.recheck();
+  }
 }

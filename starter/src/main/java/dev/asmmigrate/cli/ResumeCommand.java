@@ -15,4 +15,9 @@ final class ResumeCommand extends OperatorUpdate {
   String send(MigrationWorkflow workflow) {
     return workflow.resumeUpdate();
   }
+
+  @Override
+  void signal(MigrationWorkflow workflow) {
+    workflow.resume();
+  }
 }

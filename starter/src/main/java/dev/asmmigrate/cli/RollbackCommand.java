@@ -22,4 +22,9 @@ final class RollbackCommand extends OperatorUpdate {
   String send(MigrationWorkflow workflow) {
     return workflow.rollbackUpdate(reason);
   }
+
+  @Override
+  void signal(MigrationWorkflow workflow) {
+    workflow.rollback(reason);
+  }
 }

@@ -84,6 +84,14 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
             () -> act.preflight.preflight(new PreflightRequest(ctx, request.namespaces())));
     adoptExistingMigration(pf);
     writeState(MigrationState.PENDING);
+    // config-check is read only (SPEC §2 step 3), so it also runs before the first change: a
+    // cluster with blocking findings is not touched at all (no fleet membership, no control plane)
+    // until an operator fixes them and re-checks, or aborts. It runs again at its own step, once
+    // the
+    // managed control plane is up.
+    if (Workflow.getVersion("config-check-before-changes", Workflow.DEFAULT_VERSION, 1) == 1) {
+      checkConfigsUntilClean();
+    }
 
     step(
         Step.FLEET_REGISTRATION,

@@ -136,8 +136,11 @@ class MigrationWorkflowTest {
             "applyControlPlaneRevision:asm-managed",
             "awaitControlPlane",
             "removeControlPlaneRevision",
-            "unregisterFleet")
-        .doesNotContain("checkConfigs");
+            "unregisterFleet");
+    // only the check before any change ran: the config-check step was never reached
+    assertThat(activities.callsOf("checkConfigs")).hasSize(1);
+    assertThat(activities.calls.indexOf("checkConfigs"))
+        .isLessThan(activities.calls.indexOf("registerFleet"));
   }
 
   static Stream<Step> rollbackableSteps() {
@@ -265,7 +268,7 @@ class MigrationWorkflowTest {
   }
 
   @Test
-  void givenBlockingConfigs_whenConfigCheckRuns_itShouldWaitForARecheckAndChangeNothingUntilThen() {
+  void givenBlockingConfigs_whenTheMigrationStarts_itShouldWaitForARecheckBeforeAnyChange() {
     activities.blockingChecksLeft.set(1);
     MigrationWorkflow wf = stub();
     WorkflowClient.start(wf::migrate, request(true, null, false, List.of()));
@@ -274,21 +277,28 @@ class MigrationWorkflowTest {
     assertThat(wf.status().phase()).isEqualTo("WAITING_FOR_RECHECK");
     assertThat(wf.status().findings()).hasSize(1);
     assertThat(activities.states).last().isEqualTo(MigrationState.MIGRATION_CONFIG_ERROR);
-    assertThat(activities.calls).doesNotContain("disableGalleyWebhook", "migrateConfigs");
+    assertThat(activities.calls).containsExactly("preflight", "checkConfigs");
 
     wf.recheck();
     MigrationResult result =
         client.newUntypedWorkflowStub(CLUSTER.workflowId()).getResult(MigrationResult.class);
     assertThat(result.state()).isEqualTo(MigrationState.SUCCESS);
-    assertThat(activities.callsOf("checkConfigs")).hasSize(2);
+    // the blocked check, the recheck, and config-check at its own step once the control plane is up
+    assertThat(activities.callsOf("checkConfigs")).hasSize(3);
+    assertThat(activities.calls)
+        .containsSubsequence(
+            "checkConfigs", "checkConfigs", "registerFleet", "awaitControlPlane", "checkConfigs");
   }
 
   @Test
-  void givenBlockingConfigs_whenAborted_itShouldRollBackTheControlPlaneAndFleet() {
+  void givenBlockingConfigsAfterTheControlPlaneIsUp_whenAborted_itShouldRollBackTheControlPlane() {
     activities.blockingChecksLeft.set(100);
+    activities.cleanChecksFirst.set(1);
     MigrationWorkflow wf = stub();
     WorkflowClient.start(wf::migrate, request(true, null, false, List.of()));
     env.sleep(Duration.ofHours(1));
+    assertThat(wf.status().phase()).isEqualTo("WAITING_FOR_RECHECK");
+    assertThat(wf.status().step()).isEqualTo("config-check");
     wf.abort("cannot fix the EnvoyFilter this week");
     MigrationResult result =
         client.newUntypedWorkflowStub(CLUSTER.workflowId()).getResult(MigrationResult.class);
@@ -298,6 +308,21 @@ class MigrationWorkflowTest {
     assertThat(activities.calls)
         .containsSubsequence("removeControlPlaneRevision", "unregisterFleet");
     assertThat(activities.calls).doesNotContain("disableGalleyWebhook");
+  }
+
+  @Test
+  void givenBlockingConfigs_whenAbortedBeforeAnyChange_itShouldEndWithNothingToUndo() {
+    activities.blockingChecksLeft.set(100);
+    MigrationWorkflow wf = stub();
+    WorkflowClient.start(wf::migrate, request(true, null, false, List.of()));
+    env.sleep(Duration.ofHours(1));
+    wf.abort("cannot fix the EnvoyFilter this week");
+    MigrationResult result =
+        client.newUntypedWorkflowStub(CLUSTER.workflowId()).getResult(MigrationResult.class);
+
+    assertThat(result.state()).isEqualTo(MigrationState.ROLLED_BACK);
+    assertThat(activities.calls).containsExactly("preflight", "checkConfigs");
+    assertThat(activities.states).last().isEqualTo(MigrationState.ROLLED_BACK);
   }
 
   @Test

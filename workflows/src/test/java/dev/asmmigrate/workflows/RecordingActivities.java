@@ -49,6 +49,10 @@ final class RecordingActivities
   final List<MigrationState> states = Collections.synchronizedList(new ArrayList<>());
   final Set<String> failOn = ConcurrentHashMap.newKeySet();
   final AtomicInteger blockingChecksLeft = new AtomicInteger();
+
+  /** How many config checks come back clean before {@link #blockingChecksLeft} apply. */
+  final AtomicInteger cleanChecksFirst = new AtomicInteger();
+
   final Map<String, String> restartTokens = new ConcurrentHashMap<>();
 
   /** includeSetsAndDaemonSets of each restart and verify, keyed by call as recorded. */
@@ -135,7 +139,7 @@ final class RecordingActivities
   @Override
   public ConfigReport checkConfigs(ConfigRequest request) {
     record("checkConfigs");
-    if (blockingChecksLeft.getAndDecrement() > 0) {
+    if (cleanChecksFirst.getAndDecrement() <= 0 && blockingChecksLeft.getAndDecrement() > 0) {
       return new ConfigReport(
           List.of(
               new ConfigFinding(
