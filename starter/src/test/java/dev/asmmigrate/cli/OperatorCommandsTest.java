@@ -11,12 +11,12 @@ import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.testing.WorkflowReplayer;
-import io.temporal.testserver.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ import org.w3c.dom.NodeList;
  */
 class OperatorCommandsTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static TestServer.PortBoundTestServer server;
+  static ServerCommand.Running server;
   static WorkflowServiceStubs service;
   static MigrationWorker worker;
   static FakeActivities activities = new FakeActivities();
@@ -60,13 +60,10 @@ class OperatorCommandsTest {
 
   @BeforeAll
   static void startServerAndWorker() throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    // true: time skipping locked, so that nothing times out while the migration waits for us
-    server = TestServer.createPortBoundServer(port, true);
-    address = "127.0.0.1:" + port;
+    // time skipping locked, so that nothing times out while the migration waits for us; port 0:
+    // the server binds a free port itself
+    server = ServerCommand.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    address = server.target();
     service =
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());

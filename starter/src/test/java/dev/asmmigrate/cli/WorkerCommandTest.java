@@ -13,9 +13,9 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.testserver.TestServer;
 import java.io.IOException;
-import java.net.ServerSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,12 +40,6 @@ class WorkerCommandTest {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @TempDir Path dir;
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
     return HTTP.send(
@@ -88,8 +82,9 @@ class WorkerCommandTest {
   @Test
   void givenAWorkerProcess_whenAMigrationRunsAndSigtermComes_itShouldReportThenStopCleanly()
       throws Exception {
-    int temporalPort = freePort();
-    try (TestServer.PortBoundTestServer temporal = TestServer.createPortBoundServer(temporalPort)) {
+    try (ServerCommand.Running temporal =
+        ServerCommand.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+      int temporalPort = temporal.port();
       // Connected (and warmed up) before the worker's own 10 s connection attempt starts.
       WorkflowServiceStubs client =
           WorkflowServiceStubs.newConnectedServiceStubs(

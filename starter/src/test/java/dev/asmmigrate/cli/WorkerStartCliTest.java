@@ -11,11 +11,10 @@ import dev.asmmigrate.sandbox.Sandbox;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.worker.MigrationWorker;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.testserver.TestServer;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +42,6 @@ class WorkerStartCliTest {
   void givenAServedSandboxAndAWorker_whenStartWaits_itShouldExitZeroAndKubectlShowTheMigration()
       throws Exception {
     long started = System.nanoTime();
-    int port = freePort();
     try (Sandbox sandbox =
             Sandbox.start(
                 SandboxSettings.builder()
@@ -54,11 +52,13 @@ class WorkerStartCliTest {
                     .rootDistributionDelay(DemoRun.ROOT_DISTRIBUTION_DELAY)
                     .proxyRootPickupDelay(DemoRun.PROXY_ROOT_PICKUP_DELAY)
                     .build());
-        TestServer.PortBoundTestServer temporal = TestServer.createPortBoundServer(port, true);
+        // port 0: the server binds a free port itself (a port probed first may be taken meanwhile)
+        ServerCommand.Running temporal =
+            ServerCommand.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         KubeClients clients = new KubeClients()) {
       Path kubeconfig = sandbox.writeKubeconfig(dir.resolve("sandbox.kubeconfig"));
       assertThat(sandbox.awaitSettled(Duration.ofMinutes(3))).isTrue();
-      String address = "127.0.0.1:" + port;
+      String address = temporal.target();
 
       // asm-migrate worker --temporal ADDRESS --proxy-cert-pickup 1s --root-cert-trigger-hold 1s
       CommandLine.ParseResult parsed =
@@ -175,12 +175,6 @@ class WorkerStartCliTest {
     } finally {
       System.out.printf(
           "WorkerStartCliTest: %d s%n", Duration.ofNanos(System.nanoTime() - started).toSeconds());
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 
