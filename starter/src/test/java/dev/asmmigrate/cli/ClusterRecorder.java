@@ -44,10 +44,18 @@ final class ClusterRecorder implements AutoCloseable {
   /** Counts down when istio-ca-secret's ca-cert.pem first holds the Mesh CA root. */
   final CountDownLatch meshCaRootAppended = new CountDownLatch(1);
 
+  /** {@code namespace/name} of each Deployment to its revision when the recording began. */
+  private final Map<String, Long> revisionsAtStart = new TreeMap<>();
+
+  private final ObjectStore store;
   private final Runnable unsubscribe;
 
   ClusterRecorder(ObjectStore store) {
+    this.store = store;
     this.unsubscribe = store.subscribe(this::onEvent);
+    for (JsonNode d : store.list(ResourceRegistry.DEPLOYMENTS, null)) {
+      revisionsAtStart.put(key(d), revision(d));
+    }
   }
 
   private void onEvent(WatchEvent e) {
@@ -109,6 +117,48 @@ final class ClusterRecorder implements AutoCloseable {
     synchronized (restarts) {
       return new TreeMap<>(restarts);
     }
+  }
+
+  /**
+   * How each Deployment of {@code namespace} fails to have been restarted exactly once by the
+   * migration (empty when all were), judged three ways: the recorded changes of its pod template's
+   * restartedAt (one), its value now ({@code restartedAt}, the migration's), and the revision the
+   * Deployment controller gave its template (one more than at the start: a second rollout would
+   * have made a new ReplicaSet and revision, even with the same value).
+   */
+  List<String> deploymentsNotRestartedOnce(String namespace, String restartedAt) {
+    Map<String, Integer> counted = restarts();
+    List<String> problems = new ArrayList<>();
+    for (JsonNode d : store.list(ResourceRegistry.DEPLOYMENTS, namespace)) {
+      String key = key(d);
+      int times = counted.getOrDefault("Deployment " + key, 0);
+      if (times != 1) {
+        problems.add(key + ": restartedAt changed " + times + " times");
+      }
+      if (!restartedAt.equals(restartedAt(d))) {
+        problems.add(key + ": restartedAt " + restartedAt(d) + ", not " + restartedAt);
+      }
+      Long start = revisionsAtStart.get(key);
+      if (start == null || revision(d) != start + 1) {
+        problems.add(key + ": revision " + start + " -> " + revision(d) + ", not one rollout");
+      }
+    }
+    return problems;
+  }
+
+  private static String key(JsonNode o) {
+    return o.path("metadata").path("namespace").asText()
+        + "/"
+        + o.path("metadata").path("name").asText();
+  }
+
+  private static long revision(JsonNode deployment) {
+    return Long.parseLong(
+        deployment
+            .path("metadata")
+            .path("annotations")
+            .path("deployment.kubernetes.io/revision")
+            .asText("0"));
   }
 
   /** How many times the Mesh CA root appears in a CA Secret's {@code ca-cert.pem}. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.sandbox.ClusterSnapshot;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.workflows.MigrationWorkflow;
+import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import java.time.Duration;
 import java.util.Map;
@@ -17,10 +18,12 @@ import org.junit.jupiter.api.Timeout;
  * Issue 5 item 5: the Temporal server (all workflow state) and the worker killed during the
  * workload phase; a fresh server and worker, and {@code start} again for the same cluster: the
  * migration resumes as the one the cluster records (same migration ID, same backups, never
- * overwritten), converges to SUCCESS, and a rollback then restores the pre-migration cluster.
+ * overwritten), converges to SUCCESS without restarting a Deployment a second time, and a rollback
+ * then restores the pre-migration cluster.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class StateLossTest {
+  private static final String APP = ClusterRecorder.APP_NAMESPACE;
 
   @Test
   void givenServerWipedDuringWorkloads_whenStartedAgain_itShouldResumeOnTheSameBackupsAndRollBack()
@@ -71,6 +74,16 @@ class StateLossTest {
           .contains("exists already");
       assertThat(rig.recorder.backupRewrites()).isEmpty();
       assertThat(rig.recorder.backups()).containsAllEntriesOf(backupsAtLoss);
+      // each Deployment restarted once across both runs: the new run sets the restartedAt the
+      // first one set (from the migration ID) and leaves the Deployments that carry it alone
+      assertThat(rig.run.sandbox().store().list(ResourceRegistry.DEPLOYMENTS, APP)).hasSize(12);
+      assertThat(
+              rig.recorder.deploymentsNotRestartedOnce(
+                  APP, MigrationContext.restartedAt(migrationId)))
+          .isEmpty();
+      assertThat(rig.recorder.restarts())
+          .isNotEmpty()
+          .allSatisfy((workload, times) -> assertThat(times).as(workload).isEqualTo(1));
 
       rig.client()
           .newWorkflowStub(MigrationWorkflow.class, rig.workflowId())

@@ -333,8 +333,17 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     progress.plan(pf.namespaces());
   }
 
-  /** The restartedAt value of this run's restarts: fixed, so retries start no second rollout. */
+  /**
+   * The restartedAt value of the workload restarts. From the migration ID (version 1): the same in
+   * every run of one migration, so a run resuming it after Temporal lost its state finds the
+   * Deployments an earlier run restarted carrying it already and does not restart them again.
+   * Histories recorded before (default version) keep the start time of their run, fixed per run
+   * only.
+   */
   private String restartToken() {
+    if (Workflow.getVersion("restart-token-from-migration-id", Workflow.DEFAULT_VERSION, 1) == 1) {
+      return MigrationContext.restartedAt(ctx.migrationId());
+    }
     return Instant.ofEpochMilli(Workflow.currentTimeMillis())
         .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
         .toString();

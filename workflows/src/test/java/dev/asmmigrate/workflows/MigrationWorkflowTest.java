@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.Connection;
+import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
@@ -474,9 +475,25 @@ class MigrationWorkflowTest {
 
   @Test
   void givenRetriesOfARestart_theRestartedAtValueShouldBeFixedByTheWorkflow() {
-    stub().migrate(request(true, null, false, List.of()));
+    MigrationResult result = stub().migrate(request(true, null, false, List.of()));
     assertThat(activities.restartTokens.get("app-a"))
         .isEqualTo(activities.restartTokens.get("app-b"))
-        .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+        .isEqualTo("asm-migrate/" + result.migrationId())
+        .isEqualTo(MigrationContext.restartedAt(result.migrationId()));
+  }
+
+  @Test
+  void givenAMigrationRecordedInTheCluster_whenResumed_itShouldRestartWithThatMigrationsValue() {
+    // Temporal lost its state: a new run finds the migration in the state ConfigMap and must set
+    // the restartedAt the earlier run set, which the activity skips on workloads carrying it
+    activities.existingMigrationId = "earlier-run-migration-id";
+    activities.existingState = MigrationState.PENDING;
+    MigrationResult result = stub().migrate(request(true, null, false, List.of()));
+    assertThat(result.state()).isEqualTo(MigrationState.SUCCESS);
+    assertThat(result.migrationId()).isEqualTo("earlier-run-migration-id");
+    assertThat(activities.restartTokens)
+        .containsEntry("app-a", "asm-migrate/earlier-run-migration-id")
+        .containsEntry("app-b", "asm-migrate/earlier-run-migration-id")
+        .containsEntry("app-c", "asm-migrate/earlier-run-migration-id");
   }
 }

@@ -65,6 +65,11 @@ final class RecordingActivities
   final Map<String, java.util.concurrent.CountDownLatch> holds = new ConcurrentHashMap<>();
 
   List<AddonVersion> versions = List.of(AddonVersion.V1_4);
+
+  /** The migration the pre-flight finds recorded in the cluster (state ConfigMap), if any. */
+  String existingMigrationId;
+
+  MigrationState existingState;
   List<NamespacePlan> namespaces =
       List.of(
           new NamespacePlan("app-a", AddonVersion.V1_4, 2, 0),
@@ -99,7 +104,8 @@ final class RecordingActivities
   @Override
   public PreflightReport preflight(PreflightRequest request) {
     record("preflight");
-    return new PreflightReport(versions, "1.19.8-gke.1600", namespaces, null, null, List.of());
+    return new PreflightReport(
+        versions, "1.19.8-gke.1600", namespaces, existingMigrationId, existingState, List.of());
   }
 
   @Override

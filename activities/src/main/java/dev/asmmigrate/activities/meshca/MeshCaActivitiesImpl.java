@@ -213,7 +213,7 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
     addTrustDomainAlias(changes, MESH_CONFIG_16, MESH_CONFIG_16_KEY, trustDomain);
     patchOperator16(changes, operator);
     appendRootToCaSecret(changes);
-    patchIstiod16(changes, "asm-migrate/" + ctx.migrationId());
+    patchIstiod16(changes, MigrationContext.restartedAt(ctx.migrationId()));
     awaitRollouts(client, List.of(ISTIOD));
   }
 
@@ -843,7 +843,7 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
               null,
               "append the Mesh CA root (" + rootHash + ") to " + CA_CERT + ", once"));
     }
-    String token = "asm-migrate/" + migrationId;
+    String token = MigrationContext.restartedAt(migrationId);
     Deployment istiod = StepChanges.call("get " + ISTIOD_KEY, deployment(client, ISTIOD)::get);
     if (!istiodPatched16(istiod, token)) {
       out.add(

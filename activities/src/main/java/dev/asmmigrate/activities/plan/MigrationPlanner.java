@@ -42,8 +42,8 @@ public final class MigrationPlanner {
   /** Stands for the migration's id, chosen when the workflow starts. */
   public static final String MIGRATION_ID = "<migration-id>";
 
-  /** Stands for the restart annotation's value, the time the workflow starts. */
-  public static final String RESTARTED_AT = "<start-of-the-migration>";
+  /** The restart annotation's value, derived from the migration's id. */
+  public static final String RESTARTED_AT = MigrationContext.restartedAt(MIGRATION_ID);
 
   static final String STATE = "state";
 
