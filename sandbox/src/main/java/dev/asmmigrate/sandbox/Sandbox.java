@@ -80,7 +80,7 @@ public final class Sandbox implements AutoCloseable {
         new ApiServer(store, faults, () -> probe, settings.port(), settings.masterVersion());
     apiServer.start();
     SandboxContext ctx =
-        new SandboxContext(settings, faults, client("controllers"), scheduler, store);
+        new SandboxContext(settings, faults, client("controllers", 0), scheduler, store);
     for (AdmissionPlugin plugin : IstioSimulation.admissionPlugins(ctx)) {
       store.addAdmissionPlugin(plugin);
     }
@@ -199,12 +199,22 @@ public final class Sandbox implements AutoCloseable {
 
   /** A fabric8 client of the sandbox's API, closed with the sandbox. */
   public KubernetesClient client(String component) {
+    return client(component, 5);
+  }
+
+  /**
+   * A client retrying a failed request at most {@code retries} times itself. The controllers'
+   * client retries none, as client-go's controllers: their work queues retry a failed reconcile
+   * with a per-key backoff, while a retrying client would hold the queue's only worker for seconds
+   * (e.g. on every pod creation the injection webhook refuses while its endpoints are not up yet).
+   */
+  private KubernetesClient client(String component, int retries) {
     Config config =
         new ConfigBuilder()
             .withMasterUrl(kubernetesUrl())
             .withNamespace("default")
             .withUserAgent(USER_AGENT_PREFIX + component)
-            .withRequestRetryBackoffLimit(5)
+            .withRequestRetryBackoffLimit(retries)
             .build();
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     synchronized (clients) {
