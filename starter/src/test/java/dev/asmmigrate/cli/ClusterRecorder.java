@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Watches a sandbox's store from the start of a migration: every backup as first written and any
@@ -40,6 +41,9 @@ final class ClusterRecorder implements AutoCloseable {
 
   /** Counts down when the first Deployment of the application gets a restartedAt. */
   final CountDownLatch appRestartBegun = new CountDownLatch(1);
+
+  /** The most Mesh CA roots istio-ca-secret's ca-cert.pem ever held at once. */
+  private final AtomicInteger maxMeshCaRoots = new AtomicInteger();
 
   /** Counts down when istio-ca-secret's ca-cert.pem first holds the Mesh CA root. */
   final CountDownLatch meshCaRootAppended = new CountDownLatch(1);
@@ -95,10 +99,17 @@ final class ClusterRecorder implements AutoCloseable {
     if (e.resource().equals(ResourceRegistry.SECRETS)
         && "istio-system".equals(ns)
         && "istio-ca-secret".equals(e.name())
-        && !e.type().equals("DELETED")
-        && meshCaRootCount(e.object()) > 0) {
-      meshCaRootAppended.countDown();
+        && !e.type().equals("DELETED")) {
+      int roots = meshCaRootCount(e.object());
+      maxMeshCaRoots.accumulateAndGet(roots, Math::max);
+      if (roots > 0) {
+        meshCaRootAppended.countDown();
+      }
     }
+  }
+
+  int maxMeshCaRoots() {
+    return maxMeshCaRoots.get();
   }
 
   Map<String, String> backups() {
