@@ -45,6 +45,7 @@ final class ActivityStubs {
   final MeshCaActivities meshCa;
   final MeshCaActivities meshCaWait;
   final WorkloadActivities workloads;
+  final WorkloadActivities workloadRestart;
   final WorkloadActivities workloadWait;
   final GatewayActivities gateway;
   final WebhookActivities webhook;
@@ -69,6 +70,13 @@ final class ActivityStubs {
     meshCaWait =
         Workflow.newActivityStub(MeshCaActivities.class, waiting(timeouts.rootDistribution()));
     workloads = Workflow.newActivityStub(WorkloadActivities.class, quick);
+    // restarts heartbeat once per workload: a worker killed in the middle of a namespace's
+    // restarts is noticed after HEARTBEAT, not after the quick calls' minute, and the retry skips
+    // the workloads that carry the restart value already
+    workloadRestart =
+        Workflow.newActivityStub(
+            WorkloadActivities.class,
+            ActivityOptions.newBuilder(quick).setHeartbeatTimeout(HEARTBEAT).build());
     workloadWait = Workflow.newActivityStub(WorkloadActivities.class, waiting(timeouts.rollout()));
     gateway = Workflow.newActivityStub(GatewayActivities.class, waiting(timeouts.gateway()));
     webhook = Workflow.newActivityStub(WebhookActivities.class, quick);

@@ -99,7 +99,7 @@ final class NamespaceWaves {
           new NamespaceRequest(ctx, ns.name(), ns.version(), ctx.revision()));
       progress.namespace(ns, "RELABELLED", 0, 0, "labelled istio.io/rev=" + ctx.revision());
       RestartResult restarted =
-          act.workloads.restartWorkloads(
+          act.workloadRestart.restartWorkloads(
               new RestartRequest(
                   ctx, ns.name(), restartedAt, request.restartStatefulSetsAndDaemonSets(), null));
       progress.namespace(
@@ -161,7 +161,7 @@ final class NamespaceWaves {
         Instant.ofEpochMilli(Workflow.currentTimeMillis())
             .truncatedTo(ChronoUnit.SECONDS)
             .toString();
-    act.workloads.restartWorkloads(
+    act.workloadRestart.restartWorkloads(
         new RestartRequest(
             ctx, ns.name(), rollbackAt, request.restartStatefulSetsAndDaemonSets(), restartedAt));
     act.workloadWait.verifyNamespace(

@@ -9,6 +9,7 @@ import dev.asmmigrate.activities.backup.ClusterBackupStore;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.MigrationMetrics;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
@@ -350,6 +351,7 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
     <T extends HasMetadata> void restart(
         T workload, Function<T, PodTemplateSpec> templateOf, Supplier<Resource<T>> resource) {
       String ref = workload.getKind() + "/" + workload.getMetadata().getName();
+      Waits.heartbeat("restart: " + request.namespace() + ": " + ref);
       PodTemplateSpec template = templateOf.apply(workload);
       Map<String, String> annotations =
           template.getMetadata() == null || template.getMetadata().getAnnotations() == null
