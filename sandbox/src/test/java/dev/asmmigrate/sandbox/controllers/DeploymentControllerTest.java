@@ -22,8 +22,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** The Deployment controller against a running sandbox, through a fabric8 client and kubectl. */
+// each test in its own namespace: the methods run at once (see junit-platform.properties)
+@Execution(ExecutionMode.CONCURRENT)
 class DeploymentControllerTest {
   private static final Duration WAIT = Duration.ofSeconds(45);
   private static final String HASH = "[bcdfghjklmnpqrstvwxz2456789]{10}";

@@ -19,8 +19,12 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** The disruption controller against a running sandbox: budgets over Ready pods, and evictions. */
+// each test in its own namespace: the methods run at once (see junit-platform.properties)
+@Execution(ExecutionMode.CONCURRENT)
 class PodDisruptionBudgetControllerTest extends ControllerSandboxTest {
 
   /** Evicts without retrying: fabric8 retries a 429 by default, which would hide the refusal. */

@@ -18,8 +18,12 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** The ReplicaSet controller against a running sandbox, through a fabric8 client. */
+// each test in its own namespace: the methods run at once (see junit-platform.properties)
+@Execution(ExecutionMode.CONCURRENT)
 class ReplicaSetControllerTest {
   private static final Duration WAIT = Duration.ofSeconds(45);
   private static WorkloadTestSandbox t;

@@ -15,8 +15,12 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** The StatefulSet controller against a running sandbox, driven with a fabric8 client. */
+// each test in its own namespace: the methods run at once (see junit-platform.properties)
+@Execution(ExecutionMode.CONCURRENT)
 class StatefulSetControllerTest extends ControllerSandboxTest {
 
   @BeforeAll
