@@ -25,11 +25,11 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -78,32 +78,7 @@ final class PlanCommand implements Callable<Integer> {
   @ArgGroup(exclusive = false, multiplicity = "1", heading = "%nCluster:%n")
   ClusterOptions cluster;
 
-  @Option(
-      names = "--fleet-project",
-      description = "Fleet (GKE Hub) project (default: the cluster's project).")
-  String fleetProject;
-
-  @Option(
-      names = "--channel",
-      defaultValue = "regular",
-      description =
-          "Managed ASM release channel: regular, rapid or stable (default: ${DEFAULT-VALUE}).")
-  String channel;
-
-  @Option(
-      names = "--namespaces",
-      split = ",",
-      paramLabel = "NS",
-      description = "Namespaces to migrate first, as for start (default: every injected one).")
-  List<String> namespaces = new ArrayList<>();
-
-  @Option(
-      names = "--no-restart-sets",
-      negatable = true,
-      defaultValue = "true",
-      description =
-          "Also restart StatefulSets and DaemonSets whose pods carry a sidecar, as for start (default: yes).")
-  boolean restartSets;
+  @Mixin MeshOptions mesh;
 
   @Option(
       names = {"-o", "--output"},
@@ -133,10 +108,7 @@ final class PlanCommand implements Callable<Integer> {
     if (converted && !output.equals("yaml")) {
       throw new UserError(ExitCodes.USAGE, "--converted goes with -o yaml");
     }
-    if (!List.of("regular", "rapid", "stable").contains(channel)) {
-      throw new UserError(
-          ExitCodes.USAGE, "--channel must be regular, rapid or stable, got '" + channel + "'");
-    }
+    mesh.validate();
     if (out != null && out.getParent() != null && !Files.isDirectory(out.getParent())) {
       throw new UserError(
           ExitCodes.USAGE, "--out: directory " + out.getParent() + " does not exist");
@@ -144,7 +116,7 @@ final class PlanCommand implements Callable<Integer> {
     Connection connection = cluster.connection();
     MigrationContext ctx =
         new MigrationContext(
-            MigrationPlanner.MIGRATION_ID, cluster.clusterRef(), connection, revision(), null);
+            MigrationPlanner.MIGRATION_ID, cluster.clusterRef(), connection, mesh.revision(), null);
     MigrationPlan plan;
     try (KubeClients clients = new KubeClients();
         GoogleClients google = new GoogleClients()) {
@@ -152,7 +124,7 @@ final class PlanCommand implements Callable<Integer> {
           new MigrationPlanner(clients, google)
               .plan(
                   new MigrationPlanner.Request(
-                      ctx, channel, fleetProject, namespaces, restartSets));
+                      ctx, mesh.channel, mesh.fleetProject, mesh.namespaces, mesh.restartSets));
     } catch (ApplicationFailure e) {
       throw new UserError(
           e.isNonRetryable() ? ExitCodes.BLOCKED : ExitCodes.UNEXPECTED,
@@ -179,14 +151,6 @@ final class PlanCommand implements Callable<Integer> {
       }
     }
     return plan.canMigrate() ? ExitCodes.OK : ExitCodes.BLOCKED;
-  }
-
-  private String revision() {
-    return switch (channel) {
-      case "rapid" -> "asm-managed-rapid";
-      case "stable" -> "asm-managed-stable";
-      default -> "asm-managed";
-    };
   }
 
   // --- JSON ------------------------------------------------------------------------------------

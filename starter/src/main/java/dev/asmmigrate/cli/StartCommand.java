@@ -43,27 +43,9 @@ final class StartCommand implements Callable<Integer> {
   @ArgGroup(exclusive = false, multiplicity = "1", heading = "%nCluster:%n")
   ClusterOptions cluster;
 
+  @Mixin MeshOptions mesh;
+
   @Mixin TemporalOptions temporal;
-
-  @Option(
-      names = "--fleet-project",
-      description = "Fleet (GKE Hub) project (default: the cluster's project).")
-  String fleetProject;
-
-  @Option(
-      names = "--channel",
-      defaultValue = "regular",
-      description =
-          "Managed ASM release channel: regular, rapid or stable (default: ${DEFAULT-VALUE}).")
-  String channel;
-
-  @Option(
-      names = "--namespaces",
-      split = ",",
-      paramLabel = "NS",
-      description =
-          "Namespaces to migrate first (default: every injected one); the rest follow after the webhook switch.")
-  List<String> namespaces = new ArrayList<>();
 
   @Option(
       names = "--canary",
@@ -89,14 +71,6 @@ final class StartCommand implements Callable<Integer> {
       description =
           "Roll back a namespace that fails verification and go on (default: roll back the whole migration).")
   boolean continueOnNamespaceFailure;
-
-  @Option(
-      names = "--no-restart-sets",
-      negatable = true,
-      defaultValue = "true",
-      description =
-          "Also restart StatefulSets and DaemonSets whose pods carry a sidecar (default: yes).")
-  boolean restartSets;
 
   @Option(
       names = "--backup-dir",
@@ -154,10 +128,7 @@ final class StartCommand implements Callable<Integer> {
   }
 
   MigrationRequest request() {
-    if (!List.of("regular", "rapid", "stable").contains(channel)) {
-      throw new UserError(
-          ExitCodes.USAGE, "--channel must be regular, rapid or stable, got '" + channel + "'");
-    }
+    mesh.validate();
     if (concurrency < 1) {
       throw new UserError(ExitCodes.USAGE, "--concurrency must be at least 1");
     }
@@ -175,14 +146,14 @@ final class StartCommand implements Callable<Integer> {
     return new MigrationRequest(
         cluster.clusterRef(),
         cluster.connection(),
-        fleetProject,
-        channel,
-        namespaces,
+        mesh.fleetProject,
+        mesh.channel,
+        mesh.namespaces,
         canary,
         concurrency,
         autoApprove,
         continueOnNamespaceFailure,
-        restartSets,
+        mesh.restartSets,
         backupDir == null ? null : backupDir.toAbsolutePath().toString(),
         failAt,
         new Timeouts(
