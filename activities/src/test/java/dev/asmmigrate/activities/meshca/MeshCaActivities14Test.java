@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.kube.TestActivities;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.sandbox.istio.MeshCa;
-import dev.asmmigrate.workflows.activities.MeshCaActivities;
 import dev.asmmigrate.workflows.activities.MeshCaActivities.MeshCaRequest;
 import dev.asmmigrate.workflows.activities.MeshCaActivities.RootDistributionRequest;
 import dev.asmmigrate.workflows.model.AddonVersion;
@@ -30,47 +26,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** configure-mesh-ca on add-on 1.4 against the sandbox's Citadel. */
-class MeshCaActivities14Test {
-  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  static final String NS = "istio-system";
-  static SandboxHarness h;
-  static TestActivities activities;
-  static MeshCaActivities meshCa;
-
+class MeshCaActivities14Test extends MeshCaSandboxTest {
   @BeforeAll
   static void start() {
-    h =
-        SandboxHarness.start(
-            SandboxSettings.builder()
-                .base(SandboxSettings.Base.ADDON_1_4)
-                .app("online-boutique")
-                .podReadyDelay(Duration.ofMillis(100))
-                .controlPlaneProvisionDelay(Duration.ofMillis(500))
-                .rootDistributionDelay(Duration.ofMillis(500)));
-    activities = new TestActivities();
-    meshCa =
-        activities.stub(
-            MeshCaActivities.class,
-            new MeshCaActivitiesImpl(
-                h.clients,
-                h.backups,
-                new MeshCaActivitiesImpl.Settings(
-                    Duration.ofSeconds(60),
-                    Duration.ofMillis(200),
-                    Duration.ZERO,
-                    Duration.ofMillis(300))));
-    activities.provisionManagedControlPlane(h);
-  }
-
-  @AfterAll
-  static void stop() {
-    activities.close();
-    h.close();
+    start(SandboxSettings.Base.ADDON_1_4, Duration.ofMillis(300));
   }
 
   static Optional<ObjectNode> get(
