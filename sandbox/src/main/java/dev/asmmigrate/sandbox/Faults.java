@@ -12,11 +12,37 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * to change while the sandbox runs.
  */
 public final class Faults {
-  /** Fraction (0..1) of API requests per verb that fail; verb {@code *} applies to every verb. */
+  /**
+   * Fraction (0..1) of API requests per verb that fail with a transient fault; verb {@code *}
+   * applies to every verb. The sandbox's own components are spared.
+   */
   public final Map<String, Double> apiErrorRate = new ConcurrentHashMap<>();
 
-  /** Status codes failed requests answer with, chosen in turn; {@code 0} means a time-out. */
+  /**
+   * Status codes faulted requests answer with, chosen in turn among those a real kube-apiserver can
+   * answer the request with (a code that cannot is skipped for it):
+   *
+   * <ul>
+   *   <li>{@code 500} InternalError and {@code 503} ServiceUnavailable: any request (a 500 on a
+   *       write may come after the write was applied, see {@link #apiErrorAppliedFraction});
+   *   <li>{@code 429} TooManyRequests with {@code Retry-After: 1}, as API Priority and Fairness
+   *       rejects a request before handling it: any request;
+   *   <li>{@code 409} Conflict, as an update with a stale resourceVersion gets it: only updates
+   *       that carry a resourceVersion and patches, of an object that exists; the object is moved
+   *       to a new resourceVersion (another writer got in first), so the same request sent again
+   *       conflicts again and only a re-read helps. Never on reads, creates or deletes;
+   *   <li>{@code 0}: a time-out (the connection is held for {@link #apiTimeout}, then dropped).
+   * </ul>
+   */
   public final List<Integer> apiErrorCodes = new CopyOnWriteArrayList<>(List.of(500, 409, 429));
+
+  /**
+   * Fraction (0..1) of the injected 500s on writes (create, update, patch, delete) that come after
+   * the write was applied, as when etcd committed but the API server's answer was lost: the client
+   * sees a failure of a change that happened, and a retry must not make it twice. The others, and
+   * every 409, 429 and 503, are answered before anything is applied. Chosen evenly, not at random.
+   */
+  public volatile double apiErrorAppliedFraction = 0.5;
 
   /** How long a "time-out" fault holds the request before dropping it. */
   public volatile Duration apiTimeout = Duration.ofSeconds(5);

@@ -125,8 +125,18 @@ final class SandboxCommand implements Runnable {
       split = ",",
       paramLabel = "CODE",
       description =
-          "Status codes of injected API errors, in turn; 0 = time-out (default: 500,409,429).")
+          "Status codes of injected API errors, in turn, each only where a real API server can"
+              + " answer it (409 only on updates and patches, 429 with Retry-After); 0 = time-out"
+              + " (default: 500,409,429).")
   List<Integer> apiErrorCodes;
+
+  @Option(
+      names = "--api-error-applied-fraction",
+      paramLabel = "FRACTION",
+      description =
+          "Fraction of the injected 500s on writes answered after the write was applied"
+              + " (default: 0.5).")
+  Double apiErrorAppliedFraction;
 
   @Option(
       names = "--crash-loop-namespace",
@@ -276,6 +286,16 @@ final class SandboxCommand implements Runnable {
     if (apiErrorCodes != null) {
       f.apiErrorCodes.clear();
       f.apiErrorCodes.addAll(apiErrorCodes);
+    }
+    if (apiErrorAppliedFraction != null) {
+      if (apiErrorAppliedFraction < 0 || apiErrorAppliedFraction > 1) {
+        throw new UserError(
+            ExitCodes.USAGE,
+            "--api-error-applied-fraction "
+                + apiErrorAppliedFraction
+                + ": the fraction must be between 0 and 1");
+      }
+      f.apiErrorAppliedFraction = apiErrorAppliedFraction;
     }
     f.crashLoopNamespaces.addAll(crashLoopNamespaces);
     f.controlPlaneNeverProvisioned = controlPlaneNeverProvisioned;

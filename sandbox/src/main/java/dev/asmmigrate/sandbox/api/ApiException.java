@@ -1,5 +1,7 @@
 package dev.asmmigrate.sandbox.api;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /**
  * A failure the API server answers with a {@code Status} object, as the real one does.
  *
@@ -10,11 +12,21 @@ public final class ApiException extends RuntimeException {
 
   private final int code;
   private final String reason;
+  private final transient ObjectNode details;
 
   public ApiException(int code, String reason, String message) {
+    this(code, reason, message, null);
+  }
+
+  /**
+   * @param details the Status object's {@code details} (name, group, kind, retryAfterSeconds), or
+   *     null
+   */
+  public ApiException(int code, String reason, String message, ObjectNode details) {
     super(message);
     this.code = code;
     this.reason = reason;
+    this.details = details;
   }
 
   public int code() {
@@ -28,6 +40,11 @@ public final class ApiException extends RuntimeException {
     return reason;
   }
 
+  /** The Status object's {@code details}, or null. */
+  public ObjectNode details() {
+    return details == null ? null : details.deepCopy();
+  }
+
   public static ApiException notFound(ResourceType type, String name) {
     return new ApiException(404, "NotFound", type.groupResource() + " \"" + name + "\" not found");
   }
@@ -37,11 +54,33 @@ public final class ApiException extends RuntimeException {
         409, "AlreadyExists", type.groupResource() + " \"" + name + "\" already exists");
   }
 
+  /** 409 Conflict, as an update with a stale resourceVersion gets it; details name the object. */
   public static ApiException conflict(ResourceType type, String name, String why) {
     return new ApiException(
         409,
         "Conflict",
-        "Operation cannot be fulfilled on " + type.groupResource() + " \"" + name + "\": " + why);
+        "Operation cannot be fulfilled on " + type.groupResource() + " \"" + name + "\": " + why,
+        objectDetails(type, name));
+  }
+
+  /**
+   * 429 TooManyRequests, as API Priority and Fairness rejects a request before handling it; the
+   * caller also sends the {@code Retry-After} header.
+   */
+  public static ApiException tooManyRequests(String message, int retryAfterSeconds) {
+    ObjectNode details = Json.object();
+    details.put("retryAfterSeconds", retryAfterSeconds);
+    return new ApiException(429, "TooManyRequests", message, details);
+  }
+
+  private static ObjectNode objectDetails(ResourceType type, String name) {
+    ObjectNode details = Json.object();
+    details.put("name", name);
+    if (!type.group().isEmpty()) {
+      details.put("group", type.group());
+    }
+    details.put("kind", type.plural());
+    return details;
   }
 
   public static ApiException invalid(ResourceType type, String name, String why) {

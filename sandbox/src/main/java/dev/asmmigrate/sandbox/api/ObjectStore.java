@@ -242,6 +242,27 @@ public final class ObjectStore {
     }
   }
 
+  /**
+   * Moves an object to a new resourceVersion without changing it, as another writer's change would:
+   * an update or patch that carries the old resourceVersion now conflicts. Emits MODIFIED.
+   *
+   * @return whether the object exists
+   */
+  public boolean touch(ResourceType requested, String namespace, String name) {
+    ResourceType type = registry.storageType(requested);
+    lock.lock();
+    try {
+      ObjectNode current = collection(type).get(key(type, namespace, name));
+      if (current == null) {
+        return false;
+      }
+      store(type, namespace, name, current, current.deepCopy(), true);
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Read-modify-write under the store's lock, as PATCH does. */
   public ObjectNode mutate(
       ResourceType requested,

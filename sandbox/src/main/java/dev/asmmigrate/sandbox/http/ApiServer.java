@@ -60,6 +60,8 @@ public final class ApiServer implements AutoCloseable {
   private final OpenApi openApi;
   private final Set<WatchStream> watches = ConcurrentHashMap.newKeySet();
   private final AtomicInteger faultCounter = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong appliedCounter =
+      new java.util.concurrent.atomic.AtomicLong();
   private final String gitVersion;
   private HttpServer server;
   private ExecutorService executor;
@@ -249,10 +251,29 @@ public final class ApiServer implements AutoCloseable {
     String ua = ex.getRequestHeaders().getFirst("User-Agent");
     boolean sandboxClient = ua != null && ua.startsWith(Sandbox.USER_AGENT_PREFIX);
     int code = 200;
+    RequestLog.Fault fault = RequestLog.Fault.NONE;
     try {
       if (!sandboxClient) {
         checkDenied(verb, t);
-        injectFault(ex, verb, t);
+        try {
+          fault = injectFault(ex, verb, t, dryRun);
+        } catch (ApiException | DroppedConnection injected) {
+          fault = RequestLog.Fault.INJECTED;
+          throw injected;
+        }
+      }
+      if (fault == RequestLog.Fault.APPLIED) {
+        // the write happens, its answer is lost: the client sees only the 500
+        DISCARD_RESPONSE.set(Boolean.TRUE);
+        try {
+          dispatch(ex, t, verb, query, dryRun);
+        } catch (ApiException refused) {
+          fault = RequestLog.Fault.NONE; // not applied after all: the client gets the real answer
+          throw refused;
+        } finally {
+          DISCARD_RESPONSE.remove();
+        }
+        throw internalError();
       }
       code = dispatch(ex, t, verb, query, dryRun);
     } catch (ApiException e) {
@@ -270,7 +291,8 @@ public final class ApiServer implements AutoCloseable {
           t.name() == null ? "" : t.name(),
           code,
           ua,
-          dryRun);
+          dryRun,
+          fault);
     }
   }
 
@@ -293,7 +315,8 @@ public final class ApiServer implements AutoCloseable {
         name,
         code,
         ex.getRequestHeaders().getFirst("User-Agent"),
-        "All".equals(query.get("dryRun")));
+        "All".equals(query.get("dryRun")),
+        RequestLog.Fault.NONE);
   }
 
   private static String verbOf(String method, Target t, Map<String, String> query) {
@@ -715,16 +738,70 @@ public final class ApiServer implements AutoCloseable {
     private static final long serialVersionUID = 1L;
   }
 
-  private void injectFault(HttpExchange ex, String verb, Target t) {
+  /**
+   * Set while a request's handler thread applies a write whose answer is lost: {@link #send}
+   * discards what it would write. (Exchange attributes are shared by the whole context.)
+   */
+  private static final ThreadLocal<Boolean> DISCARD_RESPONSE = new ThreadLocal<>();
+
+  private static final Set<String> WRITES =
+      Set.of("create", "update", "patch", "delete", "deletecollection");
+
+  /**
+   * Decides whether this request gets a transient fault (see {@link Faults#apiErrorCodes}): throws
+   * the fault when it is answered before anything is applied, returns {@link
+   * RequestLog.Fault#APPLIED} when the write must be applied and then answered 500, and {@link
+   * RequestLog.Fault#NONE} when the request goes through.
+   */
+  private RequestLog.Fault injectFault(HttpExchange ex, String verb, Target t, boolean dryRun)
+      throws IOException {
     Double rate = faults.apiErrorRate.getOrDefault(verb, faults.apiErrorRate.get("*"));
     if (rate == null || rate <= 0 || ThreadLocalRandom.current().nextDouble() >= rate) {
-      return;
+      return RequestLog.Fault.NONE;
     }
-    List<Integer> codes = faults.apiErrorCodes;
-    int code =
-        codes.isEmpty()
-            ? 500
-            : codes.get(Math.floorMod(faultCounter.getAndIncrement(), codes.size()));
+    List<Integer> codes = faults.apiErrorCodes.isEmpty() ? List.of(500) : faults.apiErrorCodes;
+    boolean conflictable = codes.contains(409) && mayConflict(ex, verb, t);
+    List<Integer> applicable = codes.stream().filter(c -> c != 409 || conflictable).toList();
+    if (applicable.isEmpty()) {
+      return RequestLog.Fault.NONE;
+    }
+    int code = applicable.get(Math.floorMod(faultCounter.getAndIncrement(), applicable.size()));
+    return fail(ex, verb, code, t, dryRun);
+  }
+
+  /**
+   * Whether a 409 Conflict is what a real API server could answer this request: an update carrying
+   * a resourceVersion, or a patch, of an existing object (it then raced another writer). Never a
+   * read, a create or a delete.
+   */
+  private boolean mayConflict(HttpExchange ex, String verb, Target t) throws IOException {
+    if (t.name() == null
+        || !(verb.equals("update") || verb.equals("patch"))
+        || store.get(t.type(), t.namespace(), t.name()).isEmpty()) {
+      return false;
+    }
+    if (verb.equals("patch")) {
+      return true;
+    }
+    byte[] raw;
+    try (InputStream in = ex.getRequestBody()) {
+      raw = in.readAllBytes();
+    }
+    ex.setStreams(new java.io.ByteArrayInputStream(raw), null);
+    String contentType =
+        Optional.ofNullable(ex.getRequestHeaders().getFirst("Content-Type")).orElse("");
+    if (contentType.contains("protobuf") || contentType.contains("yaml")) {
+      return false;
+    }
+    try {
+      // an update without a resourceVersion is unconditional and does not conflict
+      return !Json.parse(raw).path("metadata").path("resourceVersion").asText("").isEmpty();
+    } catch (RuntimeException unreadable) {
+      return false; // the request itself will be refused as it is
+    }
+  }
+
+  private RequestLog.Fault fail(HttpExchange ex, String verb, int code, Target t, boolean dryRun) {
     switch (code) {
       case 0 -> {
         try {
@@ -734,17 +811,26 @@ public final class ApiServer implements AutoCloseable {
         }
         throw new DroppedConnection();
       }
-      case 409 ->
-          throw ApiException.conflict(
-              t.type(),
-              t.name() == null ? "" : t.name(),
-              "the object has been modified; please apply your changes to the latest version and try again (injected fault)");
+      case 409 -> {
+        // another writer got in first: the object moves to a new resourceVersion, so the same
+        // request sent again conflicts again and only a re-read helps
+        if (!store.touch(t.type(), t.namespace(), t.name())) {
+          throw ApiException.notFound(t.type(), t.name());
+        }
+        throw ApiException.conflict(
+            t.type(),
+            t.name(),
+            "the object has been modified; please apply your changes to the latest version and try again");
+      }
       case 429 -> {
         ex.getResponseHeaders().set("Retry-After", "1");
-        throw new ApiException(
-            429,
-            "TooManyRequests",
-            "the server has received too many requests and has asked us to try again later (injected fault)");
+        throw ApiException.tooManyRequests("Too many requests, please try again later.", 1);
+      }
+      case 500 -> {
+        if (WRITES.contains(verb) && !dryRun && appliedTurn()) {
+          return RequestLog.Fault.APPLIED;
+        }
+        throw internalError();
       }
       default ->
           throw new ApiException(
@@ -752,6 +838,20 @@ public final class ApiServer implements AutoCloseable {
               code == 503 ? "ServiceUnavailable" : "InternalError",
               "an error on the server (\"injected fault\") has prevented the request from succeeding");
     }
+  }
+
+  /** Spreads the applied 500s evenly: the n-th 500 on a write is applied when the share grows. */
+  private boolean appliedTurn() {
+    double fraction = Math.max(0, Math.min(1, faults.apiErrorAppliedFraction));
+    long n = appliedCounter.getAndIncrement();
+    return Math.ceil((n + 1) * fraction) > Math.ceil(n * fraction);
+  }
+
+  private static ApiException internalError() {
+    return new ApiException(
+        500,
+        "InternalError",
+        "an error on the server (\"injected fault\") has prevented the request from succeeding");
   }
 
   // --- the sandbox's own endpoints --------------------------------------------------------------
@@ -940,6 +1040,9 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static int send(HttpExchange ex, int code, JsonNode body) throws IOException {
+    if (DISCARD_RESPONSE.get() != null) {
+      return code;
+    }
     byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", "application/json");
     ex.sendResponseHeaders(code, bytes.length);
@@ -966,6 +1069,9 @@ public final class ApiServer implements AutoCloseable {
     s.put("status", "Failure");
     s.put("message", e.getMessage());
     s.put("reason", e.reason());
+    if (e.details() != null) {
+      s.set("details", e.details());
+    }
     s.put("code", e.code());
     try {
       send(ex, e.code(), s);

@@ -16,6 +16,7 @@ public final class FaultsJson {
     ObjectNode rates = o.putObject("apiErrorRate");
     f.apiErrorRate.forEach(rates::put);
     f.apiErrorCodes.forEach(o.putArray("apiErrorCodes")::add);
+    o.put("apiErrorAppliedFraction", f.apiErrorAppliedFraction);
     o.put("apiTimeoutMillis", f.apiTimeout.toMillis());
     f.crashLoopNamespaces.forEach(o.putArray("crashLoopNamespaces")::add);
     o.put("controlPlaneNeverProvisioned", f.controlPlaneNeverProvisioned);
@@ -48,6 +49,13 @@ public final class FaultsJson {
     if (in.has("apiErrorCodes")) {
       f.apiErrorCodes.clear();
       in.get("apiErrorCodes").forEach(c -> f.apiErrorCodes.add(c.asInt()));
+    }
+    if (in.has("apiErrorAppliedFraction")) {
+      double fraction = in.get("apiErrorAppliedFraction").asDouble();
+      if (fraction < 0 || fraction > 1) {
+        throw ApiException.badRequest("apiErrorAppliedFraction must be between 0 and 1");
+      }
+      f.apiErrorAppliedFraction = fraction;
     }
     if (in.has("apiTimeoutMillis")) {
       f.apiTimeout = Duration.ofMillis(in.get("apiTimeoutMillis").asLong());

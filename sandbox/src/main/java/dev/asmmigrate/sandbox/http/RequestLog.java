@@ -11,6 +11,16 @@ import java.util.List;
 public final class RequestLog {
   private static final int LIMIT = 200_000;
 
+  /** Whether an answer was an injected transient fault (see {@code Faults.apiErrorCodes}). */
+  public enum Fault {
+    /** A real answer. */
+    NONE,
+    /** An injected fault answered before anything was applied. */
+    INJECTED,
+    /** An injected 500 answered after the write was applied. */
+    APPLIED
+  }
+
   /**
    * One answered request.
    *
@@ -24,6 +34,7 @@ public final class RequestLog {
    * @param code HTTP status code answered (0 when the connection was dropped)
    * @param userAgent the client's User-Agent
    * @param dryRun whether it was a server-side dry run
+   * @param fault whether the answer was an injected fault, and whether its write was applied
    */
   public record Entry(
       long seq,
@@ -36,7 +47,8 @@ public final class RequestLog {
       String name,
       int code,
       String userAgent,
-      boolean dryRun) {}
+      boolean dryRun,
+      Fault fault) {}
 
   private final List<Entry> entries = new ArrayList<>();
   private long seq;
@@ -50,7 +62,8 @@ public final class RequestLog {
       String name,
       int code,
       String userAgent,
-      boolean dryRun) {
+      boolean dryRun,
+      Fault fault) {
     entries.add(
         new Entry(
             ++seq,
@@ -63,7 +76,8 @@ public final class RequestLog {
             name,
             code,
             userAgent == null ? "" : userAgent,
-            dryRun));
+            dryRun,
+            fault));
     if (entries.size() > LIMIT) {
       entries.subList(0, entries.size() - LIMIT).clear();
     }
@@ -98,6 +112,9 @@ public final class RequestLog {
       n.put("code", e.code());
       n.put("userAgent", e.userAgent());
       n.put("dryRun", e.dryRun());
+      if (e.fault() != Fault.NONE) {
+        n.put("fault", e.fault().name());
+      }
     }
     return out;
   }

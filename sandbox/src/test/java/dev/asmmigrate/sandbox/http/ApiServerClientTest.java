@@ -377,6 +377,7 @@ class ApiServerClientTest {
     faults.apiErrorRate.put("patch", 1.0);
     faults.apiErrorCodes.clear();
     faults.apiErrorCodes.add(500);
+    faults.apiErrorAppliedFraction = 0; // answered before the patch is applied
     client.configMaps().inNamespace("demo").resource(cm("f", Map.of())).create();
     assertThatThrownBy(
             () ->
