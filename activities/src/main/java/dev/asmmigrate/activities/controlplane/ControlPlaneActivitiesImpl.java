@@ -118,7 +118,7 @@ public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities 
       return changes.result();
     }
     ObjectNode patch = specPatch(desired);
-    StepChanges.call(
+    StepChanges.patch(
         "patch " + key, () -> cpr.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
     changes.changed("patched " + key + " spec to type managed_service, channel " + channel);
     return changes.result();

@@ -107,7 +107,8 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
 
     removeInjectionLabels(changes);
     for (Map.Entry<ObjectKey, ObjectNode> e : desiredObjects(ctx.revision(), replicas).entrySet()) {
-      ensure(changes, e.getKey(), e.getValue());
+      StepChanges.rereadOnConflict(
+          "ensure " + e.getKey(), () -> ensure(changes, e.getKey(), e.getValue()));
     }
 
     String behind =
@@ -267,7 +268,7 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
       return;
     }
     ObjectNode patch = injectionLabelsRemoval();
-    StepChanges.call(
+    StepChanges.patch(
         "patch " + NAMESPACE_KEY,
         () -> ns.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
     changes.changed(
@@ -328,7 +329,7 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
       return;
     }
     ObjectNode patch = minReplicasPatch();
-    StepChanges.call(
+    StepChanges.patch(
         "patch " + HPA_KEY,
         () -> hpa.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
     changes.changed("set " + HPA_KEY + " minReplicas to 1");
@@ -346,7 +347,7 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
       return;
     }
     ObjectNode patch = scaleToZeroPatch();
-    StepChanges.call(
+    StepChanges.patch(
         "scale " + OLD_KEY,
         () -> old.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
     changes.changed("scaled " + OLD_KEY + " from " + (r == null ? 1 : r) + " to 0 replicas");
@@ -513,7 +514,7 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
     if (labels.isEmpty()) {
       return;
     }
-    StepChanges.call(
+    StepChanges.patch(
         "patch " + NAMESPACE_KEY,
         () -> ns.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
     changes.changed("restored injection labels of " + NAMESPACE_KEY);

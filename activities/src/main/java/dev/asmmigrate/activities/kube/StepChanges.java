@@ -143,6 +143,57 @@ public final class StepChanges {
     }
   }
 
+  /**
+   * How many times a write that meets a 409 is read and applied again before the activity fails.
+   */
+  public static final int CONFLICT_ATTEMPTS = 5;
+
+  /**
+   * Runs a read-decide-write {@code attempt} (it reads the object, decides, then creates, updates
+   * or patches it) and, when its write meets a 409 — Conflict: another writer changed the object
+   * since it was read; AlreadyExists: another created it — runs it again from its read, up to
+   * {@value #CONFLICT_ATTEMPTS} times. The attempt must be idempotent (backups are first-wins, a
+   * re-read finds what is done). A conflict that persists is rethrown, transient, for Temporal to
+   * retry the activity.
+   */
+  public static void rereadOnConflict(String what, Runnable attempt) {
+    for (int i = 1; ; i++) {
+      try {
+        attempt.run();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || i >= CONFLICT_ATTEMPTS) {
+          throw e;
+        }
+        log.info("{}: conflict ({}), reading it again (attempt {})", what, reason(e), i + 1);
+      }
+    }
+  }
+
+  /**
+   * {@link #call} of a patch that carries no resourceVersion (merge or strategic merge): the API
+   * server applies it to the object as it is then, so a 409 (its own retries against concurrent
+   * writers ran out) is answered by sending it again, up to {@value #CONFLICT_ATTEMPTS} times.
+   */
+  public static <T> T patch(String what, Supplier<T> op) {
+    for (int i = 1; ; i++) {
+      try {
+        return op.get();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || i >= CONFLICT_ATTEMPTS) {
+          throw Failures.kubernetes(what, e);
+        }
+        log.info("{}: conflict ({}), sending it again (attempt {})", what, reason(e), i + 1);
+      }
+    }
+  }
+
+  private static String reason(KubernetesClientException e) {
+    return e.getStatus() != null && e.getStatus().getReason() != null
+        ? e.getStatus().getReason()
+        : "409";
+  }
+
   /** {@link #call} of a call without a result. */
   public static void run(String what, Runnable op) {
     call(

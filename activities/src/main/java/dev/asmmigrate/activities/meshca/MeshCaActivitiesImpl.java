@@ -192,8 +192,10 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
     requireDeployment(client, CITADEL);
     requireConfigMap(client, MESH_CONFIG_14);
 
-    ensureMeshCaSecret(changes);
-    addTrustDomainAlias(changes, MESH_CONFIG_14, MESH_CONFIG_14_KEY, trustDomain);
+    StepChanges.rereadOnConflict("set " + MESHCA_SECRET_KEY, () -> ensureMeshCaSecret(changes));
+    StepChanges.rereadOnConflict(
+        "edit " + MESH_CONFIG_14_KEY,
+        () -> addTrustDomainAlias(changes, MESH_CONFIG_14, MESH_CONFIG_14_KEY, trustDomain));
     patchPilot14(changes);
     patchCitadel14(changes);
     awaitRollouts(client, List.of(PILOT, CITADEL));
@@ -210,9 +212,12 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
       throw notFound(OPERATOR_KEY, "add-on 1.6");
     }
 
-    addTrustDomainAlias(changes, MESH_CONFIG_16, MESH_CONFIG_16_KEY, trustDomain);
+    StepChanges.rereadOnConflict(
+        "edit " + MESH_CONFIG_16_KEY,
+        () -> addTrustDomainAlias(changes, MESH_CONFIG_16, MESH_CONFIG_16_KEY, trustDomain));
     patchOperator16(changes, operator);
-    appendRootToCaSecret(changes);
+    StepChanges.rereadOnConflict(
+        "append the Mesh CA root to " + CA_SECRET_KEY, () -> appendRootToCaSecret(changes));
     patchIstiod16(changes, MigrationContext.restartedAt(ctx.migrationId()));
     awaitRollouts(client, List.of(ISTIOD));
   }
@@ -345,7 +350,7 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
       return;
     }
     ObjectNode patch = pilotPatch14();
-    StepChanges.call(
+    StepChanges.patch(
         "patch " + PILOT_KEY,
         () -> pilot.patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch.toString()));
     changes.changed(
@@ -501,7 +506,7 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
       return;
     }
     ObjectNode patch = operatorPatch16();
-    StepChanges.call(
+    StepChanges.patch(
         "patch " + OPERATOR_KEY,
         () -> operator.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
     changes.changed("patched " + OPERATOR_KEY + " pilot hub/tag to " + ISTIOD_IMAGE_16);
@@ -558,7 +563,7 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
       return;
     }
     ObjectNode patch = istiodPatch16(restartToken);
-    StepChanges.call(
+    StepChanges.patch(
         "patch " + ISTIOD_KEY,
         () -> istiod.patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch.toString()));
     changes.changed("patched " + ISTIOD_KEY + " to " + ISTIOD_IMAGE_16 + " and restarted it");

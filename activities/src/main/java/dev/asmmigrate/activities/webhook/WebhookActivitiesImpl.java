@@ -81,6 +81,17 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
     ObjectNode desired = tag(Restorer.toTree(revisionWebhook), ctx.revision());
 
     // 1. the add-on injector stops matching
+    StepChanges.rereadOnConflict("empty " + INJECTOR_KEY, () -> emptyInjector(changes));
+    // 2. then the tag
+    StepChanges.rereadOnConflict(
+        "point " + TAG_KEY + " at " + ctx.revision(),
+        () -> pointTag(changes, desired, ctx.revision()));
+    return changes.result();
+  }
+
+  /** The add-on injector with no webhooks (backed up first); nothing when it has none. */
+  private static void emptyInjector(StepChanges changes) {
+    var mwcs = changes.client().admissionRegistration().v1().mutatingWebhookConfigurations();
     MutatingWebhookConfiguration injector =
         StepChanges.call("get " + INJECTOR_KEY, () -> mwcs.withName(INJECTOR).get());
     if (injector == null) {
@@ -97,8 +108,11 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
         changes.changed("emptied " + INJECTOR_KEY + " (" + n + " webhooks removed)");
       }
     }
+  }
 
-    // 2. then the tag
+  /** The default tag as {@code desired} (backed up first, absent: undo deletes it). */
+  private static void pointTag(StepChanges changes, ObjectNode desired, String revision) {
+    var mwcs = changes.client().admissionRegistration().v1().mutatingWebhookConfigurations();
     MutatingWebhookConfiguration current =
         StepChanges.call("get " + TAG_KEY, () -> mwcs.withName(TAG).get());
     changes.backup(TAG_KEY, current);
@@ -106,9 +120,9 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
       MutatingWebhookConfiguration created =
           Restorer.fromTree(desired, MutatingWebhookConfiguration.class);
       StepChanges.call("create " + TAG_KEY, () -> mwcs.resource(created).create());
-      changes.changed("created " + TAG_KEY + " pointing at " + ctx.revision());
+      changes.changed("created " + TAG_KEY + " pointing at " + revision);
     } else if (StepChanges.covers(Restorer.toTree(current), desired)) {
-      changes.unchanged(TAG_KEY + " points at " + ctx.revision());
+      changes.unchanged(TAG_KEY + " points at " + revision);
     } else {
       ObjectNode replacement = desired.deepCopy();
       ((ObjectNode) replacement.get("metadata"))
@@ -116,9 +130,8 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
       MutatingWebhookConfiguration updated =
           Restorer.fromTree(replacement, MutatingWebhookConfiguration.class);
       StepChanges.call("update " + TAG_KEY, () -> mwcs.resource(updated).update());
-      changes.changed("replaced " + TAG_KEY + " to point at " + ctx.revision());
+      changes.changed("replaced " + TAG_KEY + " to point at " + revision);
     }
-    return changes.result();
   }
 
   /**

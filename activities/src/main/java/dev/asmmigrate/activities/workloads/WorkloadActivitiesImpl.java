@@ -9,6 +9,7 @@ import dev.asmmigrate.activities.backup.ClusterBackupStore;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.MigrationMetrics;
@@ -379,7 +380,7 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
           .forContext(ctx)
           .save(ctx.migrationId(), STEP, key(workload, request.namespace()), tree(workload));
       ObjectNode patch = restartPatch(request.restartedAt());
-      call(
+      StepChanges.patch(
           "patch " + ref + " in " + request.namespace(),
           () -> resource.get().patch(PatchContext.of(PatchType.JSON_MERGE), json(patch)));
       patched++;
@@ -719,7 +720,7 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
   private static void patchLabels(
       KubernetesClient client, String name, Map<String, String> labels) {
     ObjectNode patch = labelsPatch(labels);
-    call(
+    StepChanges.patch(
         "patch namespace " + name,
         () ->
             client
