@@ -116,6 +116,7 @@ final class Verification {
     final List<String> missing = new ArrayList<>();
     final List<String> notRestarted = new ArrayList<>();
     String failure;
+    boolean rolledOut;
     int ready;
     int total;
     int workloads;
@@ -129,7 +130,7 @@ final class Verification {
     void deployment(Deployment d) {
       workloads++;
       String ref = "Deployment/" + d.getMetadata().getName();
-      total += d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+      total += replicas(d.getSpec().getReplicas());
       RolloutStatus rollout = RolloutStatus.of(d);
       if (!workload(ref, rollout)) {
         return;
@@ -143,13 +144,13 @@ final class Verification {
         missing.add(ref + ": waiting for its ReplicaSet of revision " + revision);
         return;
       }
-      pods(ref, ownedBy(s.pods(), current.get()));
+      pods(ref, ownedBy(s.pods(), current.get()), replicas(d.getSpec().getReplicas()));
     }
 
     void statefulSet(StatefulSet set) {
       workloads++;
       String ref = "StatefulSet/" + set.getMetadata().getName();
-      total += set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
+      total += replicas(set.getSpec().getReplicas());
       if (!workload(ref, RolloutStatus.of(set))) {
         return;
       }
@@ -158,16 +159,17 @@ final class Verification {
       if (update != null && !update.isEmpty()) {
         pods = pods.stream().filter(p -> update.equals(label(p, REVISION_HASH))).toList();
       }
-      pods(ref, pods);
+      pods(ref, pods, replicas(set.getSpec().getReplicas()));
     }
 
     void daemonSet(DaemonSet ds) {
       workloads++;
       String ref = "DaemonSet/" + ds.getMetadata().getName();
-      total +=
+      int desired =
           ds.getStatus() == null || ds.getStatus().getDesiredNumberScheduled() == null
               ? 0
               : ds.getStatus().getDesiredNumberScheduled();
+      total += desired;
       if (!workload(ref, RolloutStatus.of(ds))) {
         return;
       }
@@ -181,7 +183,7 @@ final class Verification {
           pods = pods.stream().filter(p -> hash.equals(label(p, REVISION_HASH))).toList();
         }
       }
-      pods(ref, pods);
+      pods(ref, pods, desired);
     }
 
     /** Records the rollout's state; true when the workload's pods can be judged. */
@@ -190,17 +192,25 @@ final class Verification {
         fail(ref, null, rollout.failure());
         return false;
       }
-      if (!rollout.done()) {
+      rolledOut = rollout.done();
+      if (!rolledOut) {
         missing.add(rollout.waitingFor());
       }
       return rollout.observed();
     }
 
-    private void pods(String ref, List<Pod> pods) {
+    /**
+     * Judges the pods of a workload's current revision; when the workload's status calls its
+     * rollout done, fewer than {@code want} of them seen is waiting too (the pods' watch may lag
+     * behind the workload's: the rollout is not verified until its pods are seen).
+     */
+    private void pods(String ref, List<Pod> pods, int want) {
+      int seen = 0;
       for (Pod pod : sorted(pods)) {
         if (pod.getMetadata().getDeletionTimestamp() != null) {
           continue;
         }
+        seen++;
         PodState state = podState(pod, expected);
         if (state.failure() != null) {
           fail(ref, pod.getMetadata().getName(), state.failure());
@@ -210,6 +220,13 @@ final class Verification {
           ready++;
         }
       }
+      if (rolledOut && seen < want) {
+        missing.add(ref + ": " + seen + " of " + want + " pods of the current revision seen");
+      }
+    }
+
+    private static int replicas(Integer replicas) {
+      return replicas == null ? 1 : replicas;
     }
 
     private void fail(String ref, String pod, String why) {

@@ -119,6 +119,27 @@ class VerificationTest {
   }
 
   @Test
+  void givenARolloutItsStatusCallsDoneButWhosePodsAreNotSeenYet_whenJudged_itShouldWait() {
+    // the Deployment's watch ran ahead of the pods' watch (a delayed or throttled reconnect)
+    Verification.Verdict v =
+        judge(
+            List.of(deployment(2, 2, "2")),
+            List.of(replicaSet("web-old", "1"), replicaSet("web-new", "2")),
+            List.of(
+                pod("web-old-a", "web-old-uid", ADDON, "istio-1611")
+                    .editMetadata()
+                    .withDeletionTimestamp("2024-05-01T10:00:00Z")
+                    .endMetadata()
+                    .build()));
+
+    assertThat(v.done()).isFalse();
+    assertThat(v.failure()).isNull();
+    assertThat(v.podsReady()).isZero();
+    assertThat(v.missing())
+        .containsExactly("Deployment/web: 0 of 1 pods of the current revision seen");
+  }
+
+  @Test
   void givenAnOldRevisionPodOnTheAddonProxyDuringTheRollout_whenJudged_itShouldWaitNotFail() {
     Deployment rolling = deployment(2, 2, "2");
     rolling.getStatus().setReplicas(2);
