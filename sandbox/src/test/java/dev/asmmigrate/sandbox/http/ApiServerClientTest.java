@@ -101,6 +101,52 @@ class ApiServerClientTest {
         .containsEntry("k", "v2");
   }
 
+  /**
+   * fabric8 asks for a WebSocket first: the sandbox declines with an ordinary 200 (HTTP lets a
+   * server ignore an Upgrade), so even a client that retries failed requests falls back to the HTTP
+   * watch at once: one declined request and one HTTP watch, not a 503 retried before the fallback.
+   */
+  @Test
+  void givenARetryingClient_whenItWatches_itShouldFallBackToAnHttpWatchWithoutRetrying() {
+    Config config =
+        new ConfigBuilder()
+            .withMasterUrl("http://127.0.0.1:" + server.port())
+            .withUserAgent("asm-migrate-watcher")
+            .withRequestRetryBackoffLimit(5)
+            .build();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (KubernetesClient retrying = new KubernetesClientBuilder().withConfig(config).build();
+        Watch watch =
+            retrying
+                .configMaps()
+                .inNamespace("demo")
+                .watch(
+                    new Watcher<ConfigMap>() {
+                      @Override
+                      public void eventReceived(Action action, ConfigMap cm) {
+                        seen.add(action + " " + cm.getMetadata().getName());
+                      }
+
+                      @Override
+                      public void onClose(WatcherException cause) {}
+                    })) {
+      client.configMaps().inNamespace("demo").resource(cm("watched", Map.of())).create();
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("ADDED watched"));
+    }
+    List<RequestLog.Entry> watches =
+        server.requestLog().entries().stream()
+            .filter(e -> e.userAgent().equals("asm-migrate-watcher"))
+            .filter(e -> e.verb().equals("watch"))
+            .toList();
+    // the declined WebSocket is logged at once; the HTTP watch when its stream has ended, maybe
+    // later: a retried 503 would have left six 503 entries here
+    assertThat(watches)
+        .isNotEmpty()
+        .hasSizeLessThanOrEqualTo(2)
+        .allSatisfy(e -> assertThat(e.code()).isEqualTo(200));
+  }
+
   @Test
   void givenALabelSelectorWatch_whenObjectsStartAndStopMatching_itShouldSeeAddedAndDeleted() {
     List<String> events = new CopyOnWriteArrayList<>();
