@@ -103,18 +103,7 @@ final class ProgressPrinter {
           out.println("blocking configuration findings; fix them, then recheck (or abort):");
           s.findings().stream()
               .filter(f -> f.blocking())
-              .forEach(
-                  f ->
-                      out.println(
-                          "  ["
-                              + f.rule()
-                              + "] "
-                              + f.kind()
-                              + " "
-                              + (f.namespace() == null ? "" : f.namespace() + "/")
-                              + f.name()
-                              + ": "
-                              + f.message()));
+              .forEach(f -> out.println("  " + StatusView.finding(f)));
         }
         case "ROLLING_BACK" -> out.println("rolling back: " + s.error());
         case "PAUSED" -> out.println("paused at a safe point: asm-migrate resume");

@@ -162,15 +162,7 @@ final class Report {
       for (ConfigFinding f : s.findings()) {
         b.append("- ")
             .append(f.blocking() ? "**blocking** " : "")
-            .append('[')
-            .append(f.rule())
-            .append("] ")
-            .append(f.kind())
-            .append(' ')
-            .append(f.namespace() == null ? "" : f.namespace() + "/")
-            .append(f.name())
-            .append(": ")
-            .append(f.message())
+            .append(StatusView.finding(f))
             .append('\n');
       }
     }
@@ -269,17 +261,7 @@ final class Report {
       for (ConfigFinding f : s.findings()) {
         b.append("<li>")
             .append(f.blocking() ? "<strong>blocking</strong> " : "")
-            .append(
-                esc(
-                    "["
-                        + f.rule()
-                        + "] "
-                        + f.kind()
-                        + " "
-                        + (f.namespace() == null ? "" : f.namespace() + "/")
-                        + f.name()
-                        + ": "
-                        + f.message()))
+            .append(esc(StatusView.finding(f)))
             .append("</li>\n");
       }
       b.append("</ul>\n");

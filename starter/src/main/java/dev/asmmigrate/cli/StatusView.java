@@ -3,6 +3,7 @@ package dev.asmmigrate.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.Step;
@@ -179,15 +180,7 @@ record StatusView(
               f ->
                   b.append("  ")
                       .append(f.blocking() ? "BLOCKING " : "info     ")
-                      .append('[')
-                      .append(f.rule())
-                      .append("] ")
-                      .append(f.kind())
-                      .append(' ')
-                      .append(f.namespace() == null ? "" : f.namespace() + "/")
-                      .append(f.name())
-                      .append(": ")
-                      .append(f.message())
+                      .append(finding(f))
                       .append('\n'));
     }
     return b.toString();
@@ -201,5 +194,18 @@ record StatusView(
       }
     }
     return null;
+  }
+
+  /** A finding on one line, as status and the report show it: {@code [rule] Kind ns/name: why}. */
+  static String finding(ConfigFinding f) {
+    return "["
+        + f.rule()
+        + "] "
+        + f.kind()
+        + ' '
+        + (f.namespace() == null ? "" : f.namespace() + "/")
+        + f.name()
+        + ": "
+        + f.message();
   }
 }
