@@ -24,6 +24,7 @@ final class WorkloadQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkloadQueue.class);
   private static final long BASE_BACKOFF_MILLIS = 20;
   private static final long MAX_BACKOFF_MILLIS = 2_000;
+  private static final int QUIET_FAILURES = 5;
 
   /** Reconciles one key ({@code namespace/name}, or a name for cluster-scoped objects). */
   @FunctionalInterface
@@ -144,7 +145,14 @@ final class WorkloadQueue implements AutoCloseable {
         } else {
           long backoff = BASE_BACKOFF_MILLIS << Math.min(n - 1, 10);
           retry = Duration.ofMillis(Math.min(backoff, MAX_BACKOFF_MILLIS));
-          log.warn("{}: reconciling {} failed (attempt {}): {}", name, key, n, e.toString());
+          // a few failures are how a cluster settles (e.g. pods refused while the injection
+          // webhook starts): said at DEBUG, as client-go's controllers do; a key that keeps
+          // failing is a warning
+          if (n >= QUIET_FAILURES) {
+            log.warn("{}: reconciling {} failed (attempt {}): {}", name, key, n, e.toString());
+          } else {
+            log.debug("{}: reconciling {} failed (attempt {}): {}", name, key, n, e.toString());
+          }
           log.debug("{}: failure detail", name, e);
         }
       } finally {
