@@ -136,7 +136,9 @@ class DeploymentControllerTest {
     String oldHash =
         replicaSets("rolling").get(0).getMetadata().getLabels().get("pod-template-hash");
 
-    try (WorkloadWatch<Pod> pods = new WorkloadWatch<>(t.client.pods().inNamespace("rolling"))) {
+    try (WorkloadWatch<Pod> pods = new WorkloadWatch<>(t.client.pods().inNamespace("rolling"));
+        WorkloadWatch<ReplicaSet> sets =
+            new WorkloadWatch<>(t.client.apps().replicaSets().inNamespace("rolling"))) {
       edit(
           "rolling",
           "web",
@@ -170,13 +172,26 @@ class DeploymentControllerTest {
         assertThat(ready)
             .as("Ready pods at every instant (replicas - maxUnavailable)")
             .isGreaterThanOrEqualTo(3);
-        assertThat(running.size())
-            .as("pods at every instant (replicas + maxSurge)")
-            .isLessThanOrEqualTo(5);
         Set<String> hashes = running.stream().map(WorkloadWatch::hash).collect(Collectors.toSet());
         bothAtOnce |= hashes.contains(oldHash) && hashes.contains(newHash);
       }
       assertThat(bothAtOnce).as("old and new pods side by side during the rollout").isTrue();
+      // maxSurge bounds what the Deployment controller asks of its ReplicaSets, as in Kubernetes:
+      // the pods follow each ReplicaSet's controller on its own, so for an instant the new set's
+      // pod can exist before the old set's surplus pod is deleted
+      List<List<ReplicaSet>> setStates = sets.states();
+      assertThat(setStates).hasSizeGreaterThan(2);
+      for (List<ReplicaSet> state : setStates) {
+        assertThat(state.stream().mapToInt(rs -> rs.getSpec().getReplicas()).sum())
+            .as("ReplicaSets' replicas at every instant (replicas + maxSurge)")
+            .isLessThanOrEqualTo(5);
+      }
+      assertThat(setStates)
+          .as("the surge is used")
+          .anySatisfy(
+              state ->
+                  assertThat(state.stream().mapToInt(rs -> rs.getSpec().getReplicas()).sum())
+                      .isEqualTo(5));
       assertThat(d.getMetadata().getAnnotations())
           .containsEntry(DeploymentController.REVISION, "2");
       assertThat(t.pods("rolling", "web"))
@@ -424,17 +439,15 @@ class DeploymentControllerTest {
     try (WorkloadWatch<Deployment> history =
         new WorkloadWatch<>(t.client.apps().deployments().inNamespace("minready"))) {
       Deployment spec = WorkloadTestSandbox.deployment("minready", "web", 2, "nginx:1.21");
-      spec.getSpec().setMinReadySeconds(2);
+      spec.getSpec().setMinReadySeconds(3);
       t.client.resource(spec).create();
       awaitComplete("minready", "web", 2);
-      assertThat(replicaSets("minready").get(0).getSpec().getMinReadySeconds()).isEqualTo(2);
-      assertThat(history.versions())
-          .anySatisfy(
-              v -> {
-                assertThat(v.getStatus()).isNotNull();
-                assertThat(v.getStatus().getReadyReplicas()).isEqualTo(2);
-                assertThat(v.getStatus().getAvailableReplicas()).isNull();
-              });
+      assertThat(replicaSets("minready").get(0).getSpec().getMinReadySeconds()).isEqualTo(3);
+
+      history.assertAvailableOnlyAfterMinReady(
+          v -> v.getStatus() == null ? null : v.getStatus().getAvailableReplicas(),
+          t.pods("minready", "web"),
+          3);
     }
   }
 

@@ -202,7 +202,7 @@ class ReplicaSetControllerTest {
     try (WorkloadWatch<ReplicaSet> history =
         new WorkloadWatch<>(t.client.apps().replicaSets().inNamespace("rs-minready"))) {
       ReplicaSet spec = replicaSet("rs-minready", "front", 2, List.of());
-      spec.getSpec().setMinReadySeconds(2);
+      spec.getSpec().setMinReadySeconds(3);
       t.client.resource(spec).create();
       awaitReady("rs-minready", "front", 2);
       await()
@@ -219,13 +219,10 @@ class ReplicaSetControllerTest {
                               .getStatus()
                               .getAvailableReplicas())
                       .isEqualTo(2));
-      assertThat(history.versions())
-          .anySatisfy(
-              v -> {
-                assertThat(v.getStatus()).isNotNull();
-                assertThat(v.getStatus().getReadyReplicas()).isEqualTo(2);
-                assertThat(v.getStatus().getAvailableReplicas()).isNull();
-              });
+      history.assertAvailableOnlyAfterMinReady(
+          v -> v.getStatus() == null ? null : v.getStatus().getAvailableReplicas(),
+          t.pods("rs-minready", "front"),
+          3);
     }
   }
 

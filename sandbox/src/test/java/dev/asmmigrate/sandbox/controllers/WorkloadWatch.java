@@ -19,6 +19,7 @@ final class WorkloadWatch<T extends HasMetadata> implements AutoCloseable {
   private final Map<String, T> objects = new LinkedHashMap<>();
   private final List<List<T>> states = new ArrayList<>();
   private final List<T> versions = new ArrayList<>();
+  private final List<java.time.Instant> arrivals = new ArrayList<>();
   private final SharedIndexInformer<T> informer;
 
   WorkloadWatch(Informable<T> source) {
@@ -56,6 +57,7 @@ final class WorkloadWatch<T extends HasMetadata> implements AutoCloseable {
     }
     states.add(List.copyOf(objects.values()));
     versions.add(obj);
+    arrivals.add(java.time.Instant.now());
   }
 
   /** Every state seen so far, in order. */
@@ -68,10 +70,47 @@ final class WorkloadWatch<T extends HasMetadata> implements AutoCloseable {
     return List.copyOf(versions);
   }
 
+  /** When each of {@link #versions()} arrived here, by this machine's clock. */
+  synchronized List<java.time.Instant> arrivals() {
+    return List.copyOf(arrivals);
+  }
+
   /** Forgets the states seen so far (e.g. the ones before a rollout). */
   synchronized void reset() {
     states.clear();
     versions.clear();
+    arrivals.clear();
+  }
+
+  /**
+   * Checks that no version seen counted more pods available than had been Ready for {@code
+   * minReadySeconds} when it arrived, however fast or slow the controllers ran, once a version
+   * counts them all. Ready times are stamped to the second, hence one second of slack.
+   */
+  void assertAvailableOnlyAfterMinReady(
+      java.util.function.Function<T, Integer> available, List<Pod> pods, int minReadySeconds) {
+    java.util.function.ToIntFunction<T> count =
+        v -> available.apply(v) == null ? 0 : available.apply(v);
+    org.awaitility.Awaitility.await("a version counting every pod available")
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> versions().stream().anyMatch(v -> count.applyAsInt(v) == pods.size()));
+    List<java.time.Instant> readySince =
+        pods.stream().map(WorkloadSupport::readySince).sorted().toList();
+    org.assertj.core.api.Assertions.assertThat(readySince).doesNotContainNull();
+    List<T> seen;
+    List<java.time.Instant> at;
+    synchronized (this) {
+      seen = List.copyOf(versions);
+      at = List.copyOf(arrivals);
+    }
+    for (int i = 0; i < seen.size(); i++) {
+      int n = count.applyAsInt(seen.get(i));
+      if (n > 0) {
+        org.assertj.core.api.Assertions.assertThat(at.get(i))
+            .as("%d available no sooner than %d s after pod %d was Ready", n, minReadySeconds, n)
+            .isAfterOrEqualTo(readySince.get(n - 1).plusSeconds(minReadySeconds - 1));
+      }
+    }
   }
 
   static boolean ready(Pod p) {
