@@ -13,6 +13,7 @@ import dev.asmmigrate.workflows.activities.WebhookActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.Timeouts;
+import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
@@ -23,6 +24,10 @@ import java.time.Duration;
  * backoff; waits get a start-to-close bound above their own timeout and a heartbeat timeout, so a
  * dead worker's wait moves to another worker within seconds. Permanent failures ({@link
  * FailureType}) are never retried.
+ *
+ * <p>A cancelled activity (an operator's abort) is waited for until it has stopped: its heartbeat
+ * tells it to stop, and only then does the workflow go on to undo what it did. Undoing a step while
+ * its activity still runs would race the two over the same objects.
  */
 final class ActivityStubs {
   static final Duration HEARTBEAT = Duration.ofSeconds(20);
@@ -50,13 +55,24 @@ final class ActivityStubs {
   final GatewayActivities gateway;
   final WebhookActivities webhook;
   final AddonActivities addon;
+  private final ActivityCancellationType cancellation;
 
-  ActivityStubs(Timeouts timeouts) {
+  /**
+   * @param waitForCancelled whether a cancelled activity is waited for until it stops (every run
+   *     since the version marker {@code undo-after-cancelled-step-stops}); histories recorded
+   *     before it replay with the SDK's default, which does not wait
+   */
+  ActivityStubs(Timeouts timeouts, boolean waitForCancelled) {
+    this.cancellation =
+        waitForCancelled
+            ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+            : ActivityCancellationType.TRY_CANCEL;
     ActivityOptions quick =
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(Duration.ofMinutes(2))
             .setHeartbeatTimeout(Duration.ofMinutes(1))
             .setRetryOptions(RETRY)
+            .setCancellationType(cancellation)
             .build();
     preflight = Workflow.newActivityStub(PreflightActivities.class, quick);
     state = Workflow.newActivityStub(StateActivities.class, quick);
@@ -83,11 +99,12 @@ final class ActivityStubs {
     addon = Workflow.newActivityStub(AddonActivities.class, waiting(Duration.ofMinutes(15)));
   }
 
-  private static ActivityOptions waiting(Duration bound) {
+  private ActivityOptions waiting(Duration bound) {
     return ActivityOptions.newBuilder()
         .setStartToCloseTimeout(bound.plus(Duration.ofMinutes(2)))
         .setHeartbeatTimeout(HEARTBEAT)
         .setRetryOptions(RETRY)
+        .setCancellationType(cancellation)
         .build();
   }
 }

@@ -52,7 +52,11 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   @Override
   public MigrationResult migrate(MigrationRequest req) {
     request = req;
-    act = new ActivityStubs(req.timeouts());
+    act =
+        new ActivityStubs(
+            req.timeouts(),
+            Workflow.getVersion("undo-after-cancelled-step-stops", Workflow.DEFAULT_VERSION, 1)
+                == 1);
     ctx =
         new MigrationContext(
             Workflow.randomUUID().toString(),

@@ -179,6 +179,30 @@ class MigrationWorkflowOperatorTest {
   }
 
   @Test
+  void givenAnAbortWhileAStepRuns_theUndoShouldStartOnlyOnceThatStepHasStopped() {
+    // never undo a change while the activity making it still runs: the gateway's restore must not
+    // race the replacement it restores
+    CountDownLatch gateway = new CountDownLatch(1);
+    activities.heartbeatingHolds.put("replaceGateway", gateway);
+    MigrationWorkflow wf = stub(false);
+    WorkflowClient.start(wf::migrate, request(true, null, false, List.of()));
+    await().atMost(Duration.ofSeconds(30)).until(() -> activities.calls.contains("replaceGateway"));
+    assertThat(wf.abortUpdate("the gateway's load balancer is wrong")).contains("rolling back");
+
+    MigrationResult result = result();
+    assertThat(result.state()).isEqualTo(MigrationState.ROLLED_BACK);
+    List<String> calls = List.copyOf(activities.calls);
+    assertThat(calls).contains("stopped:replaceGateway", "restoreGateway");
+    assertThat(calls.indexOf("restoreGateway"))
+        .as("restoreGateway after replaceGateway stopped, in %s", calls)
+        .isGreaterThan(calls.indexOf("stopped:replaceGateway"));
+    assertThat(calls.subList(calls.indexOf("replaceGateway") + 1, calls.size()))
+        .as("nothing undone while the replacement ran, in %s", calls)
+        .first()
+        .isEqualTo("stopped:replaceGateway");
+  }
+
+  @Test
   void givenAPauseDuringAStep_itShouldTakeEffectOnlyAfterThatStepCompletes() {
     CountDownLatch gateway = new CountDownLatch(1);
     activities.holds.put("replaceGateway", gateway);

@@ -76,8 +76,29 @@ final class RecordingActivities
           new NamespacePlan("app-b", AddonVersion.V1_4, 1, 0),
           new NamespacePlan("app-c", AddonVersion.V1_4, 1, 0));
 
+  /**
+   * Calls that block until their latch opens while heartbeating, as the real waits do, so that a
+   * cancellation reaches them: they then record {@code stopped:<call>} and end as cancelled.
+   */
+  final Map<String, java.util.concurrent.CountDownLatch> heartbeatingHolds =
+      new ConcurrentHashMap<>();
+
   private void record(String call) {
     calls.add(call);
+    java.util.concurrent.CountDownLatch beating = heartbeatingHolds.get(call);
+    if (beating != null) {
+      try {
+        while (!beating.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          io.temporal.activity.Activity.getExecutionContext().heartbeat(call);
+        }
+      } catch (io.temporal.client.ActivityCompletionException cancelled) {
+        calls.add("stopped:" + call);
+        throw cancelled;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
     java.util.concurrent.CountDownLatch hold = holds.get(call);
     if (hold != null) {
       try {
