@@ -235,7 +235,11 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
 
   private MigrationResult rollBack(Saga saga, TemporalFailure failure) {
     Step failed = progress.step();
-    String message = describe(failure);
+    // an abort cancels the running step: say who stopped it and why, not "canceled"
+    String message =
+        progress.abortReason() != null && canceled(failure)
+            ? FailureType.ABORTED + ": aborted by an operator: " + progress.abortReason()
+            : describe(failure);
     progress.fail(failed, message);
     MigrationMetrics.stepEnded(failed, "failed");
     if (!failed.reversible()) {
@@ -360,6 +364,16 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   private static boolean isType(Throwable t, FailureType type) {
     for (Throwable cur = t; cur != null; cur = cur.getCause()) {
       if (cur instanceof ApplicationFailure af && type.name().equals(af.getType())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code t} is, or was caused by, a cancellation (an operator's abort). */
+  static boolean canceled(Throwable t) {
+    for (Throwable cur = t; cur != null; cur = cur.getCause()) {
+      if (cur instanceof CanceledFailure) {
         return true;
       }
     }

@@ -140,13 +140,17 @@ final class NamespaceWaves {
                       + verified.notRestarted()));
       MigrationMetrics.namespaceEnded("migrated");
     } catch (ActivityFailure failure) {
-      String why = MigrationWorkflowImpl.describe(failure);
+      boolean aborted = progress.abortReason() != null && MigrationWorkflowImpl.canceled(failure);
+      String why =
+          aborted
+              ? "aborted by an operator: " + progress.abortReason()
+              : MigrationWorkflowImpl.describe(failure);
       log.warn(
           "migrate-workloads: namespace {} failed its gate ({}); rolling it back", ns.name(), why);
       progress.namespace(ns, "FAILED", 0, 0, why);
       Workflow.newDetachedCancellationScope(() -> rollBackNamespace(ns)).run();
       progress.namespace(ns, "ROLLED_BACK", 0, 0, why);
-      if (!request.continueOnNamespaceFailure()) {
+      if (aborted || !request.continueOnNamespaceFailure()) {
         throw failure;
       }
     }

@@ -191,6 +191,9 @@ class MigrationWorkflowOperatorTest {
 
     MigrationResult result = result();
     assertThat(result.state()).isEqualTo(MigrationState.ROLLED_BACK);
+    assertThat(result.failedStep()).isEqualTo("replace-gateway");
+    assertThat(result.error())
+        .isEqualTo("ABORTED: aborted by an operator: the gateway's load balancer is wrong");
     List<String> calls = List.copyOf(activities.calls);
     assertThat(calls).contains("stopped:replaceGateway", "restoreGateway");
     assertThat(calls.indexOf("restoreGateway"))
