@@ -48,6 +48,9 @@ public final class MigrationWorker implements AutoCloseable {
     }
   }
 
+  /** How often a running activity's heartbeats reach the server at most: and so a cancellation. */
+  static final Duration HEARTBEAT_THROTTLE = Duration.ofSeconds(2);
+
   /** Registers the workflow and {@code activities} and starts polling, payloads unencrypted. */
   public static MigrationWorker start(
       WorkflowServiceStubs service, Settings settings, List<Object> activities) {
@@ -73,7 +76,12 @@ public final class MigrationWorker implements AutoCloseable {
     WorkerFactory factory = WorkerFactory.newInstance(client);
     WorkerOptions.Builder options =
         WorkerOptions.newBuilder()
-            .setMaxConcurrentActivityExecutionSize(settings.maxConcurrentActivities());
+            .setMaxConcurrentActivityExecutionSize(settings.maxConcurrentActivities())
+            // a cancellation (an operator's abort) reaches an activity only in the answer to a
+            // heartbeat it sends; the SDK sends them at most every 0.8 x the heartbeat timeout
+            // (16 s for the waits), so an abort could wait that long for a wait to stop
+            .setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
+            .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE);
     if (settings.disableStickyQueue()) {
       options.setStickyQueueScheduleToStartTimeout(Duration.ZERO);
     }

@@ -4,6 +4,7 @@ import dev.asmmigrate.workflows.model.FailureType;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCanceledException;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -95,7 +96,12 @@ public final class Waits {
     } catch (IllegalStateException | NullPointerException notInActivity) {
       return;
     }
-    ctx.heartbeat(detail);
+    try {
+      ctx.heartbeat(detail);
+    } catch (ActivityCanceledException cancelled) {
+      log.info("stopped at \"{}\": the migration cancelled this activity (an abort)", detail);
+      throw cancelled;
+    }
   }
 
   private static void pause(Duration d) {

@@ -451,7 +451,7 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
     try (NamespaceWatch watch = new NamespaceWatch(client, ns)) {
       watch.start();
       while (!watch.awaitListed(shorter(remaining(deadline), HEARTBEAT_EVERY))) {
-        Activity.getExecutionContext().heartbeat(ns + ": listing its workloads");
+        Waits.heartbeat(ns + ": listing its workloads");
         if (remaining(deadline).isZero()) {
           throw Failures.permanent(
               FailureType.VERIFICATION_FAILED,
@@ -469,7 +469,7 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
         }
         String progress =
             ns + ": " + verdict.podsReady() + "/" + verdict.podsTotal() + " pods verified";
-        Activity.getExecutionContext().heartbeat(progress);
+        Waits.heartbeat(progress); // parsed by status for its progress bars
         if (verdict.done()) {
           log.info(
               "verify: namespace {}: {} pods of {} workloads run {}",
