@@ -57,6 +57,16 @@ final class DemoCommand implements Callable<Integer> {
   String failAt;
 
   @Option(
+      names = "--abort-during",
+      paramLabel = "STEP",
+      description =
+          "Abort while this step runs, as an operator would (asm-migrate abort): the running"
+              + " activities must stop, then everything done so far is rolled back and the run"
+              + " must end ROLLED_BACK. For the workload steps the abort comes once a"
+              + " namespace's workloads are restarted, while their pods are verified.")
+  String abortDuring;
+
+  @Option(
       names = "--pod-ready-delay",
       defaultValue = "300ms",
       converter = DurationConverter.class,
@@ -83,17 +93,19 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     validate();
     DataConverter dataConverter = codec.dataConverter();
-    MigrationState asked = failAt == null ? MigrationState.SUCCESS : MigrationState.ROLLED_BACK;
+    MigrationState asked =
+        failAt == null && abortDuring == null ? MigrationState.SUCCESS : MigrationState.ROLLED_BACK;
     out.println(
         "demo: sandbox cluster with the Istio "
             + version
             + " add-on, Online Boutique"
             + (extraNamespaces > 0 ? " and " + extraNamespaces + " more namespaces" : "")
-            + (failAt == null ? "" : "; a failure will be injected at " + failAt));
+            + (failAt == null ? "" : "; a failure will be injected at " + failAt)
+            + (abortDuring == null ? "" : "; an operator will abort during " + abortDuring));
     out.flush();
     try (DemoRun run =
         DemoRun.prepare(version, extraNamespaces, podReadyDelay).dataConverter(dataConverter)) {
-      MigrationResult result = run.migrate(failAt, concurrency, out, history);
+      MigrationResult result = run.migrate(failAt, abortDuring, concurrency, out, history);
       boolean checks =
           result.state() == MigrationState.SUCCESS
               ? run.checkMigrated(out)
@@ -127,14 +139,24 @@ final class DemoCommand implements Callable<Integer> {
     if (extraNamespaces < 0 || extraNamespaces > 200) {
       throw new UserError(ExitCodes.USAGE, "--namespaces must be between 0 and 200");
     }
-    if (failAt != null
-        && Step.fromId(failAt).filter(Step::reversible).filter(Step::mutating).isEmpty()) {
+    rollbackable("--fail-at", failAt);
+    rollbackable("--abort-during", abortDuring);
+    if (failAt != null && abortDuring != null) {
+      throw new UserError(
+          ExitCodes.USAGE, "--fail-at and --abort-during rehearse one each: give one");
+    }
+  }
+
+  private static void rollbackable(String option, String step) {
+    if (step != null
+        && Step.fromId(step).filter(Step::reversible).filter(Step::mutating).isEmpty()) {
       throw new UserError(
           ExitCodes.USAGE,
-          "--fail-at must be one of "
+          option
+              + " must be one of "
               + Step.rollbackable().stream().map(Step::id).toList()
               + ", got '"
-              + failAt
+              + step
               + "'");
     }
   }

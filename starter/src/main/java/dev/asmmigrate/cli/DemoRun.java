@@ -11,10 +11,13 @@ import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.worker.Activities;
 import dev.asmmigrate.worker.MigrationWorker;
+import dev.asmmigrate.workflows.MigrationWorkflow;
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.Connection;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.MigrationResult;
+import dev.asmmigrate.workflows.model.MigrationStatus;
+import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.Timeouts;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -129,6 +132,17 @@ final class DemoRun implements AutoCloseable {
    */
   MigrationResult migrate(String failAt, int concurrency, PrintWriter out, Path history)
       throws IOException, InterruptedException {
+    return migrate(failAt, null, concurrency, out, history);
+  }
+
+  /**
+   * As {@link #migrate(String, int, PrintWriter, Path)}; with {@code abortDuring}, an operator's
+   * abort is sent while that step runs (for the workload steps, once a namespace's workloads are
+   * restarted and their verification is under way), as {@code asm-migrate abort} would send it.
+   */
+  MigrationResult migrate(
+      String failAt, String abortDuring, int concurrency, PrintWriter out, Path history)
+      throws IOException, InterruptedException {
     Path kubeconfig = sandbox.writeKubeconfig(work.resolve("sandbox.kubeconfig"));
     SandboxSettings s = sandbox.settings();
     MigrationRequest request =
@@ -165,8 +179,17 @@ final class DemoRun implements AutoCloseable {
         String id = StartCommand.start(worker.client(), request);
         out.println("workflow: " + id + " (embedded in-memory Temporal server)");
         out.flush();
-        MigrationResult result =
-            new ProgressPrinter(worker.client(), out).follow(id, Duration.ofMinutes(30));
+        Thread operator =
+            abortDuring == null ? null : abortDuring(worker.client(), id, abortDuring, out);
+        MigrationResult result;
+        try {
+          result = new ProgressPrinter(worker.client(), out).follow(id, Duration.ofMinutes(30));
+        } finally {
+          if (operator != null) {
+            operator.interrupt();
+            operator.join(Duration.ofSeconds(10).toMillis());
+          }
+        }
         if (history != null) {
           Files.writeString(history, worker.client().fetchHistory(id).toJson(true));
         }
@@ -175,6 +198,54 @@ final class DemoRun implements AutoCloseable {
         service.shutdownNow();
       }
     }
+  }
+
+  /**
+   * An operator watching the migration: once {@code step} runs (and, for the workload steps, a
+   * namespace's workloads were restarted and their pods are being verified), sends the abort update
+   * and prints its answer.
+   */
+  private static Thread abortDuring(
+      io.temporal.client.WorkflowClient client, String id, String step, PrintWriter out) {
+    MigrationWorkflow wf = client.newWorkflowStub(MigrationWorkflow.class, id);
+    boolean workloads =
+        step.equals(Step.MIGRATE_WORKLOADS.id())
+            || step.equals(Step.MIGRATE_REMAINING_WORKLOADS.id());
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                while (!Thread.currentThread().isInterrupted()) {
+                  MigrationStatus s = wf.status();
+                  if (s.endedAt() != null) {
+                    return;
+                  }
+                  boolean inFlight =
+                      !workloads
+                          || s.namespaces().stream().anyMatch(ns -> ns.phase().equals("RESTARTED"));
+                  if (step.equals(s.step()) && inFlight) {
+                    String answer = wf.abortUpdate("demo: --abort-during " + step);
+                    synchronized (out) {
+                      out.println("operator: abort during " + step + ": " + answer);
+                      out.flush();
+                    }
+                    return;
+                  }
+                  Thread.sleep(100);
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } catch (RuntimeException e) {
+                synchronized (out) {
+                  out.println("operator: abort during " + step + " not sent: " + e.getMessage());
+                  out.flush();
+                }
+              }
+            },
+            "demo-operator");
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   /** N namespaces with three Deployments each; with {@code both}, alternately on 1.4 and 1.6. */

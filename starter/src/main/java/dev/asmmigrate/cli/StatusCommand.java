@@ -106,13 +106,16 @@ final class StatusCommand implements Callable<Integer> {
 
   /** The exit code once the watch can stop, or null while the migration moves on its own. */
   private static Integer settled(StatusView view) {
-    if (view.ended() || "DONE".equals(view.status().phase())) {
+    // DONE while the execution still runs: its result is being recorded; the next look shows the
+    // workflow closed, so that the last status a script reads says COMPLETED (or FAILED)
+    if (view.ended()) {
       return view.status().state() == MigrationState.SUCCESS && view.status().error() == null
           ? ExitCodes.OK
           : ExitCodes.OUTCOME;
     }
     return switch (view.status().phase()) {
       case "WAITING_FOR_APPROVAL", "PAUSED" -> ExitCodes.OK;
+      case "DONE" -> null;
       case "WAITING_FOR_RECHECK" -> ExitCodes.BLOCKED;
       default -> null;
     };

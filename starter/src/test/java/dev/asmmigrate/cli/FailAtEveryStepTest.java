@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestFactory;
  * pre-migration snapshot ({@link ClusterSnapshot}), every injected pod must run the add-on's proxy
  * again, and the traffic probe through the ingress gateway must have lost nothing. The workload
  * steps are also rehearsed on a cluster with both add-on versions ({@link
- * FailAtAWorkloadStepOnBothVersionsTest}, a class of its own so that it runs beside this one).
+ * FailAtAWorkloadStepOnBothVersionsTest}, a class of its own so that it runs beside this one), and
+ * an operator's abort in the middle of the restarts ({@link AbortDuringTheRestartsTest}).
  */
 class FailAtEveryStepTest {
   private static final Duration POD_READY_DELAY = Duration.ofMillis(300);
@@ -92,10 +93,16 @@ class FailAtEveryStepTest {
   }
 
   static void failAndRollBack(String version, Step step) throws Exception {
+    rollBack(version, step, false);
+  }
+
+  /** A failure injected after {@code step}, or with {@code abort} an operator's abort during it. */
+  static void rollBack(String version, Step step, boolean abort) throws Exception {
     long started = System.nanoTime();
     StringWriter log = new StringWriter();
     PrintWriter out = new PrintWriter(new TeeWriter(log), true);
-    out.println("--- " + version + ", fail at " + step.id());
+    String what = (abort ? "abort during " : "fail at ") + step.id();
+    out.println("--- " + version + ", " + what);
     DemoRun run = cluster(version);
     boolean clean = false;
     try {
@@ -105,12 +112,23 @@ class FailAtEveryStepTest {
       long prepared = System.nanoTime();
       TreeMap<String, List<String>> proxiesBefore = proxyImagesByNamespace(run);
 
-      MigrationResult result = run.migrate(step.id(), 4, out);
+      MigrationResult result =
+          abort ? run.migrate(null, step.id(), 4, out, null) : run.migrate(step.id(), 4, out);
       long migrated = System.nanoTime();
 
       assertThat(result.state()).as(log::toString).isEqualTo(MigrationState.ROLLED_BACK);
       assertThat(result.failedStep()).isEqualTo(step.id());
-      assertThat(result.error()).startsWith("INJECTED_FAILURE");
+      assertThat(result.error())
+          .startsWith(abort ? "ABORTED: aborted by an operator" : "INJECTED_FAILURE");
+      if (abort) {
+        assertThat(log.toString())
+            .as("the abort came while a namespace's restarted pods were being verified")
+            .contains(
+                ": RESTARTED ",
+                "operator: abort during " + step.id() + ": aborted: rolling back",
+                ": FAILED (aborted by an operator: demo: --abort-during " + step.id() + ")",
+                ": ROLLED_BACK (aborted by an operator");
+      }
       assertThat(
               run.sandbox()
                   .store()
@@ -141,10 +159,10 @@ class FailAtEveryStepTest {
       assertThat(traffic.path("sent").asLong()).isPositive();
       assertThat(traffic.path("failed").asLong()).as(traffic::toPrettyString).isZero();
       System.out.printf(
-          "%s, fail at %s: sandbox ready in %d s, migration and rollback %d s, checks %d s;"
+          "%s, %s: sandbox ready in %d s, migration and rollback %d s, checks %d s;"
               + " %d objects compared, %d requests%n",
           version,
-          step.id(),
+          what,
           Duration.ofNanos(prepared - started).toSeconds(),
           Duration.ofNanos(migrated - prepared).toSeconds(),
           Duration.ofNanos(System.nanoTime() - migrated).toSeconds(),
