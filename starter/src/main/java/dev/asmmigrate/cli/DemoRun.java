@@ -224,7 +224,13 @@ final class DemoRun implements AutoCloseable {
                       !workloads
                           || s.namespaces().stream().anyMatch(ns -> ns.phase().equals("RESTARTED"));
                   if (step.equals(s.step()) && inFlight) {
-                    String answer = wf.abortUpdate("demo: --abort-during " + step);
+                    String reason = "demo: --abort-during " + step;
+                    String answer =
+                        Migrations.updateOrSignal(
+                            wf,
+                            w -> w.abortUpdate(reason),
+                            w -> w.abort(reason),
+                            Duration.ofSeconds(10));
                     synchronized (out) {
                       out.println("operator: abort during " + step + ": " + answer);
                       out.flush();

@@ -89,7 +89,19 @@ final class Migrations implements AutoCloseable {
               + (s.error() == null ? "" : ", " + s.error())
               + ")");
     }
-    MigrationWorkflow stub = client.newWorkflowStub(MigrationWorkflow.class, workflowId);
+    return updateOrSignal(
+        client.newWorkflowStub(MigrationWorkflow.class, workflowId), update, signal, answerTimeout);
+  }
+
+  /**
+   * Sends an update and returns the answer; past {@code answerTimeout} without one, sends the same
+   * request as a signal and says so. A refusal by the update's validator is exit code 3.
+   */
+  static String updateOrSignal(
+      MigrationWorkflow stub,
+      Function<MigrationWorkflow, String> update,
+      Consumer<MigrationWorkflow> signal,
+      Duration answerTimeout) {
     // An update is answered on the workflow's next task. Temporal's Java test server has been seen
     // to leave one unanswered while an activity runs; an operator must never be left hanging, so
     // past the bound the same request goes as a signal, which needs no reply.
