@@ -1,5 +1,9 @@
 package dev.asmmigrate.workflows;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
@@ -8,6 +12,7 @@ import io.temporal.worker.WorkerOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,5 +70,27 @@ class MigrationWorkflowReplayTest {
       throws Exception {
     WorkflowReplayer.replayWorkflowExecution(
         history("histories/demo-addon-1.4-indexed.json"), worker);
+  }
+
+  /**
+   * {@code demo --abort-during migrate-workloads}, recorded: the abort update, the cancel request
+   * of the running verification and, only once it was cancelled, the rollback's activities. Today's
+   * code must replay it: the abort path and its version marker stay deterministic. (Replay does not
+   * see which workflow task a command came in, so the waiting itself is tested in {@code
+   * MigrationWorkflowOperatorTest}.)
+   */
+  @Test
+  void givenTheHistoryOfAnAbortDuringTheRestarts_whenReplayed_theUndoShouldFollowTheCancellation()
+      throws Exception {
+    WorkflowExecutionHistory aborted =
+        history("histories/demo-addon-1.4-abort-during-workloads.json");
+    List<EventType> types = aborted.getEvents().stream().map(HistoryEvent::getEventType).toList();
+    int requested = types.indexOf(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED);
+    int canceled = types.indexOf(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED);
+    assertThat(types).contains(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
+    assertThat(requested).isPositive().isLessThan(canceled);
+    assertThat(types.subList(requested, canceled))
+        .doesNotContain(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+    WorkflowReplayer.replayWorkflowExecution(aborted, worker);
   }
 }
