@@ -182,6 +182,7 @@ final class SandboxCommand implements Runnable {
   public void run() {
     PrintWriter out = spec.commandLine().getOut();
     SandboxSettings settings = settings();
+    applyFaults(new Faults()); // a bad fault flag is refused before anything starts
     Sandbox sandbox;
     try {
       sandbox = Sandbox.start(settings);
