@@ -231,10 +231,8 @@ final class DemoRun implements AutoCloseable {
                             w -> w.abortUpdate(reason),
                             w -> w.abort(reason),
                             Duration.ofSeconds(10));
-                    synchronized (out) {
-                      out.println("operator: abort during " + step + ": " + answer);
-                      out.flush();
-                    }
+                    out.println("operator: abort during " + step + ": " + answer);
+                    out.flush();
                     return;
                   }
                   Thread.sleep(100);
@@ -242,10 +240,8 @@ final class DemoRun implements AutoCloseable {
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               } catch (RuntimeException e) {
-                synchronized (out) {
-                  out.println("operator: abort during " + step + " not sent: " + e.getMessage());
-                  out.flush();
-                }
+                out.println("operator: abort during " + step + " not sent: " + e.getMessage());
+                out.flush();
               }
             },
             "demo-operator");

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asmmigrate.sandbox.Faults;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -20,19 +18,6 @@ import picocli.CommandLine;
  * sandbox starts (nothing is served, no endpoint is printed).
  */
 class SandboxCommandTest {
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
-
-  private int sandbox(String... args) {
-    CommandLine cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    String[] all = new String[args.length + 1];
-    all[0] = "sandbox";
-    System.arraycopy(args, 0, all, 1, args.length);
-    return cl.execute(all);
-  }
-
   @Test
   void givenTheApiFaultFlags_theyShouldSetTheSandboxFaults() {
     CommandLine cl = Main.commandLine();
@@ -56,37 +41,45 @@ class SandboxCommandTest {
   @Test
   void givenAnAppliedFractionOutOfRange_theSandboxShouldBeRefusedBeforeItStarts()
       throws IOException {
-    int port = freePort();
-    assertThat(sandbox("--port", "" + port, "--api-error-applied-fraction", "1.5"))
-        .isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString())
-        .contains("--api-error-applied-fraction 1.5: the fraction must be between 0 and 1");
-    assertNothingServedOn(port);
+    assertRefusedBeforeStart(
+        "--api-error-applied-fraction 1.5: the fraction must be between 0 and 1",
+        "--api-error-applied-fraction",
+        "1.5");
   }
 
   @Test
   void givenAnErrorRateOutOfRange_theSandboxShouldBeRefusedBeforeItStarts() throws IOException {
+    assertRefusedBeforeStart(
+        "--api-error-rate patch=2.0: the rate must be between 0 and 1",
+        "--api-error-rate",
+        "patch=2");
+  }
+
+  /**
+   * Exit 2 with {@code why}, and no API server started (a started one would still be listening:
+   * nothing closes it).
+   */
+  private static void assertRefusedBeforeStart(String why, String... flags) throws IOException {
     int port = freePort();
-    assertThat(sandbox("--port", "" + port, "--api-error-rate", "patch=2"))
-        .isEqualTo(ExitCodes.USAGE);
-    assertThat(err.toString())
-        .contains("--api-error-rate patch=2.0: the rate must be between 0 and 1");
-    assertNothingServedOn(port);
+    String[] args = new String[flags.length + 3];
+    args[0] = "sandbox";
+    args[1] = "--port";
+    args[2] = "" + port;
+    System.arraycopy(flags, 0, args, 3, flags.length);
+    CliRun run = CliRun.of(args);
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains(why);
+    assertThat(run.out()).doesNotContain("kubernetes api");
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () -> new Socket(InetAddress.getLoopbackAddress(), port).close()))
+        .as("a connection to the sandbox's port %d", port)
+        .isInstanceOf(ConnectException.class);
   }
 
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
-  }
-
-  /** No API server was started (a started one would still be listening: nothing closes it). */
-  private void assertNothingServedOn(int port) {
-    assertThat(out.toString()).doesNotContain("kubernetes api");
-    assertThat(
-            org.assertj.core.api.Assertions.catchThrowable(
-                () -> new Socket(InetAddress.getLoopbackAddress(), port).close()))
-        .as("a connection to the sandbox's port %d", port)
-        .isInstanceOf(ConnectException.class);
   }
 }
