@@ -266,10 +266,7 @@ public final class BuiltinAdmission implements AdmissionPlugin {
   private void webhooks(ResourceType t, String name, ObjectNode o) {
     Set<String> names = new HashSet<>();
     int i = 0;
-    if (o.path("webhooks").isNull()) {
-      o.remove("webhooks"); // a JSON patch may replace the list with null: no webhooks
-    }
-    for (JsonNode w : o.withArray("webhooks")) {
+    for (JsonNode w : o.path("webhooks")) {
       ObjectNode hook = (ObjectNode) w;
       String hookName = hook.path("name").asText("");
       if (hookName.isEmpty() || !hookName.contains(".")) {

@@ -157,9 +157,11 @@ public final class ObjectStore {
       meta.remove("deletionTimestamp");
       // the uid exists before admission, as in the real registry (the Job selector uses it)
       meta.put("uid", uuid());
+      StoredForm.apply(type, obj); // as the request decodes into the Go type
       admit(
           new AdmissionRequest(
               AdmissionRequest.Operation.CREATE, type, namespace, obj, null, dryRun, this));
+      StoredForm.apply(type, obj); // as the object is stored and read back
       meta.put("uid", uuid(meta));
       meta.put("creationTimestamp", Json.timestamp(now()));
       meta.put("generation", 1);
@@ -424,6 +426,7 @@ public final class ObjectStore {
     }
     meta.set("generation", curMeta.get("generation"));
     meta.put("resourceVersion", curMeta.path("resourceVersion").asText());
+    StoredForm.apply(type, next);
     if (mainResource) {
       admit(
           new AdmissionRequest(
@@ -434,6 +437,7 @@ public final class ObjectStore {
               current.deepCopy(),
               dryRun,
               this));
+      StoredForm.apply(type, next);
     }
     if (!Objects.equals(withoutMetaAndStatus(current), withoutMetaAndStatus(next))) {
       meta.put("generation", curMeta.path("generation").asLong(1) + 1);

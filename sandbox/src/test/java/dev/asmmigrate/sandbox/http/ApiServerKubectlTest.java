@@ -121,6 +121,81 @@ class ApiServerKubectlTest {
         .contains("deployment.apps/web unchanged");
   }
 
+  /**
+   * What kubectl shows after the server's round trip: quantities canonical (and a re-apply of the
+   * same manifest changes nothing), a webhook list patched to empty gone.
+   */
+  @Test
+  void
+      givenNonCanonicalQuantitiesAndAnEmptiedWebhookList_whenKubectlReadsThem_itShowsTheStoredForm() {
+    String manifest =
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: sized, namespace: demo}
+        spec:
+          selector: {matchLabels: {app: sized}}
+          template:
+            metadata: {labels: {app: sized}}
+            spec:
+              containers:
+              - name: sized
+                image: nginx:1.21
+                resources:
+                  requests: {cpu: 1000m, memory: 2048Mi}
+                  limits: {cpu: "0.5"}
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: MutatingWebhookConfiguration
+        metadata: {name: injector}
+        webhooks:
+        - name: sidecar-injector.istio.io
+          clientConfig: {service: {name: istio-sidecar-injector, namespace: demo}}
+          sideEffects: None
+          admissionReviewVersions: [v1]
+        """;
+    kubectl.runWithInput(manifest, "apply", "-f", "-").assertOk();
+    assertThat(
+            kubectl
+                .run(
+                    "-n",
+                    "demo",
+                    "get",
+                    "deploy",
+                    "sized",
+                    "-o",
+                    "jsonpath={.spec.template.spec.containers[0].resources}")
+                .assertOk()
+                .stdout())
+        .contains("\"cpu\":\"1\"", "\"memory\":\"2Gi\"", "\"cpu\":\"500m\"");
+    // kubectl sends 1000m again (it differs from the stored 1): the server's result is the same
+    // object, so nothing is written and the generation stays
+    kubectl.runWithInput(manifest, "apply", "-f", "-").assertOk();
+    assertThat(
+            store
+                .require(ResourceRegistry.DEPLOYMENTS, "demo", "sized")
+                .path("metadata")
+                .path("generation")
+                .asInt())
+        .isEqualTo(1);
+    kubectl
+        .run(
+            "patch",
+            "mutatingwebhookconfiguration",
+            "injector",
+            "--type=json",
+            "-p",
+            "[{\"op\":\"replace\",\"path\":\"/webhooks\",\"value\":[]}]")
+        .assertOk();
+    JsonNode read =
+        Json.parse(
+            kubectl
+                .run("get", "mutatingwebhookconfiguration", "injector", "-o", "json")
+                .assertOk()
+                .stdout());
+    assertThat(read.has("webhooks")).isFalse();
+  }
+
   @Test
   void givenAConfigMap_whenLabelledAnnotatedAndPatchedThreeWays_itShouldChangeExactly() {
     kubectl
