@@ -18,7 +18,9 @@ import java.util.List;
  * @param cluster GKE cluster name
  * @param masterVersion GKE master version reported by the fake ClusterManager
  * @param controlPlaneProvisionDelay how long a ControlPlaneRevision takes to provision
- * @param rootDistributionDelay how long Citadel/istiod take to distribute a new root
+ * @param rootDistributionDelay how long Citadel/istiod take to distribute a new root (the builder's
+ *     default is short, for tests; {@code ./asm-migrate sandbox} serves a real 1.4 cluster's minute
+ *     unless told otherwise)
  * @param trafficTarget the Service the traffic probe sends requests to, {@code namespace/name}
  * @param nodes how many simulated nodes (DaemonSets put a pod on each)
  * @param proxyRootPickupDelay how long after its namespace's root bundle changes an add-on proxy

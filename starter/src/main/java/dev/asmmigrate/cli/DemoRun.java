@@ -45,7 +45,11 @@ import java.util.Map;
 final class DemoRun implements AutoCloseable {
   static final String ASM_PROXY = "gcr.io/gke-release/asm/proxyv2:";
 
-  /** How long the sandbox's Citadel and istiod take to distribute a new root. */
+  /**
+   * How long the sandbox's Citadel and istiod take to distribute a new root: short, not the minute
+   * a real 1.4 Citadel takes ({@code sandbox --root-distribution-delay}'s default), so that demo
+   * stays well under a minute and a half (it waits for the distribution once per add-on version).
+   */
   static final Duration ROOT_DISTRIBUTION_DELAY = Duration.ofSeconds(1);
 
   /**

@@ -74,6 +74,17 @@ final class SandboxCommand implements Runnable {
   Duration podReadyDelay;
 
   @Option(
+      names = "--root-distribution-delay",
+      defaultValue = "60s",
+      converter = DurationConverter.class,
+      description =
+          "How long the add-on's Citadel (1.4) and istiod (1.6) take to write a new root into"
+              + " every namespace (Secrets istio.default, ConfigMaps istio-ca-root-cert) after"
+              + " their configuration changes; about a minute on a real 1.4 cluster, which the"
+              + " migration's configure-mesh-ca waits for (default: ${DEFAULT-VALUE}).")
+  Duration rootDistributionDelay;
+
+  @Option(
       names = "--proxy-root-pickup-delay",
       defaultValue = "0s",
       converter = DurationConverter.class,
@@ -251,6 +262,9 @@ final class SandboxCommand implements Runnable {
     } catch (IllegalArgumentException e) {
       throw new UserError(ExitCodes.USAGE, e.getMessage());
     }
+    if (rootDistributionDelay.isNegative()) {
+      throw new UserError(ExitCodes.USAGE, "--root-distribution-delay must not be negative");
+    }
     if (proxyRootPickupDelay.isNegative()) {
       throw new UserError(ExitCodes.USAGE, "--proxy-root-pickup-delay must not be negative");
     }
@@ -265,6 +279,7 @@ final class SandboxCommand implements Runnable {
         .port(port)
         .googlePort(googlePort)
         .podReadyDelay(podReadyDelay)
+        .rootDistributionDelay(rootDistributionDelay)
         .proxyRootPickupDelay(proxyRootPickupDelay)
         .project(project)
         .location(location)

@@ -3,11 +3,13 @@ package dev.asmmigrate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.asmmigrate.sandbox.Faults;
+import dev.asmmigrate.workflows.model.Timeouts;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,30 @@ class SandboxCommandTest {
     assertThat(faults.apiErrorRate).isEqualTo(Map.of("patch", 0.1, "*", 0.05));
     assertThat(faults.apiErrorCodes).isEqualTo(List.of(500, 429));
     assertThat(faults.apiErrorAppliedFraction).isEqualTo(0.25);
+  }
+
+  /** `sandbox` distributes a root as slowly as a real 1.4 Citadel unless told otherwise. */
+  @Test
+  void givenNoRootDistributionDelay_theSandboxShouldTakeARealMinute_andTheFlagShouldSetIt() {
+    CommandLine cl = Main.commandLine();
+    cl.parseArgs("sandbox");
+    SandboxCommand command = (SandboxCommand) cl.getSubcommands().get("sandbox").getCommand();
+    assertThat(command.settings().rootDistributionDelay()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(Timeouts.defaults().rootDistribution())
+        .as("start's default bound for the wait leaves a real Citadel's minute ample margin")
+        .isGreaterThanOrEqualTo(command.settings().rootDistributionDelay().multipliedBy(5));
+    cl = Main.commandLine();
+    cl.parseArgs("sandbox", "--root-distribution-delay", "2s");
+    command = (SandboxCommand) cl.getSubcommands().get("sandbox").getCommand();
+    assertThat(command.settings().rootDistributionDelay()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(CliRun.of("sandbox", "--help").out()).contains("--root-distribution-delay");
+  }
+
+  @Test
+  void givenANegativeRootDistributionDelay_theSandboxShouldBeRefusedBeforeItStarts()
+      throws IOException {
+    assertRefusedBeforeStart(
+        "--root-distribution-delay must not be negative", "--root-distribution-delay", "PT-1S");
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.asmmigrate.activities.kube.TestActivities;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.workflows.activities.MeshCaActivities;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -26,14 +27,23 @@ abstract class MeshCaSandboxTest {
    * root-cert trigger filter for {@code triggerHold}.
    */
   static void start(SandboxSettings.Base base, Duration triggerHold) {
+    start(base, triggerHold, List.of("online-boutique"), Duration.ofMillis(500));
+  }
+
+  /** As {@link #start(SandboxSettings.Base, Duration)}, with these apps and distribution delay. */
+  static void start(
+      SandboxSettings.Base base,
+      Duration triggerHold,
+      List<String> apps,
+      Duration rootDistributionDelay) {
     h =
         SandboxHarness.start(
             SandboxSettings.builder()
                 .base(base)
-                .app("online-boutique")
+                .apps(apps)
                 .podReadyDelay(Duration.ofMillis(100))
                 .controlPlaneProvisionDelay(Duration.ofMillis(500))
-                .rootDistributionDelay(Duration.ofMillis(500)));
+                .rootDistributionDelay(rootDistributionDelay));
     activities = new TestActivities();
     meshCa =
         activities.stub(
