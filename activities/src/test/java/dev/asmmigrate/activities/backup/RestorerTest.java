@@ -154,7 +154,9 @@ class RestorerTest {
 
   @Test
   void givenACustomResourceChangedOrDeletedAfterItsBackup_whenRestored_itShouldBePutBack() {
-    // an EnvoyFilter: the 1.4 base serves no IstioOperator (the 1.6 add-on brought its CRD)
+    // an EnvoyFilter: the 1.4 base serves no IstioOperator (the 1.6 add-on brought its CRD); galley
+    // validates it, so the add-on runs first
+    h.settle();
     ObjectKey key =
         new ObjectKey(
             "networking.istio.io/v1alpha3", "EnvoyFilter", "istio-system", "restorer-test");
