@@ -16,6 +16,7 @@ import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.google.LongRunning;
 import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.activities.kube.GenericResources;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
@@ -38,6 +39,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -257,21 +259,9 @@ public final class AddonActivitiesImpl implements AddonActivities {
     Set<ObjectKey> keys = new LinkedHashSet<>(AddonObjects.fixed());
     String mixer = "config.istio.io/v1alpha2";
     for (String kind : AddonObjects.MIXER_KINDS) {
-      List<GenericKubernetesResource> items;
-      try {
-        items =
-            client
-                .genericKubernetesResources(mixer, kind)
-                .inNamespace(NS)
-                .withLabel("k8s-app", "istio")
-                .list()
-                .getItems();
-      } catch (KubernetesClientException e) {
-        if (String.valueOf(e.getMessage()).contains("Could not find the metadata")) {
-          continue; // the Mixer CRDs are gone: nothing of that kind is left
-        }
-        throw Failures.kubernetes("list " + kind + " in " + NS, e);
-      }
+      // none when the Mixer CRDs are gone
+      List<GenericKubernetesResource> items =
+          GenericResources.list(client, mixer, kind, NS, Map.of("k8s-app", "istio"));
       items.stream()
           .map(i -> new ObjectKey(mixer, kind, NS, i.getMetadata().getName()))
           .sorted((a, b) -> a.name().compareTo(b.name()))
@@ -301,8 +291,12 @@ public final class AddonActivitiesImpl implements AddonActivities {
   }
 
   private static void delete(KubernetesClient client, ObjectKey key) {
+    var served = GenericResources.served(client, key.apiVersion(), key.kind());
+    if (served.isEmpty()) {
+      return; // the type is not served (a 1.4 cluster has no IstioOperator): nothing to delete
+    }
     try {
-      var op = client.genericKubernetesResources(key.apiVersion(), key.kind());
+      var op = served.get();
       var resource =
           key.namespace() == null
               ? op.withName(key.name())
@@ -310,7 +304,7 @@ public final class AddonActivitiesImpl implements AddonActivities {
       resource.withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {
-        return;
+        return; // gone, or its type is
       }
       throw Failures.kubernetes("delete " + key, e);
     }

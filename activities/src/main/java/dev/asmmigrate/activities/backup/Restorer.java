@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.activities.kube.GenericResources;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -109,6 +110,9 @@ public final class Restorer {
       GenericKubernetesResource found = resource(key, op).withName(key.name()).get();
       return found == null ? null : toTree(found);
     } catch (KubernetesClientException e) {
+      if (GenericResources.typeNotServed(e)) {
+        return null;
+      }
       throw Failures.kubernetes("get " + key, e);
     }
   }
@@ -160,14 +164,8 @@ public final class Restorer {
           GenericKubernetesResourceList,
           Resource<GenericKubernetesResource>>
       operation(ObjectKey key) {
-    try {
-      return client.genericKubernetesResources(key.apiVersion(), key.kind());
-    } catch (KubernetesClientException e) {
-      if (String.valueOf(e.getMessage()).contains("Could not find the metadata")) {
-        throw new UnknownType();
-      }
-      throw Failures.kubernetes("discover " + key.apiVersion() + " " + key.kind(), e);
-    }
+    return GenericResources.served(client, key.apiVersion(), key.kind())
+        .orElseThrow(UnknownType::new);
   }
 
   private static final class UnknownType extends RuntimeException {

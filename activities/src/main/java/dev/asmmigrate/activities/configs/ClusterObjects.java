@@ -4,11 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.activities.kube.GenericResources;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -65,17 +64,8 @@ final class ClusterObjects {
    * not installed: nothing of that kind can exist).
    */
   List<ObjectNode> listAll(Type type) {
-    GenericKubernetesResourceList list;
-    try {
-      list = type.namespaced() ? operation(type).inAnyNamespace().list() : operation(type).list();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 404) {
-        return List.of();
-      }
-      throw Failures.kubernetes("list " + type.describe(), e);
-    }
     List<ObjectNode> out = new ArrayList<>();
-    for (GenericKubernetesResource item : list.getItems()) {
+    for (GenericKubernetesResource item : GenericResources.list(client, type.context(), null)) {
       ObjectNode tree = tree(item);
       // Lists leave out each item's apiVersion and kind; config-check matches on them.
       tree.put("apiVersion", type.apiVersion());
@@ -87,19 +77,10 @@ final class ClusterObjects {
 
   /** The object, or empty when it (or its type) does not exist. */
   Optional<ObjectNode> get(Type type, String namespace, String name) {
-    try {
-      GenericKubernetesResource found =
-          type.namespaced()
-              ? operation(type).inNamespace(namespace).withName(name).get()
-              : operation(type).withName(name).get();
-      return Optional.ofNullable(found).map(ClusterObjects::tree);
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 404) {
-        return Optional.empty();
-      }
-      throw Failures.kubernetes(
-          "get " + type.describe() + " " + (namespace == null ? "" : namespace + "/") + name, e);
-    }
+    return Optional.ofNullable(
+            GenericResources.get(
+                client, type.context(), type.namespaced() ? namespace : null, name))
+        .map(ClusterObjects::tree);
   }
 
   static ObjectNode tree(Object fabric8Object) {

@@ -12,6 +12,7 @@ import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.activities.kube.GenericResources;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.Rollouts;
 import dev.asmmigrate.activities.kube.StepChanges;
@@ -208,7 +209,11 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
     requireSecret(client, CA_SECRET);
     Resource<GenericKubernetesResource> operator =
         client.genericKubernetesResources(ISTIO_OPERATORS).inNamespace(NS).withName(OPERATOR);
-    if (StepChanges.call("get " + OPERATOR_KEY, operator::get) == null) {
+    // none when the type is not served: a 1.4 cluster has no IstioOperator CRD
+    if (StepChanges.call(
+            "get " + OPERATOR_KEY,
+            () -> GenericResources.get(client, ISTIO_OPERATORS, NS, OPERATOR))
+        == null) {
       throw notFound(OPERATOR_KEY, "add-on 1.6");
     }
 
@@ -272,7 +277,7 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
 
   /**
    * Adds the managed control plane's trust domain to {@code trustDomainAliases} of the mesh config
-   * in ConfigMap {@code name}, editing the parsed YAML document and keeping every other key.
+   * in ConfigMap {@code name}, editing the text in place and keeping everything else as it is.
    */
   private void addTrustDomainAlias(
       StepChanges changes, String name, ObjectKey key, String trustDomain) {
@@ -301,42 +306,17 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
   }
 
   /**
-   * The mesh config document with {@code trustDomain} in its {@code trustDomainAliases} (aliases
-   * already there are kept), or null when it is there already.
+   * The mesh config text with {@code trustDomain} in its {@code trustDomainAliases} (aliases
+   * already there are kept), or null when it is there already. Edited in place ({@link
+   * MeshConfigText}): comments, key order and every other value stay byte for byte. Plan and apply
+   * both call this.
    */
   static String withTrustDomainAlias(String mesh, String trustDomain, ObjectKey key) {
-    ObjectNode doc;
     try {
-      JsonNode parsed = mesh == null || mesh.isBlank() ? null : YAML.readTree(mesh);
-      if (parsed == null || parsed.isNull() || parsed.isMissingNode()) {
-        doc = JsonNodeFactory.instance.objectNode();
-      } else if (parsed instanceof ObjectNode o) {
-        doc = o;
-      } else {
-        throw Failures.permanent(
-            FailureType.INVALID_INPUT, key + " mesh is not a YAML mapping; fix it by hand");
-      }
-    } catch (JsonProcessingException e) {
+      return MeshConfigText.withAlias(mesh, trustDomain);
+    } catch (MeshConfigText.NotEditable e) {
       throw Failures.permanent(
-          FailureType.INVALID_INPUT,
-          key + " mesh is not valid YAML (" + e.getOriginalMessage() + "); fix it by hand");
-    }
-    JsonNode aliases = doc.path("trustDomainAliases");
-    ArrayNode out = JsonNodeFactory.instance.arrayNode();
-    if (aliases.isArray()) {
-      for (JsonNode a : aliases) {
-        if (a.asText().equals(trustDomain)) {
-          return null;
-        }
-        out.add(a);
-      }
-    }
-    out.add(trustDomain);
-    doc.set("trustDomainAliases", out);
-    try {
-      return YAML.writeValueAsString(doc);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write the mesh config of " + key, e);
+          FailureType.INVALID_INPUT, key + " " + e.getMessage() + "; fix it by hand");
     }
   }
 
@@ -825,8 +805,7 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
     GenericKubernetesResource operator =
         StepChanges.call(
             "get " + OPERATOR_KEY,
-            client.genericKubernetesResources(ISTIO_OPERATORS).inNamespace(NS).withName(OPERATOR)
-                ::get);
+            () -> GenericResources.get(client, ISTIO_OPERATORS, NS, OPERATOR));
     if (operator == null) {
       throw notFound(OPERATOR_KEY, "add-on 1.6");
     }

@@ -10,6 +10,7 @@ import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.google.GoogleClients;
+import dev.asmmigrate.activities.kube.GenericResources;
 import dev.asmmigrate.activities.kube.TestActivities;
 import dev.asmmigrate.activities.state.StateConfigMap;
 import dev.asmmigrate.sandbox.SandboxSettings;
@@ -21,11 +22,13 @@ import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.StepResult;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -98,6 +101,8 @@ class AddonActivitiesImplTest {
     h.close();
   }
 
+  static final String OPERATOR = "istio-1-6-11-gke-0";
+
   static String failureType(Throwable t) {
     return TestActivities.applicationFailure(t).getType();
   }
@@ -115,6 +120,43 @@ class AddonActivitiesImplTest {
     } finally {
       h.sandbox.faults().googleApiFault = "";
     }
+  }
+
+  /** A 1.4 cluster has no IstioOperator CRD (the 1.6 add-on brought it): none there, no error. */
+  @Test
+  @Order(0)
+  void givenNoIstioOperatorCrd_genericReadsShouldFindNoneWithoutError() {
+    String iop = "install.istio.io/v1alpha1";
+    assertThat(h.sandbox.store().registry().forKind(iop, "IstioOperator")).isEmpty();
+    assertThat(GenericResources.served(h.client(), iop, "IstioOperator")).isEmpty();
+    assertThat(GenericResources.list(h.client(), iop, "IstioOperator", "istio-system", Map.of()))
+        .isEmpty();
+    assertThat(GenericResources.get(h.client(), iop, "IstioOperator", "istio-system", OPERATOR))
+        .isNull();
+    // without discovery (a ResourceDefinitionContext), the API server answers 404
+    var operators =
+        new ResourceDefinitionContext.Builder()
+            .withGroup("install.istio.io")
+            .withVersion("v1alpha1")
+            .withPlural("istiooperators")
+            .withKind("IstioOperator")
+            .withNamespaced(true)
+            .build();
+    assertThat(GenericResources.list(h.client(), operators, null)).isEmpty();
+    assertThat(GenericResources.get(h.client(), operators, "istio-system", OPERATOR)).isNull();
+    assertThat(
+            new Restorer(h.client())
+                .read(new ObjectKey(iop, "IstioOperator", "istio-system", OPERATOR)))
+        .isNull();
+    // a backup that says "absent" restores to absent on a type that is not served
+    assertThat(
+            new Restorer(h.client())
+                .restore(
+                    new Backup(
+                        new BackupRef("x", "IstioOperator", "istio-system", OPERATOR, "", true),
+                        new ObjectKey(iop, "IstioOperator", "istio-system", OPERATOR),
+                        null)))
+        .isEqualTo(Restorer.Action.ALREADY_ABSENT);
   }
 
   @Test
@@ -166,6 +208,10 @@ class AddonActivitiesImplTest {
   @Order(3)
   void givenSuccess_whenCleanupRunsTwice_itShouldBackUpThenDeleteExactlyTheAddonsObjects() {
     new StateConfigMap(h.client()).write(ctx.migrationId(), MigrationState.SUCCESS, "cleanup");
+    // cleanup's fixed list names IstioOperator istio-1-6-11-gke-0, whose type a 1.4 cluster lacks
+    assertThat(AddonObjects.fixed()).anyMatch(k -> k.kind().equals("IstioOperator"));
+    assertThat(h.sandbox.store().registry().forKind("install.istio.io/v1alpha1", "IstioOperator"))
+        .isEmpty();
     Restorer restorer = new Restorer(h.client());
     List<ObjectKey> present = new ArrayList<>();
     for (ObjectKey key : AddonObjects.fixed()) {

@@ -72,6 +72,17 @@ class MeshCaActivities14Test extends MeshCaSandboxTest {
     return (ObjectNode) YAML.readTree(configMap.path("data").path("mesh").asText());
   }
 
+  /** The mesh text plan shows for ConfigMap istio, or null when it plans no change of it. */
+  static String plannedMesh(MeshCaActivitiesImpl reader, MigrationContext ctx) {
+    return reader
+        .plan(ctx, AddonVersion.V1_4, "sandbox-project.svc.id.goog", ctx.migrationId())
+        .stream()
+        .filter(c -> c.kind().equals("ConfigMap") && c.name().equals("istio"))
+        .map(c -> c.body().path("data").path("mesh").asText())
+        .findFirst()
+        .orElse(null);
+  }
+
   /** The Mesh CA root's count in every namespace's istio.default root-cert.pem. */
   static Map<String, Integer> bundles() {
     Map<String, Integer> out = new java.util.TreeMap<>();
@@ -109,8 +120,19 @@ class MeshCaActivities14Test extends MeshCaSandboxTest {
             "istio-citadel", essence(ResourceRegistry.DEPLOYMENTS, "istio-citadel"));
     assertThat(get(ResourceRegistry.SECRETS, NS, "meshca-root")).isEmpty();
 
+    // plan shows the mesh text configure writes (one computation for both)
+    MeshCaActivitiesImpl reader =
+        new MeshCaActivitiesImpl(
+            h.clients,
+            h.backups,
+            new MeshCaActivitiesImpl.Settings(
+                Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ZERO, Duration.ZERO));
+    String planned = plannedMesh(reader, ctx);
+
     StepResult first = meshCa.configureMeshCa(request);
     ObjectNode meshConfigAfter = essence(ResourceRegistry.CONFIGMAPS, "istio");
+    assertThat(meshConfigAfter.path("data").path("mesh").asText()).isEqualTo(planned);
+    assertThat(plannedMesh(reader, ctx)).as("planned after the edit").isNull();
     ObjectNode pilotAfter = essence(ResourceRegistry.DEPLOYMENTS, "istio-pilot");
     ObjectNode citadelAfter = essence(ResourceRegistry.DEPLOYMENTS, "istio-citadel");
     ObjectNode secretAfter = essence(ResourceRegistry.SECRETS, "meshca-root");
@@ -138,7 +160,21 @@ class MeshCaActivities14Test extends MeshCaSandboxTest {
             decoded(
                 get(ResourceRegistry.SECRETS, NS, "meshca-root").orElseThrow(), "meshca-root.pem"))
         .isEqualTo(MeshCaRoot.PEM);
-    // ConfigMap istio: the alias added to the parsed mesh, every other key kept
+    // ConfigMap istio: the text edited in place, the 82 comment lines of Istio 1.4's Helm chart and
+    // every other byte kept; a line diff shows only the alias
+    String textBefore = meshConfigBefore.path("data").path("mesh").asText();
+    String textAfter = meshConfigAfter.path("data").path("mesh").asText();
+    assertThat(textBefore.lines().filter(l -> l.strip().startsWith("#")).count()).isEqualTo(82);
+    assertThat(MeshConfigTextTest.addedLines(textBefore, textAfter))
+        .containsExactly("- sandbox-project.svc.id.goog");
+    assertThat(textAfter)
+        .contains(
+            "will be treated the same in the Istio mesh.\n"
+                + "trustDomainAliases:\n"
+                + "- sandbox-project.svc.id.goog\n"
+                + "\n"
+                + "# If true,");
+    // the alias added to the parsed mesh, every other key kept
     ObjectNode meshBefore = mesh(meshConfigBefore);
     ObjectNode meshAfter = mesh(meshConfigAfter);
     assertThat(meshAfter.path("trustDomainAliases").toString())

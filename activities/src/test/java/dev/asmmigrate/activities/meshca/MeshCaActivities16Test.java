@@ -92,6 +92,7 @@ class MeshCaActivities16Test extends MeshCaSandboxTest {
     MigrationContext ctx = h.context();
     MeshCaRequest request = new MeshCaRequest(ctx, AddonVersion.V1_6);
     ObjectNode meshConfigBefore = essence(ResourceRegistry.CONFIGMAPS, "istio-istio-1611");
+    String meshTextBefore = meshConfigBefore.path("data").path("mesh").asText();
     ObjectNode operatorBefore = essence(operators, "istio-1-6-11-gke-0");
     ObjectNode caSecretBefore = essence(ResourceRegistry.SECRETS, "istio-ca-secret");
     ObjectNode istiodBefore = essence(ResourceRegistry.DEPLOYMENTS, "istiod-istio-1611");
@@ -127,14 +128,16 @@ class MeshCaActivities16Test extends MeshCaSandboxTest {
             "istiod-istio-1611:false");
     assertThat(first.toString()).doesNotContain("BEGIN CERTIFICATE").doesNotContain("MIIG");
     // the alias, the operator's pilot, istiod's image and its one restart
-    ObjectNode mesh =
-        (ObjectNode)
-            YAML.readTree(
-                get(ResourceRegistry.CONFIGMAPS, "istio-istio-1611")
-                    .orElseThrow()
-                    .path("data")
-                    .path("mesh")
-                    .asText());
+    String meshText =
+        get(ResourceRegistry.CONFIGMAPS, "istio-istio-1611")
+            .orElseThrow()
+            .path("data")
+            .path("mesh")
+            .asText();
+    // edited in place: a line diff shows only the alias
+    assertThat(MeshConfigTextTest.addedLines(meshTextBefore, meshText))
+        .containsExactly("- sandbox-project.svc.id.goog");
+    ObjectNode mesh = (ObjectNode) YAML.readTree(meshText);
     assertThat(mesh.path("trustDomainAliases").toString())
         .isEqualTo("[\"sandbox-project.svc.id.goog\"]");
     assertThat(mesh.path("trustDomain").asText()).isEqualTo("cluster.local");
