@@ -3,6 +3,7 @@ package dev.asmmigrate.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.workflows.model.ConfigFinding;
+import dev.asmmigrate.workflows.model.KeptObject;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.StepTiming;
@@ -166,6 +167,17 @@ final class Report {
             .append('\n');
       }
     }
+    if (!s.kept().isEmpty()) {
+      b.append("\n## Kept by cleanup\n\n");
+      b.append("Not proven to be the add-on's own, so cleanup left them in place:\n\n");
+      for (KeptObject k : s.kept()) {
+        b.append("- ")
+            .append(StatusView.kept(k))
+            .append("  \n  delete by hand: `")
+            .append(k.deleteCommand())
+            .append("`\n");
+      }
+    }
     b.append("\n_Generated ")
         .append(Times.instant(generatedAt))
         .append(" by asm-migrate report._\n");
@@ -263,6 +275,18 @@ final class Report {
             .append(f.blocking() ? "<strong>blocking</strong> " : "")
             .append(esc(StatusView.finding(f)))
             .append("</li>\n");
+      }
+      b.append("</ul>\n");
+    }
+    if (!s.kept().isEmpty()) {
+      b.append("<h2>Kept by cleanup</h2>\n");
+      b.append("<p>Not proven to be the add-on's own, so cleanup left them in place:</p>\n<ul>\n");
+      for (KeptObject k : s.kept()) {
+        b.append("<li>")
+            .append(esc(StatusView.kept(k)))
+            .append("<br/>delete by hand: <code>")
+            .append(esc(k.deleteCommand()))
+            .append("</code></li>\n");
       }
       b.append("</ul>\n");
     }

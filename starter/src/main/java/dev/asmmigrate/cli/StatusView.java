@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.workflows.model.ConfigFinding;
+import dev.asmmigrate.workflows.model.KeptObject;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.Step;
@@ -183,7 +184,27 @@ record StatusView(
                       .append(finding(f))
                       .append('\n'));
     }
+    if (!s.kept().isEmpty()) {
+      b.append('\n')
+          .append("kept       ")
+          .append(s.kept().size())
+          .append(" object(s) cleanup did not delete (not proven to be the add-on's)\n");
+      for (KeptObject k : s.kept()) {
+        b.append("  ").append(kept(k)).append('\n');
+        b.append("    delete by hand: ").append(k.deleteCommand()).append('\n');
+      }
+    }
     return b.toString();
+  }
+
+  /** A kept object on one line, as status and the report show it: {@code Kind ns/name: why}. */
+  static String kept(KeptObject k) {
+    return k.kind()
+        + ' '
+        + (k.namespace() == null ? "" : k.namespace() + "/")
+        + k.name()
+        + ": "
+        + k.reason();
   }
 
   private StepTiming currentStep() {

@@ -14,6 +14,7 @@ import dev.asmmigrate.workflows.activities.WorkloadActivities;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.ConfigReport;
+import dev.asmmigrate.workflows.model.KeptObject;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.PreflightReport;
@@ -44,6 +45,15 @@ final class FakeActivities
         GatewayActivities,
         WebhookActivities,
         AddonActivities {
+  /** What the fake cleanup reports it kept: a labelled Mixer rule that is not an add-on default. */
+  static final KeptObject KEPT =
+      new KeptObject(
+          "config.istio.io/v1alpha2",
+          "rule",
+          "istio-system",
+          "audit-denials",
+          "labelled k8s-app=istio, but its spec is none of the add-on's default Mixer objects",
+          "kubectl delete rule.v1alpha2.config.istio.io audit-denials -n istio-system");
 
   static final List<NamespacePlan> NAMESPACES =
       List.of(
@@ -237,6 +247,6 @@ final class FakeActivities
   @Override
   public StepResult cleanup(AddonRequest r) {
     record(r.context(), "cleanup");
-    return StepResult.none();
+    return new StepResult(List.of(), List.of(), List.of(KEPT));
   }
 }

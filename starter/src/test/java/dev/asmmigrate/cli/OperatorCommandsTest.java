@@ -181,6 +181,18 @@ class OperatorCommandsTest {
     assertThat(last.path("approvedBy").asText()).isEqualTo("alice@example.com");
     assertThat(activities.callsOf("approve-me")).containsSubsequence("disableAddon", "cleanup");
 
+    // what cleanup kept, with the reason and the command to delete it by hand
+    Run done = run("status", "--workflow-id", id("approve-me"));
+    assertThat(done.code()).as(done.err()).isZero();
+    assertThat(done.out())
+        .contains(
+            "kept       1 object(s) cleanup did not delete",
+            "rule istio-system/audit-denials: labelled k8s-app=istio, but its spec is none of",
+            "delete by hand: kubectl delete rule.v1alpha2.config.istio.io audit-denials -n"
+                + " istio-system");
+    assertThat(last.path("kept").get(0).path("deleteCommand").asText())
+        .isEqualTo(FakeActivities.KEPT.deleteCommand());
+
     Run late = run("approve", "--workflow-id", id("approve-me"), "--by", "bob");
     assertThat(late.code()).isEqualTo(ExitCodes.BLOCKED);
     assertThat(late.err()).contains("already ended (SUCCESS)");
@@ -211,16 +223,28 @@ class OperatorCommandsTest {
         .containsExactly("app-a", "app-b", "app-c");
     assertThat(svg(page, "steps-timeline").getElementsByTagName("g").getLength()).isEqualTo(15);
     assertThat(Files.readString(html)).contains("alice@example.com");
+    assertThat(Files.readString(html))
+        .contains(
+            "<h2>Kept by cleanup</h2>",
+            "rule istio-system/audit-denials: labelled k8s-app=istio",
+            "<code>kubectl delete rule.v1alpha2.config.istio.io audit-denials -n"
+                + " istio-system</code>");
 
     Run md = run("report", "--workflow-id", id("approve-me"));
     assertThat(md.out())
         .contains(
             "# Migration of p/us-central1-c/approve-me",
             "| state | **SUCCESS** |",
-            "| app-b | 1.4 | VERIFIED | 2/2 |");
+            "| app-b | 1.4 | VERIFIED | 2/2 |",
+            "## Kept by cleanup",
+            "- rule istio-system/audit-denials: labelled k8s-app=istio",
+            "delete by hand: `kubectl delete rule.v1alpha2.config.istio.io audit-denials -n"
+                + " istio-system`");
     JsonNode json = run("report", "--workflow-id", id("approve-me"), "--format", "json").json();
     assertThat(json.path("state").asText()).isEqualTo("SUCCESS");
     assertThat(json.path("steps")).hasSize(15);
+    assertThat(json.path("kept").get(0).path("name").asText()).isEqualTo("audit-denials");
+    assertThat(json.path("kept").get(0).path("reason").asText()).contains("k8s-app=istio");
     assertThat(json.path("steps").get(0).has("durationMillis")).isTrue();
     assertThat(json.path("namespaces").get(0).path("times").has("VERIFIED")).isTrue();
 

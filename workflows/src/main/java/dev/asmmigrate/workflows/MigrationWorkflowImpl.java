@@ -24,6 +24,7 @@ import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.PreflightReport;
 import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.StepResult;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -181,7 +182,8 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
 
     step(Step.APPROVAL, this::awaitApproval);
     step(Step.DISABLE_ADDON, () -> act.addon.disableAddon(new AddonRequest(ctx)));
-    step(Step.CLEANUP, () -> act.addon.cleanup(new AddonRequest(ctx)));
+    StepResult cleanup = step(Step.CLEANUP, () -> act.addon.cleanup(new AddonRequest(ctx)));
+    progress.kept(cleanup == null ? List.of() : cleanup.kept());
   }
 
   // --- steps -------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package dev.asmmigrate.workflows;
 
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.ConfigFinding;
+import dev.asmmigrate.workflows.model.KeptObject;
 import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.MigrationStatus;
@@ -38,6 +39,7 @@ final class Progress {
   private final List<String> completed = new ArrayList<>();
   private final Map<String, NamespaceStatus> namespaces = new LinkedHashMap<>();
   private List<ConfigFinding> findings = List.of();
+  private List<KeptObject> kept = List.of();
   private String approvedBy;
   private boolean recheck;
   private String abortReason;
@@ -193,6 +195,11 @@ final class Progress {
     return state;
   }
 
+  /** The objects cleanup left in place, from its result. */
+  void kept(List<KeptObject> k) {
+    kept = k == null ? List.of() : List.copyOf(k);
+  }
+
   void findings(List<ConfigFinding> f) {
     findings = List.copyOf(f);
   }
@@ -284,7 +291,8 @@ final class Progress {
         approvedAt,
         paused,
         abortReason,
-        rollbackReason);
+        rollbackReason,
+        kept);
   }
 
   MigrationResult result(String failedStep) {

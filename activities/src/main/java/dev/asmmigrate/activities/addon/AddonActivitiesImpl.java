@@ -22,8 +22,10 @@ import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.activities.state.StateConfigMap;
+import dev.asmmigrate.config.check.MixerDefaults;
 import dev.asmmigrate.workflows.activities.AddonActivities;
 import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.KeptObject;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.Step;
@@ -37,6 +39,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,9 +53,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Steps {@code disable-addon} and {@code cleanup}, after the operator's approval: the irreversible
  * end. {@code disable-addon} turns the Istio add-on off through the GKE ClusterManager (v1beta1,
- * the only version with {@code istio_config}); {@code cleanup} backs up, then deletes, the add-on's
- * objects ({@link AddonObjects}) and verifies that istio-system then runs only the new gateway,
- * {@code asm-ingressgateway}.
+ * the only version with {@code istio_config}); {@code cleanup} backs up, then deletes, the proven
+ * add-on objects ({@link AddonObjects}, {@link #select}), lists in its result every labelled object
+ * it keeps, and verifies that istio-system then runs only the new gateway, {@code
+ * asm-ingressgateway}.
  */
 public final class AddonActivitiesImpl implements AddonActivities {
   static final String DISABLE = Step.DISABLE_ADDON.id();
@@ -172,7 +176,7 @@ public final class AddonActivitiesImpl implements AddonActivities {
     KubernetesClient client = clients.client(ctx.connection());
     Restorer restorer = new Restorer(client);
     List<PlannedChange> out = new ArrayList<>();
-    for (ObjectKey key : targets(client)) {
+    for (ObjectKey key : select(client).delete()) {
       if (deletedBefore.stream().anyMatch(d -> sameObject(d, key))) {
         continue;
       }
@@ -201,8 +205,10 @@ public final class AddonActivitiesImpl implements AddonActivities {
     StepChanges changes = new StepChanges(client, store, ctx, CLEANUP);
     Restorer restorer = new Restorer(client);
     // what is there now, plus what an earlier run deleted (found by label then, gone now)
-    Set<ObjectKey> keys = new LinkedHashSet<>(targets(client));
+    Selection selection = select(client);
+    Set<ObjectKey> keys = new LinkedHashSet<>(selection.delete());
     store.list(ctx.migrationId(), CLEANUP).forEach(b -> keys.add(b.key()));
+    selection.kept().forEach(changes::kept);
     for (ObjectKey key : keys) {
       if (AddonObjects.protectedObject(key)) {
         throw new IllegalStateException("cleanup would delete protected " + key + ": a bug");
@@ -223,10 +229,11 @@ public final class AddonActivitiesImpl implements AddonActivities {
     changes.changed(NS + " runs only " + NEW_GATEWAY + " pods");
     StepResult result = changes.result();
     log.info(
-        "{}: {} add-on objects deleted, {} backups listed",
+        "{}: {} add-on objects deleted, {} backups listed, {} objects kept",
         CLEANUP,
         result.changes().stream().filter(c -> c.startsWith("deleted ")).count(),
-        result.backups().size());
+        result.backups().size(),
+        result.kept().size());
     return result;
   }
 
@@ -254,18 +261,49 @@ public final class AddonActivitiesImpl implements AddonActivities {
     }
   }
 
-  /** The fixed list, then the add-on's Mixer objects and post-install jobs found by label. */
-  private static List<ObjectKey> targets(KubernetesClient client) {
+  /** What cleanup deletes, in order, and what it leaves in place with the reason. */
+  record Selection(List<ObjectKey> delete, List<KeptObject> kept) {}
+
+  /**
+   * The proven add-on objects: the fixed list ({@link AddonObjects#fixed}), then, among the Mixer
+   * objects and Jobs labelled {@code k8s-app=istio} in istio-system, the add-on's Mixer defaults by
+   * digest ({@link MixerDefaults}, the check config-check makes) and its security post-install Jobs
+   * by name. Every other labelled object is kept, with the reason and the command that deletes it
+   * by hand.
+   */
+  static Selection select(KubernetesClient client) {
     Set<ObjectKey> keys = new LinkedHashSet<>(AddonObjects.fixed());
-    String mixer = "config.istio.io/v1alpha2";
-    for (String kind : AddonObjects.MIXER_KINDS) {
+    List<KeptObject> kept = new ArrayList<>();
+    MixerDefaults defaults = MixerDefaults.get();
+    String mixer = MixerDefaults.API_VERSION;
+    for (String kind : MixerDefaults.KINDS) {
       // none when the Mixer CRDs are gone
       List<GenericKubernetesResource> items =
           GenericResources.list(client, mixer, kind, NS, Map.of("k8s-app", "istio"));
-      items.stream()
-          .map(i -> new ObjectKey(mixer, kind, NS, i.getMetadata().getName()))
-          .sorted((a, b) -> a.name().compareTo(b.name()))
-          .forEach(keys::add);
+      List<GenericKubernetesResource> sorted = new ArrayList<>(items);
+      sorted.sort(Comparator.comparing(i -> i.getMetadata().getName()));
+      for (GenericKubernetesResource item : sorted) {
+        ObjectKey key = new ObjectKey(mixer, kind, NS, item.getMetadata().getName());
+        if (keys.contains(key)) {
+          continue; // a fixed name of the add-on
+        }
+        ObjectNode tree = Restorer.toTree(item);
+        if (defaults.isDefault(tree)) {
+          keys.add(key);
+        } else {
+          kept.add(
+              kept(
+                  key,
+                  kind.equals("attributemanifest")
+                      ? "labelled k8s-app=istio, but not one of the add-on's attributemanifests"
+                          + " (istioproxy, kubernetes)"
+                      : "labelled k8s-app=istio, but its spec (sha256 "
+                          + MixerDefaults.specDigest(tree.path("spec")).substring(0, 12)
+                          + ") is none of the add-on's default Mixer objects of any add-on"
+                          + " version: custom Mixer configuration, or an add-on default that was"
+                          + " edited"));
+        }
+      }
     }
     List<String> jobs =
         StepChanges.call(
@@ -285,9 +323,29 @@ public final class AddonActivitiesImpl implements AddonActivities {
                     .sorted()
                     .toList());
     for (String job : jobs) {
-      keys.add(new ObjectKey("batch/v1", "Job", NS, job));
+      ObjectKey key = new ObjectKey("batch/v1", "Job", NS, job);
+      if (job.startsWith(AddonObjects.POST_INSTALL_JOB_PREFIX)) {
+        keys.add(key);
+      } else {
+        kept.add(
+            kept(
+                key,
+                "labelled k8s-app=istio,app=security, but not named "
+                    + AddonObjects.POST_INSTALL_JOB_PREFIX
+                    + "<version> as the add-on's security post-install Jobs are"));
+      }
     }
-    return new ArrayList<>(keys);
+    return new Selection(new ArrayList<>(keys), kept);
+  }
+
+  private static KeptObject kept(ObjectKey key, String reason) {
+    return new KeptObject(
+        key.apiVersion(),
+        key.kind(),
+        key.namespace(),
+        key.name(),
+        reason,
+        AddonObjects.deleteCommand(key));
   }
 
   private static void delete(KubernetesClient client, ObjectKey key) {

@@ -1,6 +1,7 @@
 package dev.asmmigrate.activities.addon;
 
 import dev.asmmigrate.activities.backup.ObjectKey;
+import dev.asmmigrate.config.check.MixerDefaults;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,9 +9,11 @@ import java.util.List;
  * The objects of the Istio on GKE add-on that {@code cleanup} removes: Google's script's
  * CLEANUP_RESOURCES list (with its {@code ServiceAccount/istio-operator.istio-operator} typo read
  * as the intended {@code istio-operator/istio-operator}), the galley webhook, and the 1.6 add-on's
- * istiod, injector, webhook, telemetry filters and operator. Mixer objects of the add-on (labelled
- * {@code k8s-app=istio}) and its post-install jobs ({@code k8s-app=istio,app=security}) are found
- * by label at run time.
+ * istiod, injector, webhook, telemetry filters and operator. Beyond these fixed names, cleanup
+ * deletes only proven add-on objects found at run time among those labelled {@code k8s-app=istio}:
+ * Mixer defaults by the digest of their spec ({@code MixerDefaults}) and the security post-install
+ * Jobs ({@code k8s-app=istio,app=security}, named {@value #POST_INSTALL_JOB_PREFIX}...). It keeps
+ * every other labelled object and reports it with {@link #deleteCommand}.
  *
  * <p>Deliberately absent: Service {@code istio-ingressgateway} (the new gateway serves behind it),
  * everything named {@code asm-ingressgateway}, the ControlPlaneRevision and what it brought, the
@@ -145,9 +148,34 @@ public final class AddonObjects {
     return keys;
   }
 
-  /** The Mixer kinds whose add-on objects ({@code k8s-app=istio}) are removed. */
-  public static final List<String> MIXER_KINDS =
-      List.of("attributemanifest", "handler", "instance", "rule");
+  /** The Mixer kinds whose add-on objects ({@code k8s-app=istio}) cleanup looks at. */
+  public static final List<String> MIXER_KINDS = MixerDefaults.KINDS;
+
+  /** The name of the add-on's security post-install Jobs, before the add-on version. */
+  public static final String POST_INSTALL_JOB_PREFIX = "istio-security-post-install-";
+
+  /**
+   * The {@code kubectl delete} of exactly that object: resource as {@code kind.version.group} (the
+   * fully qualified form kubectl resolves without ambiguity; the kind alone for the core group),
+   * name, and namespace when it has one.
+   */
+  public static String deleteCommand(ObjectKey key) {
+    String apiVersion = key.apiVersion();
+    int slash = apiVersion.indexOf('/');
+    String resource =
+        slash < 0
+            ? key.kind().toLowerCase(java.util.Locale.ROOT)
+            : key.kind().toLowerCase(java.util.Locale.ROOT)
+                + "."
+                + apiVersion.substring(slash + 1)
+                + "."
+                + apiVersion.substring(0, slash);
+    return "kubectl delete "
+        + resource
+        + " "
+        + key.name()
+        + (key.namespace() == null ? "" : " -n " + key.namespace());
+  }
 
   /** Objects cleanup never touches, whatever a label says (checked before every deletion). */
   public static boolean protectedObject(ObjectKey key) {

@@ -9,6 +9,7 @@ import dev.asmmigrate.activities.backup.BackupStore;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.workflows.model.BackupRef;
+import dev.asmmigrate.workflows.model.KeptObject;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.StepResult;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -41,6 +42,7 @@ public final class StepChanges {
   private final Restorer restorer;
   private final List<BackupRef> backups = new ArrayList<>();
   private final List<String> changes = new ArrayList<>();
+  private final List<KeptObject> kept = new ArrayList<>();
 
   public StepChanges(
       KubernetesClient client, BackupStore store, MigrationContext ctx, String step) {
@@ -110,8 +112,19 @@ public final class StepChanges {
     log.info("{}: unchanged: {}", step, line);
   }
 
+  /** Records and logs an object this step deliberately left in place. */
+  public void kept(KeptObject object) {
+    kept.add(object);
+    log.info(
+        "{}: kept {}: {}; delete by hand: {}",
+        step,
+        object.name(),
+        object.reason(),
+        object.deleteCommand());
+  }
+
   public StepResult result() {
-    return new StepResult(backups, changes);
+    return new StepResult(backups, changes, kept);
   }
 
   /**

@@ -30,7 +30,8 @@ import java.util.Set;
  *   <li>{@value #RULE_VIRTUAL_SERVICE} (blocking): VirtualService fields removed after 1.4, with
  *       the exact rewrite when there is one;
  *   <li>{@value #RULE_MIXER} (blocking): Mixer handler, rule, instance or attributemanifest that is
- *       not one of the add-on's defaults (by kind, name and parsed spec);
+ *       not one of the add-on's defaults ({@link MixerDefaults}: by the digest of its spec, of any
+ *       add-on version; attributemanifests by their fixed names);
  *   <li>{@value #RULE_GATEWAY} (blocking): a Deployment in {@code istio-system} that looks like a
  *       gateway but is neither {@code istio-ingressgateway} nor the migration's {@code
  *       asm-ingressgateway}.
@@ -234,9 +235,20 @@ public final class ConfigCheck {
       String namespace = o.path("metadata").path("namespace").asText();
       String name = o.path("metadata").path("name").asText();
       String what =
-          defaults.spec(kind, namespace, name).isPresent()
-              ? " has the name of an add-on default but a different spec (it was edited)"
-              : " is not one of the add-on's default Mixer objects";
+          kind.equals("attributemanifest")
+              ? " is not one of the add-on's attributemanifests ("
+                  + String.join(", ", new java.util.TreeSet<>(MixerDefaults.ATTRIBUTE_MANIFESTS))
+                  + " in "
+                  + MixerDefaults.NAMESPACE
+                  + ")"
+              : !namespace.equals(MixerDefaults.NAMESPACE)
+                  ? " is outside "
+                      + MixerDefaults.NAMESPACE
+                      + ", where the add-on installs its Mixer defaults"
+                  : " has a spec (sha256 "
+                      + MixerDefaults.specDigest(o.path("spec")).substring(0, 12)
+                      + ") that is none of the add-on's default Mixer objects, of any add-on"
+                      + " version";
       out.add(
           Finding.blocking(
               RULE_MIXER,

@@ -21,7 +21,10 @@ import dev.asmmigrate.workflows.model.BackupRef;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.StepResult;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -221,13 +224,80 @@ class AddonActivitiesImplTest {
     }
     ObjectNode caSecret =
         restorer.read(new ObjectKey("v1", "Secret", "istio-system", "istio-ca-secret"));
-    List<String> mixerLeft = mixerObjects();
+    // a user's plug-in CA, deleted as Google's script deletes it, backed up as a Secret
+    h.client()
+        .secrets()
+        .inNamespace("istio-system")
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("cacerts")
+                .endMetadata()
+                .addToData("ca-cert.pem", "cGx1Z2luLWNh")
+                .build())
+        .create();
+    present.add(new ObjectKey("v1", "Secret", "istio-system", "cacerts"));
+    // labelled as the add-on labels its objects, but not proven to be the add-on's: they stay
+    h.client()
+        .genericKubernetesResources("config.istio.io/v1alpha2", "rule")
+        .inNamespace("istio-system")
+        .resource(
+            new GenericKubernetesResourceBuilder()
+                .withApiVersion("config.istio.io/v1alpha2")
+                .withKind("rule")
+                .withNewMetadata()
+                .withName("audit-denials")
+                .addToLabels("k8s-app", "istio")
+                .endMetadata()
+                .addToAdditionalProperties(
+                    "spec",
+                    Map.of(
+                        "match",
+                        "context.reporter.kind == \"inbound\"",
+                        "actions",
+                        List.of(Map.of("handler", "auditlog", "instances", List.of("audit")))))
+                .build())
+        .create();
+    h.client()
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace("istio-system")
+        .resource(
+            new JobBuilder()
+                .withNewMetadata()
+                .withName("rotate-certs")
+                .addToLabels("k8s-app", "istio")
+                .addToLabels("app", "security")
+                .endMetadata()
+                .withNewSpec()
+                .withSuspend(true)
+                .withNewTemplate()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .addNewContainer()
+                .withName("rotate")
+                .withImage("busybox")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    List<String> kept = List.of("rule/audit-denials");
+    List<String> mixerLeft = new ArrayList<>(mixerObjects());
+    mixerLeft.removeAll(kept);
     assertThat(present)
         .as("the fixture's add-on objects")
         .hasSizeGreaterThan(50)
         .contains(new ObjectKey("v1", "ConfigMap", "istio-system", "istio"));
-    assertThat(mixerLeft).hasSizeGreaterThan(30);
-    List<String> jobsBefore = jobs();
+    assertThat(mixerLeft).as("the add-on's 27 Mixer defaults").hasSize(27);
+    // a Mixer default found by digest, not by a fixed name
+    assertThat(mixerLeft).contains("instance/server-request-count");
+    assertThat(AddonObjects.fixed())
+        .noneMatch(k -> k.kind().equals("instance") && k.name().equals("server-request-count"));
+    List<String> jobsBefore = new ArrayList<>(jobs());
+    jobsBefore.remove("rotate-certs");
     assertThat(jobsBefore).isNotEmpty();
 
     StepResult first = addon.cleanup(new AddonRequest(ctx));
@@ -235,8 +305,43 @@ class AddonActivitiesImplTest {
     for (ObjectKey key : AddonObjects.fixed()) {
       assertThat(restorer.read(key)).as(key.toString()).isNull();
     }
-    assertThat(mixerObjects()).isEmpty();
-    assertThat(jobs()).isEmpty();
+    assertThat(mixerObjects()).containsExactlyElementsOf(kept);
+    assertThat(jobs()).containsExactly("rotate-certs");
+    assertThat(first.kept())
+        .extracting(
+            k -> k.kind() + " " + k.namespace() + "/" + k.name() + " | " + k.deleteCommand())
+        .containsExactly(
+            "rule istio-system/audit-denials | kubectl delete rule.v1alpha2.config.istio.io"
+                + " audit-denials -n istio-system",
+            "Job istio-system/rotate-certs | kubectl delete job.v1.batch rotate-certs -n"
+                + " istio-system");
+    assertThat(first.kept().get(0).reason())
+        .contains("labelled k8s-app=istio")
+        .contains("none of the add-on's default Mixer objects");
+    assertThat(first.kept().get(1).reason()).contains("istio-security-post-install-");
+    Backup byDigest =
+        h.backups
+            .forContext(ctx)
+            .load(
+                ctx.migrationId(),
+                new ObjectKey(
+                    "config.istio.io/v1alpha2", "instance", "istio-system", "server-request-count"))
+            .orElseThrow();
+    assertThat(byDigest.absent()).isFalse();
+    assertThat(byDigest.object().path("spec").path("compiledTemplate").asText())
+        .isEqualTo("metric");
+    Backup cacerts =
+        h.backups
+            .forContext(ctx)
+            .load(ctx.migrationId(), new ObjectKey("v1", "Secret", "istio-system", "cacerts"))
+            .orElseThrow();
+    assertThat(cacerts.object().path("data").path("ca-cert.pem").asText())
+        .isEqualTo("cGx1Z2luLWNh");
+    assertThat(
+            h.sandbox
+                .store()
+                .get(ResourceRegistry.SECRETS, "asm-migrate-system", cacerts.ref().key()))
+        .isPresent();
     // what must stay
     assertThat(
             h.sandbox
@@ -311,6 +416,7 @@ class AddonActivitiesImplTest {
     List<String> before = clusterNames();
     StepResult second = addon.cleanup(new AddonRequest(ctx));
     assertThat(second.changes()).containsExactly("istio-system runs only asm-ingressgateway pods");
+    assertThat(second.kept()).isEqualTo(first.kept());
     assertThat(Set.copyOf(second.backups())).isEqualTo(Set.copyOf(first.backups()));
     assertThat(clusterNames()).isEqualTo(before);
   }

@@ -101,6 +101,59 @@ class ConfigActivitiesImplTest {
 
   @Test
   void
+      givenMixerDefaultsOfOtherAddonVersions_whenChecked_nothingThenTheEditedOneShouldBeReported() {
+    long started = System.nanoTime();
+    Path others = ConfigCheckFixtures.root().getParent().resolve("mixer-other-addon-versions");
+    try (SandboxHarness h = SandboxHarness.start(cluster(List.of(others)));
+        TestActivities activities = new TestActivities()) {
+      ConfigActivities configs =
+          activities.stub(ConfigActivities.class, new ConfigActivitiesImpl(h.clients, h.backups));
+      var handlers = h.client().genericKubernetesResources("config.istio.io/v1alpha2", "handler");
+      // the fixture replaced the sandbox's kubernetesenv with the 1.5 add-on's (params: {})
+      assertThat(
+              handlers
+                  .inNamespace("istio-system")
+                  .withName("kubernetesenv")
+                  .get()
+                  .getAdditionalProperties()
+                  .get("spec"))
+          .isEqualTo(Map.of("compiledAdapter", "kubernetesenv", "params", Map.of()));
+
+      ConfigReport clean = configs.checkConfigs(new ConfigRequest(h.context()));
+
+      assertThat(clean.findings()).isEmpty();
+      // Galley's validating webhook (failurePolicy Fail) answers once its pod is Ready.
+      assertThat(h.sandbox.awaitSettled(Duration.ofSeconds(90))).isTrue();
+      handlers
+          .inNamespace("istio-system")
+          .withName("kubernetesenv")
+          .edit(
+              r -> {
+                r.getAdditionalProperties()
+                    .put(
+                        "spec",
+                        Map.of(
+                            "compiledAdapter",
+                            "kubernetesenv",
+                            "params",
+                            Map.of("cacheRefreshDuration", "2m")));
+                return r;
+              });
+
+      ConfigReport edited = configs.checkConfigs(new ConfigRequest(h.context()));
+
+      assertThat(edited.findings().stream().map(ConfigActivitiesImplTest::line).toList())
+          .containsExactly("mixer-custom-config BLOCKING handler istio-system kubernetesenv");
+      assertThat(edited.findings().get(0).message()).contains("kubernetesenv");
+    } finally {
+      System.out.printf(
+          "ConfigActivitiesImplTest Mixer defaults of other versions: %d ms%n",
+          (System.nanoTime() - started) / 1_000_000);
+    }
+  }
+
+  @Test
+  void
       givenAlphaPolicies_whenMigratedTwiceThenUndone_itShouldCreateExactlyTheConvertedObjectsOnceAndRemoveThem()
           throws Exception {
     try (SandboxHarness h = SandboxHarness.start(cluster(List.of(migrateConfigsFixture())));

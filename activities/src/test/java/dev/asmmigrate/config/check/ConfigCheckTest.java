@@ -90,13 +90,13 @@ class ConfigCheckTest {
   }
 
   @Test
-  void givenTheSandboxMixerFixture_whenCompared_itShouldHoldExactlyTheDefaultsConfigCheckKnows() {
+  void givenTheSandboxMixerFixture_whenCompared_everyObjectShouldBeADefaultConfigCheckKnows() {
     List<ObjectNode> mixer =
         ConfigCheckFixtures.builtInSet("addon-1.4").stream()
             .filter(MixerDefaults::isMixerObject)
             .toList();
 
-    assertThat(mixer).hasSize(MixerDefaults.get().size());
+    assertThat(mixer).hasSize(27);
     assertThat(mixer).allMatch(MixerDefaults.get()::isDefault);
   }
 
@@ -104,21 +104,21 @@ class ConfigCheckTest {
   void
       givenADefaultMixerObjectReadBackWithOtherFieldOrderAndNumberTypes_whenChecked_itShouldStillBeADefault()
           throws Exception {
-    ObjectNode prometheus =
+    ObjectNode instance =
         ConfigCheckFixtures.builtInSet("addon-1.4").stream()
-            .filter(o -> o.path("kind").asText().equals("handler"))
-            .filter(o -> o.path("metadata").path("name").asText().equals("prometheus"))
+            .filter(o -> o.path("kind").asText().equals("instance"))
+            .filter(o -> o.path("metadata").path("name").asText().equals("server-request-count"))
             .findFirst()
             .orElseThrow();
-    ObjectNode reordered = (ObjectNode) reorder(prometheus);
+    ObjectNode reordered = (ObjectNode) reorder(instance);
 
     assertThat(ConfigCheck.check(List.of(reordered)).findings()).isEmpty();
 
-    ((ObjectNode) reordered.path("spec").path("params").path("metrics").get(0))
-        .put("name", "renamed_request_count");
+    ((ObjectNode) reordered.path("spec").path("params").path("dimensions"))
+        .put("response_code", "response.code | 200");
     assertThat(ConfigCheck.check(List.of(reordered)).findings())
         .extracting(ConfigCheckFixtures::line)
-        .containsExactly("mixer-custom-config BLOCKING handler istio-system prometheus");
+        .containsExactly("mixer-custom-config BLOCKING instance istio-system server-request-count");
   }
 
   @Test

@@ -17,6 +17,8 @@ import java.util.List;
  * @param pauseRequested an operator asked to pause; the migration stops at the next safe point
  * @param abortReason why an operator aborted, or null
  * @param rollbackReason why an operator asked for a rollback, or null
+ * @param kept the objects cleanup left in place (not proven to be the add-on's), each with the
+ *     reason and the command that deletes it by hand
  */
 public record MigrationStatus(
     String migrationId,
@@ -36,13 +38,57 @@ public record MigrationStatus(
     Long approvedAt,
     boolean pauseRequested,
     String abortReason,
-    String rollbackReason) {
+    String rollbackReason,
+    List<KeptObject> kept) {
 
   public MigrationStatus {
     completedSteps = completedSteps == null ? List.of() : List.copyOf(completedSteps);
     namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
     findings = findings == null ? List.of() : List.copyOf(findings);
     steps = steps == null ? List.of() : List.copyOf(steps);
+    kept = kept == null ? List.of() : List.copyOf(kept);
+  }
+
+  /** Without objects kept by cleanup. */
+  public MigrationStatus(
+      String migrationId,
+      ClusterRef cluster,
+      String phase,
+      MigrationState state,
+      String step,
+      List<String> completedSteps,
+      List<NamespaceStatus> namespaces,
+      List<ConfigFinding> findings,
+      String approvedBy,
+      String error,
+      Long startedAt,
+      Long endedAt,
+      List<StepTiming> steps,
+      Long stepBoundMillis,
+      Long approvedAt,
+      boolean pauseRequested,
+      String abortReason,
+      String rollbackReason) {
+    this(
+        migrationId,
+        cluster,
+        phase,
+        state,
+        step,
+        completedSteps,
+        namespaces,
+        findings,
+        approvedBy,
+        error,
+        startedAt,
+        endedAt,
+        steps,
+        stepBoundMillis,
+        approvedAt,
+        pauseRequested,
+        abortReason,
+        rollbackReason,
+        List.of());
   }
 
   public MigrationStatus(
@@ -74,6 +120,7 @@ public record MigrationStatus(
         null,
         false,
         null,
-        null);
+        null,
+        List.of());
   }
 }
