@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.backup.SandboxHarness;
+import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.workflows.activities.WebhookActivities;
@@ -126,6 +128,12 @@ class WebhookActivitiesImplTest {
     MigrationContext ctx = h.context();
     WebhookRequest request = new WebhookRequest(ctx);
     assertThat(sidecarOfNewPod("legacy", Map.of())).isEqualTo(ADDON_PROXY);
+    List<PlannedChange> plan = new WebhookActivitiesImpl(h.clients, h.backups).plan(ctx);
+    PlannedChange planned =
+        plan.stream()
+            .filter(c -> c.name().equals("istio-revision-tag-default"))
+            .findFirst()
+            .orElseThrow();
 
     StepResult first = webhooks.replaceWebhook(request);
     ObjectNode tagAfterFirst =
@@ -165,6 +173,11 @@ class WebhookActivitiesImplTest {
               "[{\"apiGroups\":[\"\"],\"apiVersions\":[\"v1\"],\"operations\":[\"CREATE\"],"
                   + "\"resources\":[\"pods\"],\"scope\":\"*\"}]");
     }
+    // the plan showed this object, its four webhooks named in the note
+    assertThat(planned.verb()).isEqualTo("create");
+    assertThat(StepChanges.covers(tag, planned.body())).as(planned.body().toString()).isTrue();
+    assertThat(planned.body().path("webhooks")).hasSize(4);
+    assertThat(planned.note()).contains(names);
     assertThat(names)
         .containsExactly(
             "rev.namespace.sidecar-injector.istio.io",
