@@ -14,8 +14,13 @@ import dev.asmmigrate.sandbox.Sandbox;
 import dev.asmmigrate.sandbox.api.ObjectStore;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.sandbox.api.ResourceType;
+import dev.asmmigrate.sandbox.istio.ControlPlane;
 import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -254,6 +259,66 @@ final class MigratedCluster {
     JsonNode traffic = sandbox.trafficProbe().report();
     assertThat(traffic.path("sent").asLong()).as(traffic.toString()).isPositive();
     assertThat(traffic.path("failed").asLong()).as(traffic.toString()).isZero();
+  }
+
+  /**
+   * After the migration, the default revision tag sends new pods to the managed revision as
+   * istioctl's four webhooks promise: namespaces labelled {@code istio.io/rev=default} or {@code
+   * istio-injection=enabled}, and a pod labelled {@code sidecar.istio.io/inject=true} in an
+   * unlabelled namespace, get the revision's ASM proxy; a namespace labelled {@code
+   * istio-injection=disabled} gets none. Creates four namespaces and four pods through the API (run
+   * it after the checks that count the migration's requests).
+   */
+  static void assertDefaultTagInjects(Sandbox sandbox) {
+    KubernetesClient client = sandbox.client("test");
+    Map<String, Map<String, String>> namespaces =
+        Map.of(
+            "tag-default", Map.of("istio.io/rev", "default"),
+            "tag-injection-enabled", Map.of("istio-injection", "enabled"),
+            "tag-injection-disabled", Map.of("istio-injection", "disabled"),
+            "tag-unlabelled", Map.of());
+    for (var ns : namespaces.entrySet()) {
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(ns.getKey())
+                  .withLabels(ns.getValue())
+                  .endMetadata()
+                  .build())
+          .create();
+    }
+    String asmProxy = ControlPlane.MANAGED_PROXIES.get(REVISION);
+    assertThat(newPodProxy(client, "tag-default", Map.of())).isEqualTo(asmProxy);
+    assertThat(newPodProxy(client, "tag-injection-enabled", Map.of())).isEqualTo(asmProxy);
+    assertThat(newPodProxy(client, "tag-unlabelled", Map.of("sidecar.istio.io/inject", "true")))
+        .isEqualTo(asmProxy);
+    assertThat(newPodProxy(client, "tag-injection-disabled", Map.of()))
+        .isEqualTo("<no " + PROXY + ">");
+  }
+
+  private static String newPodProxy(
+      KubernetesClient client, String namespace, Map<String, String> labels) {
+    Pod pod =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("web")
+                    .withLabels(labels)
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewContainer()
+                    .withName("web")
+                    .withImage("nginx")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    return proxyImage(JSON.valueToTree(pod));
   }
 
   /**

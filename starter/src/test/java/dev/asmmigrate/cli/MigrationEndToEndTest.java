@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The 1.4 run also carries the checks that need a whole clean migration and nothing else, so
  * that the suite pays for it once: {@code plan} listed exactly the changes the migration made
  * ({@link PlannedChanges}), and no Secret's data is in its history, logs or output ({@link
- * NoSecretsInHistoryOrLogsTest#assertNothingSecretLeaked}).
+ * NoSecretsInHistoryOrLogsTest#assertNothingSecretLeaked}), and new namespaces and pods get the
+ * managed proxy through the default revision tag ({@link MigratedCluster#assertDefaultTagInjects}).
  */
 class MigrationEndToEndTest {
   @TempDir Path dir;
@@ -56,6 +57,8 @@ class MigrationEndToEndTest {
       assertThat(run.checkMigrated(out)).as(progress.toString()).isTrue();
       NoSecretsInHistoryOrLogsTest.assertNothingSecretLeaked(
           run, secrets, history, logs, progress.toString());
+      // after the checks that count the migration's requests: it creates namespaces and pods
+      MigratedCluster.assertDefaultTagInjects(run.sandbox());
     } finally {
       System.out.printf(
           "MigrationEndToEndTest add-on 1.4 (planned, no secrets): %d s%n",

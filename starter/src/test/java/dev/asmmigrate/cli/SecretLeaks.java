@@ -13,11 +13,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -41,6 +43,9 @@ final class SecretLeaks {
 
   /** What to look for: needle text → where it comes from. */
   private final Map<String, String> needles = new LinkedHashMap<>();
+
+  /** Needles of values that hold nothing but X.509 certificates (public by nature). */
+  private final Set<String> certificates = new HashSet<>();
 
   /** Every Secret's data values in the store, in every form. */
   static SecretLeaks of(ObjectStore store) {
@@ -74,22 +79,51 @@ final class SecretLeaks {
     if (decoded == null) {
       return;
     }
+    boolean certificateOnly =
+        decoded.contains("-----BEGIN")
+            && decoded.lines().filter(l -> l.startsWith("-----BEGIN")).allMatch(CERT::equals);
     add(where + " (decoded)", decoded.trim());
+    if (certificateOnly) {
+      certificates.add(encoded);
+      certificates.add(Base64.getEncoder().encodeToString(bytes));
+      certificates.add(decoded.trim());
+    }
     if (decoded.contains("-----BEGIN")) {
       int line = 0;
       for (String l : decoded.split("\\R")) {
         line++;
         if (!l.startsWith("-----")) {
           add(where + " (PEM line " + line + ")", l.trim());
+          if (certificateOnly) {
+            certificates.add(l.trim());
+          }
         }
       }
     }
   }
 
+  private static final String CERT = "-----BEGIN CERTIFICATE-----";
+
   private void add(String where, String value) {
     if (value.length() >= MIN_LENGTH) {
       needles.putIfAbsent(value, where);
     }
+  }
+
+  /**
+   * These needles without the values that are only certificates (a CA's {@code root-cert.pem},
+   * {@code ca-cert.pem}): public data, which a webhook configuration carries by design as its
+   * {@code caBundle}. Private keys, tokens and every other value stay.
+   */
+  SecretLeaks withoutCertificates() {
+    SecretLeaks out = new SecretLeaks();
+    needles.forEach(
+        (value, where) -> {
+          if (!certificates.contains(value)) {
+            out.needles.put(value, where);
+          }
+        });
+    return out;
   }
 
   int size() {

@@ -36,17 +36,8 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
   static final ObjectKey TAG_KEY = new ObjectKey(API_VERSION, KIND, null, TAG);
   private static final String TEMPLATE = "webhook/revision-tag-default.yaml";
 
-  /** Fields of a tag webhook taken from the revision's own webhook, as istioctl takes them. */
-  private static final List<String> COPIED =
-      List.of(
-          "clientConfig",
-          "rules",
-          "failurePolicy",
-          "matchPolicy",
-          "sideEffects",
-          "admissionReviewVersions",
-          "timeoutSeconds",
-          "reinvocationPolicy");
+  /** The suffix of Istio's injection webhooks' names. */
+  private static final String INJECTION_SUFFIX = "sidecar-injector.istio.io";
 
   private final KubeClients clients;
   private final BackupStores backups;
@@ -68,12 +59,13 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
     MutatingWebhookConfiguration revisionWebhook =
         StepChanges.call("get " + sourceKey, () -> mwcs.withName(source).get());
     if (revisionWebhook == null
-        || revisionWebhook.getWebhooks() == null
-        || revisionWebhook.getWebhooks().isEmpty()) {
+        || injectionClientConfig(Restorer.toTree(revisionWebhook)) == null) {
       throw Failures.permanent(
           FailureType.NOT_FOUND,
           sourceKey
-              + (revisionWebhook == null ? " not found" : " has no webhooks")
+              + (revisionWebhook == null
+                  ? " not found"
+                  : " has no injection webhook (*." + INJECTION_SUFFIX + ") with a clientConfig")
               + ": the managed control plane "
               + ctx.revision()
               + " has not installed its injection webhook");
@@ -135,30 +127,32 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
   }
 
   /**
-   * The tag configuration: the template's names, labels and selectors, with each webhook's
-   * clientConfig, rules and policies from the revision's webhook of the same role ({@code
-   * rev.namespace.*} for the namespace webhook, {@code rev.object.*} for the object one; the first
-   * webhook otherwise).
+   * The tag configuration as istioctl writes it: the template's four webhooks (names, selectors,
+   * rules and policies), labelled with the revision, each calling the revision's injector with the
+   * {@code clientConfig} (URL or Service, and caBundle) of the revision's first injection webhook
+   * ({@code *sidecar-injector.istio.io}), as {@code istioctl tag set} takes it. Without such a
+   * webhook (plan before provisioning) the webhooks have no clientConfig.
    */
   static ObjectNode tag(JsonNode revisionWebhook, String revision) {
     ObjectNode desired = StepChanges.template(TEMPLATE);
     ((ObjectNode) desired.path("metadata").path("labels")).put("istio.io/rev", revision);
-    JsonNode sources = revisionWebhook.path("webhooks");
+    JsonNode clientConfig = injectionClientConfig(revisionWebhook);
     for (JsonNode w : (ArrayNode) desired.get("webhooks")) {
-      String role = w.path("name").asText().startsWith("namespace.") ? "namespace." : "object.";
-      JsonNode from = sources.get(0);
-      for (JsonNode s : sources) {
-        if (s.path("name").asText().startsWith("rev." + role)) {
-          from = s;
-        }
-      }
-      for (String field : COPIED) {
-        if (from.has(field)) {
-          ((ObjectNode) w).set(field, from.get(field).deepCopy());
-        }
+      if (clientConfig != null) {
+        ((ObjectNode) w).set("clientConfig", clientConfig.deepCopy());
       }
     }
     return desired;
+  }
+
+  /** The clientConfig of the first injection webhook of a configuration, or null. */
+  static JsonNode injectionClientConfig(JsonNode configuration) {
+    for (JsonNode w : configuration.path("webhooks")) {
+      if (w.path("name").asText().endsWith(INJECTION_SUFFIX) && w.path("clientConfig").isObject()) {
+        return w.get("clientConfig");
+      }
+    }
+    return null;
   }
 
   /**
@@ -191,27 +185,26 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
     MutatingWebhookConfiguration revisionWebhook =
         StepChanges.call("get " + source, () -> mwcs.withName(source).get());
     boolean provisioned =
-        revisionWebhook != null
-            && revisionWebhook.getWebhooks() != null
-            && !revisionWebhook.getWebhooks().isEmpty();
+        revisionWebhook != null && injectionClientConfig(Restorer.toTree(revisionWebhook)) != null;
     ObjectNode desired =
-        provisioned
-            ? tag(Restorer.toTree(revisionWebhook), ctx.revision())
-            : tag(
-                JsonNodeFactory.instance
-                    .objectNode()
-                    .set(
-                        "webhooks",
-                        JsonNodeFactory.instance
-                            .arrayNode()
-                            .add(JsonNodeFactory.instance.objectNode())),
-                ctx.revision());
+        tag(
+            provisioned ? Restorer.toTree(revisionWebhook) : JsonNodeFactory.instance.objectNode(),
+            ctx.revision());
+    List<String> names = new ArrayList<>();
+    desired.path("webhooks").forEach(w -> names.add(w.path("name").asText()));
     String note =
         "revision tag default -> "
             + ctx.revision()
+            + ", "
+            + names.size()
+            + " webhooks as istioctl writes them ("
+            + String.join(", ", names)
+            + ": namespaces labelled istio.io/rev=default or istio-injection=enabled, pods"
+            + " labelled istio.io/rev=default or sidecar.istio.io/inject=true)"
             + (provisioned
                 ? ""
-                : "; clientConfig, rules and policies copied from MutatingWebhookConfiguration "
+                : "; each webhook's clientConfig (endpoint and caBundle) copied from"
+                    + " MutatingWebhookConfiguration "
                     + source
                     + " once the managed control plane installs it");
     MutatingWebhookConfiguration current =

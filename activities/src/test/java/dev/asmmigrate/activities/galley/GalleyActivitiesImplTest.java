@@ -129,6 +129,19 @@ class GalleyActivitiesImplTest {
 
     assertThat(essence(role())).isEqualTo(originalRole);
     assertThat(essence(webhook())).isEqualTo(originalWebhook);
+    // the restored webhook kept its caBundle: the API server can call Galley, Istio config is
+    // admitted (without it: "x509: certificate signed by unknown authority")
+    for (JsonNode w : webhook().orElseThrow().path("webhooks")) {
+      assertThat(w.path("clientConfig").path("caBundle").asText()).isNotEmpty();
+    }
+    assertThat(
+            h.client()
+                .resource(
+                    "{\"apiVersion\": \"networking.istio.io/v1alpha3\", \"kind\": \"VirtualService\","
+                        + " \"metadata\": {\"name\": \"after-restore\", \"namespace\": \"default\"},"
+                        + " \"spec\": {\"hosts\": [\"web\"]}}")
+                .create())
+        .isNotNull();
   }
 
   @Test

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.backup.SandboxHarness;
+import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.workflows.activities.WebhookActivities;
@@ -22,6 +24,8 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -55,6 +59,8 @@ class WebhookActivitiesImplTest {
     namespace("legacy", Map.of("istio-injection", "enabled"));
     namespace("revisioned", Map.of("istio.io/rev", "asm-managed"));
     namespace("plain", Map.of());
+    namespace("tagged", Map.of("istio.io/rev", "default"));
+    namespace("disabled", Map.of("istio-injection", "disabled"));
     injectorBefore = TestActivities.essence(mwc("istio-sidecar-injector").orElseThrow());
   }
 
@@ -122,6 +128,12 @@ class WebhookActivitiesImplTest {
     MigrationContext ctx = h.context();
     WebhookRequest request = new WebhookRequest(ctx);
     assertThat(sidecarOfNewPod("legacy", Map.of())).isEqualTo(ADDON_PROXY);
+    List<PlannedChange> plan = new WebhookActivitiesImpl(h.clients, h.backups).plan(ctx);
+    PlannedChange planned =
+        plan.stream()
+            .filter(c -> c.name().equals("istio-revision-tag-default"))
+            .findFirst()
+            .orElseThrow();
 
     StepResult first = webhooks.replaceWebhook(request);
     ObjectNode tagAfterFirst =
@@ -142,24 +154,61 @@ class WebhookActivitiesImplTest {
         .isEqualTo("asm-managed");
     assertThat(tag.path("metadata").path("labels").path("istio.io/tag").asText())
         .isEqualTo("default");
+    // the four webhooks of `istioctl tag set default`, each calling the revision's endpoint with
+    // its caBundle
     JsonNode managed = mwc("istiod-asm-managed").orElseThrow();
-    assertThat(webhook(tag, "namespace.sidecar-injector.istio.io").path("clientConfig"))
+    JsonNode revisionClient = managed.path("webhooks").get(0).path("clientConfig");
+    assertThat(revisionClient.path("caBundle").asText()).isNotEmpty();
+    List<String> names = new ArrayList<>();
+    for (JsonNode w : tag.path("webhooks")) {
+      names.add(w.path("name").asText());
+      assertThat(w.path("clientConfig"))
+          .as("clientConfig of %s", w.path("name"))
+          .isEqualTo(revisionClient);
+      assertThat(w.path("failurePolicy").asText()).isEqualTo("Fail");
+      assertThat(w.path("sideEffects").asText()).isEqualTo("None");
+      assertThat(w.path("admissionReviewVersions").toString()).isEqualTo("[\"v1\"]");
+      assertThat(w.path("rules").toString())
+          .isEqualTo(
+              "[{\"apiGroups\":[\"\"],\"apiVersions\":[\"v1\"],\"operations\":[\"CREATE\"],"
+                  + "\"resources\":[\"pods\"],\"scope\":\"*\"}]");
+    }
+    // the plan showed this object, its four webhooks named in the note
+    assertThat(planned.verb()).isEqualTo("create");
+    assertThat(StepChanges.covers(tag, planned.body())).as(planned.body().toString()).isTrue();
+    assertThat(planned.body().path("webhooks")).hasSize(4);
+    assertThat(planned.note()).contains(names);
+    assertThat(names)
+        .containsExactly(
+            "rev.namespace.sidecar-injector.istio.io",
+            "rev.object.sidecar-injector.istio.io",
+            "namespace.sidecar-injector.istio.io",
+            "object.sidecar-injector.istio.io");
+    assertThat(selectors(tag, "rev.namespace.sidecar-injector.istio.io"))
         .isEqualTo(
-            webhook(managed, "rev.namespace.sidecar-injector.istio.io").path("clientConfig"));
-    assertThat(webhook(tag, "object.sidecar-injector.istio.io").path("clientConfig"))
-        .isEqualTo(webhook(managed, "rev.object.sidecar-injector.istio.io").path("clientConfig"));
-    assertThat(
-            webhook(tag, "namespace.sidecar-injector.istio.io")
-                .path("namespaceSelector")
-                .toString())
-        .contains("istio-injection")
-        .contains("enabled");
-    // new pods: istio-injection=enabled now gets the managed proxy; no two webhooks ever match
+            "ns: istio.io/rev In [default], istio-injection DoesNotExist;"
+                + " pod: sidecar.istio.io/inject NotIn [false]");
+    assertThat(selectors(tag, "rev.object.sidecar-injector.istio.io"))
+        .isEqualTo(
+            "ns: istio.io/rev DoesNotExist, istio-injection DoesNotExist;"
+                + " pod: sidecar.istio.io/inject NotIn [false], istio.io/rev In [default]");
+    assertThat(selectors(tag, "namespace.sidecar-injector.istio.io"))
+        .isEqualTo("ns: istio-injection In [enabled]; pod: sidecar.istio.io/inject NotIn [false]");
+    assertThat(selectors(tag, "object.sidecar-injector.istio.io"))
+        .isEqualTo(
+            "ns: istio-injection DoesNotExist, istio.io/rev DoesNotExist;"
+                + " pod: sidecar.istio.io/inject In [true], istio.io/rev DoesNotExist");
+    // new pods: istio-injection=enabled and istio.io/rev=default now get the managed proxy; no
+    // two webhooks ever match
     assertThat(sidecarOfNewPod("legacy", Map.of())).isEqualTo(ASM_PROXY);
+    assertThat(sidecarOfNewPod("tagged", Map.of())).isEqualTo(ASM_PROXY);
     assertThat(sidecarOfNewPod("revisioned", Map.of())).isEqualTo(ASM_PROXY);
     assertThat(sidecarOfNewPod("plain", Map.of("sidecar.istio.io/inject", "true")))
         .isEqualTo(ASM_PROXY);
+    assertThat(sidecarOfNewPod("plain", Map.of("istio.io/rev", "default"))).isEqualTo(ASM_PROXY);
     assertThat(sidecarOfNewPod("plain", Map.of())).isNull();
+    assertThat(sidecarOfNewPod("disabled", Map.of())).isNull();
+    assertThat(sidecarOfNewPod("tagged", Map.of("sidecar.istio.io/inject", "false"))).isNull();
 
     webhooks.restoreWebhook(request);
     webhooks.restoreWebhook(request);
@@ -167,8 +216,34 @@ class WebhookActivitiesImplTest {
     assertThat(mwc("istio-revision-tag-default")).isEmpty();
     assertThat(TestActivities.essence(mwc("istio-sidecar-injector").orElseThrow()))
         .isEqualTo(injectorBefore);
+    // the restored injector kept its caBundle: the API server can call it again
     assertThat(sidecarOfNewPod("legacy", Map.of())).isEqualTo(ADDON_PROXY);
     assertThat(sidecarOfNewPod("revisioned", Map.of())).isEqualTo(ASM_PROXY);
+    assertThat(sidecarOfNewPod("tagged", Map.of())).isNull();
+  }
+
+  /** A webhook's namespace and object selectors, as {@code ns: ...; pod: ...}. */
+  static String selectors(JsonNode configuration, String name) {
+    JsonNode w = webhook(configuration, name);
+    return "ns: "
+        + expressions(w.path("namespaceSelector"))
+        + "; pod: "
+        + expressions(w.path("objectSelector"));
+  }
+
+  static String expressions(JsonNode selector) {
+    assertThat(selector.path("matchLabels").size()).isZero();
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : selector.path("matchExpressions")) {
+      List<String> values = new ArrayList<>();
+      e.path("values").forEach(v -> values.add(v.asText()));
+      out.add(
+          e.path("key").asText()
+              + " "
+              + e.path("operator").asText()
+              + (e.has("values") ? " " + values : ""));
+    }
+    return String.join(", ", out);
   }
 
   @Test

@@ -307,6 +307,18 @@ public final class BuiltinAdmission implements AdmissionPlugin {
                 + i
                 + "].admissionReviewVersions: Required value: must specify one of v1, v1beta1");
       }
+      JsonNode caBundle = hook.path("clientConfig").path("caBundle");
+      if (caBundle.isTextual()) {
+        try {
+          Base64.getDecoder().decode(caBundle.asText()); // []byte in JSON: base64 or refused
+        } catch (IllegalArgumentException ex) {
+          throw ApiException.badRequest(
+              "webhooks[" + i + "].clientConfig.caBundle: illegal base64 data");
+        }
+      }
+      for (JsonNode rule : hook.path("rules")) {
+        if (rule.isObject() && !rule.has("scope")) ((ObjectNode) rule).put("scope", "*");
+      }
       if (!hook.has("failurePolicy")) hook.put("failurePolicy", "Fail");
       if (!hook.has("matchPolicy")) hook.put("matchPolicy", "Equivalent");
       if (!hook.has("namespaceSelector")) hook.putObject("namespaceSelector");

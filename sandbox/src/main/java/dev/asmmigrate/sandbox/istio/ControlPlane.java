@@ -6,6 +6,8 @@ import dev.asmmigrate.sandbox.api.ObjectStore;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A control plane an injection webhook can belong to: the add-on's 1.4 injector, the add-on's 1.6
@@ -63,28 +65,38 @@ public record ControlPlane(Kind kind, String revision) {
   }
 
   /**
-   * The control plane a webhook of a MutatingWebhookConfiguration belongs to, or empty when the
-   * webhook is not an Istio sidecar injector (the sandbox does not simulate other webhooks). The
-   * configuration's {@code istio.io/rev} label decides; without it, the 1.4 injector service does.
+   * The control plane that answers a webhook of a MutatingWebhookConfiguration, or empty when the
+   * webhook is not an Istio sidecar injector (the sandbox does not simulate other webhooks). As the
+   * API server calls it, the webhook's {@code clientConfig} decides, never the configuration's
+   * labels: Service {@code istio-sidecar-injector} is the add-on 1.4 injector, Service {@code
+   * istiod-<rev>} revision {@code rev}, and a URL {@code
+   * https://meshconfig.googleapis.com/.../targets/<rev>/inject} the managed revision {@code rev}.
    */
-  public static Optional<ControlPlane> ofWebhook(JsonNode configuration, JsonNode webhook) {
-    String rev = configuration.path("metadata").path("labels").path(REV_LABEL).asText("");
-    if (!rev.isEmpty()) {
-      return Optional.of(ofRevision(rev));
-    }
-    JsonNode service = webhook.path("clientConfig").path("service");
+  public static Optional<ControlPlane> ofWebhook(JsonNode webhook) {
+    JsonNode client = webhook.path("clientConfig");
+    JsonNode service = client.path("service");
     String serviceName = service.path("name").asText("");
-    if (serviceName.equals(ADDON_14_INJECTOR)) {
+    boolean inIstioSystem = service.path("namespace").asText("").equals(SYSTEM_NAMESPACE);
+    if (inIstioSystem && serviceName.equals(ADDON_14_INJECTOR)) {
       return Optional.of(addon14());
     }
-    if (serviceName.startsWith("istiod-")) {
+    if (inIstioSystem && serviceName.startsWith("istiod-")) {
       return Optional.of(ofRevision(serviceName.substring("istiod-".length())));
     }
+    String url = client.path("url").asText("");
+    Matcher managed = MANAGED_URL.matcher(url);
+    if (managed.matches()) {
+      return Optional.of(ofRevision(managed.group(1)));
+    }
     if (webhook.path("name").asText("").endsWith("sidecar-injector.istio.io")) {
-      return Optional.of(new ControlPlane(Kind.UNKNOWN, serviceName.isEmpty() ? "?" : serviceName));
+      String target = !serviceName.isEmpty() ? serviceName : url.isEmpty() ? "?" : url;
+      return Optional.of(new ControlPlane(Kind.UNKNOWN, target));
     }
     return Optional.empty();
   }
+
+  private static final Pattern MANAGED_URL =
+      Pattern.compile("https://meshconfig\\.googleapis\\.com/.*/targets/([^/]+)/inject");
 
   /**
    * The proxy image this control plane injects: for the add-on, {@code hub/image:tag} from its

@@ -20,12 +20,14 @@ import java.util.function.BooleanSupplier;
  */
 final class GalleyValidation implements AdmissionPlugin {
   private final BooleanSupplier running;
+  private final WebhookTls tls;
 
   /**
    * @param running whether the simulation runs (fixtures are loaded before it does)
    */
-  GalleyValidation(BooleanSupplier running) {
+  GalleyValidation(BooleanSupplier running, WebhookTls tls) {
     this.running = running;
+    this.tls = tls;
   }
 
   @Override
@@ -47,9 +49,31 @@ final class GalleyValidation implements AdmissionPlugin {
         }
         String ns = service.path("namespace").asText(ControlPlane.SYSTEM_NAMESPACE);
         String svc = service.path("name").asText();
-        if (ClusterState.deploymentAvailable(store, ns, svc)
-            || "Ignore".equals(webhook.path("failurePolicy").asText("Fail"))) {
+        if ("Ignore".equals(webhook.path("failurePolicy").asText("Fail"))) {
           continue;
+        }
+        String target =
+            "Post \"https://"
+                + svc
+                + "."
+                + ns
+                + ".svc:443"
+                + service.path("path").asText("/")
+                + "?timeout=30s\"";
+        if (ClusterState.deploymentAvailable(store, ns, svc)) {
+          String x509 = tls.handshakeFailure(webhook);
+          if (x509 == null) {
+            continue;
+          }
+          throw new ApiException(
+              500,
+              "InternalError",
+              "Internal error occurred: failed calling webhook \""
+                  + webhook.path("name").asText()
+                  + "\": failed to call webhook: "
+                  + target
+                  + ": "
+                  + x509);
         }
         throw new ApiException(
             500,

@@ -28,7 +28,9 @@ public final class IstioSimulation {
   /** Admission-time behaviour: sidecar injection and Galley's validation webhook. */
   public static List<AdmissionPlugin> admissionPlugins(SandboxContext ctx) {
     AtomicBoolean running = running(ctx);
-    return List.of(new SidecarInjector(ctx, running::get), new GalleyValidation(running::get));
+    WebhookTls tls = new WebhookTls(ctx.store());
+    return List.of(
+        new SidecarInjector(ctx, running::get, tls), new GalleyValidation(running::get, tls));
   }
 
   /** Control-plane behaviour: Citadel, istiod 1.6, Galley, ControlPlaneRevision provisioning. */

@@ -347,7 +347,10 @@ final class ManagedControlPlane extends SimulatedComponent {
     return labels != null && OWNER.equals(labels.get(OWNED_BY));
   }
 
-  /** The injection webhook of a managed revision, as the managed control plane installs it. */
+  /**
+   * The injection webhook of a managed revision, as the managed control plane installs it: the
+   * revision's endpoint by URL, with the caBundle of its serving CA ({@link WebhookTls}).
+   */
   static ObjectNode injectionWebhook(String rev, SandboxSettings s) {
     ObjectNode mwc = Json.object();
     mwc.put("apiVersion", "admissionregistration.k8s.io/v1");
@@ -391,7 +394,7 @@ final class ManagedControlPlane extends SimulatedComponent {
     ObjectNode w = hooks.addObject();
     w.put("name", name);
     w.putArray("admissionReviewVersions").add("v1beta1").add("v1");
-    w.putObject("clientConfig").put("url", url);
+    w.putObject("clientConfig").put("url", url).put("caBundle", WebhookTls.managedCaBundle());
     w.put("failurePolicy", "Fail");
     w.put("matchPolicy", "Equivalent");
     w.put("reinvocationPolicy", "Never");

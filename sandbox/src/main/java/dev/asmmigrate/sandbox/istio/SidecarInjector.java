@@ -35,14 +35,16 @@ final class SidecarInjector implements AdmissionPlugin {
   private final SandboxContext ctx;
   private final BooleanSupplier running;
   private final BuiltinAdmission defaulting = new BuiltinAdmission();
+  private final WebhookTls tls;
 
   /**
    * @param running whether the simulation runs: while fixtures load, no control plane runs yet, and
    *     webhooks are not failed for want of a backend
    */
-  SidecarInjector(SandboxContext ctx, BooleanSupplier running) {
+  SidecarInjector(SandboxContext ctx, BooleanSupplier running, WebhookTls tls) {
     this.ctx = ctx;
     this.running = running;
+    this.tls = tls;
   }
 
   /** A webhook that matched the pod. */
@@ -78,12 +80,12 @@ final class SidecarInjector implements AdmissionPlugin {
             || !Selectors.matches(webhook.get("objectSelector"), podLabels)) {
           continue;
         }
-        var plane = ControlPlane.ofWebhook(mwc, webhook);
+        var plane = ControlPlane.ofWebhook(webhook);
         if (plane.isEmpty()) {
           continue;
         }
         Match m = new Match(configuration, webhook, plane.get());
-        String down = running.getAsBoolean() ? backendDown(store, m) : null;
+        String down = running.getAsBoolean() ? callFailure(store, m) : null;
         if (down != null) {
           if ("Ignore".equals(webhook.path("failurePolicy").asText("Fail"))) {
             continue;
@@ -150,7 +152,9 @@ final class SidecarInjector implements AdmissionPlugin {
 
   private static boolean coversPodCreate(JsonNode webhook) {
     for (JsonNode rule : webhook.path("rules")) {
-      if (has(rule.path("apiGroups"), "")
+      String scope = rule.path("scope").asText("*");
+      if ((scope.equals("*") || scope.equals("Namespaced"))
+          && has(rule.path("apiGroups"), "")
           && has(rule.path("apiVersions"), "v1")
           && has(rule.path("operations"), "CREATE")
           && (has(rule.path("resources"), "pods") || has(rule.path("resources"), "*/*"))) {
@@ -169,31 +173,47 @@ final class SidecarInjector implements AdmissionPlugin {
     return false;
   }
 
+  /**
+   * Why the API server's call of the webhook fails, or null when the backend answers: no backend
+   * (no available replicas, a managed revision not provisioned), then the TLS handshake ({@link
+   * WebhookTls}: the caBundle must hold the backend's CA).
+   */
+  private String callFailure(ObjectStore store, Match m) {
+    String down = backendDown(store, m);
+    if (down != null) {
+      return down;
+    }
+    String tls = this.tls.handshakeFailure(m.webhook());
+    return tls == null ? null : "failed to call webhook: " + target(m.webhook()) + ": " + tls;
+  }
+
+  /** {@code Post "https://..."} as the API server's error names the call. */
+  private static String target(JsonNode webhook) {
+    JsonNode client = webhook.path("clientConfig");
+    JsonNode service = client.path("service");
+    if (!service.isObject()) {
+      return "Post \"" + client.path("url").asText("") + "?timeout=10s\"";
+    }
+    return "Post \"https://"
+        + service.path("name").asText()
+        + "."
+        + service.path("namespace").asText(ControlPlane.SYSTEM_NAMESPACE)
+        + ".svc:"
+        + service.path("port").asInt(443)
+        + service.path("path").asText("/inject")
+        + "?timeout="
+        + webhook.path("timeoutSeconds").asInt(10)
+        + "s\"";
+  }
+
   /** Why the webhook's backend does not answer, or null when it does. */
   private String backendDown(ObjectStore store, Match m) {
-    JsonNode client = m.webhook().path("clientConfig");
-    JsonNode service = client.path("service");
-    String target;
-    String unavailable;
-    if (service.isObject()) {
-      String svcNs = service.path("namespace").asText(ControlPlane.SYSTEM_NAMESPACE);
-      String svc = service.path("name").asText();
-      target =
-          "Post \"https://"
-              + svc
-              + "."
-              + svcNs
-              + ".svc:"
-              + service.path("port").asInt(443)
-              + service.path("path").asText("/inject")
-              + "?timeout="
-              + m.webhook().path("timeoutSeconds").asInt(10)
-              + "s\"";
-      unavailable = target + ": no endpoints available for service \"" + svc + "\"";
-    } else {
-      target = "Post \"" + client.path("url").asText("") + "?timeout=10s\"";
-      unavailable = target + ": context deadline exceeded";
-    }
+    JsonNode service = m.webhook().path("clientConfig").path("service");
+    String unavailable =
+        target(m.webhook())
+            + (service.isObject()
+                ? ": no endpoints available for service \"" + service.path("name").asText() + "\""
+                : ": context deadline exceeded");
     if (ctx.faults().injectionWebhookUnavailable) {
       return unavailable;
     }

@@ -55,8 +55,9 @@ final class IstioTestCluster implements AutoCloseable {
     this.settings = settings;
     store.addAdmissionPlugin(new BuiltinAdmission());
     SandboxContext admissionCtx = new SandboxContext(settings, faults, null, scheduler, store);
-    store.addAdmissionPlugin(new SidecarInjector(admissionCtx, running::get));
-    store.addAdmissionPlugin(new GalleyValidation(running::get));
+    WebhookTls tls = new WebhookTls(store);
+    store.addAdmissionPlugin(new SidecarInjector(admissionCtx, running::get, tls));
+    store.addAdmissionPlugin(new GalleyValidation(running::get, tls));
     running.set(false); // fixtures are loaded before the control planes run
     FixtureLoader loader = new FixtureLoader(store);
     for (String set : sets) {
@@ -172,6 +173,38 @@ final class IstioTestCluster implements AutoCloseable {
         """
             .formatted(name, namespace, metadataExtra.indent(2).stripTrailing());
     return create(ResourceRegistry.PODS, namespace, yaml, dryRun);
+  }
+
+  /** A ControlPlaneRevision, provisioned or not, with the webhook its control plane installs. */
+  void managedRevision(String rev, boolean provisioned) {
+    ResourceType cpr = ClusterState.controlPlaneRevisions(store).orElseThrow();
+    create(
+        cpr,
+        "istio-system",
+        """
+        apiVersion: mesh.cloud.google.com/v1beta1
+        kind: ControlPlaneRevision
+        metadata: {name: %s, namespace: istio-system}
+        spec: {type: managed_service, channel: %s}
+        """
+            .formatted(rev, ControlPlane.MANAGED_CHANNELS.get(rev)),
+        false);
+    store.mutate(
+        cpr,
+        "istio-system",
+        rev,
+        o -> {
+          ObjectNode c = Json.with(o, "status").putArray("conditions").addObject();
+          c.put("type", "ProvisioningFinished").put("status", provisioned ? "True" : "False");
+          return o;
+        },
+        "status",
+        false);
+    store.create(
+        ResourceRegistry.MUTATING_WEBHOOKS,
+        null,
+        ManagedControlPlane.injectionWebhook(rev, settings),
+        false);
   }
 
   @Override

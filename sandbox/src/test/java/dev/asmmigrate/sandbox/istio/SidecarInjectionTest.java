@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.sandbox.api.ApiException;
 import dev.asmmigrate.sandbox.api.Json;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
-import dev.asmmigrate.sandbox.api.ResourceType;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -393,50 +392,13 @@ class SidecarInjectionTest {
 
   /** A ControlPlaneRevision, provisioned or not, with the webhook its control plane installs. */
   private void managedRevision(String rev, boolean provisioned) {
-    ResourceType cpr = ClusterState.controlPlaneRevisions(cluster.store).orElseThrow();
-    cluster.create(
-        cpr,
-        "istio-system",
-        """
-        apiVersion: mesh.cloud.google.com/v1beta1
-        kind: ControlPlaneRevision
-        metadata: {name: %s, namespace: istio-system}
-        spec: {type: managed_service, channel: %s}
-        """
-            .formatted(rev, ControlPlane.MANAGED_CHANNELS.get(rev)),
-        false);
-    cluster.store.mutate(
-        cpr,
-        "istio-system",
-        rev,
-        o -> {
-          ObjectNode c = Json.with(o, "status").putArray("conditions").addObject();
-          c.put("type", "ProvisioningFinished").put("status", provisioned ? "True" : "False");
-          return o;
-        },
-        "status",
-        false);
-    cluster.store.create(
-        ResourceRegistry.MUTATING_WEBHOOKS,
-        null,
-        ManagedControlPlane.injectionWebhook(rev, cluster.settings),
-        false);
+    cluster.managedRevision(rev, provisioned);
   }
 
-  /** The revision tag {@code default}, as {@code istioctl x revision tag set default} makes it. */
+  /** The revision tag {@code default}, as {@code istioctl tag set default} makes it. */
   private void revisionTag(String rev) {
-    ObjectNode tag = ManagedControlPlane.injectionWebhook(rev, cluster.settings);
-    ObjectNode meta = (ObjectNode) tag.get("metadata");
-    meta.put("name", "istio-revision-tag-default");
-    ((ObjectNode) meta.get("labels")).put("istio.io/tag", "default");
-    ((ObjectNode) meta.get("labels")).remove("istio.io/owned-by");
-    ObjectNode byNamespace = (ObjectNode) tag.path("webhooks").get(0);
-    byNamespace.put("name", "namespace.sidecar-injector.istio.io");
-    byNamespace
-        .putObject("namespaceSelector")
-        .putObject("matchLabels")
-        .put("istio-injection", "enabled");
-    ((ObjectNode) tag.path("webhooks").get(1)).put("name", "object.sidecar-injector.istio.io");
+    ObjectNode tag =
+        RevisionTags.defaultTag(ManagedControlPlane.injectionWebhook(rev, cluster.settings), rev);
     cluster.store.create(ResourceRegistry.MUTATING_WEBHOOKS, null, tag, false);
   }
 
