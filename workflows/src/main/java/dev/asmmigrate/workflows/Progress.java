@@ -7,6 +7,7 @@ import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
+import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepTiming;
 import dev.asmmigrate.workflows.model.Timeouts;
@@ -51,6 +52,7 @@ final class Progress {
   private Long endedAt;
   private Long approvedAt;
   private final List<StepTiming> timings = new ArrayList<>();
+  private List<PodToRecreate> podsToRecreate = List.of();
 
   /**
    * @param indexed whether the start carried the search attributes, so that upserting them is safe
@@ -100,6 +102,11 @@ final class Progress {
                 before.podsTotal(),
                 before.message(),
                 times));
+  }
+
+  /** The injected pods pre-flight found that no restart moves to the new proxy. */
+  void podsToRecreate(List<PodToRecreate> pods) {
+    podsToRecreate = List.copyOf(pods);
   }
 
   NamespaceStatus namespace(String name) {
@@ -284,7 +291,8 @@ final class Progress {
         approvedAt,
         paused,
         abortReason,
-        rollbackReason);
+        rollbackReason,
+        podsToRecreate);
   }
 
   MigrationResult result(String failedStep) {

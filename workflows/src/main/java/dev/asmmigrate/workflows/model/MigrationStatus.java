@@ -17,6 +17,8 @@ import java.util.List;
  * @param pauseRequested an operator asked to pause; the migration stops at the next safe point
  * @param abortReason why an operator aborted, or null
  * @param rollbackReason why an operator asked for a rollback, or null
+ * @param podsToRecreate injected pods pre-flight found that no restart moves to the new proxy, with
+ *     what to do about each
  */
 public record MigrationStatus(
     String migrationId,
@@ -36,9 +38,11 @@ public record MigrationStatus(
     Long approvedAt,
     boolean pauseRequested,
     String abortReason,
-    String rollbackReason) {
+    String rollbackReason,
+    List<PodToRecreate> podsToRecreate) {
 
   public MigrationStatus {
+    podsToRecreate = podsToRecreate == null ? List.of() : List.copyOf(podsToRecreate);
     completedSteps = completedSteps == null ? List.of() : List.copyOf(completedSteps);
     namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
     findings = findings == null ? List.of() : List.copyOf(findings);
@@ -74,6 +78,7 @@ public record MigrationStatus(
         null,
         false,
         null,
-        null);
+        null,
+        List.of());
   }
 }
