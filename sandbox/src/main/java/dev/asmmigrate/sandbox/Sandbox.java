@@ -146,7 +146,7 @@ public final class Sandbox implements AutoCloseable {
     }
     for (var pod : store.list(ResourceRegistry.PODS, null)) {
       String phase = pod.path("status").path("phase").asText();
-      if (phase.equals("Succeeded")) {
+      if (phase.equals("Succeeded") || applicationExited(pod)) {
         continue;
       }
       boolean ready = false;
@@ -159,6 +159,27 @@ public final class Sandbox implements AutoCloseable {
       }
     }
     return EndpointsController.caughtUp(store);
+  }
+
+  /**
+   * A pod that must not restart (a Job's) whose containers but Istio's sidecar have exited: done,
+   * though its sidecar runs on and keeps it Running, not Ready.
+   */
+  private static boolean applicationExited(com.fasterxml.jackson.databind.JsonNode pod) {
+    String policy = pod.path("spec").path("restartPolicy").asText("Always");
+    if (policy.equals("Always") || !pod.path("status").path("containerStatuses").isArray()) {
+      return false;
+    }
+    boolean app = false;
+    for (var c : pod.path("status").path("containerStatuses")) {
+      if (!"istio-proxy".equals(c.path("name").asText())) {
+        app = true;
+        if (!c.path("state").has("terminated")) {
+          return false;
+        }
+      }
+    }
+    return app;
   }
 
   public SandboxSettings settings() {

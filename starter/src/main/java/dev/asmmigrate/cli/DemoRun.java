@@ -79,6 +79,16 @@ final class DemoRun implements AutoCloseable {
   /** Starts and settles the sandbox for an add-on version: 1.4, 1.6 or both. */
   static DemoRun prepare(String version, int extraNamespaces, Duration podReadyDelay)
       throws IOException {
+    return prepare(version, extraNamespaces, podReadyDelay, List.of());
+  }
+
+  /**
+   * As {@link #prepare(String, int, Duration)}, also applying directories of YAML manifests on top
+   * of Online Boutique (e.g. more workloads in its namespace).
+   */
+  static DemoRun prepare(
+      String version, int extraNamespaces, Duration podReadyDelay, List<Path> fixtureDirs)
+      throws IOException {
     Path work =
         Files.createTempDirectory(
             "asm-migrate-demo",
@@ -91,6 +101,7 @@ final class DemoRun implements AutoCloseable {
                         ? SandboxSettings.Base.ADDON_1_4
                         : SandboxSettings.Base.ADDON_1_6)
                 .app("online-boutique")
+                .fixtureDirs(fixtureDirs)
                 .podReadyDelay(podReadyDelay)
                 .controlPlaneProvisionDelay(Duration.ofSeconds(2))
                 .rootDistributionDelay(ROOT_DISTRIBUTION_DELAY)

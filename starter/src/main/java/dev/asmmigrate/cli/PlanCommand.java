@@ -18,6 +18,7 @@ import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.Connection;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.PodToRecreate;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
@@ -40,12 +41,14 @@ import picocli.CommandLine.Spec;
  *
  * <p>{@code -o json} writes one object, schema {@value #SCHEMA}: {@code cluster} (project,
  * location, cluster), {@code revision}, {@code masterVersion}, {@code addonVersions}, {@code
- * namespaces} ([{name, addonVersion, workloads, unmanagedPods}]), {@code canMigrate}, {@code
- * blocking} (count), {@code preflight} and {@code findings} ([{rule, severity BLOCKING |
- * INFORMATIONAL, kind, namespace, name, message}], findings also {@code rewrite}: the rewritten
- * object or null), {@code converted} (objects), {@code steps} ([{step, skipped, failure, changes}])
- * and {@code state} (changes), where a change is {verb create | update | patch | delete | call,
- * apiVersion, kind, namespace, name, patchType json | merge | strategic | null, body, note}.
+ * namespaces} ([{name, addonVersion, workloads, unmanagedPods}]), {@code podsToRecreate} (injected
+ * pods no restart moves to the new proxy: [{namespace, name, kind bare | Job, job, cronJob,
+ * action}]), {@code canMigrate}, {@code blocking} (count), {@code preflight} and {@code findings}
+ * ([{rule, severity BLOCKING | INFORMATIONAL, kind, namespace, name, message}], findings also
+ * {@code rewrite}: the rewritten object or null), {@code converted} (objects), {@code steps}
+ * ([{step, skipped, failure, changes}]) and {@code state} (changes), where a change is {verb create
+ * | update | patch | delete | call, apiVersion, kind, namespace, name, patchType json | merge |
+ * strategic | null, body, note}.
  */
 @Command(
     name = "plan",
@@ -174,6 +177,16 @@ final class PlanCommand implements Callable<Integer> {
       n.put("workloads", ns.workloads());
       n.put("unmanagedPods", ns.unmanagedPods());
     }
+    ArrayNode recreate = root.putArray("podsToRecreate");
+    for (PodToRecreate p : plan.podsToRecreate()) {
+      ObjectNode o = recreate.addObject();
+      o.put("namespace", p.namespace());
+      o.put("name", p.name());
+      o.put("kind", p.kind());
+      o.put("job", p.job());
+      o.put("cronJob", p.cronJob());
+      o.put("action", p.action());
+    }
     root.put("canMigrate", plan.canMigrate());
     root.put("blocking", plan.blocking());
     ArrayNode preflight = root.putArray("preflight");
@@ -290,6 +303,10 @@ final class PlanCommand implements Callable<Integer> {
                         .toList()))
         .append("\n\n");
 
+    if (!plan.podsToRecreate().isEmpty()) {
+      StatusView.podsToRecreate(b, plan.podsToRecreate());
+      b.append('\n');
+    }
     b.append("pre-flight:");
     if (plan.preflight().isEmpty()) {
       b.append(" passed, no warnings\n");

@@ -5,14 +5,17 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.KeptObject;
+import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
+import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepTiming;
 import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -168,6 +171,11 @@ record StatusView(
                 ns.message() == null ? "" : ns.message()));
       }
     }
+    // after a rollback every pod is on the add-on proxy again, as it should be: nothing to do
+    if (!s.podsToRecreate().isEmpty() && s.state() != MigrationState.ROLLED_BACK) {
+      b.append('\n');
+      podsToRecreate(b, s.podsToRecreate());
+    }
     long blocking = s.findings().stream().filter(f -> f.blocking()).count();
     if (!s.findings().isEmpty()) {
       b.append('\n')
@@ -205,6 +213,31 @@ record StatusView(
         + k.name()
         + ": "
         + k.reason();
+  }
+
+  /**
+   * The injected pods no restart of the migration moves to the new proxy, one per line with its
+   * owner and what to do about it; nothing when there are none. {@code plan} shows the same list.
+   */
+  static void podsToRecreate(StringBuilder b, List<PodToRecreate> pods) {
+    if (pods.isEmpty()) {
+      return;
+    }
+    b.append("pods to recreate once their namespace is migrated (")
+        .append(pods.size())
+        .append("): no restart of the migration replaces them; until recreated they keep the")
+        .append(" add-on proxy\n");
+    for (PodToRecreate p : pods) {
+      b.append("  ")
+          .append(p.namespace())
+          .append('/')
+          .append(p.name())
+          .append(" (")
+          .append(p.owner())
+          .append("): ")
+          .append(p.action())
+          .append('\n');
+    }
   }
 
   private StepTiming currentStep() {

@@ -10,9 +10,10 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * {@link FailAtEveryStepTest}'s rehearsal of the steps that move workloads, on a cluster running
- * both add-on versions (1.4 and 1.6 namespaces side by side): after a failure injected there, the
- * cluster equals its pre-migration snapshot, each namespace on its own add-on's proxy again.
+ * {@link FailAtEveryStepTest}'s rehearsal ({@link RollbackRehearsal}) of the steps that move
+ * workloads, on a cluster running both add-on versions (1.4 and 1.6 namespaces side by side): after
+ * a failure injected there, the cluster equals its pre-migration snapshot, each namespace on its
+ * own add-on's proxy again.
  */
 class FailAtAWorkloadStepOnBothVersionsTest {
   private static final Set<Step> WORKLOAD_STEPS =
@@ -21,17 +22,17 @@ class FailAtAWorkloadStepOnBothVersionsTest {
   @TestFactory
   Stream<DynamicTest>
       givenBothAddOnVersions_whenAFailureIsInjectedAtAWorkloadStep_itShouldRollBackToThePreMigrationCluster() {
-    return FailAtEveryStepTest.steps()
+    return RollbackRehearsal.steps()
         .filter(WORKLOAD_STEPS::contains)
         .map(
             step ->
                 dynamicTest(
                     "both, fail at " + step.id(),
-                    () -> FailAtEveryStepTest.failAndRollBack("both", step)));
+                    () -> RollbackRehearsal.failAndRollBack(RollbackRehearsal.BOTH, step)));
   }
 
   @AfterAll
   static void closeClusters() {
-    FailAtEveryStepTest.closeClusters();
+    RollbackRehearsal.closeClusters();
   }
 }

@@ -341,6 +341,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       progress.migrationId(pf.existingMigrationId());
     }
     progress.plan(pf.namespaces());
+    progress.podsToRecreate(pf.podsToRecreate());
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
+import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepTiming;
 import dev.asmmigrate.workflows.model.Timeouts;
@@ -53,6 +54,7 @@ final class Progress {
   private Long endedAt;
   private Long approvedAt;
   private final List<StepTiming> timings = new ArrayList<>();
+  private List<PodToRecreate> podsToRecreate = List.of();
 
   /**
    * @param indexed whether the start carried the search attributes, so that upserting them is safe
@@ -102,6 +104,11 @@ final class Progress {
                 before.podsTotal(),
                 before.message(),
                 times));
+  }
+
+  /** The injected pods pre-flight found that no restart moves to the new proxy. */
+  void podsToRecreate(List<PodToRecreate> pods) {
+    podsToRecreate = List.copyOf(pods);
   }
 
   NamespaceStatus namespace(String name) {
@@ -292,7 +299,8 @@ final class Progress {
         paused,
         abortReason,
         rollbackReason,
-        kept);
+        kept,
+        podsToRecreate);
   }
 
   MigrationResult result(String failedStep) {

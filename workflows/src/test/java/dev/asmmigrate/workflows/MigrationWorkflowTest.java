@@ -11,6 +11,7 @@ import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
+import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.Step;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -230,10 +231,17 @@ class MigrationWorkflowTest {
 
   @Test
   void givenNoAutoApproval_whenTheMigrationReachesApproval_itShouldWaitForAnOperatorAndRecordWho() {
+    List<PodToRecreate> pods =
+        List.of(
+            PodToRecreate.bare("demo", "debug"),
+            PodToRecreate.ofJob("demo", "nightly-1-x7k2p", "nightly-1", "nightly"));
+    activities.podsToRecreate = pods;
     MigrationWorkflow wf = stub();
     WorkflowClient.start(wf::migrate, request(false, null, false, List.of()));
     env.sleep(Duration.ofMinutes(5));
     assertThat(wf.status().phase()).isEqualTo("WAITING_FOR_APPROVAL");
+    // what pre-flight found to recreate by hand is shown while the migration waits
+    assertThat(wf.status().podsToRecreate()).isEqualTo(pods);
     assertThat(wf.status().state()).isEqualTo(MigrationState.SUCCESS);
     assertThat(activities.calls).doesNotContain("disableAddon");
 

@@ -17,6 +17,7 @@ import dev.asmmigrate.workflows.model.ConfigReport;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.PreflightReport;
 import dev.asmmigrate.workflows.model.StepResult;
 import io.temporal.failure.ApplicationFailure;
@@ -70,6 +71,7 @@ final class RecordingActivities
   String existingMigrationId;
 
   MigrationState existingState;
+  List<PodToRecreate> podsToRecreate = List.of();
   List<NamespacePlan> namespaces =
       List.of(
           new NamespacePlan("app-a", AddonVersion.V1_4, 2, 0),
@@ -126,7 +128,13 @@ final class RecordingActivities
   public PreflightReport preflight(PreflightRequest request) {
     record("preflight");
     return new PreflightReport(
-        versions, "1.19.8-gke.1600", namespaces, existingMigrationId, existingState, List.of());
+        versions,
+        "1.19.8-gke.1600",
+        namespaces,
+        existingMigrationId,
+        existingState,
+        List.of(),
+        podsToRecreate);
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.PodToRecreate;
 import java.util.List;
 
 /**
@@ -22,6 +23,8 @@ import java.util.List;
  * @param converted the security.istio.io/v1beta1 objects migrate-configs will create
  * @param steps every step in order, with its changes; empty when pre-flight refused the cluster
  * @param state the migration's own state ConfigMap writes, listed apart from the steps
+ * @param podsToRecreate injected pods no restart moves to the new proxy (bare pods, Jobs' pods),
+ *     with what to do about each
  */
 public record MigrationPlan(
     ClusterRef cluster,
@@ -33,7 +36,8 @@ public record MigrationPlan(
     List<Finding> findings,
     List<ObjectNode> converted,
     List<StepPlan> steps,
-    List<PlannedChange> state) {
+    List<PlannedChange> state,
+    List<PodToRecreate> podsToRecreate) {
 
   /**
    * One step's changes.
@@ -57,6 +61,7 @@ public record MigrationPlan(
     converted = List.copyOf(converted);
     steps = List.copyOf(steps);
     state = List.copyOf(state);
+    podsToRecreate = List.copyOf(podsToRecreate);
   }
 
   /** Blocking pre-flight and config-check findings. */

@@ -107,7 +107,8 @@ public final class MigrationPlanner {
         check.findings(),
         check.conversion().converted(),
         steps,
-        pf == null ? List.of() : state(ctx));
+        pf == null ? List.of() : state(ctx),
+        pf == null ? List.of() : pf.podsToRecreate());
   }
 
   private List<MigrationPlan.StepPlan> steps(

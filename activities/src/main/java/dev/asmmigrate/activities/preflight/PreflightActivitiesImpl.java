@@ -17,6 +17,7 @@ import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.PreflightReport;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -27,6 +28,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -195,7 +197,8 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
                 plan,
                 state.map(StateConfigMap.Current::migrationId).orElse(null),
                 state.map(StateConfigMap.Current::state).orElse(null),
-                notes.warnings)
+                notes.warnings,
+                notes.podsToRecreate)
             : null;
     return new Examination(report, notes.findings, blocking);
   }
@@ -231,6 +234,7 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
   static final class Notes {
     final List<String> warnings = new ArrayList<>();
     final List<ConfigFinding> findings = new ArrayList<>();
+    final List<PodToRecreate> podsToRecreate = new ArrayList<>();
 
     /** A warning about one object: a message and its informational finding. */
     void warn(String rule, String kind, String namespace, String name, String message) {
@@ -520,6 +524,11 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
       names = new ArrayList<>(new TreeSet<>(requested));
     }
 
+    // every injected namespace is migrated in the end (the others in migrate-remaining-workloads)
+    for (String name : injected.keySet()) {
+      notes.podsToRecreate.addAll(podsToRecreate(client, name));
+    }
+
     List<NamespacePlan> plan = new ArrayList<>();
     for (String name : names) {
       plan.add(inspect(client, name, injected.get(name), notes));
@@ -685,6 +694,43 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
     }
     int workloads = deployments.size() + statefulSets.size() + daemonSets.size();
     return new NamespacePlan(ns, version, workloads, unmanaged);
+  }
+
+  /**
+   * The running injected pods of {@code ns} that no restart replaces and whose owner the migration
+   * cannot ask to recreate them: bare pods and Jobs' pods (a Job's CronJob named when it has one).
+   */
+  private static List<PodToRecreate> podsToRecreate(KubernetesClient client, String ns) {
+    List<Pod> pods =
+        call("list pods in " + ns, () -> client.pods().inNamespace(ns).list().getItems());
+    List<PodToRecreate> out = new ArrayList<>();
+    Map<String, String> cronJobOfJob = null;
+    for (Pod pod :
+        pods.stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList()) {
+      if (!hasSidecar(pod) || isFinished(pod) || pod.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      OwnerReference owner = controller(pod);
+      String name = pod.getMetadata().getName();
+      if (owner == null) {
+        out.add(PodToRecreate.bare(ns, name));
+      } else if ("Job".equals(owner.getKind())) {
+        if (cronJobOfJob == null) {
+          cronJobOfJob = new TreeMap<>();
+          for (Job job :
+              call(
+                  "list jobs in " + ns,
+                  () -> client.batch().v1().jobs().inNamespace(ns).list().getItems())) {
+            OwnerReference jobOwner = controller(job);
+            if (jobOwner != null && "CronJob".equals(jobOwner.getKind())) {
+              cronJobOfJob.put(job.getMetadata().getName(), jobOwner.getName());
+            }
+          }
+        }
+        out.add(PodToRecreate.ofJob(ns, name, owner.getName(), cronJobOfJob.get(owner.getName())));
+      }
+    }
+    return out;
   }
 
   // --- permissions -------------------------------------------------------------------------------

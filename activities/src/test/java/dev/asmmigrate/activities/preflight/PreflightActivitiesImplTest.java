@@ -15,6 +15,7 @@ import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.PreflightReport;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -286,6 +287,10 @@ class PreflightActivitiesImplTest {
                     .contains("StatefulSet db")
                     .contains("Pod debug (no controller)"))
         .anySatisfy(w -> assertThat(w).contains("PodDisruptionBudget db allows 0 disruptions"));
+    // the bare pod is to be recreated by hand; the StatefulSet's pod is restarted
+    assertThat(report.podsToRecreate())
+        .filteredOn(p -> p.namespace().equals(ns))
+        .containsExactly(PodToRecreate.bare(ns, "debug"));
   }
 
   static boolean hasSidecar(Pod pod) {

@@ -56,8 +56,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * runs it: {@code Pending => Running} with a pod IP, container statuses and conditions as a real
  * kubelet reports them, containers Ready {@code podReadyDelay} after they start. Pods in a
  * crash-loop namespace ({@link dev.asmmigrate.sandbox.Faults#crashLoopNamespaces}) crash-loop with
- * a growing restart count; pods that must not restart (Jobs') complete; pods being deleted stop
- * their containers and are removed for good after a short simulated grace period.
+ * a growing restart count; pods that must not restart (Jobs') complete, but for the sidecar of an
+ * injected one, which runs on as Istio's proxy does; pods being deleted stop their containers and
+ * are removed for good after a short simulated grace period.
  */
 public final class SchedulerAndKubelet implements Controller {
   /**
@@ -435,10 +436,15 @@ public final class SchedulerAndKubelet implements Controller {
       }
     } else if (!restarts) {
       Instant done = latest(starts.values(), now).plus(readyDelay());
-      if (!now.isBefore(done)) {
-        finish(pod, status, 0, "Completed", "Succeeded", ts);
-      } else {
+      if (now.isBefore(done)) {
         wait = Duration.between(now, done);
+      } else if (hasSidecarBeside(pod)) {
+        // a Job's pod with Istio's sidecar: the application exits, the proxy does not (nothing
+        // tells it to), so the pod runs on, not Ready, and its Job does not complete
+        completeAllButSidecar(status, ts);
+        wait = markReady(pod, status, starts, now);
+      } else {
+        finish(pod, status, 0, "Completed", "Succeeded", ts);
       }
     } else {
       wait = markReady(pod, status, starts, now);
@@ -530,6 +536,29 @@ public final class SchedulerAndKubelet implements Controller {
         readyDelay().compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : readyDelay();
     Duration d = base.multipliedBy(1L << Math.min(Math.max(restarts - 1, 0), 10));
     return d.compareTo(MAX_CRASH_BACKOFF) > 0 ? MAX_CRASH_BACKOFF : d;
+  }
+
+  /** Whether the pod runs Istio's sidecar next to other containers. */
+  private static boolean hasSidecarBeside(Pod pod) {
+    return pod.getSpec().getContainers().size() > 1
+        && pod.getSpec().getContainers().stream().anyMatch(c -> SIDECAR.equals(c.getName()));
+  }
+
+  /** The containers but the sidecar exit with code 0 (once: a terminated one stays as it was). */
+  private static void completeAllButSidecar(PodStatus status, String ts) {
+    List<ContainerStatus> out = new ArrayList<>();
+    for (ContainerStatus cs : status.getContainerStatuses()) {
+      boolean terminated = cs.getState() != null && cs.getState().getTerminated() != null;
+      out.add(
+          SIDECAR.equals(cs.getName()) || terminated
+              ? cs
+              : new ContainerStatusBuilder(cs)
+                  .withReady(false)
+                  .withStarted(false)
+                  .withState(terminated(cs, 0, "Completed", ts))
+                  .build());
+    }
+    status.setContainerStatuses(out);
   }
 
   /** Every container terminated: the pod Succeeded or Failed. */

@@ -14,7 +14,10 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The Job controller against a running sandbox, whose kubelet completes Job pods. */
+/**
+ * The Job controller against a running sandbox, whose kubelet completes Job pods (but for an
+ * injected one's sidecar, which runs on).
+ */
 class JobControllerTest extends ControllerSandboxTest {
 
   @BeforeAll
@@ -102,6 +105,53 @@ class JobControllerTest extends ControllerSandboxTest {
     } finally {
       sandbox.faults().crashLoopNamespaces.remove(ns);
     }
+  }
+
+  @Test
+  void jobWithASidecar_keepsItsPodRunningAfterTheApplicationExits_andNeverCompletes() {
+    Job job = job("meshed");
+    job.getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .add(
+            new io.fabric8.kubernetes.api.model.ContainerBuilder()
+                .withName("istio-proxy")
+                .withImage("gke.gcr.io/istio/proxyv2:1.4.10-gke.8")
+                .build());
+    client.batch().v1().jobs().inNamespace(ns).resource(job).create();
+
+    // the application exits; Istio's proxy does not, and holds the pod Running, not Ready
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                client.pods().inNamespace(ns).list().getItems().stream()
+                    .anyMatch(
+                        p ->
+                            p.getStatus().getContainerStatuses().stream()
+                                .anyMatch(
+                                    c ->
+                                        c.getName().equals("main")
+                                            && c.getState().getTerminated() != null)));
+    Pod pod = client.pods().inNamespace(ns).list().getItems().get(0);
+    assertThat(SetPods.phase(pod)).isEqualTo("Running");
+    assertThat(pod.getStatus().getContainerStatuses())
+        .anySatisfy(
+            c -> {
+              assertThat(c.getName()).isEqualTo("istio-proxy");
+              assertThat(c.getState().getRunning()).isNotNull();
+              assertThat(c.getReady()).isTrue();
+            })
+        .anySatisfy(
+            c -> {
+              assertThat(c.getName()).isEqualTo("main");
+              assertThat(c.getState().getTerminated().getExitCode()).isZero();
+            });
+    Job running = client.batch().v1().jobs().inNamespace(ns).withName("meshed").get();
+    assertThat(running.getStatus().getActive()).isEqualTo(1);
+    assertThat(condition(running, "Complete")).isNull();
+    assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(1);
   }
 
   @Test

@@ -19,6 +19,8 @@ import java.util.List;
  * @param rollbackReason why an operator asked for a rollback, or null
  * @param kept the objects cleanup left in place (not proven to be the add-on's), each with the
  *     reason and the command that deletes it by hand
+ * @param podsToRecreate injected pods pre-flight found that no restart moves to the new proxy, with
+ *     what to do about each
  */
 public record MigrationStatus(
     String migrationId,
@@ -39,9 +41,11 @@ public record MigrationStatus(
     boolean pauseRequested,
     String abortReason,
     String rollbackReason,
-    List<KeptObject> kept) {
+    List<KeptObject> kept,
+    List<PodToRecreate> podsToRecreate) {
 
   public MigrationStatus {
+    podsToRecreate = podsToRecreate == null ? List.of() : List.copyOf(podsToRecreate);
     completedSteps = completedSteps == null ? List.of() : List.copyOf(completedSteps);
     namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
     findings = findings == null ? List.of() : List.copyOf(findings);
@@ -88,6 +92,7 @@ public record MigrationStatus(
         pauseRequested,
         abortReason,
         rollbackReason,
+        List.of(),
         List.of());
   }
 
@@ -121,6 +126,7 @@ public record MigrationStatus(
         false,
         null,
         null,
+        List.of(),
         List.of());
   }
 }

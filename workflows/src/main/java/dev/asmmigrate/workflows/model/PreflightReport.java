@@ -12,6 +12,8 @@ import java.util.List;
  * @param existingState the state in that ConfigMap, or null
  * @param warnings informational findings (single-replica deployments, PDBs allowing no disruption,
  *     pods no controller owns)
+ * @param podsToRecreate injected pods in any injected namespace that no restart moves to the new
+ *     proxy (bare pods, Jobs' pods), with what to do about each; empty in histories from before
  */
 public record PreflightReport(
     List<AddonVersion> addonVersions,
@@ -19,11 +21,31 @@ public record PreflightReport(
     List<NamespacePlan> namespaces,
     String existingMigrationId,
     MigrationState existingState,
-    List<String> warnings) {
+    List<String> warnings,
+    List<PodToRecreate> podsToRecreate) {
   public PreflightReport {
     addonVersions = List.copyOf(addonVersions);
     namespaces = List.copyOf(namespaces);
     warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    podsToRecreate = podsToRecreate == null ? List.of() : List.copyOf(podsToRecreate);
+  }
+
+  /** A report without pods to recreate. */
+  public PreflightReport(
+      List<AddonVersion> addonVersions,
+      String masterVersion,
+      List<NamespacePlan> namespaces,
+      String existingMigrationId,
+      MigrationState existingState,
+      List<String> warnings) {
+    this(
+        addonVersions,
+        masterVersion,
+        namespaces,
+        existingMigrationId,
+        existingState,
+        warnings,
+        List.of());
   }
 
   public boolean has(AddonVersion v) {
