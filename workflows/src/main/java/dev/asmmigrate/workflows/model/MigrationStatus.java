@@ -17,6 +17,9 @@ import java.util.List;
  * @param pauseRequested an operator asked to pause; the migration stops at the next safe point
  * @param abortReason why an operator aborted, or null
  * @param rollbackReason why an operator asked for a rollback, or null
+ * @param rollbackFailures each undo step of the rollback that failed, with what it left
+ * @param backups where the migration's backups are kept (a directory, or a namespace of the
+ *     cluster): what a person finishing a failed rollback restores from
  */
 public record MigrationStatus(
     String migrationId,
@@ -36,9 +39,12 @@ public record MigrationStatus(
     Long approvedAt,
     boolean pauseRequested,
     String abortReason,
-    String rollbackReason) {
+    String rollbackReason,
+    List<String> rollbackFailures,
+    String backups) {
 
   public MigrationStatus {
+    rollbackFailures = rollbackFailures == null ? List.of() : List.copyOf(rollbackFailures);
     completedSteps = completedSteps == null ? List.of() : List.copyOf(completedSteps);
     namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
     findings = findings == null ? List.of() : List.copyOf(findings);
@@ -74,6 +80,8 @@ public record MigrationStatus(
         null,
         false,
         null,
+        null,
+        List.of(),
         null);
   }
 }
