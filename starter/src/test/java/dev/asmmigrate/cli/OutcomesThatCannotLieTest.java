@@ -199,14 +199,21 @@ class OutcomesThatCannotLieTest {
       CliRun watch = command(sandbox, "status", "--watch");
       assertThat(watch.code()).isEqualTo(ExitCodes.ROLLBACK_FAILED);
 
-      CliRun report = command(sandbox, "report", "--format", "md");
-      assertThat(report.out())
-          .as(report.err())
+      CliRun md = command(sandbox, "report", "--format", "md");
+      assertThat(md.out())
+          .as(md.err())
           .contains("**ROLLBACK_FAILED**")
           .contains("## Rollback failed")
           .containsPattern("\\| rollback \\|[^\\n]*\\| FAILED \\|");
       CliRun json = command(sandbox, "report", "--format", "json");
-      assertThat(json.out()).contains("\"state\":\"ROLLBACK_FAILED\"", "\"rollbackFailures\":[");
+      var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+      assertThat(report.path("state").asText()).isEqualTo("ROLLBACK_FAILED");
+      assertThat(report.path("rollbackFailures"))
+          .singleElement()
+          .satisfies(
+              f ->
+                  assertThat(f.asText())
+                      .startsWith("undo of migrate-workloads, namespace online-boutique: "));
 
       // the next start refuses the cluster, naming what to do, and changes nothing
       CliRun again = start(sandbox, kubeconfig, "--wait");
@@ -240,16 +247,26 @@ class OutcomesThatCannotLieTest {
 
       // 2. started again (a new migration, not the old one resumed), aborted during the control
       // plane: recorded as an abort
+      var kube = sandbox.client("outcomes-test");
       CompletableFuture<CliRun> second =
           CompletableFuture.supplyAsync(
               () -> start(sandbox, kubeconfig, "--control-plane-timeout", "10m", "--wait"));
+      // the abort comes while the wait for the control plane runs: once the new migration made
+      // its ControlPlaneRevision, and a little after
       await()
           .atMost(Duration.ofMinutes(2))
+          .pollDelay(Duration.ofSeconds(3))
           .until(
               () -> {
                 Map<String, String> s = state(sandbox);
                 return "control-plane".equals(s.get("step"))
-                    && !firstId.equals(s.get("migrationId"));
+                    && !firstId.equals(s.get("migrationId"))
+                    && !kube.genericKubernetesResources(
+                            "mesh.cloud.google.com/v1beta1", "ControlPlaneRevision")
+                        .inNamespace("istio-system")
+                        .list()
+                        .getItems()
+                        .isEmpty();
               });
       String secondId = state(sandbox).get("migrationId");
       CliRun abort = command(sandbox, "abort", "--reason", "wrong release channel");
