@@ -17,5 +17,22 @@ public final class ExitCodes {
   /** The migration ended in another state than the one asked for (e.g. rolled back). */
   public static final int OUTCOME = 4;
 
+  /**
+   * The migration failed and its rollback did not complete (outcome ROLLBACK_FAILED): the cluster
+   * is neither migrated nor back on the add-on, and needs a person ({@code asm-migrate status} says
+   * what to look at).
+   */
+  public static final int ROLLBACK_FAILED = 5;
+
+  /** The exit code of a migration that ended in {@code state} when {@code asked} was wanted. */
+  public static int of(
+      dev.asmmigrate.workflows.model.MigrationState state,
+      dev.asmmigrate.workflows.model.MigrationState asked) {
+    if (state == dev.asmmigrate.workflows.model.MigrationState.ROLLBACK_FAILED) {
+      return ROLLBACK_FAILED;
+    }
+    return state == asked ? OK : OUTCOME;
+  }
+
   private ExitCodes() {}
 }

@@ -101,7 +101,13 @@ final class Report {
     b.append("| | |\n|---|---|\n");
     row(b, "workflow", "`" + view.workflowId() + "` (" + view.workflowStatus() + ")");
     row(b, "migration id", s.migrationId());
-    row(b, "state", "**" + s.state() + "**" + (s.error() == null ? "" : " — " + s.error()));
+    row(
+        b,
+        "state",
+        "**"
+            + s.state()
+            + "**"
+            + (s.error() == null ? "" : " — " + s.error().replace("\n", "<br>")));
     row(b, "phase", s.phase() + " (step " + s.step() + ")");
     row(b, "started", Times.instant(s.startedAt()));
     row(b, "ended", Times.instant(s.endedAt()));
@@ -118,6 +124,15 @@ final class Report {
     }
     if (s.rollbackReason() != null) {
       row(b, "rollback asked", s.rollbackReason());
+    }
+    if (!s.rollbackFailures().isEmpty()) {
+      b.append("\n## Rollback failed\n\n");
+      for (String f : s.rollbackFailures()) {
+        b.append("- ").append(f).append('\n');
+      }
+      b.append("\n**What to do next:**\n\n```\n")
+          .append(StatusView.rollbackFailedAdvice(s.migrationId(), s.backups()))
+          .append("\n```\n");
     }
     b.append("\n## Steps\n\n| step | started | duration | outcome |\n|---|---|---|---|\n");
     for (StepTiming t : s.steps()) {
@@ -206,7 +221,7 @@ final class Report {
         .append("td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.9em}")
         .append("th{background:#f5f5f5}.state{font-weight:bold}")
         .append(
-            ".SUCCESS{color:#2e7d32}.ROLLED_BACK,.FAILED,.CONTROLPLANE_PROVISION_ERROR{color:#c62828}")
+            ".SUCCESS{color:#2e7d32}.ROLLED_BACK,.FAILED,.CONTROLPLANE_PROVISION_ERROR,.ROLLBACK_FAILED{color:#c62828}")
         .append("svg text{font-size:12px;font-family:system-ui,sans-serif}")
         .append("\n</style>\n</head>\n<body>\n");
     b.append("<h1>Migration of ")
@@ -241,6 +256,15 @@ final class Report {
       tr(b, "rollback asked", s.rollbackReason());
     }
     b.append("</table>\n");
+    if (!s.rollbackFailures().isEmpty()) {
+      b.append("<h2>Rollback failed</h2>\n<ul>\n");
+      for (String f : s.rollbackFailures()) {
+        b.append("<li>").append(esc(f)).append("</li>\n");
+      }
+      b.append("</ul>\n<p><b>What to do next:</b></p>\n<pre>")
+          .append(esc(StatusView.rollbackFailedAdvice(s.migrationId(), s.backups())))
+          .append("</pre>\n");
+    }
     b.append("<h2>Steps</h2>\n").append(stepsSvg());
     b.append("<h2>Namespaces</h2>\n").append(namespacesSvg());
     b.append("<table class=\"namespaces\">\n<tr><th>namespace</th><th>add-on</th><th>phase</th>")

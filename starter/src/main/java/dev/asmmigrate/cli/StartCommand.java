@@ -94,6 +94,15 @@ final class StartCommand implements Callable<Integer> {
   Duration rolloutTimeout;
 
   @Option(
+      names = "--control-plane-timeout",
+      defaultValue = "20m",
+      converter = DurationConverter.class,
+      description =
+          "Bound of the wait for the managed control plane to provision; past it the migration rolls"
+              + " back and ends CONTROLPLANE_PROVISION_ERROR (default: ${DEFAULT-VALUE}).")
+  Duration controlPlaneTimeout;
+
+  @Option(
       names = "--wait",
       description =
           "Follow the migration until it ends, printing its progress; the exit code then tells the outcome.")
@@ -121,7 +130,10 @@ final class StartCommand implements Callable<Integer> {
                   ? ""
                   : " (" + result.failedStep() + ": " + result.error() + ")"));
       MigrationState asked = failAt == null ? MigrationState.SUCCESS : MigrationState.ROLLED_BACK;
-      return result.state() == asked ? ExitCodes.OK : ExitCodes.OUTCOME;
+      if (result.state() == MigrationState.ROLLBACK_FAILED) {
+        out.println(StatusView.rollbackFailedAdvice(result.migrationId(), null));
+      }
+      return ExitCodes.of(result.state(), asked);
     } finally {
       service.shutdown();
     }
@@ -131,6 +143,12 @@ final class StartCommand implements Callable<Integer> {
     mesh.validate();
     if (concurrency < 1) {
       throw new UserError(ExitCodes.USAGE, "--concurrency must be at least 1");
+    }
+    if (controlPlaneTimeout == null
+        || controlPlaneTimeout.isNegative()
+        || controlPlaneTimeout.isZero()) {
+      throw new UserError(
+          ExitCodes.USAGE, "--control-plane-timeout must be positive, got " + controlPlaneTimeout);
     }
     if (failAt != null
         && Step.fromId(failAt).filter(Step::reversible).filter(Step::mutating).isEmpty()) {
@@ -157,10 +175,7 @@ final class StartCommand implements Callable<Integer> {
         backupDir == null ? null : backupDir.toAbsolutePath().toString(),
         failAt,
         new Timeouts(
-            defaults.controlPlane(),
-            defaults.rootDistribution(),
-            rolloutTimeout,
-            defaults.gateway()));
+            controlPlaneTimeout, defaults.rootDistribution(), rolloutTimeout, defaults.gateway()));
   }
 
   /**

@@ -109,6 +109,9 @@ final class StatusCommand implements Callable<Integer> {
     // DONE while the execution still runs: its result is being recorded; the next look shows the
     // workflow closed, so that the last status a script reads says COMPLETED (or FAILED)
     if (view.ended()) {
+      if (view.status().state() == MigrationState.ROLLBACK_FAILED) {
+        return ExitCodes.ROLLBACK_FAILED;
+      }
       return view.status().state() == MigrationState.SUCCESS && view.status().error() == null
           ? ExitCodes.OK
           : ExitCodes.OUTCOME;

@@ -135,7 +135,12 @@ record StatusView(
           .append('\n');
     }
     if (s.error() != null) {
-      b.append("error      ").append(s.error()).append('\n');
+      b.append("error      ").append(s.error().replace("\n", "\n           ")).append('\n');
+    }
+    if (s.state() == MigrationState.ROLLBACK_FAILED) {
+      b.append("next       ")
+          .append(rollbackFailedAdvice(s.migrationId(), s.backups()).replace("\n", "\n           "))
+          .append('\n');
     }
     switch (s.phase()) {
       case "WAITING_FOR_APPROVAL" ->
@@ -238,6 +243,30 @@ record StatusView(
           .append(p.action())
           .append('\n');
     }
+  }
+
+  /**
+   * What a person must do after a rollback that did not complete (state ROLLBACK_FAILED): what to
+   * look at, where the backups are, how to finish and start again.
+   *
+   * @param backups where the backups are kept, or null when not known
+   */
+  static String rollbackFailedAdvice(String migrationId, String backups) {
+    return "the rollback did not complete: the cluster is neither migrated nor back on the add-on.\n"
+        + "1. look at what each failed undo above left: the namespaces it names (kubectl get pods:"
+        + " which proxy, which are not Ready and why), the objects of the step it names\n"
+        + "2. the backups of migration "
+        + migrationId
+        + " are kept"
+        + (backups == null ? "" : ", in " + backups)
+        + "; nothing deletes them\n"
+        + "3. remove the cause (e.g. the crash-looping workload), then finish the undo by hand"
+        + " (kubectl rollout restart of the namespaces' Deployments once their labels are the"
+        + " add-on's again)\n"
+        + "4. mark it done: kubectl -n istio-system patch configmap asm-addon-migration-state"
+        + " --type merge -p '{\"data\":{\"migrationStatus\":\"ROLLED_BACK\"}}'; until then"
+        + " 'asm-migrate start' refuses the cluster\n"
+        + "5. then 'asm-migrate start' migrates it again, with a new migration ID";
   }
 
   private StepTiming currentStep() {

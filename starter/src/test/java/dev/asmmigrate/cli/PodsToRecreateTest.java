@@ -190,7 +190,9 @@ class PodsToRecreateTest {
         null,
         null,
         List.of(),
-        List.of(pod));
+        List.of(pod),
+        List.of(),
+        null);
   }
 
   private static String statusJson(List<String> status) {

@@ -71,6 +71,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         req.timeouts(),
         MigrationSearchAttributes.ALL.stream()
             .allMatch(Workflow.getTypedSearchAttributes()::containsKey));
+    progress.backups(backupsOf(req.backupDir()));
     Saga saga = new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
     try {
       steps = Workflow.newCancellationScope(() -> runbook(saga));
@@ -102,7 +103,10 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         Step.FLEET_REGISTRATION,
         () -> {
           FleetRequest fleet = new FleetRequest(ctx, request.effectiveFleetProject());
-          saga.addCompensation(() -> act.fleet.unregisterFleet(fleet));
+          undo(
+              saga,
+              "undo of fleet-registration (fleet membership, servicemesh feature, mesh spec)",
+              () -> act.fleet.unregisterFleet(fleet));
           act.fleet.registerFleet(fleet);
         });
 
@@ -110,7 +114,10 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         Step.CONTROL_PLANE,
         () -> {
           ControlPlaneRequest cp = new ControlPlaneRequest(ctx, request.channel());
-          saga.addCompensation(() -> act.controlPlane.removeControlPlaneRevision(cp));
+          undo(
+              saga,
+              "undo of control-plane (ControlPlaneRevision " + ctx.revision() + ")",
+              () -> act.controlPlane.removeControlPlaneRevision(cp));
           act.controlPlane.applyControlPlaneRevision(cp);
           act.controlPlaneWait.awaitControlPlane(
               new AwaitControlPlaneRequest(ctx, request.timeouts().controlPlane()));
@@ -123,7 +130,10 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
           Step.DISABLE_GALLEY_WEBHOOK,
           () -> {
             GalleyRequest galley = new GalleyRequest(ctx);
-            saga.addCompensation(() -> act.galley.restoreGalleyWebhook(galley));
+            undo(
+                saga,
+                "undo of disable-galley-webhook (Galley's validating webhook)",
+                () -> act.galley.restoreGalleyWebhook(galley));
             act.galley.disableGalleyWebhook(galley);
           });
     } else {
@@ -134,7 +144,10 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         Step.MIGRATE_CONFIGS,
         () -> {
           ConfigRequest configs = new ConfigRequest(ctx);
-          saga.addCompensation(() -> act.config.removeMigratedConfigs(configs));
+          undo(
+              saga,
+              "undo of migrate-configs (the migrated configurations)",
+              () -> act.config.removeMigratedConfigs(configs));
           act.config.migrateConfigs(configs);
         });
 
@@ -143,7 +156,10 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         () -> {
           for (AddonVersion v : pf.addonVersions()) {
             MeshCaRequest meshCa = new MeshCaRequest(ctx, v);
-            saga.addCompensation(() -> act.meshCa.restoreMeshCa(meshCa));
+            undo(
+                saga,
+                "undo of configure-mesh-ca (add-on " + v.display() + " CA configuration)",
+                () -> act.meshCa.restoreMeshCa(meshCa));
             act.meshCa.configureMeshCa(meshCa);
             act.meshCaWait.awaitRootDistribution(
                 new RootDistributionRequest(ctx, v, request.timeouts().rootDistribution()));
@@ -157,7 +173,10 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         Step.REPLACE_GATEWAY,
         () -> {
           GatewayRequest gateway = new GatewayRequest(ctx, request.timeouts().gateway());
-          saga.addCompensation(() -> act.gateway.restoreGateway(gateway));
+          undo(
+              saga,
+              "undo of replace-gateway (the add-on ingress gateway)",
+              () -> act.gateway.restoreGateway(gateway));
           act.gateway.replaceGateway(gateway);
         });
 
@@ -165,7 +184,10 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         Step.REPLACE_WEBHOOK,
         () -> {
           WebhookRequest webhook = new WebhookRequest(ctx);
-          saga.addCompensation(() -> act.webhook.restoreWebhook(webhook));
+          undo(
+              saga,
+              "undo of replace-webhook (the add-on injection webhook)",
+              () -> act.webhook.restoreWebhook(webhook));
           act.webhook.replaceWebhook(webhook);
         });
 
@@ -254,15 +276,40 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     progress.rollingBack();
     // A control plane that did not come up is its own state (SPEC §2 step 2); a failure injected
     // after it came up rehearses an ordinary rollback.
-    MigrationState finalState =
-        failed == Step.CONTROL_PLANE && !isType(failure, FailureType.INJECTED_FAILURE)
+    // An operator's abort is recorded as one (ROLLED_BACK, the reason in the error), not as a
+    // control plane that failed to come up.
+    boolean aborted = progress.abortReason() != null && canceled(failure);
+    MigrationState rolledBack =
+        failed == Step.CONTROL_PLANE
+                && !isType(failure, FailureType.INJECTED_FAILURE)
+                && !(aborted && abortIsRecordedAsAbort())
             ? MigrationState.CONTROLPLANE_PROVISION_ERROR
             : MigrationState.ROLLED_BACK;
     Workflow.newDetachedCancellationScope(
             () -> {
               saga.compensate();
+              // Every undo records its own failure (undo()); one that failed means the cluster is
+              // neither migrated nor back on the add-on, and no outcome may say otherwise.
+              MigrationState finalState =
+                  progress.rollbackFailures().isEmpty()
+                      ? rolledBack
+                      : MigrationState.ROLLBACK_FAILED;
+              if (finalState == MigrationState.ROLLBACK_FAILED) {
+                progress.error(
+                    message
+                        + "\nthe rollback did not complete: "
+                        + progress.rollbackFailures().size()
+                        + " undo step(s) failed:\n  - "
+                        + String.join("\n  - ", progress.rollbackFailures()));
+                log.error(
+                    "rollback of {} did not complete: {}",
+                    failed.id(),
+                    progress.rollbackFailures());
+              }
               if (progress.completedSteps().contains(Step.PREFLIGHT.id())) {
-                act.state.writeState(new WriteStateRequest(ctx, finalState, failed.id()));
+                act.state.writeState(
+                    new WriteStateRequest(
+                        ctx, finalState, failed.id(), firstLine(progress.error())));
               }
               progress.state(finalState);
             })
@@ -272,6 +319,49 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   }
 
   // --- plumbing ----------------------------------------------------------------------------------
+
+  /**
+   * Registers an undo with the saga, recording its failure if it fails. The saga (continue with
+   * error) runs every undo whatever the others do, and would drop their failures: each one is kept
+   * here, as it happens, with what it was undoing.
+   */
+  private void undo(Saga saga, String what, Runnable body) {
+    saga.addCompensation(() -> runUndo(progress, what, body));
+  }
+
+  /** Runs one undo step; its failure is recorded in {@code progress}, not thrown. */
+  static void runUndo(Progress progress, String what, Runnable body) {
+    try {
+      body.run();
+    } catch (TemporalFailure failure) {
+      String why = describe(failure);
+      log.error("{} failed: {}", what, why);
+      progress.undoFailed(what, why);
+    }
+  }
+
+  /**
+   * Version 1: an abort during control-plane ends ROLLED_BACK, not CONTROLPLANE_PROVISION_ERROR.
+   */
+  private static boolean abortIsRecordedAsAbort() {
+    return Workflow.getVersion("abort-recorded-as-abort", Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return null;
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** Where the backups are kept: the --backup-dir, else the cluster's backup namespace. */
+  private static String backupsOf(String backupDir) {
+    return backupDir != null && !backupDir.isBlank()
+        ? "directory " + backupDir + " (--backup-dir)"
+        // ClusterBackupStore.NAMESPACE, in the activities module
+        : "namespace asm-migrate-system of the cluster (ConfigMaps labelled with the migration id)";
+  }
 
   private <T> T step(Step s, java.util.function.Supplier<T> body) {
     awaitSafePoint();
@@ -326,7 +416,13 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
    * Resumes with the backups of an earlier run of this cluster's migration (Temporal state lost).
    */
   private void adoptExistingMigration(PreflightReport pf) {
-    if (pf.existingMigrationId() != null && pf.existingState() != MigrationState.ROLLED_BACK) {
+    boolean resume =
+        pf.existingMigrationId() != null
+            && (Workflow.getVersion("resume-only-resumable-states", Workflow.DEFAULT_VERSION, 1)
+                    == 1
+                ? pf.existingState() != null && pf.existingState().resumable()
+                : pf.existingState() != MigrationState.ROLLED_BACK);
+    if (resume) {
       log.info(
           "preflight: resuming migration {} found in the cluster ({})",
           pf.existingMigrationId(),

@@ -37,6 +37,7 @@ final class NamespaceWaves {
   private final Saga saga;
   private final String restartedAt;
   private final Set<String> rolledBack = new HashSet<>();
+  private final Set<String> undone = new HashSet<>();
 
   NamespaceWaves(
       ActivityStubs act,
@@ -93,7 +94,16 @@ final class NamespaceWaves {
           FailureType.ABORTED, "aborted by an operator: " + progress.abortReason());
     }
     progress.namespaceStarted(ns);
-    saga.addCompensation(() -> rollBackNamespace(ns));
+    saga.addCompensation(
+        () -> {
+          // A namespace that failed its gate was undone at once (below), successfully or not:
+          // the saga does not undo it a second time (version 1; older histories did).
+          if (undone.contains(ns.name())
+              && Workflow.getVersion("namespace-undone-once", Workflow.DEFAULT_VERSION, 1) == 1) {
+            return;
+          }
+          undoNamespace(ns, null);
+        });
     try {
       act.workloads.relabelNamespace(
           new NamespaceRequest(ctx, ns.name(), ns.version(), ctx.revision()));
@@ -148,12 +158,42 @@ final class NamespaceWaves {
       log.warn(
           "migrate-workloads: namespace {} failed its gate ({}); rolling it back", ns.name(), why);
       progress.namespace(ns, "FAILED", 0, 0, why);
-      Workflow.newDetachedCancellationScope(() -> rollBackNamespace(ns)).run();
-      progress.namespace(ns, "ROLLED_BACK", 0, 0, why);
-      if (aborted || !request.continueOnNamespaceFailure()) {
+      boolean[] restored = {false};
+      Workflow.newDetachedCancellationScope(() -> restored[0] = undoNamespace(ns, why)).run();
+      // the migration's own failure goes on, never the undo's (which is recorded on its own); a
+      // namespace left half undone stops the migration whatever --continue-on-namespace-failure
+      if (aborted || !restored[0] || !request.continueOnNamespaceFailure()) {
         throw failure;
       }
     }
+  }
+
+  /**
+   * Undoes one namespace ({@link #rollBackNamespace}) once: its failure is recorded as an undo that
+   * failed, with what it left, and the namespace shows ROLLBACK_FAILED.
+   *
+   * @param why why the namespace is undone at once (it failed its gate), or null from the saga
+   * @return whether the namespace is back on the add-on's proxy
+   */
+  private boolean undoNamespace(NamespacePlan ns, String why) {
+    undone.add(ns.name());
+    int before = progress.rollbackFailures().size();
+    MigrationWorkflowImpl.runUndo(
+        progress, "undo of migrate-workloads, namespace " + ns.name(), () -> rollBackNamespace(ns));
+    if (progress.rollbackFailures().size() > before) {
+      String failed = progress.rollbackFailures().get(progress.rollbackFailures().size() - 1);
+      progress.namespace(
+          ns,
+          "ROLLBACK_FAILED",
+          0,
+          0,
+          (why == null ? "" : why + "; ") + "rollback failed: " + failed);
+      return false;
+    }
+    if (why != null) {
+      progress.namespace(ns, "ROLLED_BACK", 0, 0, why);
+    }
+    return true;
   }
 
   /**

@@ -55,6 +55,8 @@ final class Progress {
   private Long approvedAt;
   private final List<StepTiming> timings = new ArrayList<>();
   private List<PodToRecreate> podsToRecreate = List.of();
+  private final List<String> rollbackFailures = new ArrayList<>();
+  private String backups;
 
   /**
    * @param indexed whether the start carried the search attributes, so that upserting them is safe
@@ -69,6 +71,20 @@ final class Progress {
 
   void migrationId(String id) {
     migrationId = id;
+  }
+
+  /** Where the backups are kept, for whoever must finish a failed rollback. */
+  void backups(String where) {
+    backups = where;
+  }
+
+  /** An undo step of the rollback failed: {@code what} it was and why, with what it left. */
+  void undoFailed(String what, String why) {
+    rollbackFailures.add(what + ": " + why);
+  }
+
+  List<String> rollbackFailures() {
+    return rollbackFailures;
   }
 
   void plan(List<NamespacePlan> plans) {
@@ -272,8 +288,17 @@ final class Progress {
     endTiming(s.id(), "FAILED");
   }
 
+  /** The error as the result and status show it (the first line stays the original failure). */
+  void error(String message) {
+    error = message;
+  }
+
+  String error() {
+    return error;
+  }
+
   void done() {
-    endTiming("rollback", "DONE");
+    endTiming("rollback", rollbackFailures.isEmpty() ? "DONE" : "FAILED");
     endedAt = Workflow.currentTimeMillis();
     phase = DONE;
     index(error != null && state == MigrationState.SUCCESS ? "FAILED" : state.name());
@@ -300,7 +325,9 @@ final class Progress {
         abortReason,
         rollbackReason,
         kept,
-        podsToRecreate);
+        podsToRecreate,
+        List.copyOf(rollbackFailures),
+        backups);
   }
 
   MigrationResult result(String failedStep) {
@@ -310,6 +337,7 @@ final class Progress {
         List.copyOf(completed),
         List.copyOf(namespaces.values()),
         failedStep,
-        error);
+        error,
+        List.copyOf(rollbackFailures));
   }
 }

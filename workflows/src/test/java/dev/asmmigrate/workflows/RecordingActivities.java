@@ -48,6 +48,10 @@ final class RecordingActivities
 
   final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   final List<MigrationState> states = Collections.synchronizedList(new ArrayList<>());
+
+  /** The reasons written with the states, in order. */
+  final List<String> reasons = Collections.synchronizedList(new ArrayList<>());
+
   final Set<String> failOn = ConcurrentHashMap.newKeySet();
   final AtomicInteger blockingChecksLeft = new AtomicInteger();
 
@@ -139,6 +143,9 @@ final class RecordingActivities
 
   @Override
   public void writeState(WriteStateRequest request) {
+    if (request.reason() != null) {
+      reasons.add(request.reason());
+    }
     if (states.isEmpty() || states.get(states.size() - 1) != request.state()) {
       states.add(request.state());
     }

@@ -39,6 +39,7 @@ import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.Step;
+import io.temporal.activity.Activity;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -592,10 +593,24 @@ public final class FleetActivitiesImpl implements FleetActivities {
 
   // --- helpers -----------------------------------------------------------------------------------
 
-  /** A request ID fixed for this migration and purpose, so a retried call replays, not repeats. */
+  /**
+   * A request ID fixed for this activity (its workflow run and activity ID, the same in each of its
+   * attempts) and purpose, so that a retried call replays, not repeats. The Hub remembers a request
+   * ID for at least 60 minutes and answers it with the first request's operation however the
+   * resource changed since: an ID fixed per migration only would make a later run of the same
+   * migration (one resumed after its rollback, or after Temporal lost its state) get back the
+   * operation that created a membership or feature its rollback deleted meanwhile, and find
+   * nothing. Outside an activity (tests) the migration ID stands in.
+   */
   static String requestId(MigrationContext ctx, String purpose) {
-    return UUID.nameUUIDFromBytes(
-            (ctx.migrationId() + "/" + purpose).getBytes(StandardCharsets.UTF_8))
+    String scope = ctx.migrationId();
+    try {
+      var info = Activity.getExecutionContext().getInfo();
+      scope += "/" + info.getRunId() + "/" + info.getActivityId();
+    } catch (IllegalStateException | NullPointerException notInActivity) {
+      // a direct call, as in unit tests: one ID per migration and purpose
+    }
+    return UUID.nameUUIDFromBytes((scope + "/" + purpose).getBytes(StandardCharsets.UTF_8))
         .toString();
   }
 

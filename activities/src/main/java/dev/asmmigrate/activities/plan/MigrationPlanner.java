@@ -225,7 +225,8 @@ public final class MigrationPlanner {
             null,
             "migrationStatus, migrationId and step at every step: PENDING while running,"
                 + " MIGRATION_CONFIG_ERROR while blocking findings wait, SUCCESS at write-marker"
-                + " (ROLLED_BACK or CONTROLPLANE_PROVISION_ERROR after a rollback)"));
+                + " (ROLLED_BACK or CONTROLPLANE_PROVISION_ERROR after a rollback, ROLLBACK_FAILED"
+                + " when an undo failed), with the reason once it ended"));
     return out;
   }
 

@@ -165,8 +165,8 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
               + state.get().migrationId()
               + " in state "
               + state.get().status()
-              + (state.get().state() == MigrationState.ROLLED_BACK
-                  ? ": a new migration overwrites it"
+              + (state.get().state() == null || !state.get().state().resumable()
+                  ? ": it ended, rolled back; a new migration (new ID) overwrites it"
                   : ": the migration resumes it, with its backups"));
     }
 
@@ -429,6 +429,24 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
               + s.status()
               + "', which no migration writes; inspect it, then delete it to migrate again");
     }
+    if (s.state() == MigrationState.ROLLBACK_FAILED) {
+      throw Failures.permanent(
+          FailureType.STATE_CONFLICT,
+          where
+              + " says ROLLBACK_FAILED: the rollback of migration "
+              + s.migrationId()
+              + " (failed at step "
+              + s.step()
+              + ") did not complete, so the cluster is neither migrated nor back on the add-on."
+              + " See which undo failed with 'asm-migrate status' or 'asm-migrate report' (or the"
+              + " reason in the ConfigMap), finish it by hand from that migration's backups (kept),"
+              + " then mark the rollback done: kubectl -n "
+              + StateConfigMap.NAMESPACE
+              + " patch configmap "
+              + StateConfigMap.NAME
+              + " --type merge -p '{\"data\":{\"migrationStatus\":\"ROLLED_BACK\"}}'"
+              + " and start again");
+    }
     if (s.migrationId() == null && s.state() != MigrationState.ROLLED_BACK) {
       throw Failures.permanent(
           FailureType.STATE_CONFLICT,
@@ -545,7 +563,8 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
       MigrationContext ctx, Namespace ns, Optional<StateConfigMap.Current> state) {
     if (state.isEmpty()
         || state.get().migrationId() == null
-        || state.get().state() == MigrationState.ROLLED_BACK
+        || state.get().state() == null
+        || !state.get().state().resumable()
         || !Objects.equals(ctx.revision(), labels(ns).get("istio.io/rev"))) {
       return Optional.empty();
     }

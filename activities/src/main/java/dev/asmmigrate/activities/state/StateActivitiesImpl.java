@@ -21,6 +21,6 @@ public final class StateActivitiesImpl implements StateActivities {
   public void writeState(WriteStateRequest request) {
     var ctx = request.context();
     new StateConfigMap(clients.client(ctx.connection()))
-        .write(ctx.migrationId(), request.state(), request.step());
+        .write(ctx.migrationId(), request.state(), request.step(), request.reason());
   }
 }

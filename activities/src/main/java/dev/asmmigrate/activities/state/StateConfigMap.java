@@ -26,11 +26,22 @@ public final class StateConfigMap {
   public static final String KEY_MIGRATION_ID = "migrationId";
   public static final String KEY_STEP = "step";
 
+  /**
+   * Why the migration ended as it did (an operator's abort, the failure rolled back); absent while
+   * it runs.
+   */
+  public static final String KEY_REASON = "reason";
+
   private static final int MAX_CONFLICTS = 5;
   private static final Logger log = LoggerFactory.getLogger(StateConfigMap.class);
 
   /** What the ConfigMap says. {@code state} is null when its status is not one of ours. */
-  public record Current(String migrationId, String status, MigrationState state, String step) {}
+  public record Current(
+      String migrationId, String status, MigrationState state, String step, String reason) {
+    public Current(String migrationId, String status, MigrationState state, String step) {
+      this(migrationId, status, state, step, null);
+    }
+  }
 
   private final KubernetesClient client;
 
@@ -59,7 +70,9 @@ public final class StateConfigMap {
         state = null;
       }
     }
-    return Optional.of(new Current(data.get(KEY_MIGRATION_ID), status, state, data.get(KEY_STEP)));
+    return Optional.of(
+        new Current(
+            data.get(KEY_MIGRATION_ID), status, state, data.get(KEY_STEP), data.get(KEY_REASON)));
   }
 
   /** The ConfigMap as {@link #write} creates it. */
@@ -91,7 +104,18 @@ public final class StateConfigMap {
    * @return whether anything changed
    */
   public boolean write(String migrationId, MigrationState state, String step) {
+    return write(migrationId, state, step, null);
+  }
+
+  /**
+   * As {@link #write(String, MigrationState, String)}, with why the migration ended so ({@code
+   * reason}, kept under {@value #KEY_REASON}); a null reason removes an earlier one.
+   */
+  public boolean write(String migrationId, MigrationState state, String step, String reason) {
     Map<String, String> wanted = data(migrationId, state, step);
+    if (reason != null) {
+      wanted.put(KEY_REASON, reason);
+    }
     KubernetesClientException conflict = null;
     for (int attempt = 1; attempt <= MAX_CONFLICTS; attempt++) {
       try {
@@ -110,6 +134,9 @@ public final class StateConfigMap {
         Map<String, String> data = cm.getData() == null ? new LinkedHashMap<>() : cm.getData();
         Map<String, String> next = new LinkedHashMap<>(data);
         next.putAll(wanted);
+        if (reason == null) {
+          next.remove(KEY_REASON);
+        }
         if (next.equals(data)) {
           return false;
         }

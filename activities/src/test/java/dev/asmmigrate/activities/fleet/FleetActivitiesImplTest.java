@@ -193,6 +193,31 @@ class FleetActivitiesImplTest {
     assertThat(feature()).hasValueSatisfying(f -> assertThat(f.getMembershipSpecsMap()).isEmpty());
   }
 
+  /**
+   * Issue 10 case 2: a migration registered, rolled back (unregistered), then run again under the
+   * same migration ID (a run resuming it). The Hub answers a request ID it saw within the hour with
+   * the first request's operation, whatever happened since; with request IDs fixed per migration
+   * the second registration got the old, done operations back, created nothing, and failed on every
+   * attempt with "feature ... is not there right after it was enabled".
+   */
+  @Test
+  void
+      givenARegistrationRolledBack_whenRegisteredAgainUnderTheSameMigration_itShouldCreateItAgain() {
+    MigrationContext ctx = h.context();
+    FleetRequest request = new FleetRequest(ctx, PROJECT);
+    fleet.registerFleet(request);
+    fleet.unregisterFleet(request);
+    assertThat(memberships()).isEmpty();
+    assertThat(feature()).isEmpty();
+
+    FleetResult again = fleet.registerFleet(request);
+
+    assertThat(again.createdMembership()).isTrue();
+    assertThat(again.enabledFeature()).isTrue();
+    assertThat(memberships()).extracting(Membership::getName).containsExactly(MEMBERSHIP);
+    assertThat(management()).isEqualTo(MembershipSpec.Management.MANAGEMENT_AUTOMATIC);
+  }
+
   @Test
   void givenSlowOperations_whenRegistered_itShouldWaitHeartbeating() {
     h.sandbox.faults().googleOperationDelay = Duration.ofMillis(1500);

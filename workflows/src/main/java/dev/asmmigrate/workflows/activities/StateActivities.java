@@ -8,7 +8,16 @@ import io.temporal.activity.ActivityInterface;
 @ActivityInterface
 public interface StateActivities {
 
-  record WriteStateRequest(MigrationContext context, MigrationState state, String step) {}
+  /**
+   * @param reason why the migration ended so (the first line of its error: an operator's abort, the
+   *     failure that was rolled back), or null while it runs
+   */
+  record WriteStateRequest(
+      MigrationContext context, MigrationState state, String step, String reason) {
+    public WriteStateRequest(MigrationContext context, MigrationState state, String step) {
+      this(context, state, step, null);
+    }
+  }
 
   /**
    * Sets {@code data.migrationStatus} (plus the migration ID and current step). Idempotent: writing

@@ -11,5 +11,26 @@ public enum MigrationState {
   MIGRATION_CONFIG_ERROR,
   CUSTOM_CONFIGS_DETECTED,
   CONTROLPLANE_PROVISION_ERROR,
-  ROLLED_BACK
+  ROLLED_BACK,
+  /**
+   * Not one of Google's: the migration failed and its rollback did not complete (an undo step
+   * failed), so the cluster is neither migrated nor back on the add-on and needs a person. A new
+   * start refuses a cluster in this state until the rollback is finished by hand.
+   */
+  ROLLBACK_FAILED;
+
+  /**
+   * Whether a new start resumes a migration recorded in this state, with its ID and backups (a run
+   * that lost its Temporal state on the way: PENDING, held by findings, or waiting for approval),
+   * rather than beginning afresh. A migration that ended rolled back ({@link #ROLLED_BACK}, or
+   * {@link #CONTROLPLANE_PROVISION_ERROR}, written after the rollback of a control plane that did
+   * not come up) left nothing to resume: the next one starts with a new ID. {@link
+   * #ROLLBACK_FAILED} is neither: pre-flight refuses it.
+   */
+  public boolean resumable() {
+    return switch (this) {
+      case PENDING, MIGRATION_CONFIG_ERROR, CUSTOM_CONFIGS_DETECTED, SUCCESS -> true;
+      case CONTROLPLANE_PROVISION_ERROR, ROLLED_BACK, ROLLBACK_FAILED -> false;
+    };
+  }
 }

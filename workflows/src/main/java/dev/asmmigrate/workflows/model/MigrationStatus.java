@@ -21,6 +21,9 @@ import java.util.List;
  *     reason and the command that deletes it by hand
  * @param podsToRecreate injected pods pre-flight found that no restart moves to the new proxy, with
  *     what to do about each
+ * @param rollbackFailures each undo step of the rollback that failed, with what it left
+ * @param backups where the migration's backups are kept (a directory, or a namespace of the
+ *     cluster): what a person finishing a failed rollback restores from
  */
 public record MigrationStatus(
     String migrationId,
@@ -42,10 +45,13 @@ public record MigrationStatus(
     String abortReason,
     String rollbackReason,
     List<KeptObject> kept,
-    List<PodToRecreate> podsToRecreate) {
+    List<PodToRecreate> podsToRecreate,
+    List<String> rollbackFailures,
+    String backups) {
 
   public MigrationStatus {
     podsToRecreate = podsToRecreate == null ? List.of() : List.copyOf(podsToRecreate);
+    rollbackFailures = rollbackFailures == null ? List.of() : List.copyOf(rollbackFailures);
     completedSteps = completedSteps == null ? List.of() : List.copyOf(completedSteps);
     namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
     findings = findings == null ? List.of() : List.copyOf(findings);
@@ -93,7 +99,9 @@ public record MigrationStatus(
         abortReason,
         rollbackReason,
         List.of(),
-        List.of());
+        List.of(),
+        List.of(),
+        null);
   }
 
   public MigrationStatus(
@@ -127,6 +135,8 @@ public record MigrationStatus(
         null,
         null,
         List.of(),
-        List.of());
+        List.of(),
+        List.of(),
+        null);
   }
 }
