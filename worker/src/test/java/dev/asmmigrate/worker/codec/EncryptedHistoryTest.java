@@ -44,7 +44,7 @@ class EncryptedHistoryTest {
   /** What a version marker may carry: one of the workflow's change ids, or a version number. */
   private static final String VERSION_MARKER_DATA =
       "\"(undo-after-cancelled-step-stops|config-check-before-changes"
-          + "|restart-token-from-migration-id)\"|-?[0-9]+";
+          + "|restart-token-from-migration-id|preflight-refusal-outcome)\"|-?[0-9]+";
 
   /** Pre-flight failing permanently, with text that must not reach the server in clear. */
   public static final class FailingPreflight implements PreflightActivities {
