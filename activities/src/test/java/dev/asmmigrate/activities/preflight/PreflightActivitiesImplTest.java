@@ -148,6 +148,25 @@ class PreflightActivitiesImplTest {
   }
 
   @Test
+  void givenCanaryNamespacesThatAreNotMigrated_whenPreflightRuns_itShouldRefuseNamingEach() {
+    // a start that bypasses the CLI's own check: a canary that is not migrated was ignored
+    assertThatThrownBy(
+            () ->
+                preflight.preflight(
+                    new PreflightRequest(
+                        h.context(),
+                        List.of(),
+                        List.of("online-boutique", "no-such-ns", "default"))))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("NOT_FOUND"))
+        .satisfies(
+            t ->
+                assertThat(TestActivities.applicationFailure(t).getOriginalMessage())
+                    .isEqualTo(
+                        "canary namespace no-such-ns does not exist; canary namespace default is"
+                            + " not injected by the add-on"));
+  }
+
+  @Test
   void givenAnOldGkeVersion_whenPreflightRuns_itShouldRefuseTheCluster() {
     h.sandbox.googleApis().cluster().setMasterVersion("1.19.7-gke.2503");
 
