@@ -41,11 +41,20 @@ final class ClusterOptions {
   ClusterRef clusterRef() {
     for (String[] v :
         new String[][] {{"--project", project}, {"--location", location}, {"--cluster", cluster}}) {
-      if (!v[1].matches("[a-z0-9][a-z0-9-]*[a-z0-9]|[a-z0-9]")) {
-        throw new UserError(ExitCodes.USAGE, v[0] + " '" + v[1] + "' is not a valid GCP name");
-      }
+      checkGcpName(v[0], v[1]);
     }
     return new ClusterRef(project, location, cluster);
+  }
+
+  static void checkGcpName(String option, String value) {
+    if (!value.matches("[a-z0-9][a-z0-9-]*[a-z0-9]|[a-z0-9]")) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          option
+              + " '"
+              + value
+              + "' is not a valid GCP name (lowercase letters, digits and '-', not at either end)");
+    }
   }
 
   /** The connection, after checking here that the kubeconfig is readable and well-formed. */

@@ -127,8 +127,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  failed at " + f.path("time").asText() + ": " + f.path("reason").asText());
       }
       out.flush();
-      if (result.state() == MigrationState.ROLLBACK_FAILED) {
-        return ExitCodes.ROLLBACK_FAILED;
+      if (result.state() != asked) {
+        return ExitCodes.of(result.state(), asked);
       }
       return result.state() == asked && checks && failed == 0 ? ExitCodes.OK : ExitCodes.OUTCOME;
     }

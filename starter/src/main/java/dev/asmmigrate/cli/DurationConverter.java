@@ -21,11 +21,16 @@ public final class DurationConverter implements ITypeConverter<Duration> {
   public static Duration parse(String value) {
     String v = value.trim();
     if (v.startsWith("P") || v.startsWith("p")) {
+      Duration d;
       try {
-        return Duration.parse(v);
+        d = Duration.parse(v);
       } catch (RuntimeException e) {
         throw new TypeConversionException("'" + value + "' is not a duration");
       }
+      if (d.isNegative()) {
+        throw new TypeConversionException("'" + value + "' is negative; a duration is 0 or more");
+      }
+      return d;
     }
     if (v.matches("\\d+")) {
       return Duration.ofSeconds(Long.parseLong(v));

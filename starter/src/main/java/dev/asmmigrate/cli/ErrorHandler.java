@@ -16,6 +16,22 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     return exitCode(e);
   }
 
+  /**
+   * A command line picocli could not parse (unknown option, missing or malformed value): one line
+   * with what was wrong and where the help is, exit 2, and nothing run.
+   */
+  static int handleParameterException(CommandLine.ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    cl.getErr()
+        .println(
+            "asm-migrate: "
+                + e.getMessage().replace('\n', ' ').strip()
+                + " (see '"
+                + cl.getCommandSpec().qualifiedName()
+                + " --help')");
+    return ExitCodes.USAGE;
+  }
+
   static int exitCode(Throwable e) {
     if (e instanceof UserError u) {
       return u.exitCode();

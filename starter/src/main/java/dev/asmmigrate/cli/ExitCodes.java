@@ -31,6 +31,9 @@ public final class ExitCodes {
     if (state == dev.asmmigrate.workflows.model.MigrationState.ROLLBACK_FAILED) {
       return ROLLBACK_FAILED;
     }
+    if (state == dev.asmmigrate.workflows.model.MigrationState.REFUSED) {
+      return BLOCKED; // pre-flight refused the cluster as it is; nothing was changed
+    }
     return state == asked ? OK : OUTCOME;
   }
 

@@ -60,8 +60,14 @@ final class ListCommand implements Callable<Integer> {
     if (!output.equals("text") && !output.equals("json")) {
       throw new UserError(ExitCodes.USAGE, "-o must be text or json, got '" + output + "'");
     }
-    if (phase != null && !phase.matches("[A-Z_]+")) {
-      throw new UserError(ExitCodes.USAGE, "--phase must be a phase such as WAITING_FOR_APPROVAL");
+    if (phase != null && !MigrationSearchAttributes.phases().contains(phase)) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--phase must be one of "
+              + String.join(", ", MigrationSearchAttributes.phases())
+              + ", got '"
+              + phase
+              + "'");
     }
     PrintWriter out = spec.commandLine().getOut();
     List<Row> rows = new ArrayList<>();

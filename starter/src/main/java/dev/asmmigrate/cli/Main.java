@@ -49,6 +49,7 @@ public final class Main implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler(new ErrorHandler());
+    cl.setParameterExceptionHandler(ErrorHandler::handleParameterException);
     cl.setExitCodeExceptionMapper(ErrorHandler::exitCode);
     return cl;
   }

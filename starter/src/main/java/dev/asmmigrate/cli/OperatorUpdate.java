@@ -23,7 +23,7 @@ abstract class OperatorUpdate implements Callable<Integer> {
   @Option(
       names = "--answer-timeout",
       defaultValue = "30s",
-      converter = DurationConverter.class,
+      converter = PositiveDurationConverter.class,
       description =
           "How long to wait for the migration's answer to the update; past it the request is sent"
               + " as a signal, which the workflow acts on at its next task without a reply"

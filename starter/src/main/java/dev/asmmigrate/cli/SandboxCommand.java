@@ -3,6 +3,8 @@ package dev.asmmigrate.cli;
 import dev.asmmigrate.sandbox.Faults;
 import dev.asmmigrate.sandbox.Sandbox;
 import dev.asmmigrate.sandbox.SandboxSettings;
+import dev.asmmigrate.sandbox.api.ResourceRegistry;
+import dev.asmmigrate.sandbox.api.ResourceType;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -289,6 +291,48 @@ final class SandboxCommand implements Runnable {
         .build();
   }
 
+  /**
+   * Refuses a {@code --deny} entry that would deny nothing: the sandbox matches {@code VERB
+   * GROUP/RESOURCE} exactly (group empty for core), so a misspelt verb, a missing slash or a
+   * resource of another group is refused here rather than silently allowing everything.
+   */
+  static void checkDenied(String entry) {
+    String allowed =
+        "'VERB GROUP/RESOURCE' with VERB * or one of "
+            + String.join(", ", ResourceType.VERBS)
+            + " and GROUP empty for core, e.g. 'delete /secrets' or 'patch apps/deployments'";
+    String[] parts = entry.split(" ", -1);
+    if (parts.length != 2
+        || !(parts[0].equals("*") || ResourceType.VERBS.contains(parts[0]))
+        || !parts[1].matches("[a-z0-9.-]*/[a-z0-9]+")) {
+      throw new UserError(ExitCodes.USAGE, "--deny '" + entry + "' denies nothing: use " + allowed);
+    }
+    String group = parts[1].substring(0, parts[1].indexOf('/'));
+    String resource = parts[1].substring(parts[1].indexOf('/') + 1);
+    var builtins = new ResourceRegistry().builtins();
+    boolean builtinGroup = builtins.stream().anyMatch(t -> t.group().equals(group));
+    if (builtinGroup
+        && builtins.stream()
+            .noneMatch(t -> t.group().equals(group) && t.plural().equals(resource))) {
+      String elsewhere =
+          builtins.stream()
+              .filter(t -> t.plural().equals(resource))
+              .map(t -> t.group() + "/" + t.plural())
+              .findFirst()
+              .map(r -> " (did you mean '" + parts[0] + " " + r + "'?)")
+              .orElse("");
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--deny '"
+              + entry
+              + "' denies nothing: group '"
+              + group
+              + "' has no resource "
+              + resource
+              + elsewhere);
+    }
+  }
+
   void applyFaults(Faults f) {
     apiErrorRates.forEach(
         (verb, rate) -> {
@@ -317,6 +361,7 @@ final class SandboxCommand implements Runnable {
     f.controlPlaneNeverProvisioned = controlPlaneNeverProvisioned;
     f.rootDistributionStuck = rootDistributionStuck;
     f.injectionWebhookUnavailable = injectionWebhookUnavailable;
+    denied.forEach(SandboxCommand::checkDenied);
     f.denied.addAll(denied);
     if (googleFault != null) {
       if (!googleFault.equals("permission-denied") && !googleFault.equals("not-found")) {

@@ -1,13 +1,18 @@
 package dev.asmmigrate.cli;
 
+import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.worker.SearchAttributeRegistration;
 import dev.asmmigrate.workflows.MigrationSearchAttributes;
 import dev.asmmigrate.workflows.MigrationWorkflow;
+import dev.asmmigrate.workflows.model.ClusterRef;
+import dev.asmmigrate.workflows.model.Connection;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.Timeouts;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
@@ -18,6 +23,7 @@ import io.temporal.client.WorkflowServiceException;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,7 +94,7 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--rollout-timeout",
       defaultValue = "15m",
-      converter = DurationConverter.class,
+      converter = PositiveDurationConverter.class,
       description =
           "Bound of one namespace's restart and verification (default: ${DEFAULT-VALUE}).")
   Duration rolloutTimeout;
@@ -123,6 +129,14 @@ final class StartCommand implements Callable<Integer> {
         return ExitCodes.OK;
       }
       MigrationResult result = new ProgressPrinter(client, out).follow(id, Duration.ofHours(24));
+      if (result.state() == MigrationState.REFUSED) {
+        out.println(
+            "migration: REFUSED by pre-flight, nothing was changed: "
+                + result.error()
+                + "; fix it (asm-migrate plan shows every finding) and start again");
+        out.flush();
+        return ExitCodes.BLOCKED;
+      }
       out.println(
           "migration: "
               + result.state()
@@ -160,10 +174,27 @@ final class StartCommand implements Callable<Integer> {
               + failAt
               + "'");
     }
+    MeshOptions.checkNamespaces("--canary", canary);
+    if (!mesh.namespaces.isEmpty()) {
+      List<String> outside = canary.stream().filter(n -> !mesh.namespaces.contains(n)).toList();
+      if (!outside.isEmpty()) {
+        throw new UserError(
+            ExitCodes.USAGE,
+            "--canary "
+                + String.join(",", outside)
+                + " not in --namespaces "
+                + String.join(",", mesh.namespaces)
+                + ": a canary must be one of the namespaces migrated first");
+      }
+    }
+    checkBackupDir();
+    ClusterRef ref = cluster.clusterRef();
+    Connection connection = cluster.connection();
+    checkCanaryNamespacesExist(connection);
     Timeouts defaults = Timeouts.defaults();
     return new MigrationRequest(
-        cluster.clusterRef(),
-        cluster.connection(),
+        ref,
+        connection,
         mesh.fleetProject,
         mesh.channel,
         mesh.namespaces,
@@ -176,6 +207,61 @@ final class StartCommand implements Callable<Integer> {
         failAt,
         new Timeouts(
             controlPlaneTimeout, defaults.rootDistribution(), rolloutTimeout, defaults.gateway()));
+  }
+
+  /**
+   * A backup directory that cannot be one where the CLI runs (a file, or under a file) is refused;
+   * one that does not exist here may exist on the worker, whose own check decides.
+   */
+  private void checkBackupDir() {
+    if (backupDir == null) {
+      return;
+    }
+    for (Path p = backupDir.toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.exists(p) && !Files.isDirectory(p)) {
+        throw new UserError(
+            ExitCodes.USAGE,
+            "--backup-dir "
+                + backupDir
+                + ": "
+                + (p.equals(backupDir.toAbsolutePath()) ? "it" : p)
+                + " is a file, not a directory; name a directory (created if absent)");
+      }
+    }
+  }
+
+  /**
+   * Canary namespaces that do not exist would be ignored: they are read here, read only, with the
+   * same kubeconfig (pre-flight checks them again on the worker). A cluster this machine cannot
+   * reach is left to pre-flight, with a note.
+   */
+  private void checkCanaryNamespacesExist(Connection connection) {
+    if (canary.isEmpty()) {
+      return;
+    }
+    List<String> missing = new ArrayList<>();
+    try (KubernetesClient client = KubeClients.build(connection)) {
+      for (String name : canary) {
+        if (client.namespaces().withName(name).get() == null) {
+          missing.add(name);
+        }
+      }
+    } catch (KubernetesClientException e) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "note: could not read the canary namespaces here ("
+                  + e.getMessage()
+                  + "); pre-flight checks them on the worker");
+      return;
+    }
+    if (!missing.isEmpty()) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--canary "
+              + String.join(",", missing)
+              + ": no such namespace in the cluster; a canary must be an injected namespace");
+    }
   }
 
   /**

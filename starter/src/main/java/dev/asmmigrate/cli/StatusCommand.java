@@ -43,14 +43,14 @@ final class StatusCommand implements Callable<Integer> {
   @Option(
       names = "--interval",
       defaultValue = "2s",
-      converter = DurationConverter.class,
+      converter = PositiveDurationConverter.class,
       description = "Refresh interval of --watch (default: ${DEFAULT-VALUE}).")
   Duration interval;
 
   @Option(
       names = "--timeout",
       defaultValue = "24h",
-      converter = DurationConverter.class,
+      converter = PositiveDurationConverter.class,
       description = "How long --watch waits at most (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 

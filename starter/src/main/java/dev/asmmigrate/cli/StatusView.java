@@ -150,6 +150,11 @@ record StatusView(
       case "PAUSED" -> b.append("next       asm-migrate resume\n");
       default -> {}
     }
+    if (s.state() == dev.asmmigrate.workflows.model.MigrationState.REFUSED) {
+      b.append(
+          "next       nothing was changed: fix what pre-flight found (asm-migrate plan lists it),"
+              + " then start again\n");
+    }
     if (!s.namespaces().isEmpty()) {
       int width =
           Math.max(9, s.namespaces().stream().mapToInt(n -> n.name().length()).max().orElse(9));

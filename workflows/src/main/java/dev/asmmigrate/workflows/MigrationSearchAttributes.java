@@ -27,6 +27,27 @@ public final class MigrationSearchAttributes {
 
   private MigrationSearchAttributes() {}
 
+  /**
+   * Every value AsmPhase takes: the phases of a running workflow, then the final states (FAILED: an
+   * error after the point of no return).
+   */
+  public static List<String> phases() {
+    List<String> phases =
+        new java.util.ArrayList<>(
+            List.of(
+                Progress.RUNNING,
+                Progress.WAITING_FOR_RECHECK,
+                Progress.WAITING_FOR_APPROVAL,
+                Progress.PAUSED,
+                Progress.ROLLING_BACK));
+    for (dev.asmmigrate.workflows.model.MigrationState s :
+        dev.asmmigrate.workflows.model.MigrationState.values()) {
+      phases.add(s.name());
+    }
+    phases.add("FAILED");
+    return List.copyOf(phases);
+  }
+
   /** The attributes a migration starts with. */
   public static SearchAttributes initial(ClusterRef cluster) {
     return SearchAttributes.newBuilder()

@@ -87,7 +87,9 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     PreflightReport pf =
         step(
             Step.PREFLIGHT,
-            () -> act.preflight.preflight(new PreflightRequest(ctx, request.namespaces())));
+            () ->
+                act.preflight.preflight(
+                    new PreflightRequest(ctx, request.namespaces(), request.canary())));
     adoptExistingMigration(pf);
     writeState(MigrationState.PENDING);
     // config-check is read only (SPEC §2 step 3), so it also runs before the first change: a
@@ -266,6 +268,18 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
             : describe(failure);
     progress.fail(failed, message);
     MigrationMetrics.stepEnded(failed, "failed");
+    // Pre-flight is read only and writes no state: its refusal changed nothing, so there is
+    // nothing to roll back and the outcome is its own (exit 3 from start --wait), not ROLLED_BACK.
+    // An abort while it runs stays an abort.
+    if (failed == Step.PREFLIGHT
+        && !canceled(failure)
+        && progress.abortReason() == null
+        && Workflow.getVersion("preflight-refusal-outcome", Workflow.DEFAULT_VERSION, 1) == 1) {
+      log.warn("pre-flight refused the cluster; nothing was changed: {}", message);
+      progress.state(MigrationState.REFUSED);
+      progress.done();
+      return progress.result(failed.id());
+    }
     if (!failed.reversible()) {
       log.error(
           "{} failed after the point of no return; nothing rolled back: {}", failed.id(), message);

@@ -256,6 +256,24 @@ class MigrationWorkflowTest {
   }
 
   @Test
+  void givenAPreflightRefusal_whenTheMigrationStarts_itShouldEndRefusedWritingAndUndoingNothing() {
+    activities.failOn.add("preflight");
+
+    MigrationResult result = stub().migrate(request(true, null, false, List.of()));
+
+    // issue 10 case 7: nothing changed, so nothing is rolled back and no state is written
+    assertThat(result.state()).isEqualTo(MigrationState.REFUSED);
+    assertThat(result.failedStep()).isEqualTo("preflight");
+    assertThat(result.error()).startsWith("VERIFICATION_FAILED: injected by the test at preflight");
+    assertThat(result.completedSteps()).isEmpty();
+    assertThat(activities.calls).containsExactly("preflight");
+    assertThat(activities.states).isEmpty();
+    assertThat(
+            client.newWorkflowStub(MigrationWorkflow.class, CLUSTER.workflowId()).status().phase())
+        .isEqualTo("DONE");
+  }
+
+  @Test
   void givenAMigrationWaitingForApproval_whenRolledBack_itShouldUndoEverythingAndEndRolledBack() {
     MigrationWorkflow wf = stub();
     WorkflowClient.start(wf::migrate, request(false, null, false, List.of()));

@@ -97,7 +97,9 @@ public final class KubeClients implements AutoCloseable {
     while (c.getCause() != null) {
       c = c.getCause();
     }
-    return c.getMessage() == null ? c.toString() : c.getMessage();
+    String m = c.getMessage() == null ? c.toString() : c.getMessage();
+    // a YAML parser's message spans lines, with a caret under the error: one line is enough
+    return m.replaceAll("\\s*\\R[\\s^]*", " ").strip();
   }
 
   @Override

@@ -66,9 +66,22 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
   static final String OPERATOR_16 = "istio-1-6-11-gke-0";
   static final String PROXY_CONTAINER = "istio-proxy";
   static final int REVIEW_CONCURRENCY = 8;
+  static final String INGRESS_GATEWAY = "istio-ingressgateway";
+
+  /** The add-on 1.4 control plane: Pilot, Citadel, the injector, Galley and the ingress gateway. */
+  static final List<String> CONTROL_PLANE_14 =
+      List.of(
+          "istio-pilot",
+          "istio-citadel",
+          "istio-sidecar-injector",
+          "istio-galley",
+          INGRESS_GATEWAY);
+
+  /** The add-on 1.6 control plane: istiod and the ingress gateway. */
+  static final List<String> CONTROL_PLANE_16 = List.of(ISTIOD_16, INGRESS_GATEWAY);
 
   /** Namespaces whose workloads the workload phase never restarts, whatever their labels. */
-  static final Set<String> SYSTEM_NAMESPACES =
+  public static final Set<String> SYSTEM_NAMESPACES =
       Set.of(ISTIO_SYSTEM, "kube-system", "kube-public", "kube-node-lease", "asm-migrate-system");
 
   private static final Logger log = LoggerFactory.getLogger(PreflightActivitiesImpl.class);
@@ -139,6 +152,22 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
     }
 
     Optional<StateConfigMap.Current> state = new StateConfigMap(client).read();
+    if (versions != null) {
+      // a migration resumed after replace-gateway scaled the add-on's gateway to 0 itself
+      boolean resuming =
+          state.isPresent()
+              && state.get().migrationId() != null
+              && state.get().state() != MigrationState.ROLLED_BACK;
+      refusal(
+          blocking,
+          notes,
+          ctx,
+          "Cluster",
+          () -> {
+            checkControlPlaneAvailable(client, versions, resuming);
+            return null;
+          });
+    }
     int refusedBefore = blocking.size();
     state.ifPresent(
         s ->
@@ -178,7 +207,15 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
                 notes,
                 ctx,
                 "Namespace",
-                () -> namespaces(client, ctx, versions, request.namespaces(), state, notes));
+                () ->
+                    namespaces(
+                        client,
+                        ctx,
+                        versions,
+                        request.namespaces(),
+                        request.canary(),
+                        state,
+                        notes));
     refusal(
         blocking,
         notes,
@@ -329,13 +366,9 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
       }
       versions.add(AddonVersion.V1_4);
     } else if (pilotDeployment || citadelDeployment) {
-      // the add-on's deployments are there but their pods are not (yet): look again later
-      throw new IllegalStateException(
-          "add-on 1.4 deployments found in "
-              + ISTIO_SYSTEM
-              + " but "
-              + (pilots.isEmpty() ? "no istio=pilot pods" : "no istio=citadel pods")
-              + " yet");
+      // the add-on's deployments are there but their pods are not: the control plane is not
+      // available, which checkControlPlaneAvailable names
+      versions.add(AddonVersion.V1_4);
     } else if (!pilots.isEmpty() || !citadels.isEmpty()) {
       throw Failures.permanent(
           FailureType.UNSUPPORTED_VERSION,
@@ -375,11 +408,6 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
             FailureType.UNSUPPORTED_VERSION,
             "deployment " + ISTIO_SYSTEM + "/" + ISTIOD_16 + " runs " + image + ", not add-on 1.6");
       }
-      Integer available = d.getStatus() == null ? null : d.getStatus().getAvailableReplicas();
-      if (available == null || available == 0) {
-        throw new IllegalStateException(
-            "deployment " + ISTIO_SYSTEM + "/" + ISTIOD_16 + " has no available replicas yet");
-      }
       boolean meshConfig =
           call(
                   "get configmap " + ISTIO_SYSTEM + "/" + MESH_CONFIG_16,
@@ -415,6 +443,61 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
               + " (add-on 1.6)");
     }
     return versions;
+  }
+
+  // --- control plane availability ----------------------------------------------------------------
+
+  /**
+   * Refuses a cluster whose add-on control plane is not serving: each of its Deployments must exist
+   * and have an available replica. A cluster still coming up is refused too (nothing is changed;
+   * start again once it is up): a migration on a control plane that does not run would fail later,
+   * after changes, and roll back.
+   *
+   * @param resuming whether an earlier run of this migration is resumed: its replace-gateway step
+   *     scales the add-on's gateway to 0, so the gateway is not required then
+   */
+  private static void checkControlPlaneAvailable(
+      KubernetesClient client, List<AddonVersion> versions, boolean resuming) {
+    List<Deployment> deployments =
+        call(
+            "list deployments in " + ISTIO_SYSTEM,
+            () -> client.apps().deployments().inNamespace(ISTIO_SYSTEM).list().getItems());
+    List<String> problems = new ArrayList<>();
+    for (AddonVersion v : versions) {
+      List<String> notReady = new ArrayList<>();
+      for (String name : v == AddonVersion.V1_4 ? CONTROL_PLANE_14 : CONTROL_PLANE_16) {
+        if (resuming && INGRESS_GATEWAY.equals(name)) {
+          continue;
+        }
+        Optional<Deployment> d = named(deployments, name);
+        if (d.isEmpty()) {
+          notReady.add(name + " missing");
+          continue;
+        }
+        int available =
+            d.get().getStatus() == null || d.get().getStatus().getAvailableReplicas() == null
+                ? 0
+                : d.get().getStatus().getAvailableReplicas();
+        if (available < 1) {
+          notReady.add(name + " " + available + "/" + replicas(d.get()) + " available");
+        }
+      }
+      if (!notReady.isEmpty()) {
+        problems.add(
+            "add-on "
+                + v.display()
+                + " control plane not available: "
+                + String.join(", ", notReady));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw Failures.permanent(
+          FailureType.ADDON_NOT_AVAILABLE,
+          String.join("; ", problems)
+              + " (deployments in "
+              + ISTIO_SYSTEM
+              + "); nothing was changed: start again once they are available");
+    }
   }
 
   // --- state -------------------------------------------------------------------------------------
@@ -465,6 +548,7 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
       MigrationContext ctx,
       List<AddonVersion> versions,
       List<String> requested,
+      List<String> canary,
       Optional<StateConfigMap.Current> state,
       Notes notes) {
     List<Namespace> all = call("list namespaces", () -> client.namespaces().list().getItems());
@@ -540,6 +624,27 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
         throw Failures.permanent(FailureType.NOT_FOUND, String.join("; ", problems));
       }
       names = new ArrayList<>(new TreeSet<>(requested));
+    }
+    // a canary that is not migrated would be ignored silently: refuse it
+    List<String> canaryProblems = new ArrayList<>();
+    for (String name : canary) {
+      if (names.contains(name)) {
+        continue;
+      }
+      boolean exists = all.stream().anyMatch(ns -> name.equals(ns.getMetadata().getName()));
+      canaryProblems.add(
+          "canary namespace "
+              + name
+              + (!exists
+                  ? " does not exist"
+                  : why.containsKey(name)
+                      ? " " + why.get(name)
+                      : injected.containsKey(name)
+                          ? " is not among the namespaces migrated first (--namespaces)"
+                          : " is not injected by the add-on"));
+    }
+    if (!canaryProblems.isEmpty()) {
+      throw Failures.permanent(FailureType.NOT_FOUND, String.join("; ", canaryProblems));
     }
 
     // every injected namespace is migrated in the end (the others in migrate-remaining-workloads)

@@ -66,6 +66,8 @@ public final class StateConfigMap {
     if (status != null) {
       try {
         state = MigrationState.valueOf(status);
+        // an outcome of the workflow, never written here: no migration wrote it
+        state = state == MigrationState.REFUSED ? null : state;
       } catch (IllegalArgumentException e) {
         state = null;
       }

@@ -149,6 +149,25 @@ class PreflightActivitiesImplTest {
   }
 
   @Test
+  void givenCanaryNamespacesThatAreNotMigrated_whenPreflightRuns_itShouldRefuseNamingEach() {
+    // a start that bypasses the CLI's own check: a canary that is not migrated was ignored
+    assertThatThrownBy(
+            () ->
+                preflight.preflight(
+                    new PreflightRequest(
+                        h.context(),
+                        List.of(),
+                        List.of("online-boutique", "no-such-ns", "default"))))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("NOT_FOUND"))
+        .satisfies(
+            t ->
+                assertThat(TestActivities.applicationFailure(t).getOriginalMessage())
+                    .isEqualTo(
+                        "canary namespace no-such-ns does not exist; canary namespace default is"
+                            + " not injected by the add-on"));
+  }
+
+  @Test
   void givenAnOldGkeVersion_whenPreflightRuns_itShouldRefuseTheCluster() {
     h.sandbox.googleApis().cluster().setMasterVersion("1.19.7-gke.2503");
 
@@ -170,6 +189,49 @@ class PreflightActivitiesImplTest {
 
     assertThat(report.existingMigrationId()).isEqualTo("earlier-run");
     assertThat(report.existingState()).isEqualTo(MigrationState.PENDING);
+  }
+
+  @Test
+  void givenAnAddonControlPlaneNotAvailable_whenPreflightRuns_itShouldRefuseNamingEachDeployment() {
+    // Citadel and the injector: no HorizontalPodAutoscaler scales them back up
+    var deployments = h.sandbox.client("test").apps().deployments().inNamespace("istio-system");
+    List<String> down = List.of("istio-citadel", "istio-sidecar-injector");
+    down.forEach(n -> deployments.withName(n).scale(0));
+    try {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  down.stream()
+                      .map(n -> deployments.withName(n).get().getStatus().getAvailableReplicas())
+                      .allMatch(a -> a == null || a == 0));
+      long since = h.sandbox.apiServer().requestLog().entries().size();
+
+      assertThatThrownBy(() -> preflight.preflight(new PreflightRequest(h.context(), List.of())))
+          .satisfies(t -> assertThat(failureType(t)).isEqualTo("ADDON_NOT_AVAILABLE"))
+          .satisfies(
+              t ->
+                  assertThat(TestActivities.applicationFailure(t).getOriginalMessage())
+                      .startsWith(
+                          "add-on 1.4 control plane not available: istio-citadel 0/0 available,"
+                              + " istio-sidecar-injector 0/0 available (deployments in"
+                              + " istio-system)")
+                      .doesNotContain("istio-pilot")
+                      .doesNotContain("istio-galley")
+                      .doesNotContain("istio-ingressgateway"));
+      assertThat(
+              h.sandbox.apiServer().requestLog().entries().stream()
+                  .skip(since)
+                  .filter(e -> e.userAgent().startsWith("asm-migrate"))
+                  .filter(e -> !e.userAgent().startsWith("asm-migrate-sandbox"))
+                  .filter(e -> !Set.of("get", "list").contains(e.verb()))
+                  .filter(e -> !e.resource().equals("selfsubjectaccessreviews")))
+          .as("pre-flight writes nothing")
+          .isEmpty();
+    } finally {
+      down.forEach(n -> deployments.withName(n).scale(1));
+      h.settle();
+    }
   }
 
   @Test

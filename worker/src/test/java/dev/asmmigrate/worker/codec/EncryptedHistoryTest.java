@@ -45,7 +45,7 @@ class EncryptedHistoryTest {
   private static final String VERSION_MARKER_DATA =
       "\"(undo-after-cancelled-step-stops|config-check-before-changes"
           + "|restart-token-from-migration-id|namespace-undone-once|resume-only-resumable-states"
-          + "|abort-recorded-as-abort)\"|-?[0-9]+";
+          + "|abort-recorded-as-abort|preflight-refusal-outcome)\"|-?[0-9]+";
 
   /** Pre-flight failing permanently, with text that must not reach the server in clear. */
   public static final class FailingPreflight implements PreflightActivities {

@@ -11,16 +11,26 @@ public interface PreflightActivities {
 
   /**
    * @param namespaces namespaces to migrate (empty: every injected one)
+   * @param canary namespaces migrated first (each must be one of those migrated; empty: none;
+   *     absent from requests recorded before it existed)
    */
-  record PreflightRequest(MigrationContext context, List<String> namespaces) {}
+  record PreflightRequest(MigrationContext context, List<String> namespaces, List<String> canary) {
+    public PreflightRequest {
+      canary = canary == null ? List.of() : List.copyOf(canary);
+    }
+
+    public PreflightRequest(MigrationContext context, List<String> namespaces) {
+      this(context, namespaces, List.of());
+    }
+  }
 
   /**
    * Detects the add-on version(s), the GKE version, the injected namespaces, permissions and an
    * existing migration state. Read-only, so naturally idempotent.
    *
    * @throws io.temporal.failure.ApplicationFailure UNSUPPORTED_VERSION,
-   *     UNSUPPORTED_CLUSTER_VERSION, PERMISSION_DENIED, NOT_FOUND (an unknown namespace),
-   *     STATE_CONFLICT
+   *     UNSUPPORTED_CLUSTER_VERSION, ADDON_NOT_AVAILABLE, PERMISSION_DENIED, NOT_FOUND (an unknown
+   *     namespace or canary), STATE_CONFLICT
    */
   PreflightReport preflight(PreflightRequest request);
 }

@@ -9,6 +9,8 @@ import java.util.Arrays;
 public enum FailureType {
   /** The add-on is of a version the tool does not migrate, or absent. */
   UNSUPPORTED_VERSION,
+  /** The add-on's control plane (a Deployment of it) is missing or has no available replica. */
+  ADDON_NOT_AVAILABLE,
   /** The GKE master version is below the minimum for managed ASM. */
   UNSUPPORTED_CLUSTER_VERSION,
   /** The caller lacks a permission the migration needs. */

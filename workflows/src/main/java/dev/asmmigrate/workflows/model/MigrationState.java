@@ -3,7 +3,7 @@ package dev.asmmigrate.workflows.model;
 /**
  * The values of {@code data.migrationStatus} in ConfigMap {@code
  * istio-system/asm-addon-migration-state}, as Google's script writes them, so that existing tooling
- * keeps reading it.
+ * keeps reading it; {@link #REFUSED} is an outcome of the workflow only.
  */
 public enum MigrationState {
   PENDING,
@@ -17,7 +17,13 @@ public enum MigrationState {
    * failed), so the cluster is neither migrated nor back on the add-on and needs a person. A new
    * start refuses a cluster in this state until the rollback is finished by hand.
    */
-  ROLLBACK_FAILED;
+  ROLLBACK_FAILED,
+  /**
+   * Pre-flight refused the cluster (unknown namespace, missing permission, no add-on or one not
+   * available, ...) and nothing was changed. An outcome only: never written to the ConfigMap, which
+   * pre-flight does not write.
+   */
+  REFUSED;
 
   /**
    * Whether a new start resumes a migration recorded in this state, with its ID and backups (a run
@@ -30,7 +36,7 @@ public enum MigrationState {
   public boolean resumable() {
     return switch (this) {
       case PENDING, MIGRATION_CONFIG_ERROR, CUSTOM_CONFIGS_DETECTED, SUCCESS -> true;
-      case CONTROLPLANE_PROVISION_ERROR, ROLLED_BACK, ROLLBACK_FAILED -> false;
+      case CONTROLPLANE_PROVISION_ERROR, ROLLED_BACK, ROLLBACK_FAILED, REFUSED -> false;
     };
   }
 }
