@@ -235,10 +235,22 @@ final class DemoRun implements AutoCloseable {
                   if (s.endedAt() != null) {
                     return;
                   }
-                  boolean inFlight =
-                      !workloads
-                          || s.namespaces().stream().anyMatch(ns -> ns.phase().equals("RESTARTED"));
+                  java.util.Optional<String> verifying =
+                      s.namespaces().stream()
+                          .filter(ns -> ns.phase().equals("RESTARTED"))
+                          .map(ns -> ns.name())
+                          .findFirst();
+                  boolean inFlight = !workloads || verifying.isPresent();
                   if (step.equals(s.step()) && inFlight) {
+                    // say what the abort interrupts, as the operator saw it: the progress printer
+                    // polls every 500 ms and may not show a phase the abort cuts short
+                    verifying.ifPresent(
+                        ns ->
+                            out.println(
+                                "operator: "
+                                    + ns
+                                    + ": RESTARTED (its pods being verified) when the abort is"
+                                    + " sent"));
                     String reason = "demo: --abort-during " + step;
                     String answer =
                         Migrations.updateOrSignal(
