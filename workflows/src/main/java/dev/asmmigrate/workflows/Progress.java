@@ -51,6 +51,10 @@ final class Progress {
   private Long endedAt;
   private Long approvedAt;
   private final List<StepTiming> timings = new ArrayList<>();
+  private boolean memo;
+  private MigrationStatus publishedHead;
+  private List<String> publishedNames = List.of();
+  private final Map<String, NamespaceStatus> publishedNamespaces = new LinkedHashMap<>();
 
   /**
    * @param indexed whether the start carried the search attributes, so that upserting them is safe
@@ -61,10 +65,46 @@ final class Progress {
     timeouts = t;
     this.indexed = indexed;
     startedAt = Workflow.currentTimeMillis();
+    // the status is kept in the memo from here on, so that status and report need no worker;
+    // histories recorded before replay without the memo's upserts
+    memo = Workflow.getVersion("status-memo", Workflow.DEFAULT_VERSION, 1) == 1;
+    publish();
+  }
+
+  /**
+   * Upserts into the workflow's memo what changed since the last upsert ({@link StatusMemo}): the
+   * status without its namespaces, the namespaces' names in order, and each namespace that changed.
+   * Called after every change, so the memo is as fresh as the status query.
+   */
+  private void publish() {
+    if (!memo) {
+      return;
+    }
+    Map<String, Object> changes = new LinkedHashMap<>();
+    MigrationStatus head = StatusMemo.head(status());
+    if (!head.equals(publishedHead)) {
+      changes.put(StatusMemo.STATUS, head);
+      publishedHead = head;
+    }
+    List<String> names = List.copyOf(namespaces.keySet());
+    if (!names.equals(publishedNames)) {
+      changes.put(StatusMemo.NAMESPACES, names);
+      publishedNames = names;
+    }
+    for (NamespaceStatus n : namespaces.values()) {
+      if (!n.equals(publishedNamespaces.get(n.name()))) {
+        changes.put(StatusMemo.NAMESPACE + n.name(), n);
+        publishedNamespaces.put(n.name(), n);
+      }
+    }
+    if (!changes.isEmpty()) {
+      Workflow.upsertMemo(changes);
+    }
   }
 
   void migrationId(String id) {
     migrationId = id;
+    publish();
   }
 
   void plan(List<NamespacePlan> plans) {
@@ -72,6 +112,7 @@ final class Progress {
       namespaces.putIfAbsent(
           p.name(), new NamespaceStatus(p.name(), p.version(), "PENDING", 0, 0, ""));
     }
+    publish();
   }
 
   void namespace(NamespacePlan p, String nsPhase, int ready, int total, String message) {
@@ -81,6 +122,7 @@ final class Progress {
     namespaces.put(
         p.name(),
         new NamespaceStatus(p.name(), p.version(), nsPhase, ready, total, message, times));
+    publish();
   }
 
   /** The namespace's migration (or its rollback) begins: the start of its timeline. */
@@ -100,6 +142,7 @@ final class Progress {
                 before.podsTotal(),
                 before.message(),
                 times));
+    publish();
   }
 
   NamespaceStatus namespace(String name) {
@@ -116,6 +159,7 @@ final class Progress {
   void step(Step s) {
     step = s;
     timings.add(new StepTiming(s.id(), Workflow.currentTimeMillis(), null, "RUNNING"));
+    publish();
   }
 
   Step step() {
@@ -127,6 +171,7 @@ final class Progress {
       completed.add(s.id());
     }
     endTiming(s.id(), "DONE");
+    publish();
   }
 
   void skipped(Step s) {
@@ -135,11 +180,13 @@ final class Progress {
     if (!completed.contains(s.id())) {
       completed.add(s.id());
     }
+    publish();
   }
 
   void rollingBack() {
     phase(ROLLING_BACK);
     timings.add(new StepTiming("rollback", Workflow.currentTimeMillis(), null, "RUNNING"));
+    publish();
   }
 
   private void endTiming(String id, String outcome) {
@@ -171,6 +218,7 @@ final class Progress {
   void phase(String p) {
     phase = p;
     index(p);
+    publish();
   }
 
   String phase() {
@@ -187,6 +235,7 @@ final class Progress {
 
   void state(MigrationState s) {
     state = s;
+    publish();
   }
 
   MigrationState state() {
@@ -195,6 +244,7 @@ final class Progress {
 
   void findings(List<ConfigFinding> f) {
     findings = List.copyOf(f);
+    publish();
   }
 
   void approve(String by) {
@@ -202,6 +252,7 @@ final class Progress {
       approvedBy = by;
       approvedAt = Workflow.currentTimeMillis();
     }
+    publish();
   }
 
   String approvedBy() {
@@ -210,6 +261,7 @@ final class Progress {
 
   void requestRecheck() {
     recheck = true;
+    publish();
   }
 
   boolean recheckRequested() {
@@ -218,12 +270,14 @@ final class Progress {
 
   void clearRecheck() {
     recheck = false;
+    publish();
   }
 
   void abort(String reason) {
     if (abortReason == null) {
       abortReason = reason;
     }
+    publish();
   }
 
   String abortReason() {
@@ -234,6 +288,7 @@ final class Progress {
     if (rollbackReason == null) {
       rollbackReason = reason;
     }
+    publish();
   }
 
   String rollbackReason() {
@@ -242,6 +297,7 @@ final class Progress {
 
   void pause(boolean p) {
     paused = p;
+    publish();
   }
 
   boolean paused() {
@@ -256,6 +312,7 @@ final class Progress {
     step = s;
     error = message;
     endTiming(s.id(), "FAILED");
+    publish();
   }
 
   void done() {
@@ -263,6 +320,7 @@ final class Progress {
     endedAt = Workflow.currentTimeMillis();
     phase = DONE;
     index(error != null && state == MigrationState.SUCCESS ? "FAILED" : state.name());
+    publish();
   }
 
   MigrationStatus status() {

@@ -44,7 +44,7 @@ class EncryptedHistoryTest {
   /** What a version marker may carry: one of the workflow's change ids, or a version number. */
   private static final String VERSION_MARKER_DATA =
       "\"(undo-after-cancelled-step-stops|config-check-before-changes"
-          + "|restart-token-from-migration-id)\"|-?[0-9]+";
+          + "|restart-token-from-migration-id|status-memo)\"|-?[0-9]+";
 
   /** Pre-flight failing permanently, with text that must not reach the server in clear. */
   public static final class FailingPreflight implements PreflightActivities {
@@ -112,6 +112,11 @@ class EncryptedHistoryTest {
         collectPayloads(e, payloads);
       }
       assertThat(versionMarkers).contains("\"undo-after-cancelled-step-stops\"");
+      // the status the workflow keeps in its memo (status and report read it without a worker)
+      // is among the payloads checked: it goes through the codec too
+      assertThat(history.getEvents())
+          .filteredOn(HistoryEvent::hasWorkflowPropertiesModifiedEventAttributes)
+          .isNotEmpty();
       // started input, activity input, the activity's failure, the workflow's result
       assertThat(payloads).hasSizeGreaterThanOrEqualTo(4);
       for (Payload p : payloads) {

@@ -45,6 +45,29 @@ public record MigrationStatus(
     steps = steps == null ? List.of() : List.copyOf(steps);
   }
 
+  /** The same status with other namespaces (the memo keeps them apart: StatusMemo). */
+  public MigrationStatus withNamespaces(List<NamespaceStatus> replaced) {
+    return new MigrationStatus(
+        migrationId,
+        cluster,
+        phase,
+        state,
+        step,
+        completedSteps,
+        replaced,
+        findings,
+        approvedBy,
+        error,
+        startedAt,
+        endedAt,
+        steps,
+        stepBoundMillis,
+        approvedAt,
+        pauseRequested,
+        abortReason,
+        rollbackReason);
+  }
+
   public MigrationStatus(
       String migrationId,
       ClusterRef cluster,
