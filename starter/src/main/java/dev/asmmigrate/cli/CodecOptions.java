@@ -3,7 +3,6 @@ package dev.asmmigrate.cli;
 import dev.asmmigrate.worker.codec.CodecKeys;
 import dev.asmmigrate.worker.codec.EncryptionCodec;
 import io.temporal.common.converter.DataConverter;
-import io.temporal.common.converter.DefaultDataConverter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,10 +35,11 @@ final class CodecOptions {
     }
   }
 
-  /** Temporal's default data converter, behind the encryption codec when a key is given. */
+  /**
+   * Temporal's default data converter, behind the encryption codec when a key is given; without a
+   * key, one that names --codec-key-file when it meets an encrypted payload.
+   */
   DataConverter dataConverter() {
-    return keys()
-        .map(EncryptionCodec::dataConverter)
-        .orElseGet(DefaultDataConverter::newDefaultInstance);
+    return keys().map(EncryptionCodec::dataConverter).orElseGet(EncryptionCodec::withoutKeys);
   }
 }

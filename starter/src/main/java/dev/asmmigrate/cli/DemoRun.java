@@ -198,7 +198,9 @@ final class DemoRun implements AutoCloseable {
             abortDuring == null ? null : abortDuring(worker.client(), id, abortDuring, out);
         MigrationResult result;
         try {
-          result = new ProgressPrinter(worker.client(), out).follow(id, Duration.ofMinutes(30));
+          result =
+              new ProgressPrinter(worker.client(), "the embedded server", out)
+                  .follow(id, Duration.ofMinutes(30));
         } finally {
           if (operator != null) {
             operator.interrupt();

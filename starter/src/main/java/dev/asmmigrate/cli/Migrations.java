@@ -1,10 +1,19 @@
 package dev.asmmigrate.cli;
 
+import com.google.protobuf.ByteString;
 import dev.asmmigrate.workflows.MigrationWorkflow;
+import dev.asmmigrate.workflows.StatusMemo;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.TaskQueueType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.failure.v1.Failure;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.taskqueue.v1.PollerInfo;
+import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowNotFoundException;
@@ -13,6 +22,7 @@ import io.temporal.common.converter.DataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,20 +35,232 @@ import java.util.function.Function;
  * update; turning "no such workflow" and a validator's refusal into clear errors.
  */
 final class Migrations implements AutoCloseable {
+  /** How long a status query may take before status says no worker answered. */
+  static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
+
+  /** A poller not seen for longer is gone (a real server lists pollers for 5 min; polls last 1). */
+  static final Duration POLLER_GONE = Duration.ofSeconds(90);
+
   private final WorkflowServiceStubs service;
   private final WorkflowClient client;
-  private final TemporalOptions temporal;
+  private final String address;
+  private final String namespace;
+  private final DataConverter dataConverter;
 
-  private Migrations(WorkflowServiceStubs service, WorkflowClient client, TemporalOptions t) {
+  private Migrations(
+      WorkflowServiceStubs service,
+      WorkflowClient client,
+      String address,
+      DataConverter dataConverter) {
     this.service = service;
     this.client = client;
-    this.temporal = t;
+    this.address = address;
+    this.namespace = client.getOptions().getNamespace();
+    this.dataConverter = dataConverter;
   }
 
   static Migrations connect(TemporalOptions temporal) {
     DataConverter dataConverter = temporal.dataConverter(); // a bad codec key changes nothing
     WorkflowServiceStubs service = temporal.connect();
-    return new Migrations(service, temporal.client(service, dataConverter), temporal);
+    return new Migrations(
+        service, temporal.client(service, dataConverter), temporal.address, dataConverter);
+  }
+
+  /** Over a client the caller made; {@link #close} leaves its connection open. */
+  static Migrations over(WorkflowClient client, String address) {
+    return new Migrations(null, client, address, client.getOptions().getDataConverter());
+  }
+
+  private WorkflowServiceStubs stubs() {
+    return client.getWorkflowServiceStubs();
+  }
+
+  /**
+   * One look at a migration from Temporal's own records, with no worker needed: the status the
+   * workflow keeps in its memo, the pending activities (attempts, last failure, heartbeats) and
+   * whether workers poll its task queue. A migration started before the memo is asked by the status
+   * query, for at most {@link #QUERY_TIMEOUT}.
+   */
+  StatusView look(String workflowId) {
+    DescribeWorkflowExecutionResponse described = describe(workflowId);
+    boolean running =
+        described.getWorkflowExecutionInfo().getStatus()
+            == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    String taskQueue = described.getExecutionConfig().getTaskQueue().getName();
+    Workers workers =
+        running ? workers(taskQueue.isEmpty() ? MigrationWorkflow.TASK_QUEUE : taskQueue) : null;
+    MigrationStatus status =
+        StatusMemo.read(
+                described.getWorkflowExecutionInfo().getMemo().getFieldsMap(), dataConverter)
+            .orElseGet(() -> queryWithin(workflowId, workers));
+    return StatusView.of(workflowId, described, status, workers, this::words);
+  }
+
+  /** The memo's status, or null while the workflow's first task has not run. */
+  MigrationStatus memo(DescribeWorkflowExecutionResponse described) {
+    return StatusMemo.read(
+            described.getWorkflowExecutionInfo().getMemo().getFieldsMap(), dataConverter)
+        .orElse(null);
+  }
+
+  private MigrationStatus queryWithin(String workflowId, Workers workers) {
+    CompletableFuture<MigrationStatus> answer = new CompletableFuture<>();
+    Thread asking =
+        new Thread(
+            () -> {
+              try {
+                answer.complete(query(workflowId));
+              } catch (Throwable t) {
+                answer.completeExceptionally(t);
+              }
+            },
+            "status-query");
+    asking.setDaemon(true);
+    asking.start();
+    try {
+      return answer.get(QUERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      asking.interrupt();
+      throw new UserError(
+          ExitCodes.UNEXPECTED,
+          "migration "
+              + workflowId
+              + " keeps no status in its memo (started by an older asm-migrate), and no worker"
+              + " answered its status query within "
+              + QUERY_TIMEOUT.toSeconds()
+              + " s"
+              + (workers == null ? "" : ": " + workers.detail())
+              + (e instanceof ExecutionException x && x.getCause() != null
+                  ? " (" + x.getCause().getMessage() + ")"
+                  : ""));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UserError(ExitCodes.UNEXPECTED, "interrupted while waiting for the status query");
+    }
+  }
+
+  /**
+   * Whether workers poll a task queue, and in words.
+   *
+   * @param polling null when the server cannot tell (it does not answer DescribeTaskQueue)
+   */
+  record Workers(Boolean polling, String detail) {}
+
+  /** Asks the server for the task queue's pollers (workflow and activity), within 5 s. */
+  Workers workers(String taskQueue) {
+    java.util.Set<String> live = new java.util.TreeSet<>();
+    long now = System.currentTimeMillis();
+    try {
+      for (TaskQueueType type :
+          List.of(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)) {
+        var answer =
+            stubs()
+                .blockingStub()
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .describeTaskQueue(
+                    DescribeTaskQueueRequest.newBuilder()
+                        .setNamespace(namespace)
+                        .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
+                        .setTaskQueueType(type)
+                        .build());
+        for (PollerInfo p : answer.getPollersList()) {
+          long last =
+              p.getLastAccessTime().getSeconds() * 1000
+                  + p.getLastAccessTime().getNanos() / 1_000_000;
+          if (now - last <= POLLER_GONE.toMillis()) {
+            live.add(p.getIdentity());
+          }
+        }
+      }
+    } catch (StatusRuntimeException e) {
+      return new Workers(
+          null,
+          "cannot tell whether a worker polls task queue "
+              + taskQueue
+              + " ("
+              + e.getStatus().getCode()
+              + ")");
+    }
+    if (live.isEmpty()) {
+      return new Workers(
+          false,
+          "no worker is polling task queue "
+              + taskQueue
+              + " (namespace "
+              + namespace
+              + "): start one with 'asm-migrate worker --temporal "
+              + address
+              + "' (with the same --codec-key-file as this command, if any)");
+    }
+    return new Workers(
+        true,
+        live.size()
+            + (live.size() == 1 ? " worker polls" : " workers poll")
+            + " task queue "
+            + taskQueue
+            + ": "
+            + String.join(", ", live));
+  }
+
+  /**
+   * Why the worker cannot run this migration's workflow tasks when it cannot decode their payloads
+   * (a codec key it lacks, or none), in words; else null. Read from the history's
+   * WorkflowTaskFailed events: their failure says so, or is itself encrypted with a key this
+   * command does not hold, which tells the same from the other side.
+   */
+  String undecodable(String workflowId) {
+    for (HistoryEvent e : client.fetchHistory(workflowId).getEvents()) {
+      if (e.getEventType() != EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
+        continue;
+      }
+      Failure f = e.getWorkflowTaskFailedEventAttributes().getFailure();
+      String words;
+      try {
+        words = words(dataConverter.failureToException(f));
+      } catch (RuntimeException cannotDecode) {
+        String keyId =
+            f.hasEncodedAttributes()
+                ? f.getEncodedAttributes()
+                    .getMetadataOrDefault("encryption-key-id", ByteString.EMPTY)
+                    .toStringUtf8()
+                : "";
+        return "its failure report is encrypted with codec key "
+            + (keyId.isEmpty() ? "<unknown>" : keyId)
+            + ", which this command does not hold";
+      }
+      String lower = words.toLowerCase(java.util.Locale.ROOT);
+      if (lower.contains("codec") || lower.contains("dataconverter") || lower.contains("encod")) {
+        return words;
+      }
+    }
+    return null;
+  }
+
+  /** A failure's messages down its causes, decoded with this command's codec. */
+  String words(Failure failure) {
+    try {
+      return words(dataConverter.failureToException(failure));
+    } catch (RuntimeException e) {
+      return failure.getMessage() + " (encrypted with a codec key this command does not hold)";
+    }
+  }
+
+  private static String words(Throwable t) {
+    StringBuilder b = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m =
+          c instanceof io.temporal.failure.TemporalFailure tf
+              ? tf.getOriginalMessage()
+              : c.getMessage();
+      if (m == null || m.isBlank() || b.indexOf(m) >= 0) {
+        continue;
+      }
+      if (b.length() > 0) {
+        b.append(": ");
+      }
+      b.append(m);
+    }
+    return b.toString();
   }
 
   WorkflowClient client() {
@@ -79,7 +301,7 @@ final class Migrations implements AutoCloseable {
       Consumer<MigrationWorkflow> signal,
       Duration answerTimeout) {
     if (!running(workflowId)) {
-      MigrationStatus s = client.newWorkflowStub(MigrationWorkflow.class, workflowId).status();
+      MigrationStatus s = look(workflowId).status();
       throw new UserError(
           ExitCodes.BLOCKED,
           "the migration "
@@ -157,9 +379,9 @@ final class Migrations implements AutoCloseable {
         "no migration workflow '"
             + workflowId
             + "' on Temporal at "
-            + temporal.address
+            + address
             + " (namespace "
-            + temporal.namespace
+            + namespace
             + "); see 'asm-migrate list'");
   }
 
@@ -174,6 +396,8 @@ final class Migrations implements AutoCloseable {
 
   @Override
   public void close() {
-    service.shutdown();
+    if (service != null) {
+      service.shutdown();
+    }
   }
 }

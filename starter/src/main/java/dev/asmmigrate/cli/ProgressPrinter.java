@@ -1,9 +1,9 @@
 package dev.asmmigrate.cli;
 
-import dev.asmmigrate.workflows.MigrationWorkflow;
 import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
@@ -17,37 +17,56 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Follows a running migration through its status query and prints each step and each namespace's
- * progress as it happens, until the workflow completes.
+ * Follows a running migration through Temporal's records (the status in the workflow's memo, its
+ * pending activities) and prints each step, each namespace's progress and each retried attempt as
+ * it happens, until the workflow completes. No worker is needed to follow; when none polls the task
+ * queue, or the worker cannot decode the migration's payloads (a codec key it lacks), it says so
+ * once {@code warnAfter} has passed.
  */
 final class ProgressPrinter {
-  private final WorkflowClient client;
+  /** How long a start waits for a worker before it warns (start --warn-after). */
+  static final Duration WARN_AFTER = Duration.ofSeconds(30);
+
+  /** How often the checks behind the warnings run once they are due. */
+  private static final Duration CHECK_EVERY = Duration.ofSeconds(5);
+
+  private final Migrations migrations;
   private final PrintWriter out;
+  private final Duration warnAfter;
   private final Set<String> printedSteps = new HashSet<>();
   private final Map<String, String> namespaces = new HashMap<>();
+  private final Set<String> printedRetries = new HashSet<>();
   private String currentStep;
   private String phase;
+  private boolean warnedWorkers;
+  private boolean warnedCodec;
 
-  ProgressPrinter(WorkflowClient client, PrintWriter out) {
-    this.client = client;
+  ProgressPrinter(Migrations migrations, PrintWriter out, Duration warnAfter) {
+    this.migrations = migrations;
     this.out = out;
+    this.warnAfter = warnAfter;
+  }
+
+  ProgressPrinter(WorkflowClient client, String address, PrintWriter out) {
+    this(Migrations.over(client, address), out, WARN_AFTER);
   }
 
   MigrationResult follow(String workflowId, Duration timeout) throws InterruptedException {
-    WorkflowStub untyped = client.newUntypedWorkflowStub(workflowId);
-    MigrationWorkflow typed = client.newWorkflowStub(MigrationWorkflow.class, workflowId);
+    WorkflowStub untyped = migrations.client().newUntypedWorkflowStub(workflowId);
     CompletableFuture<MigrationResult> result = untyped.getResultAsync(MigrationResult.class);
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long started = System.nanoTime();
+    long deadline = started + timeout.toNanos();
+    long nextCheck = started + warnAfter.toNanos();
     while (System.nanoTime() < deadline) {
       try {
         MigrationResult r = result.get(500, TimeUnit.MILLISECONDS);
-        print(typed.status());
+        look(workflowId);
         return r;
       } catch (TimeoutException e) {
-        try {
-          print(typed.status());
-        } catch (RuntimeException queryFailed) {
-          // the workflow may not have run its first task yet
+        DescribeWorkflowExecutionResponse described = look(workflowId);
+        if (System.nanoTime() >= nextCheck && described != null) {
+          nextCheck = System.nanoTime() + CHECK_EVERY.toNanos();
+          warn(workflowId, described);
         }
       } catch (java.util.concurrent.ExecutionException e) {
         throw new IllegalStateException(
@@ -56,7 +75,66 @@ final class ProgressPrinter {
     }
     throw new UserError(
         ExitCodes.UNEXPECTED,
-        "the migration did not finish within " + timeout + "; it goes on: follow it with status");
+        "the migration did not finish within "
+            + Times.duration(timeout)
+            + "; it goes on: follow it with status");
+  }
+
+  /** Prints what changed; null when Temporal did not answer this time. */
+  private DescribeWorkflowExecutionResponse look(String workflowId) {
+    DescribeWorkflowExecutionResponse described;
+    try {
+      described = migrations.describe(workflowId);
+    } catch (RuntimeException e) {
+      return null; // a slow or restarting server: the next look tries again
+    }
+    MigrationStatus s;
+    try {
+      s = migrations.memo(described);
+    } catch (RuntimeException undecodable) {
+      // encrypted with a key this command lacks: say so once, go on following the outcome
+      if (!warnedCodec) {
+        warnedCodec = true;
+        out.println("warning: cannot read the migration's status: " + undecodable.getMessage());
+        out.flush();
+      }
+      s = null;
+    }
+    if (s != null) {
+      print(s);
+    }
+    StatusView view = StatusView.of(workflowId, described, s, null, migrations::words);
+    for (StatusView.Retry r : view.retries()) {
+      if (r.lastFailure() != null && printedRetries.add(r.activity() + "#" + r.attempt())) {
+        out.println("  retrying " + r.line());
+        out.flush();
+      }
+    }
+    return described;
+  }
+
+  /** The warnings of a start that goes nowhere: no worker, or one that cannot decode. */
+  private void warn(String workflowId, DescribeWorkflowExecutionResponse described) {
+    if (!warnedCodec) {
+      String codec = migrations.undecodable(workflowId);
+      if (codec != null) {
+        warnedCodec = true;
+        out.println(
+            "warning: the worker cannot decode this migration's payloads ("
+                + codec
+                + "): start the worker with the same --codec-key-file as this command");
+        out.flush();
+      }
+    }
+    if (!warnedWorkers) {
+      String taskQueue = described.getExecutionConfig().getTaskQueue().getName();
+      Migrations.Workers w = migrations.workers(taskQueue);
+      if (Boolean.FALSE.equals(w.polling())) {
+        warnedWorkers = true;
+        out.println("warning: " + w.detail());
+        out.flush();
+      }
+    }
   }
 
   private void printNamespaces(MigrationStatus s) {

@@ -57,10 +57,7 @@ final class ReportCommand implements Callable<Integer> {
     String id = target.workflowId();
     String text;
     try (Migrations migrations = Migrations.connect(temporal)) {
-      var described = migrations.describe(id);
-      Report report =
-          new Report(
-              StatusView.of(id, described, migrations.query(id)), System.currentTimeMillis());
+      Report report = new Report(migrations.look(id), System.currentTimeMillis());
       text =
           switch (format) {
             case "json" -> report.json() + "\n";

@@ -151,7 +151,11 @@ final class ServerCommand implements Callable<Integer> {
     try {
       NettyServerBuilder builder =
           NettyServerBuilder.forAddress(address, InsecureServerCredentials.create());
-      GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
+      // the test server does not answer DescribeTaskQueue; status and start --wait use it to say
+      // that no worker polls, so it is answered here from the polls this server sees
+      PollerTracking pollers = new PollerTracking();
+      GRPCServerHelper.registerServicesAndHealthChecks(
+          services.getServices().stream().map(pollers::wrap).toList(), builder);
       server = builder.build().start();
     } catch (IOException e) {
       services.close();

@@ -114,6 +114,22 @@ final class StartCommand implements Callable<Integer> {
           "Follow the migration until it ends, printing its progress; the exit code then tells the outcome.")
   boolean await;
 
+  @Option(
+      names = "--wait-timeout",
+      defaultValue = "24h",
+      converter = DurationConverter.class,
+      description = "How long --wait follows the migration at most (default: ${DEFAULT-VALUE}).")
+  Duration waitTimeout;
+
+  @Option(
+      names = "--warn-after",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      description =
+          "How long --wait waits before it warns that no worker polls the task queue, or that the"
+              + " worker cannot decode the migration's payloads (default: ${DEFAULT-VALUE}).")
+  Duration warnAfter;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -128,7 +144,9 @@ final class StartCommand implements Callable<Integer> {
       if (!await) {
         return ExitCodes.OK;
       }
-      MigrationResult result = new ProgressPrinter(client, out).follow(id, Duration.ofHours(24));
+      MigrationResult result =
+          new ProgressPrinter(Migrations.over(client, temporal.address), out, warnAfter)
+              .follow(id, waitTimeout);
       if (result.state() == MigrationState.REFUSED) {
         out.println(
             "migration: REFUSED by pre-flight, nothing was changed: "

@@ -67,7 +67,13 @@ final class StatusCommand implements Callable<Integer> {
       Object lastShown = null;
       while (true) {
         StatusView view = look(migrations, id);
-        Object shown = java.util.List.of(view.status(), view.workflowStatus(), livePodsKey(view));
+        Object shown =
+            java.util.Arrays.asList(
+                view.status(),
+                view.workflowStatus(),
+                livePodsKey(view),
+                view.retries(),
+                view.workers());
         if (!watch || terminal || !shown.equals(lastShown)) {
           if (terminal && watch) {
             out.print("\033[H\033[2J");
@@ -100,8 +106,7 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   private static StatusView look(Migrations migrations, String id) {
-    var described = migrations.describe(id);
-    return StatusView.of(id, described, migrations.query(id));
+    return migrations.look(id);
   }
 
   /** The exit code once the watch can stop, or null while the migration moves on its own. */

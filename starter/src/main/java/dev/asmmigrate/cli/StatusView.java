@@ -11,28 +11,86 @@ import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepTiming;
+import io.temporal.api.failure.v1.Failure;
 import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One look at a migration: its status query answer, the workflow's execution status, and the live
- * pod counts of namespaces being verified (from the verify activities' heartbeats).
+ * One look at a migration: its status (from the workflow's memo, or its status query), the
+ * workflow's execution status, the live pod counts of namespaces being verified (from the verify
+ * activities' heartbeats), the activities Temporal retries (attempt, last failure) and whether a
+ * worker polls the task queue (null: not asked, the workflow ended).
  */
 record StatusView(
-    String workflowId, String workflowStatus, MigrationStatus status, Map<String, int[]> livePods) {
+    String workflowId,
+    String workflowStatus,
+    MigrationStatus status,
+    Map<String, int[]> livePods,
+    List<Retry> retries,
+    Migrations.Workers workers) {
+
+  /**
+   * An activity Temporal retries: its current attempt (of at most {@code maximumAttempts}, 0: no
+   * bound), the failure of the attempt before, whether the attempt runs or waits for its turn.
+   */
+  record Retry(
+      String activity,
+      int attempt,
+      int maximumAttempts,
+      String lastFailure,
+      String state,
+      Long lastHeartbeatAt) {
+    /** "registerFleet attempt 4/20 (scheduled): attempt 3 failed: cannot reach ...". */
+    String line() {
+      return activity
+          + " attempt "
+          + attempt
+          + (maximumAttempts > 0 ? "/" + maximumAttempts : "")
+          + " ("
+          + state
+          + ")"
+          + (lastFailure == null ? "" : ": attempt " + (attempt - 1) + " failed: " + lastFailure);
+    }
+  }
+
+  static StatusView of(
+      String workflowId, DescribeWorkflowExecutionResponse described, MigrationStatus status) {
+    return of(workflowId, described, status, null, Failure::getMessage);
+  }
 
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Pattern VERIFY_HEARTBEAT =
       Pattern.compile("\"?([a-z0-9.-]+): (\\d+)/(\\d+) pods verified\"?");
 
   static StatusView of(
-      String workflowId, DescribeWorkflowExecutionResponse described, MigrationStatus status) {
+      String workflowId,
+      DescribeWorkflowExecutionResponse described,
+      MigrationStatus status,
+      Migrations.Workers workers,
+      Function<Failure, String> words) {
+    List<Retry> retries = new ArrayList<>();
+    for (PendingActivityInfo a : described.getPendingActivitiesList()) {
+      if (a.getAttempt() <= 1 && !a.hasLastFailure()) {
+        continue;
+      }
+      retries.add(
+          new Retry(
+              a.getActivityType().getName(),
+              a.getAttempt(),
+              a.getMaximumAttempts(),
+              a.hasLastFailure() ? words.apply(a.getLastFailure()) : null,
+              a.getState().name().replace("PENDING_ACTIVITY_STATE_", "").toLowerCase(Locale.ROOT),
+              a.hasLastHeartbeatTime() ? millis(a.getLastHeartbeatTime()) : null));
+    }
     Map<String, int[]> live = new LinkedHashMap<>();
     for (PendingActivityInfo a : described.getPendingActivitiesList()) {
       if (!a.getActivityType().getName().equalsIgnoreCase("verifyNamespace")
@@ -52,7 +110,11 @@ record StatusView(
             .getStatus()
             .name()
             .replace("WORKFLOW_EXECUTION_STATUS_", "");
-    return new StatusView(workflowId, execution, status, live);
+    return new StatusView(workflowId, execution, status, live, List.copyOf(retries), workers);
+  }
+
+  private static long millis(com.google.protobuf.Timestamp t) {
+    return t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
   }
 
   boolean ended() {
@@ -67,6 +129,16 @@ record StatusView(
     node.setAll((ObjectNode) JSON.valueToTree(status));
     ObjectNode pods = node.putObject("livePods");
     livePods.forEach((ns, c) -> pods.putObject(ns).put("ready", c[0]).put("total", c[1]));
+    node.set("retries", JSON.valueToTree(retries));
+    if (workers != null) {
+      ObjectNode w = node.putObject("workers");
+      if (workers.polling() == null) {
+        w.putNull("polling");
+      } else {
+        w.put("polling", workers.polling());
+      }
+      w.put("detail", workers.detail());
+    }
     try {
       return JSON.writeValueAsString(node);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -133,6 +205,12 @@ record StatusView(
           .append(" at ")
           .append(Times.instant(s.approvedAt()))
           .append('\n');
+    }
+    for (Retry r : retries) {
+      b.append("retrying   ").append(r.line()).append('\n');
+    }
+    if (workers != null && !Boolean.TRUE.equals(workers.polling())) {
+      b.append("workers    ").append(workers.detail()).append('\n');
     }
     if (s.error() != null) {
       b.append("error      ").append(s.error().replace("\n", "\n           ")).append('\n');

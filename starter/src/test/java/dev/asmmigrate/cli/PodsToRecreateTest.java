@@ -161,10 +161,10 @@ class PodsToRecreateTest {
     MigrationStatus running = status(MigrationState.PENDING, pod);
     MigrationStatus rolledBack = status(MigrationState.ROLLED_BACK, pod);
 
-    assertThat(new StatusView("id", "RUNNING", running, Map.of()).text(0))
+    assertThat(new StatusView("id", "RUNNING", running, Map.of(), List.of(), null).text(0))
         .contains("pods to recreate once their namespace is migrated (1)")
         .contains("batch/debug (bare): " + pod.action());
-    assertThat(new StatusView("id", "COMPLETED", rolledBack, Map.of()).text(0))
+    assertThat(new StatusView("id", "COMPLETED", rolledBack, Map.of(), List.of(), null).text(0))
         .doesNotContain("pods to recreate")
         .doesNotContain("batch/debug");
   }

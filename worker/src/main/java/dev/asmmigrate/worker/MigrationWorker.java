@@ -1,5 +1,7 @@
 package dev.asmmigrate.worker;
 
+import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.workflows.AttemptReporting;
 import dev.asmmigrate.workflows.MigrationWorkflow;
 import dev.asmmigrate.workflows.MigrationWorkflowImpl;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -10,6 +12,7 @@ import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import java.util.List;
@@ -73,7 +76,14 @@ public final class MigrationWorker implements AutoCloseable {
                 .setNamespace(settings.namespace())
                 .setDataConverter(dataConverter)
                 .build());
-    WorkerFactory factory = WorkerFactory.newInstance(client);
+    // each failed activity attempt: classified (a refused connection names the API server), logged
+    // in one line, and the budget's last one says how many attempts over how long
+    WorkerFactory factory =
+        WorkerFactory.newInstance(
+            client,
+            WorkerFactoryOptions.newBuilder()
+                .setWorkerInterceptors(new AttemptReporting(Failures::classify))
+                .build());
     WorkerOptions.Builder options =
         WorkerOptions.newBuilder()
             .setMaxConcurrentActivityExecutionSize(settings.maxConcurrentActivities())

@@ -31,12 +31,21 @@ import java.time.Duration;
  */
 final class ActivityStubs {
   static final Duration HEARTBEAT = Duration.ofSeconds(20);
-  private static final RetryOptions RETRY =
+
+  /**
+   * The retry budget of a transient failure (an API server that does not answer, 5xx, time-outs):
+   * 1, 2, 4, 8, 16 s, then every 30 s, 20 attempts in all, about 7.5 minutes: enough to ride out a
+   * GKE control plane's restart, not so long that an operator waits in vain. The last attempt's
+   * failure says how many attempts over how long ({@link AttemptReporting}).
+   */
+  static final int MAX_ATTEMPTS = 20;
+
+  static final RetryOptions RETRY =
       RetryOptions.newBuilder()
           .setInitialInterval(Duration.ofSeconds(1))
           .setBackoffCoefficient(2)
           .setMaximumInterval(Duration.ofSeconds(30))
-          .setMaximumAttempts(30)
+          .setMaximumAttempts(MAX_ATTEMPTS)
           .setDoNotRetry(FailureType.names())
           .build();
 

@@ -57,6 +57,10 @@ final class Progress {
   private List<PodToRecreate> podsToRecreate = List.of();
   private final List<String> rollbackFailures = new ArrayList<>();
   private String backups;
+  private boolean memo;
+  private MigrationStatus publishedHead;
+  private List<String> publishedNames = List.of();
+  private final Map<String, NamespaceStatus> publishedNamespaces = new LinkedHashMap<>();
 
   /**
    * @param indexed whether the start carried the search attributes, so that upserting them is safe
@@ -67,20 +71,58 @@ final class Progress {
     timeouts = t;
     this.indexed = indexed;
     startedAt = Workflow.currentTimeMillis();
+    // the status is kept in the memo from here on, so that status and report need no worker;
+    // histories recorded before replay without the memo's upserts
+    memo = Workflow.getVersion("status-memo", Workflow.DEFAULT_VERSION, 1) == 1;
+    publish();
+  }
+
+  /**
+   * Upserts into the workflow's memo what changed since the last upsert ({@link StatusMemo}): the
+   * status without its namespaces, the namespaces' names in order, and each namespace that changed.
+   * Called after every change, so the memo is as fresh as the status query.
+   */
+  private void publish() {
+    if (!memo) {
+      return;
+    }
+    Map<String, Object> changes = new LinkedHashMap<>();
+    MigrationStatus head = StatusMemo.head(status());
+    if (!head.equals(publishedHead)) {
+      changes.put(StatusMemo.STATUS, head);
+      publishedHead = head;
+    }
+    List<String> names = List.copyOf(namespaces.keySet());
+    if (!names.equals(publishedNames)) {
+      changes.put(StatusMemo.NAMESPACES, names);
+      publishedNames = names;
+    }
+    for (NamespaceStatus n : namespaces.values()) {
+      if (!n.equals(publishedNamespaces.get(n.name()))) {
+        changes.put(StatusMemo.NAMESPACE + n.name(), n);
+        publishedNamespaces.put(n.name(), n);
+      }
+    }
+    if (!changes.isEmpty()) {
+      Workflow.upsertMemo(changes);
+    }
   }
 
   void migrationId(String id) {
     migrationId = id;
+    publish();
   }
 
   /** Where the backups are kept, for whoever must finish a failed rollback. */
   void backups(String where) {
     backups = where;
+    publish();
   }
 
   /** An undo step of the rollback failed: {@code what} it was and why, with what it left. */
   void undoFailed(String what, String why) {
     rollbackFailures.add(what + ": " + why);
+    publish();
   }
 
   List<String> rollbackFailures() {
@@ -92,6 +134,7 @@ final class Progress {
       namespaces.putIfAbsent(
           p.name(), new NamespaceStatus(p.name(), p.version(), "PENDING", 0, 0, ""));
     }
+    publish();
   }
 
   void namespace(NamespacePlan p, String nsPhase, int ready, int total, String message) {
@@ -101,6 +144,7 @@ final class Progress {
     namespaces.put(
         p.name(),
         new NamespaceStatus(p.name(), p.version(), nsPhase, ready, total, message, times));
+    publish();
   }
 
   /** The namespace's migration (or its rollback) begins: the start of its timeline. */
@@ -120,11 +164,13 @@ final class Progress {
                 before.podsTotal(),
                 before.message(),
                 times));
+    publish();
   }
 
   /** The injected pods pre-flight found that no restart moves to the new proxy. */
   void podsToRecreate(List<PodToRecreate> pods) {
     podsToRecreate = List.copyOf(pods);
+    publish();
   }
 
   NamespaceStatus namespace(String name) {
@@ -141,6 +187,7 @@ final class Progress {
   void step(Step s) {
     step = s;
     timings.add(new StepTiming(s.id(), Workflow.currentTimeMillis(), null, "RUNNING"));
+    publish();
   }
 
   Step step() {
@@ -152,6 +199,7 @@ final class Progress {
       completed.add(s.id());
     }
     endTiming(s.id(), "DONE");
+    publish();
   }
 
   void skipped(Step s) {
@@ -160,11 +208,13 @@ final class Progress {
     if (!completed.contains(s.id())) {
       completed.add(s.id());
     }
+    publish();
   }
 
   void rollingBack() {
     phase(ROLLING_BACK);
     timings.add(new StepTiming("rollback", Workflow.currentTimeMillis(), null, "RUNNING"));
+    publish();
   }
 
   private void endTiming(String id, String outcome) {
@@ -196,6 +246,7 @@ final class Progress {
   void phase(String p) {
     phase = p;
     index(p);
+    publish();
   }
 
   String phase() {
@@ -212,6 +263,7 @@ final class Progress {
 
   void state(MigrationState s) {
     state = s;
+    publish();
   }
 
   MigrationState state() {
@@ -221,10 +273,12 @@ final class Progress {
   /** The objects cleanup left in place, from its result. */
   void kept(List<KeptObject> k) {
     kept = k == null ? List.of() : List.copyOf(k);
+    publish();
   }
 
   void findings(List<ConfigFinding> f) {
     findings = List.copyOf(f);
+    publish();
   }
 
   void approve(String by) {
@@ -232,6 +286,7 @@ final class Progress {
       approvedBy = by;
       approvedAt = Workflow.currentTimeMillis();
     }
+    publish();
   }
 
   String approvedBy() {
@@ -240,6 +295,7 @@ final class Progress {
 
   void requestRecheck() {
     recheck = true;
+    publish();
   }
 
   boolean recheckRequested() {
@@ -248,12 +304,14 @@ final class Progress {
 
   void clearRecheck() {
     recheck = false;
+    publish();
   }
 
   void abort(String reason) {
     if (abortReason == null) {
       abortReason = reason;
     }
+    publish();
   }
 
   String abortReason() {
@@ -264,6 +322,7 @@ final class Progress {
     if (rollbackReason == null) {
       rollbackReason = reason;
     }
+    publish();
   }
 
   String rollbackReason() {
@@ -272,6 +331,7 @@ final class Progress {
 
   void pause(boolean p) {
     paused = p;
+    publish();
   }
 
   boolean paused() {
@@ -286,11 +346,13 @@ final class Progress {
     step = s;
     error = message;
     endTiming(s.id(), "FAILED");
+    publish();
   }
 
   /** The error as the result and status show it (the first line stays the original failure). */
   void error(String message) {
     error = message;
+    publish();
   }
 
   String error() {
@@ -302,6 +364,7 @@ final class Progress {
     endedAt = Workflow.currentTimeMillis();
     phase = DONE;
     index(error != null && state == MigrationState.SUCCESS ? "FAILED" : state.name());
+    publish();
   }
 
   MigrationStatus status() {

@@ -53,6 +53,11 @@ final class RecordingActivities
   final List<String> reasons = Collections.synchronizedList(new ArrayList<>());
 
   final Set<String> failOn = ConcurrentHashMap.newKeySet();
+
+  /** What a call throws, every time it is made (e.g. a transient failure Temporal retries). */
+  final Map<String, java.util.function.Supplier<RuntimeException>> throwOn =
+      new ConcurrentHashMap<>();
+
   final AtomicInteger blockingChecksLeft = new AtomicInteger();
 
   /** How many config checks come back clean before {@link #blockingChecksLeft} apply. */
@@ -115,6 +120,10 @@ final class RecordingActivities
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
+    }
+    java.util.function.Supplier<RuntimeException> thrown = throwOn.get(call);
+    if (thrown != null) {
+      throw thrown.get();
     }
     if (failOn.contains(call)) {
       throw ApplicationFailure.newNonRetryableFailure(

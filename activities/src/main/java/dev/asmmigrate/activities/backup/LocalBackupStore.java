@@ -102,7 +102,7 @@ public final class LocalBackupStore implements BackupStore {
     } catch (FileAlreadyExistsException e) {
       return existing(migrationId, key, target);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write backup " + target + ": " + e.getMessage(), e);
+      throw unusable("cannot write backup " + target, e);
     } finally {
       if (temp != null) {
         try {
@@ -132,7 +132,7 @@ public final class LocalBackupStore implements BackupStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read backup " + file + ": " + e.getMessage(), e);
+      throw unusable("cannot read backup " + file, e);
     }
   }
 
@@ -153,7 +153,7 @@ public final class LocalBackupStore implements BackupStore {
         found.add(new Timed(time(header.path("backedUpAt").asText()), read(file)));
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list backups in " + dir + ": " + e.getMessage(), e);
+      throw unusable("cannot list backups in " + dir, e);
     }
     found.sort(Comparator.comparing(Timed::time).thenComparing(t -> t.backup().ref().key()));
     return found.stream().map(Timed::backup).toList();
@@ -168,7 +168,7 @@ public final class LocalBackupStore implements BackupStore {
     try {
       kept = read(target);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read backup " + target + ": " + e.getMessage(), e);
+      throw unusable("cannot read backup " + target, e);
     }
     log.info(
         "backup of {} for migration {} exists already at {} (sha256 {}): kept",
@@ -229,10 +229,47 @@ public final class LocalBackupStore implements BackupStore {
       }
       restrict(dir, DIRECTORY_MODE);
     } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot create backup directory " + dir + ": " + e.getMessage(), e);
+      throw unusable("cannot create backup directory " + dir, e);
     }
     return dir;
+  }
+
+  /**
+   * A local I/O failure, which no retry fixes (a parent that is a file, permission denied, a
+   * read-only or full file system): non-retryable {@link FailureType#BACKUP_UNUSABLE}, one line
+   * naming the path and the cause.
+   */
+  static io.temporal.failure.ApplicationFailure unusable(String what, IOException e) {
+    return Failures.permanent(
+        FailureType.BACKUP_UNUSABLE,
+        "--backup-dir is unusable: " + what + ": " + cause(e) + "; give a writable directory");
+  }
+
+  /** The words of a local I/O failure, with the path it concerns. */
+  static String cause(IOException e) {
+    if (e instanceof FileAlreadyExistsException f) {
+      return f.getFile() + " exists and is not a directory";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException f) {
+      return f.getFile() + ": permission denied";
+    }
+    if (e instanceof NoSuchFileException f) {
+      return f.getFile() + ": no such file or directory";
+    }
+    if (e instanceof java.nio.file.FileSystemException f
+        && f.getFile() != null
+        && "Not a directory".equals(f.getReason())) {
+      // name the file that stands where a directory must be
+      for (Path p = Path.of(f.getFile()); p != null; p = p.getParent()) {
+        if (Files.exists(p) && !Files.isDirectory(p)) {
+          return p + " exists and is not a directory";
+        }
+      }
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return (f.getFile() == null ? "" : f.getFile() + ": ") + f.getReason();
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static FileAttribute<?>[] fileMode() {

@@ -81,6 +81,7 @@ public final class KubeClients implements AutoCloseable {
               ? Config.autoConfigure(null)
               : Config.autoConfigure(connection.context());
     }
+    Failures.server(config.getMasterUrl());
     config.setUserAgent(USER_AGENT);
     // transient answers (5xx, 429 after its Retry-After, I/O errors) are retried by the client,
     // 100 ms doubling up to 3 times, before an activity sees them (at 10% of requests failing,

@@ -177,4 +177,29 @@ class LocalBackupStoreTest {
         .isInstanceOfSatisfying(
             ApplicationFailure.class, f -> assertThat(f.getType()).isEqualTo("BACKUP_CONFLICT"));
   }
+
+  @Test
+  void givenABackupDirWhoseParentIsAFile_whenABackupIsSaved_itShouldFailOnceForGoodInOneLine()
+      throws Exception {
+    Path file = Files.writeString(tmp.resolve("a-file"), "not a directory");
+    LocalBackupStore store = new LocalBackupStore(file.resolve("backups"));
+
+    io.temporal.failure.ApplicationFailure failure =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            io.temporal.failure.ApplicationFailure.class,
+            () -> store.save("mig-1", "control-plane", SECRET, secret("eA==")));
+
+    // non-retryable, typed, one line naming the path and the cause: no retry can fix it
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getType())
+        .isEqualTo(dev.asmmigrate.workflows.model.FailureType.BACKUP_UNUSABLE.name());
+    assertThat(failure.getOriginalMessage())
+        .isEqualTo(
+            "--backup-dir is unusable: cannot create backup directory "
+                + file.resolve("backups").resolve("mig-1")
+                + ": "
+                + file
+                + " exists and is not a directory; give a writable directory")
+        .doesNotContain("\n");
+  }
 }

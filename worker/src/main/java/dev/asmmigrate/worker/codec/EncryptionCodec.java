@@ -44,6 +44,11 @@ public final class EncryptionCodec implements PayloadCodec {
   private static final int TAG_BITS = 128;
   private static final String TRANSFORMATION = "AES/GCM/NoPadding";
 
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(EncryptionCodec.class);
+  private static final java.util.Set<String> REPORTED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final CodecKeys keys;
   private final SecureRandom random = new SecureRandom();
 
@@ -78,6 +83,59 @@ public final class EncryptionCodec implements PayloadCodec {
     return out;
   }
 
+  /**
+   * A payload this process cannot decode: the failure names the flag that fixes it, and the first
+   * one for each key id is logged in one line (the SDK retries the workflow task every few seconds
+   * and would otherwise say only DataConverterException).
+   */
+  static PayloadCodecException undecodable(String keyId, String what, Exception cause) {
+    String message =
+        what
+            + "; give this process the key the migration was started with: --codec-key-file FILE"
+            + " (or $ASM_MIGRATE_CODEC_KEY), the same on the worker and every command";
+    if (REPORTED.add(keyId)) {
+      log.error("codec: {}", message);
+    }
+    return cause == null
+        ? new PayloadCodecException(message)
+        : new PayloadCodecException(message, cause);
+  }
+
+  /**
+   * A data converter without keys that still recognizes encrypted payloads: reading one fails with
+   * a message naming --codec-key-file instead of the default converter's "unknown encoding".
+   */
+  public static DataConverter withoutKeys() {
+    return new CodecDataConverter(
+        DefaultDataConverter.newDefaultInstance(), List.of(new NoKeys()), false);
+  }
+
+  /** Passes payloads through; an encrypted one cannot be read without a key. */
+  private static final class NoKeys implements PayloadCodec {
+    @Override
+    public List<Payload> encode(List<Payload> payloads) {
+      return payloads;
+    }
+
+    @Override
+    public List<Payload> decode(List<Payload> payloads) {
+      for (Payload p : payloads) {
+        ByteString encoding = p.getMetadataMap().get(METADATA_ENCODING);
+        if (encoding != null && ENCODING.equals(encoding.toStringUtf8())) {
+          ByteString id = p.getMetadataMap().get(METADATA_KEY_ID);
+          String keyId = id == null ? "" : id.toStringUtf8();
+          throw undecodable(
+              keyId,
+              "a payload is encrypted with codec key "
+                  + (keyId.isEmpty() ? "<none>" : keyId)
+                  + ", and this process has no codec key",
+              null);
+        }
+      }
+      return payloads;
+    }
+  }
+
   private Payload encrypt(Payload plain) {
     CodecKeys.Key key = keys.primary();
     byte[] nonce = new byte[NONCE_BYTES];
@@ -110,11 +168,13 @@ public final class EncryptionCodec implements PayloadCodec {
         keys.byId(keyId)
             .orElseThrow(
                 () ->
-                    new PayloadCodecException(
+                    undecodable(
+                        keyId,
                         "a payload is encrypted with key "
                             + (keyId.isEmpty() ? "<none>" : keyId)
                             + ", which is not among the configured codec keys "
-                            + keys.ids()));
+                            + keys.ids(),
+                        null));
     byte[] data = payload.getData().toByteArray();
     if (data.length < NONCE_BYTES + TAG_BITS / 8) {
       throw new PayloadCodecException("an encrypted payload is too short to be one");
@@ -130,7 +190,8 @@ public final class EncryptionCodec implements PayloadCodec {
       plain = cipher.doFinal(data, NONCE_BYTES, data.length - NONCE_BYTES);
     } catch (GeneralSecurityException e) {
       // AEADBadTagException: changed after encryption, or encrypted under another key with this id
-      throw new PayloadCodecException(
+      throw undecodable(
+          key.id(),
           "cannot decrypt a payload with key " + key.id() + ": it was altered or the key is wrong",
           e);
     }

@@ -45,7 +45,7 @@ class EncryptedHistoryTest {
   private static final String VERSION_MARKER_DATA =
       "\"(undo-after-cancelled-step-stops|config-check-before-changes"
           + "|restart-token-from-migration-id|namespace-undone-once|resume-only-resumable-states"
-          + "|abort-recorded-as-abort|preflight-refusal-outcome)\"|-?[0-9]+";
+          + "|abort-recorded-as-abort|preflight-refusal-outcome|status-memo)\"|-?[0-9]+";
 
   /** Pre-flight failing permanently, with text that must not reach the server in clear. */
   public static final class FailingPreflight implements PreflightActivities {
@@ -113,6 +113,11 @@ class EncryptedHistoryTest {
         collectPayloads(e, payloads);
       }
       assertThat(versionMarkers).contains("\"undo-after-cancelled-step-stops\"");
+      // the status the workflow keeps in its memo (status and report read it without a worker)
+      // is among the payloads checked: it goes through the codec too
+      assertThat(history.getEvents())
+          .filteredOn(HistoryEvent::hasWorkflowPropertiesModifiedEventAttributes)
+          .isNotEmpty();
       // started input, activity input, the activity's failure, the workflow's result
       assertThat(payloads).hasSizeGreaterThanOrEqualTo(4);
       for (Payload p : payloads) {

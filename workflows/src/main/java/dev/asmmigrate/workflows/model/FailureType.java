@@ -3,8 +3,10 @@ package dev.asmmigrate.workflows.model;
 import java.util.Arrays;
 
 /**
- * The types of permanent failures, used as {@code ApplicationFailure} types. Every one of them is
- * non-retryable; anything else an activity throws is transient and retried by Temporal.
+ * The types of failures, used as {@code ApplicationFailure} types. Every one of them is
+ * non-retryable except {@link #API_UNREACHABLE}, which an activity throws retryable while the
+ * activity's retry budget lasts and the worker turns non-retryable on its last attempt; anything
+ * else an activity throws is transient and retried by Temporal within the same budget.
  */
 public enum FailureType {
   /** The add-on is of a version the tool does not migrate, or absent. */
@@ -33,12 +35,29 @@ public enum FailureType {
   STATE_CONFLICT,
   /** A backup exists with other content than the object it should restore. */
   BACKUP_CONFLICT,
+  /**
+   * The local backup directory ({@code --backup-dir}) cannot be created, written or read: its
+   * parent is a file, permission denied, a read-only or full file system. No retry fixes that.
+   */
+  BACKUP_UNUSABLE,
+  /**
+   * The Kubernetes API server did not answer (connection refused, unknown host, timed out). Retried
+   * while the activity's retry budget lasts; the last attempt's failure names how many attempts
+   * over how long.
+   */
+  API_UNREACHABLE,
+  /** A transient failure kept recurring until the activity's retry budget was spent. */
+  RETRIES_EXHAUSTED,
   /** The operator aborted the migration. */
   ABORTED,
   /** A failure injected on purpose ({@code --fail-at}), to rehearse rollback. */
   INJECTED_FAILURE;
 
+  /** The types Temporal never retries: all but {@link #API_UNREACHABLE}. */
   public static String[] names() {
-    return Arrays.stream(values()).map(Enum::name).toArray(String[]::new);
+    return Arrays.stream(values())
+        .filter(t -> t != API_UNREACHABLE)
+        .map(Enum::name)
+        .toArray(String[]::new);
   }
 }

@@ -104,6 +104,33 @@ public record MigrationStatus(
         null);
   }
 
+  /** The same status with other namespaces (the memo keeps them apart: StatusMemo). */
+  public MigrationStatus withNamespaces(List<NamespaceStatus> replaced) {
+    return new MigrationStatus(
+        migrationId,
+        cluster,
+        phase,
+        state,
+        step,
+        completedSteps,
+        replaced,
+        findings,
+        approvedBy,
+        error,
+        startedAt,
+        endedAt,
+        steps,
+        stepBoundMillis,
+        approvedAt,
+        pauseRequested,
+        abortReason,
+        rollbackReason,
+        kept,
+        podsToRecreate,
+        rollbackFailures,
+        backups);
+  }
+
   public MigrationStatus(
       String migrationId,
       ClusterRef cluster,
