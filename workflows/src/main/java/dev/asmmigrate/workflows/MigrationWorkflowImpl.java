@@ -270,10 +270,12 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     MigrationMetrics.stepEnded(failed, "failed");
     // Pre-flight is read only and writes no state: its refusal changed nothing, so there is
     // nothing to roll back and the outcome is its own (exit 3 from start --wait), not ROLLED_BACK.
-    // An abort while it runs stays an abort.
+    // An abort while it runs stays an abort, and a failure injected there (--fail-at preflight)
+    // rehearses the rollback it asked for.
     if (failed == Step.PREFLIGHT
         && !canceled(failure)
         && progress.abortReason() == null
+        && !isType(failure, FailureType.INJECTED_FAILURE)
         && Workflow.getVersion("preflight-refusal-outcome", Workflow.DEFAULT_VERSION, 1) == 1) {
       log.warn("pre-flight refused the cluster; nothing was changed: {}", message);
       progress.state(MigrationState.REFUSED);
