@@ -61,7 +61,9 @@ class SandboxCommandTest {
   void givenANegativeRootDistributionDelay_theSandboxShouldBeRefusedBeforeItStarts()
       throws IOException {
     assertRefusedBeforeStart(
-        "--root-distribution-delay must not be negative", "--root-distribution-delay", "PT-1S");
+        "Invalid value for option '--root-distribution-delay': 'PT-1S' is negative",
+        "--root-distribution-delay",
+        "PT-1S");
   }
 
   @Test

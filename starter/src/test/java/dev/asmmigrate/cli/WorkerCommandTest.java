@@ -139,9 +139,10 @@ class WorkerCommandTest {
             .atMost(Duration.ofSeconds(60))
             .until(() -> get(health, "/readyz").statusCode() == 200);
 
-        // A real migration whose pre-flight finds no kubeconfig: a permanent failure, counted.
+        // A real migration whose pre-flight finds no kubeconfig: a permanent failure, counted. It
+        // changed nothing, so it ends REFUSED (issue 10: a refusal is not a rollback).
         MigrationResult result = migrateWithoutKubeconfig(client);
-        assertThat(result.state()).isEqualTo(MigrationState.ROLLED_BACK);
+        assertThat(result.state()).isEqualTo(MigrationState.REFUSED);
         assertThat(result.failedStep()).isEqualTo("preflight");
         await()
             .atMost(Duration.ofSeconds(30))
