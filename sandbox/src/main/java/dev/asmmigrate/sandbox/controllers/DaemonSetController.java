@@ -1,16 +1,16 @@
 package dev.asmmigrate.sandbox.controllers;
 
+import static dev.asmmigrate.sandbox.controllers.DaemonPlacement.fits;
+import static dev.asmmigrate.sandbox.controllers.DaemonPlacement.isReady;
+import static dev.asmmigrate.sandbox.controllers.DaemonPlacement.nodeOf;
+import static dev.asmmigrate.sandbox.controllers.DaemonPlacement.replaceNodeAffinity;
+import static dev.asmmigrate.sandbox.controllers.DaemonPlacement.shouldRun;
+import static dev.asmmigrate.sandbox.controllers.DaemonPlacement.withDaemonTolerations;
+
 import dev.asmmigrate.sandbox.SandboxContext;
-import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeAffinity;
-import io.fabric8.kubernetes.api.model.NodeSelector;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
-import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.Taint;
-import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetSpec;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,6 +39,9 @@ import java.util.TreeMap;
  * maxUnavailable} (default 1) or, with {@code maxSurge}, starts the new pod beside the old one and
  * deletes the old one once the new one is available; {@code OnDelete} only replaces deleted pods.
  * Status is what {@code kubectl rollout status ds/x} reads.
+ *
+ * <p>The rolling update's steps are in {@link DaemonSetRollingUpdate}, where the pods go in {@link
+ * DaemonPlacement}.
  */
 public final class DaemonSetController extends SetControllerSupport {
   static final String REVISION_LABEL = "controller-revision-hash";
@@ -48,11 +50,13 @@ public final class DaemonSetController extends SetControllerSupport {
   private static final Duration RESYNC = Duration.ofSeconds(30);
 
   private final SetHistory history;
+  private final DaemonSetRollingUpdate rolling;
   private SharedIndexInformer<DaemonSet> sets;
 
   public DaemonSetController(SandboxContext ctx) {
     super(ctx, "daemonset-controller");
     this.history = new SetHistory(client);
+    this.rolling = new DaemonSetRollingUpdate(clock, this::syncNodes);
   }
 
   @Override
@@ -108,7 +112,7 @@ public final class DaemonSetController extends SetControllerSupport {
     if (!SetPods.isTerminating(ds)) {
       boolean changed = manage(ds, nodes, byNode, hash);
       if (!changed && isRollingUpdate(spec)) {
-        changed = rollingUpdate(ds, nodes, byNode, hash, generation);
+        changed = rolling.rollingUpdate(ds, nodes, byNode, hash, generation);
       }
       if (changed) {
         byNode = podsByNode(ds);
@@ -276,133 +280,6 @@ public final class DaemonSetController extends SetControllerSupport {
     return !delete.isEmpty() || !create.isEmpty();
   }
 
-  /**
-   * One step of a rolling update (DaemonSetsController.rollingUpdate).
-   *
-   * @return whether it changed anything
-   */
-  private boolean rollingUpdate(
-      DaemonSet ds,
-      List<Node> nodes,
-      Map<String, List<Pod>> byNode,
-      String hash,
-      String generation) {
-    PodSpec template = ds.getSpec().getTemplate().getSpec();
-    int minReady =
-        ds.getSpec().getMinReadySeconds() == null ? 0 : ds.getSpec().getMinReadySeconds();
-    Instant now = clock.instant();
-    Map<String, List<Pod>> candidates = new TreeMap<>();
-    byNode.forEach((n, pods) -> candidates.put(n, pods));
-    int desired = 0;
-    for (Node node : nodes) {
-      if (shouldRun(node, template)) {
-        desired++;
-        candidates.putIfAbsent(node.getMetadata().getName(), List.of());
-      }
-    }
-    RollingUpdateDaemonSet ru =
-        ds.getSpec().getUpdateStrategy() == null
-            ? null
-            : ds.getSpec().getUpdateStrategy().getRollingUpdate();
-    int maxUnavailable =
-        SetPods.scaled(ru == null ? null : ru.getMaxUnavailable(), desired, true, 1);
-    int maxSurge = SetPods.scaled(ru == null ? null : ru.getMaxSurge(), desired, true, 0);
-    if (desired > 0 && maxUnavailable == 0 && maxSurge == 0) {
-      maxUnavailable = 1;
-    }
-
-    if (maxSurge == 0) {
-      int unavailable = 0;
-      List<Pod> replacements = new ArrayList<>();
-      List<Pod> deletable = new ArrayList<>();
-      for (List<Pod> pods : candidates.values()) {
-        Pod[] split = split(pods, hash, generation);
-        if (split == null) {
-          unavailable++;
-          continue;
-        }
-        Pod newPod = split[0];
-        Pod oldPod = split[1];
-        if ((oldPod == null) == (newPod == null)) {
-          unavailable++;
-        } else if (newPod != null) {
-          if (!SetPods.isAvailable(newPod, minReady, now)) {
-            unavailable++;
-          }
-        } else if (!SetPods.isAvailable(oldPod, minReady, now)) {
-          replacements.add(oldPod);
-          unavailable++;
-        } else if (unavailable < maxUnavailable) {
-          deletable.add(oldPod);
-        }
-      }
-      int remaining = Math.max(0, Math.min(maxUnavailable - unavailable, deletable.size()));
-      List<Pod> delete = new ArrayList<>(replacements);
-      delete.addAll(deletable.subList(0, remaining));
-      syncNodes(ds, delete, List.of(), hash);
-      return !delete.isEmpty();
-    }
-
-    int surged = 0;
-    List<Pod> delete = new ArrayList<>();
-    List<String> allowed = new ArrayList<>();
-    List<String> candidatesForNew = new ArrayList<>();
-    for (Map.Entry<String, List<Pod>> e : candidates.entrySet()) {
-      Pod[] split = split(e.getValue(), hash, generation);
-      if (split == null) {
-        surged++;
-        continue;
-      }
-      Pod newPod = split[0];
-      Pod oldPod = split[1];
-      if (oldPod == null) {
-        continue; // the manage loop handles this node
-      }
-      if (newPod == null) {
-        if (!SetPods.isAvailable(oldPod, minReady, now)) {
-          allowed.add(e.getKey());
-        } else if (surged < maxSurge) {
-          candidatesForNew.add(e.getKey());
-        }
-      } else if (!SetPods.isAvailable(newPod, minReady, now)) {
-        surged++;
-      } else {
-        delete.add(oldPod);
-      }
-    }
-    int remaining = Math.max(0, Math.min(maxSurge - surged, candidatesForNew.size()));
-    List<String> create = new ArrayList<>(allowed);
-    create.addAll(candidatesForNew.subList(0, remaining));
-    syncNodes(ds, delete, create, hash);
-    return !delete.isEmpty() || !create.isEmpty();
-  }
-
-  /**
-   * The new and the old pod on a node, ignoring terminating ones (findUpdatedPodsOnNode); null when
-   * the node has more than one of either.
-   */
-  private static Pod[] split(List<Pod> pods, String hash, String generation) {
-    Pod newPod = null;
-    Pod oldPod = null;
-    for (Pod pod : pods) {
-      if (SetPods.isTerminating(pod)) {
-        continue;
-      }
-      if (isUpdated(pod, hash, generation)) {
-        if (newPod != null) {
-          return null;
-        }
-        newPod = pod;
-      } else {
-        if (oldPod != null) {
-          return null;
-        }
-        oldPod = pod;
-      }
-    }
-    return new Pod[] {newPod, oldPod};
-  }
-
   private void syncNodes(DaemonSet ds, List<Pod> delete, List<String> createOn, String hash) {
     String ns = ds.getMetadata().getNamespace();
     for (String nodeName : createOn) {
@@ -442,221 +319,7 @@ public final class DaemonSetController extends SetControllerSupport {
 
   /** The node a daemon pod is bound or pinned to. */
   static String nodeOf(Pod pod) {
-    if (pod.getSpec() == null) {
-      return null;
-    }
-    if (pod.getSpec().getNodeName() != null && !pod.getSpec().getNodeName().isEmpty()) {
-      return pod.getSpec().getNodeName();
-    }
-    Affinity affinity = pod.getSpec().getAffinity();
-    if (affinity == null
-        || affinity.getNodeAffinity() == null
-        || affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
-      return null;
-    }
-    for (NodeSelectorTerm term :
-        affinity
-            .getNodeAffinity()
-            .getRequiredDuringSchedulingIgnoredDuringExecution()
-            .getNodeSelectorTerms()) {
-      if (term.getMatchFields() == null) {
-        continue;
-      }
-      for (NodeSelectorRequirement r : term.getMatchFields()) {
-        if ("metadata.name".equals(r.getKey())
-            && "In".equals(r.getOperator())
-            && r.getValues() != null
-            && r.getValues().size() == 1) {
-          return r.getValues().get(0);
-        }
-      }
-    }
-    return null;
-  }
-
-  static boolean isReady(Node node) {
-    if (node.getStatus() == null || node.getStatus().getConditions() == null) {
-      return false;
-    }
-    return node.getStatus().getConditions().stream()
-        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-  }
-
-  /** A new daemon pod would be placed on this node: it is Ready and the pod fits it. */
-  static boolean shouldRun(Node node, PodSpec template) {
-    return isReady(node) && fits(node, withDaemonTolerations(template));
-  }
-
-  /** nodeSelector, required node affinity, and NoSchedule/NoExecute taints against tolerations. */
-  static boolean fits(Node node, PodSpec spec) {
-    Map<String, String> labels = SetPods.labels(node);
-    if (spec.getNodeSelector() != null) {
-      for (Map.Entry<String, String> e : spec.getNodeSelector().entrySet()) {
-        if (!Objects.equals(e.getValue(), labels.get(e.getKey()))) {
-          return false;
-        }
-      }
-    }
-    if (spec.getAffinity() != null
-        && spec.getAffinity().getNodeAffinity() != null
-        && spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-            != null) {
-      NodeSelector required =
-          spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
-      boolean any = false;
-      if (required.getNodeSelectorTerms() != null) {
-        for (NodeSelectorTerm term : required.getNodeSelectorTerms()) {
-          any |= termMatches(term, node);
-        }
-      }
-      if (!any) {
-        return false;
-      }
-    }
-    if (node.getSpec() != null && node.getSpec().getTaints() != null) {
-      for (Taint taint : node.getSpec().getTaints()) {
-        if (!"NoSchedule".equals(taint.getEffect()) && !"NoExecute".equals(taint.getEffect())) {
-          continue;
-        }
-        boolean tolerated = false;
-        if (spec.getTolerations() != null) {
-          for (Toleration t : spec.getTolerations()) {
-            tolerated |= tolerates(t, taint);
-          }
-        }
-        if (!tolerated) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
-  private static boolean termMatches(NodeSelectorTerm term, Node node) {
-    List<NodeSelectorRequirement> exprs =
-        term.getMatchExpressions() == null ? List.of() : term.getMatchExpressions();
-    List<NodeSelectorRequirement> fields =
-        term.getMatchFields() == null ? List.of() : term.getMatchFields();
-    if (exprs.isEmpty() && fields.isEmpty()) {
-      return false;
-    }
-    Map<String, String> labels = SetPods.labels(node);
-    for (NodeSelectorRequirement r : exprs) {
-      if (!requirementMatches(r, labels.get(r.getKey()), labels.containsKey(r.getKey()))) {
-        return false;
-      }
-    }
-    for (NodeSelectorRequirement r : fields) {
-      if (!"metadata.name".equals(r.getKey())
-          || !requirementMatches(r, node.getMetadata().getName(), true)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean requirementMatches(
-      NodeSelectorRequirement r, String value, boolean present) {
-    List<String> values = r.getValues() == null ? List.of() : r.getValues();
-    switch (String.valueOf(r.getOperator())) {
-      case "In":
-        return present && values.contains(value);
-      case "NotIn":
-        return !present || !values.contains(value);
-      case "Exists":
-        return present;
-      case "DoesNotExist":
-        return !present;
-      case "Gt":
-      case "Lt":
-        if (!present || values.size() != 1) {
-          return false;
-        }
-        try {
-          long actual = Long.parseLong(value);
-          long bound = Long.parseLong(values.get(0));
-          return "Gt".equals(r.getOperator()) ? actual > bound : actual < bound;
-        } catch (NumberFormatException e) {
-          return false;
-        }
-      default:
-        return false;
-    }
-  }
-
-  private static boolean tolerates(Toleration t, Taint taint) {
-    if (t.getEffect() != null
-        && !t.getEffect().isEmpty()
-        && !t.getEffect().equals(taint.getEffect())) {
-      return false;
-    }
-    String op = t.getOperator() == null || t.getOperator().isEmpty() ? "Equal" : t.getOperator();
-    if (t.getKey() == null || t.getKey().isEmpty()) {
-      return "Exists".equals(op);
-    }
-    if (!t.getKey().equals(taint.getKey())) {
-      return false;
-    }
-    if ("Exists".equals(op)) {
-      return true;
-    }
-    return Objects.equals(
-        t.getValue() == null ? "" : t.getValue(), taint.getValue() == null ? "" : taint.getValue());
-  }
-
-  /**
-   * The tolerations the DaemonSet controller adds to every daemon pod
-   * (AddOrUpdateDaemonPodTolerations).
-   */
-  static PodSpec withDaemonTolerations(PodSpec spec) {
-    PodSpec copy = new io.fabric8.kubernetes.api.model.PodSpecBuilder(spec).build();
-    List<Toleration> tolerations =
-        copy.getTolerations() == null ? new ArrayList<>() : new ArrayList<>(copy.getTolerations());
-    Map<String, String> auto = new LinkedHashMap<>();
-    auto.put("node.kubernetes.io/not-ready", "NoExecute");
-    auto.put("node.kubernetes.io/unreachable", "NoExecute");
-    auto.put("node.kubernetes.io/disk-pressure", "NoSchedule");
-    auto.put("node.kubernetes.io/memory-pressure", "NoSchedule");
-    auto.put("node.kubernetes.io/pid-pressure", "NoSchedule");
-    auto.put("node.kubernetes.io/unschedulable", "NoSchedule");
-    if (Boolean.TRUE.equals(copy.getHostNetwork())) {
-      auto.put("node.kubernetes.io/network-unavailable", "NoSchedule");
-    }
-    auto.forEach(
-        (key, effect) -> {
-          boolean present =
-              tolerations.stream()
-                  .anyMatch(
-                      t ->
-                          key.equals(t.getKey())
-                              && effect.equals(t.getEffect())
-                              && "Exists".equals(t.getOperator()));
-          if (!present) {
-            Toleration t = new Toleration();
-            t.setKey(key);
-            t.setOperator("Exists");
-            t.setEffect(effect);
-            tolerations.add(t);
-          }
-        });
-    copy.setTolerations(tolerations);
-    return copy;
-  }
-
-  private static Affinity replaceNodeAffinity(Affinity affinity, String nodeName) {
-    NodeSelectorRequirement req = new NodeSelectorRequirement();
-    req.setKey("metadata.name");
-    req.setOperator("In");
-    req.setValues(new ArrayList<>(List.of(nodeName)));
-    NodeSelectorTerm term = new NodeSelectorTerm();
-    term.setMatchFields(new ArrayList<>(List.of(req)));
-    NodeSelector selector = new NodeSelector();
-    selector.setNodeSelectorTerms(new ArrayList<>(List.of(term)));
-    Affinity out = affinity == null ? new Affinity() : affinity;
-    NodeAffinity na = out.getNodeAffinity() == null ? new NodeAffinity() : out.getNodeAffinity();
-    na.setRequiredDuringSchedulingIgnoredDuringExecution(selector);
-    out.setNodeAffinity(na);
-    return out;
+    return DaemonPlacement.nodeOf(pod);
   }
 
   /**
