@@ -44,14 +44,13 @@ final class NamespaceWaves {
       MigrationContext ctx,
       MigrationRequest request,
       Progress progress,
-      Saga saga,
-      String restartedAt) {
+      Saga saga) {
     this.act = act;
     this.ctx = ctx;
     this.request = request;
     this.progress = progress;
     this.saga = saga;
-    this.restartedAt = restartedAt;
+    this.restartedAt = restartToken(ctx);
   }
 
   void migrate(List<NamespacePlan> namespaces, List<String> canary) {
@@ -90,7 +89,7 @@ final class NamespaceWaves {
       progress.phase(Progress.RUNNING);
     }
     if (progress.abortReason() != null) {
-      throw MigrationWorkflowImpl.failure(
+      throw Failures.failure(
           FailureType.ABORTED, "aborted by an operator: " + progress.abortReason());
     }
     progress.namespaceStarted(ns);
@@ -150,11 +149,11 @@ final class NamespaceWaves {
                       + verified.notRestarted()));
       MigrationMetrics.namespaceEnded("migrated");
     } catch (ActivityFailure failure) {
-      boolean aborted = progress.abortReason() != null && MigrationWorkflowImpl.canceled(failure);
+      boolean aborted = progress.abortReason() != null && Failures.canceled(failure);
       String why =
           aborted
               ? "aborted by an operator: " + progress.abortReason()
-              : MigrationWorkflowImpl.describe(failure);
+              : Failures.describe(failure);
       log.warn(
           "migrate-workloads: namespace {} failed its gate ({}); rolling it back", ns.name(), why);
       progress.namespace(ns, "FAILED", 0, 0, why);
@@ -178,7 +177,7 @@ final class NamespaceWaves {
   private boolean undoNamespace(NamespacePlan ns, String why) {
     undone.add(ns.name());
     int before = progress.rollbackFailures().size();
-    MigrationWorkflowImpl.runUndo(
+    Rollback.runUndo(
         progress, "undo of migrate-workloads, namespace " + ns.name(), () -> rollBackNamespace(ns));
     if (progress.rollbackFailures().size() > before) {
       String failed = progress.rollbackFailures().get(progress.rollbackFailures().size() - 1);
@@ -220,5 +219,21 @@ final class NamespaceWaves {
     if (rolledBack.add(ns.name())) {
       MigrationMetrics.namespaceEnded("rolled_back");
     }
+  }
+
+  /**
+   * The restartedAt value of the workload restarts. From the migration ID (version 1): the same in
+   * every run of one migration, so a run resuming it after Temporal lost its state finds the
+   * Deployments an earlier run restarted carrying it already and does not restart them again.
+   * Histories recorded before (default version) keep the start time of their run, fixed per run
+   * only.
+   */
+  private static String restartToken(MigrationContext ctx) {
+    if (Workflow.getVersion("restart-token-from-migration-id", Workflow.DEFAULT_VERSION, 1) == 1) {
+      return MigrationContext.restartedAt(ctx.migrationId());
+    }
+    return Instant.ofEpochMilli(Workflow.currentTimeMillis())
+        .truncatedTo(ChronoUnit.SECONDS)
+        .toString();
   }
 }
