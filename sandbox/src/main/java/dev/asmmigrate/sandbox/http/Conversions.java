@@ -22,7 +22,20 @@ final class Conversions {
     this.store = store;
   }
 
-  ObjectNode setReplicas(ResourceType type, String ns, String name, int replicas, boolean dryRun) {
+  /** Sets the replicas a Scale asks for on its object, and answers the object's Scale. */
+  ObjectNode scaleTo(Target t, ObjectNode scale, boolean dryRun) {
+    return scaleOf(
+        t.type(),
+        setReplicas(
+            t.type(),
+            t.namespace(),
+            t.name(),
+            scale.path("spec").path("replicas").asInt(),
+            dryRun));
+  }
+
+  private ObjectNode setReplicas(
+      ResourceType type, String ns, String name, int replicas, boolean dryRun) {
     if (replicas < 0) {
       throw ApiException.invalid(
           type,

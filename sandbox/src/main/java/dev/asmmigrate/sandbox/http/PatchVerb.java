@@ -72,17 +72,7 @@ final class PatchVerb {
     if ("scale".equals(t.subresource())) {
       ObjectNode current = store.require(type, t.namespace(), t.name());
       ObjectNode scale = change.apply(conversions.scaleOf(type, current));
-      return send(
-          ex,
-          200,
-          conversions.scaleOf(
-              type,
-              conversions.setReplicas(
-                  type,
-                  t.namespace(),
-                  t.name(),
-                  scale.path("spec").path("replicas").asInt(),
-                  dryRun)));
+      return send(ex, 200, conversions.scaleTo(t, scale, dryRun));
     }
     UnaryOperator<ObjectNode> versioned =
         o -> conversions.convertIn(type, change.apply(conversions.render(type, o)));

@@ -150,13 +150,7 @@ final class ResourceVerbs {
       case "update" -> {
         ObjectNode body = objectBody(ex);
         if ("scale".equals(sub)) {
-          return send(
-              ex,
-              200,
-              conversions.scaleOf(
-                  type,
-                  conversions.setReplicas(
-                      type, ns, t.name(), body.path("spec").path("replicas").asInt(), dryRun)));
+          return send(ex, 200, conversions.scaleTo(t, body, dryRun));
         }
         conversions.checkKind(type, body);
         return send(
