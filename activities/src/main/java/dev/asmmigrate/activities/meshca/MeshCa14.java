@@ -58,15 +58,9 @@ import org.slf4j.LoggerFactory;
  * domain alias in mesh config {@code istio}, the patched istio-pilot told not to validate the
  * peer's trust domain, and istio-citadel distributing the root with {@code --root-cert}.
  */
-final class MeshCa14 {
+record MeshCa14(MeshCaActivitiesImpl.Settings settings) {
   private static final Logger log = LoggerFactory.getLogger(MeshCaActivitiesImpl.class);
   private static final int PATCH_ATTEMPTS = 3;
-
-  private final MeshCaActivitiesImpl.Settings settings;
-
-  MeshCa14(MeshCaActivitiesImpl.Settings settings) {
-    this.settings = settings;
-  }
 
   void configure(StepChanges changes, String trustDomain) {
     KubernetesClient client = changes.client();

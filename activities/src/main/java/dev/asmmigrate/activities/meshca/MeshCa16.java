@@ -56,13 +56,7 @@ import java.util.Map;
  * istio-istio-1611}, the IstioOperator's pilot moved to the 1.6 build that supports aliases, the
  * Mesh CA root appended once to istio-ca-secret, and istiod restarted to read it.
  */
-final class MeshCa16 {
-  private final MeshCaActivitiesImpl.Settings settings;
-
-  MeshCa16(MeshCaActivitiesImpl.Settings settings) {
-    this.settings = settings;
-  }
-
+record MeshCa16(MeshCaActivitiesImpl.Settings settings) {
   void configure(StepChanges changes, String trustDomain, MigrationContext ctx) {
     KubernetesClient client = changes.client();
     requireDeployment(client, ISTIOD);

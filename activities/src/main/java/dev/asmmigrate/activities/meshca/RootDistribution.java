@@ -41,19 +41,9 @@ import org.slf4j.LoggerFactory;
  * root, then the proxies' pickup of it (1.4: a hold for the kubelet's volume refresh; 1.6:
  * EnvoyFilter trigger-root-cert).
  */
-final class RootDistribution {
+record RootDistribution(
+    KubeClients clients, BackupStores backups, MeshCaActivitiesImpl.Settings settings) {
   private static final Logger log = LoggerFactory.getLogger(MeshCaActivitiesImpl.class);
-
-  private final KubeClients clients;
-  private final BackupStores backups;
-  private final MeshCaActivitiesImpl.Settings settings;
-
-  RootDistribution(
-      KubeClients clients, BackupStores backups, MeshCaActivitiesImpl.Settings settings) {
-    this.clients = clients;
-    this.backups = backups;
-    this.settings = settings;
-  }
 
   void awaitRootDistribution(MeshCaActivities.RootDistributionRequest request) {
     MigrationContext ctx = request.context();

@@ -43,13 +43,7 @@ import java.util.TreeSet;
  * checked against them, and what runs in each: workloads, pods not owned by a Deployment,
  * single-replica Deployments, PodDisruptionBudgets allowing no disruption, pods to recreate.
  */
-final class NamespaceSurvey {
-  private final BackupStores backups;
-
-  NamespaceSurvey(BackupStores backups) {
-    this.backups = backups;
-  }
-
+record NamespaceSurvey(BackupStores backups) {
   List<NamespacePlan> namespaces(
       KubernetesClient client,
       MigrationContext ctx,
