@@ -1,0 +1,173 @@
+package dev.asmmigrate.activities.workloads;
+
+import static dev.asmmigrate.activities.workloads.WorkloadActivitiesImpl.HEARTBEAT_EVERY;
+import static dev.asmmigrate.activities.workloads.WorkloadActivitiesImpl.SYSTEM_NAMESPACE;
+import static dev.asmmigrate.activities.workloads.WorkloadObjects.call;
+import static dev.asmmigrate.activities.workloads.WorkloadObjects.namespace;
+import static dev.asmmigrate.activities.workloads.WorkloadObjects.remaining;
+import static dev.asmmigrate.activities.workloads.WorkloadObjects.shorter;
+
+import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.kube.Waits;
+import dev.asmmigrate.workflows.MigrationMetrics;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyResult;
+import dev.asmmigrate.workflows.model.AddonVersion;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.Timeouts;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.temporal.activity.Activity;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The verification of a namespace with a watch: every workload's pods ready and running the
+ * expected proxy (the managed revision's, or the add-on's on a rollback), within the timeout.
+ */
+record NamespaceVerification(KubeClients clients) {
+  private static final Logger log = LoggerFactory.getLogger(WorkloadActivitiesImpl.class);
+
+  VerifyResult verifyNamespace(VerifyRequest request) {
+    MigrationContext ctx = request.context();
+    String ns = request.namespace();
+    Duration timeout =
+        request.timeout() == null ? Timeouts.defaults().rollout() : request.timeout();
+    KubernetesClient client = clients.client(ctx.connection());
+    namespace(client, ns);
+    ExpectedProxy expected = expectedProxy(client, request);
+    Instant deadline = Instant.now().plus(timeout);
+    log.info(
+        "verify: namespace {}: waiting up to {} for every workload to run {}",
+        ns,
+        timeout,
+        expected.describe());
+    try (NamespaceWatch watch = new NamespaceWatch(client, ns)) {
+      watch.start();
+      while (!watch.awaitListed(shorter(remaining(deadline), HEARTBEAT_EVERY))) {
+        Waits.heartbeat(ns + ": listing its workloads");
+        if (remaining(deadline).isZero()) {
+          throw Failures.permanent(
+              FailureType.VERIFICATION_FAILED,
+              "verify namespace " + ns + ": timed out after " + timeout + " listing its workloads");
+        }
+      }
+      Verification.Verdict last = null;
+      while (true) {
+        Verification.Verdict verdict =
+            Verification.evaluate(
+                ns, watch.snapshot(), expected, request.includeSetsAndDaemonSets());
+        if (verdict.failure() != null) {
+          log.warn("verify: {}", verdict.failure());
+          throw Failures.permanent(FailureType.VERIFICATION_FAILED, verdict.failure());
+        }
+        String progress =
+            ns + ": " + verdict.podsReady() + "/" + verdict.podsTotal() + " pods verified";
+        Waits.heartbeat(progress); // parsed by status for its progress bars
+        if (verdict.done()) {
+          log.info(
+              "verify: namespace {}: {} pods of {} workloads run {}",
+              ns,
+              verdict.podsReady(),
+              verdict.workloads(),
+              expected.describe());
+          if (!verdict.notRestarted().isEmpty()) {
+            log.warn(
+                "verify: namespace {}: StatefulSet and DaemonSet pods were not restarted and keep"
+                    + " their proxy: {}",
+                ns,
+                verdict.notRestarted());
+          }
+          Activity.getExecutionContext()
+              .getMetricsScope()
+              .tagged(Map.of("proxy", managed(request) ? "managed" : "addon"))
+              .counter(MigrationMetrics.PODS_VERIFIED)
+              .inc(verdict.podsReady());
+          return new VerifyResult(verdict.podsReady(), verdict.workloads(), verdict.notRestarted());
+        }
+        if (last == null || last.podsReady() != verdict.podsReady()) {
+          log.info("verify: {}", progress);
+        }
+        last = verdict;
+        Duration left = remaining(deadline);
+        if (left.isZero()) {
+          List<String> missing = verdict.missing();
+          String shown =
+              String.join("; ", missing.subList(0, Math.min(10, missing.size())))
+                  + (missing.size() > 10 ? "; and " + (missing.size() - 10) + " more" : "");
+          throw Failures.permanent(
+              FailureType.VERIFICATION_FAILED,
+              "verify namespace "
+                  + ns
+                  + ": timed out after "
+                  + timeout
+                  + " with "
+                  + verdict.podsReady()
+                  + "/"
+                  + verdict.podsTotal()
+                  + " pods verified; still waiting for: "
+                  + shown);
+        }
+        watch.awaitChange(shorter(left, HEARTBEAT_EVERY));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("verify namespace " + ns + " interrupted", e);
+    } catch (KubernetesClientException e) {
+      throw Failures.kubernetes("watch namespace " + ns, e);
+    }
+  }
+
+  /**
+   * Whether a verification expects the managed proxy (a migration) or the add-on's (a rollback).
+   */
+  static boolean managed(VerifyRequest request) {
+    return request.revision() != null && !request.revision().isBlank();
+  }
+
+  private ExpectedProxy expectedProxy(KubernetesClient client, VerifyRequest request) {
+    if (managed(request)) {
+      return ExpectedProxy.managed(request.revision());
+    }
+    if (request.version() == null) {
+      throw Failures.permanent(
+          FailureType.INVALID_INPUT,
+          "verify namespace " + request.namespace() + ": neither a revision nor an add-on version");
+    }
+    return ExpectedProxy.addon(request.version(), addonImage(client, request.version()));
+  }
+
+  /** The add-on version's proxy image, from its injector's ConfigMap. */
+  static String addonImage(KubernetesClient client, AddonVersion version) {
+    String name = ExpectedProxy.INJECTOR_CONFIG_MAPS.get(version);
+    ConfigMap cm =
+        call(
+            "get configmap " + SYSTEM_NAMESPACE + "/" + name,
+            () -> client.configMaps().inNamespace(SYSTEM_NAMESPACE).withName(name).get());
+    if (cm == null || cm.getData() == null || cm.getData().get("values") == null) {
+      throw Failures.permanent(
+          FailureType.NOT_FOUND,
+          "the add-on "
+              + version.display()
+              + " proxy image is unknown: ConfigMap "
+              + SYSTEM_NAMESPACE
+              + "/"
+              + name
+              + " or its values are missing");
+    }
+    try {
+      return ExpectedProxy.addonImage(cm.getData().get("values"));
+    } catch (IllegalArgumentException e) {
+      throw Failures.permanent(
+          FailureType.INVALID_INPUT,
+          "ConfigMap " + SYSTEM_NAMESPACE + "/" + name + ": " + e.getMessage());
+    }
+  }
+}
