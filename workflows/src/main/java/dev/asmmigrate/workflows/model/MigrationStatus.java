@@ -59,51 +59,6 @@ public record MigrationStatus(
     kept = kept == null ? List.of() : List.copyOf(kept);
   }
 
-  /** Without objects kept by cleanup. */
-  public MigrationStatus(
-      String migrationId,
-      ClusterRef cluster,
-      String phase,
-      MigrationState state,
-      String step,
-      List<String> completedSteps,
-      List<NamespaceStatus> namespaces,
-      List<ConfigFinding> findings,
-      String approvedBy,
-      String error,
-      Long startedAt,
-      Long endedAt,
-      List<StepTiming> steps,
-      Long stepBoundMillis,
-      Long approvedAt,
-      boolean pauseRequested,
-      String abortReason,
-      String rollbackReason) {
-    this(
-        migrationId,
-        cluster,
-        phase,
-        state,
-        step,
-        completedSteps,
-        namespaces,
-        findings,
-        approvedBy,
-        error,
-        startedAt,
-        endedAt,
-        steps,
-        stepBoundMillis,
-        approvedAt,
-        pauseRequested,
-        abortReason,
-        rollbackReason,
-        List.of(),
-        List.of(),
-        List.of(),
-        null);
-  }
-
   /** The same status with other namespaces (the memo keeps them apart: StatusMemo). */
   public MigrationStatus withNamespaces(List<NamespaceStatus> replaced) {
     return new MigrationStatus(
@@ -129,41 +84,5 @@ public record MigrationStatus(
         podsToRecreate,
         rollbackFailures,
         backups);
-  }
-
-  public MigrationStatus(
-      String migrationId,
-      ClusterRef cluster,
-      String phase,
-      MigrationState state,
-      String step,
-      List<String> completedSteps,
-      List<NamespaceStatus> namespaces,
-      List<ConfigFinding> findings,
-      String approvedBy,
-      String error) {
-    this(
-        migrationId,
-        cluster,
-        phase,
-        state,
-        step,
-        completedSteps,
-        namespaces,
-        findings,
-        approvedBy,
-        error,
-        null,
-        null,
-        List.of(),
-        null,
-        null,
-        false,
-        null,
-        null,
-        List.of(),
-        List.of(),
-        List.of(),
-        null);
   }
 }
