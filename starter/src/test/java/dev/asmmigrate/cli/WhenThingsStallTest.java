@@ -13,6 +13,7 @@ import dev.asmmigrate.worker.Activities;
 import dev.asmmigrate.worker.MigrationWorker;
 import dev.asmmigrate.worker.codec.CodecKeys;
 import dev.asmmigrate.worker.codec.EncryptionCodec;
+import dev.asmmigrate.workflows.model.MigrationState;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
@@ -240,15 +241,19 @@ class WhenThingsStallTest {
         KubeClients clients = new KubeClients()) {
       assertThat(sandbox.awaitSettled(Duration.ofMinutes(2))).isTrue();
       Path kubeconfig = sandbox.writeKubeconfig(dir.resolve("sandbox.kubeconfig"));
-      Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+      Path file = dir.resolve("a-file");
       realWorker(clients);
       SandboxSettings s = sandbox.settings();
       String id = "asm-migrate/" + s.project() + "/" + s.location() + "/" + s.cluster();
       started.add(id);
 
-      CliRun run =
-          cli(
-              "start",
+      // The CLI refuses a --backup-dir under a file before anything runs (BadInputCorpusTest), but
+      // the worker may run elsewhere and find its directory unusable on its own: the request is
+      // built as start builds it while the path is clear, the file appears before the worker's
+      // first backup, and the migration is followed as start --wait follows it.
+      StartCommand start = new StartCommand();
+      new picocli.CommandLine(start)
+          .parseArgs(
               "--kubeconfig",
               kubeconfig.toString(),
               "--context",
@@ -263,21 +268,24 @@ class WhenThingsStallTest {
               sandbox.googleEndpoint(),
               "--backup-dir",
               file.resolve("backups").toString(),
-              "--auto-approve",
-              "--wait",
-              "--wait-timeout",
-              "3m");
+              "--auto-approve");
+      var request = start.request();
+      Files.writeString(file, "not a directory");
+      java.io.StringWriter printed = new java.io.StringWriter();
+      var result =
+          new ProgressPrinter(client, "the test server", new java.io.PrintWriter(printed, true))
+              .follow(StartCommand.start(client, request), Duration.ofMinutes(3));
 
-      assertThat(run.code()).as(run.out() + run.err()).isEqualTo(ExitCodes.OUTCOME);
-      assertThat(run.out())
-          .containsPattern(
-              "migration: \\w+ \\([a-z-]+: BACKUP_UNUSABLE: --backup-dir is unusable: cannot"
+      assertThat(result.state()).as(printed::toString).isEqualTo(MigrationState.ROLLED_BACK);
+      assertThat(result.failedStep() + ": " + result.error())
+          .matches(
+              "[a-z-]+: BACKUP_UNUSABLE: --backup-dir is unusable: cannot"
                   + " create backup directory "
                   + java.util.regex.Pattern.quote(file.resolve("backups").toString())
                   + "/\\S+: "
                   + java.util.regex.Pattern.quote(file.toString())
-                  + " exists and is not a directory; give a writable directory\\)");
-      assertThat(run.out()).doesNotContain("Exception");
+                  + " exists and is not a directory; give a writable directory");
+      assertThat(printed.toString()).doesNotContain("Exception");
       // one attempt: no activity of the run was retried
       List<HistoryEvent> events = client.fetchHistory(id).getEvents();
       assertThat(events)
