@@ -27,6 +27,35 @@ public final class Kubectl {
     this.kubeconfig = kubeconfig;
   }
 
+  /**
+   * kubectl against a plain-HTTP sandbox API server on {@code port} of 127.0.0.1, through a
+   * kubeconfig written to {@code file} (context {@code sandbox}, a bearer token).
+   */
+  public static Kubectl forServer(Path file, int port) throws IOException {
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: sandbox
+          cluster:
+            server: http://127.0.0.1:%d
+        users:
+        - name: admin
+          user:
+            token: t
+        contexts:
+        - name: sandbox
+          context:
+            cluster: sandbox
+            user: admin
+        current-context: sandbox
+        """
+            .formatted(port));
+    return new Kubectl(file);
+  }
+
   public Result run(String... args) {
     return runWithInput(null, args);
   }

@@ -13,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.junit.jupiter.api.AfterAll;
@@ -39,8 +38,8 @@ class AddonBaseResourceTypesTest {
   void start() throws Exception {
     onFour = serve(SandboxSettings.Base.ADDON_1_4);
     onSix = serve(SandboxSettings.Base.ADDON_1_6);
-    kubectlFour = new Kubectl(kubeconfig("four", onFour.port()));
-    kubectlSix = new Kubectl(kubeconfig("six", onSix.port()));
+    kubectlFour = Kubectl.forServer(dir.resolve("four.kubeconfig"), onFour.port());
+    kubectlSix = Kubectl.forServer(dir.resolve("six.kubeconfig"), onSix.port());
   }
 
   @AfterAll
@@ -109,31 +108,5 @@ class AddonBaseResourceTypesTest {
                 .header("Authorization", "Bearer t")
                 .build(),
             HttpResponse.BodyHandlers.ofString());
-  }
-
-  private Path kubeconfig(String name, int port) throws Exception {
-    Path kubeconfig = dir.resolve(name + ".kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: sandbox
-          cluster:
-            server: http://127.0.0.1:%d
-        users:
-        - name: admin
-          user:
-            token: t
-        contexts:
-        - name: sandbox
-          context:
-            cluster: sandbox
-            user: admin
-        current-context: sandbox
-        """
-            .formatted(port));
-    return kubeconfig;
   }
 }

@@ -10,7 +10,6 @@ import dev.asmmigrate.sandbox.api.BuiltinAdmission;
 import dev.asmmigrate.sandbox.api.Json;
 import dev.asmmigrate.sandbox.api.ObjectStore;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.junit.jupiter.api.AfterEach;
@@ -38,29 +37,7 @@ class ApiServerKubectlTest {
     }
     server = new ApiServer(store, new Faults(), () -> null, 0);
     server.start();
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: sandbox
-          cluster:
-            server: http://127.0.0.1:%d
-        users:
-        - name: admin
-          user:
-            token: t
-        contexts:
-        - name: sandbox
-          context:
-            cluster: sandbox
-            user: admin
-        current-context: sandbox
-        """
-            .formatted(server.port()));
-    kubectl = new Kubectl(kubeconfig);
+    kubectl = Kubectl.forServer(dir.resolve("kubeconfig"), server.port());
   }
 
   @AfterEach

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.asmmigrate.sandbox.Kubectl;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -27,29 +26,7 @@ class IstioKubectlTest {
     var ctx = cluster.serve();
     cluster.start(new ManagedControlPlane(ctx));
     cluster.start(new Citadel(ctx));
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: sandbox
-          cluster:
-            server: http://127.0.0.1:%d
-        users:
-        - name: admin
-          user:
-            token: t
-        contexts:
-        - name: sandbox
-          context:
-            cluster: sandbox
-            user: admin
-        current-context: sandbox
-        """
-            .formatted(ctx.client().getMasterUrl().getPort()));
-    kubectl = new Kubectl(kubeconfig);
+    kubectl = Kubectl.forServer(dir.resolve("kubeconfig"), ctx.client().getMasterUrl().getPort());
   }
 
   @AfterEach
