@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.MadeChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.workflows.activities.GalleyActivities;
@@ -98,6 +100,29 @@ class GalleyActivitiesImplTest {
       }
     }
     return -1;
+  }
+
+  /**
+   * The plan and the activity share one computation ({@link GalleyChanges#desired}): the plan lists
+   * the narrowing of rule 2 and the webhook's deletion, and the activity makes exactly those.
+   */
+  @Test
+  void givenTheAddonGalley_whenPlannedThenDisabled_itShouldMakeExactlyThePlannedChanges() {
+    GalleyRequest request = new GalleyRequest(h.context());
+
+    List<PlannedChange> plan = new GalleyActivitiesImpl(h.clients, h.backups).plan(h.context());
+
+    assertThat(plan)
+        .extracting(PlannedChange::describe)
+        .containsExactly(
+            "patch ClusterRole " + ROLE, "delete ValidatingWebhookConfiguration " + WEBHOOK);
+    assertThat(plan.get(0).body().toString())
+        .endsWith(",{\"op\":\"replace\",\"path\":\"/rules/2/verbs/0\",\"value\":\"get\"}]");
+    MadeChanges made = MadeChanges.watch(h.sandbox);
+    galley.disableGalleyWebhook(request);
+    made.assertMadeExactly(plan);
+
+    galley.restoreGalleyWebhook(request);
   }
 
   @Test
@@ -194,7 +219,7 @@ class GalleyActivitiesImplTest {
   @Test
   void
       givenTheRuleChangedAfterItWasRead_whenTheNarrowingPatchIsSent_itShouldFailAndChangeNothing() {
-    ArrayNode stale = GalleyActivitiesImpl.narrowingPatch(role().orElseThrow());
+    ArrayNode stale = GalleyChanges.narrowingPatch(role().orElseThrow());
     h.client()
         .rbac()
         .clusterRoles()
