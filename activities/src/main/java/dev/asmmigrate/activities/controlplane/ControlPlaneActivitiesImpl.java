@@ -1,12 +1,12 @@
 package dev.asmmigrate.activities.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.Backup;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.backup.Restorer;
+import dev.asmmigrate.activities.controlplane.ControlPlaneChanges.Observed;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
@@ -35,12 +35,11 @@ import java.util.Optional;
  * Step {@code control-plane}: ControlPlaneRevision {@code istio-system/<revision>} of type {@code
  * managed_service} on the migration's channel, which makes Google provision the managed control
  * plane (its injection webhook {@code istiod-<revision>} and ConfigMaps {@code env-<revision>},
- * {@code istio-<revision>}).
+ * {@code istio-<revision>}), as {@link ControlPlaneChanges#desired} decides.
  */
 public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities {
-  static final String NAMESPACE = "istio-system";
-  static final String API_VERSION = "mesh.cloud.google.com/v1beta1";
-  static final String KIND = "ControlPlaneRevision";
+  static final String NAMESPACE = ControlPlaneChanges.NAMESPACE;
+  static final String KIND = ControlPlaneChanges.KIND;
   static final String CONDITION = "ProvisioningFinished";
   static final ResourceDefinitionContext CPR =
       new ResourceDefinitionContext.Builder()
@@ -50,7 +49,6 @@ public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities 
           .withKind(KIND)
           .withNamespaced(true)
           .build();
-  private static final String TEMPLATE = "controlplane/controlplanerevision.yaml";
   private static final Map<String, String> CHANNELS =
       Map.of(
           "regular", "asm-managed", "rapid", "asm-managed-rapid", "stable", "asm-managed-stable");
@@ -74,7 +72,7 @@ public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities 
   }
 
   static ObjectKey key(String revision) {
-    return new ObjectKey(API_VERSION, KIND, NAMESPACE, revision);
+    return ControlPlaneChanges.key(revision);
   }
 
   @Override
@@ -95,81 +93,54 @@ public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities 
     StepChanges changes = session(ctx);
     ObjectKey key = key(ctx.revision());
     Resource<GenericKubernetesResource> cpr = resource(changes.client(), ctx.revision());
-    GenericKubernetesResource current = StepChanges.call("get " + key, cpr::get);
-    changes.backup(key, current);
-
-    ObjectNode desired = desired(ctx.revision(), channel);
-
-    if (current == null) {
-      StepChanges.call(
-          "create " + key,
-          () ->
-              changes
-                  .client()
-                  .genericKubernetesResources(CPR)
-                  .inNamespace(NAMESPACE)
-                  .resource(Restorer.fromTree(desired))
-                  .create());
-      changes.changed("created " + key + " (type managed_service, channel " + channel + ")");
-      return changes.result();
-    }
-    if (requests(Restorer.toTree(current), channel)) {
+    Observed observed = observe(changes.client(), ctx.revision(), channel);
+    changes.backupTree(key, observed.current());
+    List<PlannedChange> desired = ControlPlaneChanges.desired(observed);
+    if (desired.isEmpty()) {
       changes.unchanged(key + " already requests channel " + channel);
-      return changes.result();
     }
-    ObjectNode patch = specPatch(desired);
-    StepChanges.patch(
-        "patch " + key, () -> cpr.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
-    changes.changed("patched " + key + " spec to type managed_service, channel " + channel);
+    for (PlannedChange c : desired) {
+      switch (c.verb()) {
+        case "create" -> {
+          StepChanges.call(
+              "create " + key,
+              () ->
+                  changes
+                      .client()
+                      .genericKubernetesResources(CPR)
+                      .inNamespace(NAMESPACE)
+                      .resource(Restorer.fromTree((ObjectNode) c.body()))
+                      .create());
+          changes.changed("created " + key + " (type managed_service, channel " + channel + ")");
+        }
+        case "patch" -> {
+          StepChanges.patch(
+              "patch " + key,
+              () -> cpr.patch(PatchContext.of(PatchType.JSON_MERGE), c.body().toString()));
+          changes.changed("patched " + key + " spec to type managed_service, channel " + channel);
+        }
+        default -> throw new IllegalStateException("control-plane does not " + c.verb());
+      }
+    }
     return changes.result();
   }
 
-  /** The revision as the step applies it. */
-  static ObjectNode desired(String revision, String channel) {
-    ObjectNode desired = StepChanges.template(TEMPLATE);
-    ((ObjectNode) desired.get("metadata")).put("name", revision);
-    ((ObjectNode) desired.get("spec")).put("channel", channel);
-    return desired;
-  }
-
-  private static boolean requests(JsonNode cpr, String channel) {
-    JsonNode spec = cpr.path("spec");
-    return spec.path("type").asText().equals("managed_service")
-        && spec.path("channel").asText().equals(channel);
-  }
-
-  private static ObjectNode specPatch(ObjectNode desired) {
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    patch.set("spec", desired.get("spec").deepCopy());
-    return patch;
+  private static Observed observe(KubernetesClient client, String revision, String channel) {
+    GenericKubernetesResource current =
+        StepChanges.call("get " + key(revision), resource(client, revision)::get);
+    return new Observed(revision, channel, current == null ? null : Restorer.toTree(current));
   }
 
   /**
-   * What {@link #applyControlPlaneRevision} will do, read only: create the revision, patch its
-   * spec, or nothing.
+   * What {@link #applyControlPlaneRevision} will do, read only: {@link
+   * ControlPlaneChanges#desired}.
    */
   public List<PlannedChange> plan(MigrationContext ctx, String channel) {
-    String ch = channel == null ? "regular" : channel;
-    ObjectKey key = key(ctx.revision());
-    GenericKubernetesResource current =
-        StepChanges.call(
-            "get " + key, resource(clients.client(ctx.connection()), ctx.revision())::get);
-    ObjectNode desired = desired(ctx.revision(), ch);
-    String step = Step.CONTROL_PLANE.id();
-    if (current == null) {
-      return List.of(
-          PlannedChange.create(
-              step,
-              key,
-              desired,
-              "the managed control plane, type managed_service, channel " + ch));
-    }
-    if (requests(Restorer.toTree(current), ch)) {
-      return List.of();
-    }
-    return List.of(
-        PlannedChange.patch(
-            step, key, "merge", specPatch(desired), "request type managed_service, channel " + ch));
+    return ControlPlaneChanges.desired(
+        observe(
+            clients.client(ctx.connection()),
+            ctx.revision(),
+            channel == null ? "regular" : channel));
   }
 
   /**

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.MadeChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceType;
 import dev.asmmigrate.workflows.activities.ControlPlaneActivities;
@@ -18,6 +20,7 @@ import dev.asmmigrate.workflows.model.StepResult;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -110,6 +113,60 @@ class ControlPlaneActivitiesImplTest {
     cp.removeControlPlaneRevision(request);
     cp.removeControlPlaneRevision(request);
     assertThat(revision("asm-managed")).isEmpty();
+  }
+
+  /**
+   * The plan and the activity share one computation ({@link ControlPlaneChanges#desired}): on an
+   * add-on cluster the plan lists the revision's creation, on a revision of another channel the
+   * patch of its spec, and the activity makes exactly those.
+   */
+  @Test
+  void
+      givenNoRevisionThenOneOfAnotherChannel_whenPlannedThenApplied_itShouldMakeThePlannedChange() {
+    ControlPlaneActivitiesImpl impl = new ControlPlaneActivitiesImpl(h.clients, h.backups);
+    MigrationContext ctx = context("asm-managed");
+    ControlPlaneRequest request = new ControlPlaneRequest(ctx, "regular");
+
+    List<PlannedChange> plan = impl.plan(ctx, "regular");
+
+    assertThat(plan)
+        .extracting(PlannedChange::describe)
+        .containsExactly("create ControlPlaneRevision istio-system/asm-managed");
+    assertThat(plan.get(0).body().path("spec").toString())
+        .isEqualTo("{\"type\":\"managed_service\",\"channel\":\"regular\"}");
+    MadeChanges made = MadeChanges.watch(h.sandbox);
+    cp.applyControlPlaneRevision(request);
+    made.assertMadeExactly(plan);
+    cp.removeControlPlaneRevision(request);
+
+    GenericKubernetesResource other = new GenericKubernetesResource();
+    other.setApiVersion("mesh.cloud.google.com/v1beta1");
+    other.setKind("ControlPlaneRevision");
+    other.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName("asm-managed-rapid")
+            .withNamespace("istio-system")
+            .build());
+    other.setAdditionalProperty("spec", Map.of("type", "managed_service", "channel", "regular"));
+    var cprs = h.client().genericKubernetesResources(ControlPlaneActivitiesImpl.CPR);
+    cprs.inNamespace("istio-system").resource(other).create();
+    MigrationContext rapid = context("asm-managed-rapid");
+    try {
+      List<PlannedChange> patch = impl.plan(rapid, "rapid");
+
+      assertThat(patch)
+          .extracting(c -> c.describe() + " " + c.patchType() + " " + c.body())
+          .containsExactly(
+              "patch ControlPlaneRevision istio-system/asm-managed-rapid merge"
+                  + " {\"spec\":{\"type\":\"managed_service\",\"channel\":\"rapid\"}}");
+      MadeChanges patched = MadeChanges.watch(h.sandbox);
+      cp.applyControlPlaneRevision(new ControlPlaneRequest(rapid, "rapid"));
+      patched.assertMadeExactly(patch);
+      assertThat(revision("asm-managed-rapid").orElseThrow().path("spec").path("channel").asText())
+          .isEqualTo("rapid");
+    } finally {
+      cprs.inNamespace("istio-system").withName("asm-managed-rapid").delete();
+    }
   }
 
   @Test
