@@ -1,8 +1,11 @@
 package dev.asmmigrate.activities.webhook;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import static dev.asmmigrate.activities.webhook.WebhookChanges.INJECTION_SUFFIX;
+import static dev.asmmigrate.activities.webhook.WebhookChanges.INJECTOR;
+import static dev.asmmigrate.activities.webhook.WebhookChanges.INJECTOR_KEY;
+import static dev.asmmigrate.activities.webhook.WebhookChanges.TAG;
+import static dev.asmmigrate.activities.webhook.WebhookChanges.TAG_KEY;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.ObjectKey;
@@ -11,34 +14,23 @@ import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.plan.PlannedChange;
+import dev.asmmigrate.activities.webhook.WebhookChanges.Observed;
 import dev.asmmigrate.workflows.activities.WebhookActivities;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
-import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepResult;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Step {@code replace-webhook}: the add-on 1.4 injector's webhook stops matching, then the revision
  * tag {@code default} sends the namespaces still labelled {@code istio-injection=enabled} to the
  * managed control plane. In that order, so that no namespace is ever matched by two injection
- * webhooks (istio#43932: overlapping webhooks fail pod creation or inject twice).
+ * webhooks (istio#43932: overlapping webhooks fail pod creation or inject twice). What changes is
+ * decided by {@link WebhookChanges#desired}.
  */
 public final class WebhookActivitiesImpl implements WebhookActivities {
-  static final String INJECTOR = "istio-sidecar-injector";
-  static final String TAG = "istio-revision-tag-default";
-  static final String API_VERSION = "admissionregistration.k8s.io/v1";
-  static final String KIND = "MutatingWebhookConfiguration";
-  static final ObjectKey INJECTOR_KEY = new ObjectKey(API_VERSION, KIND, null, INJECTOR);
-  static final ObjectKey TAG_KEY = new ObjectKey(API_VERSION, KIND, null, TAG);
-  private static final String TEMPLATE = "webhook/revision-tag-default.yaml";
-
-  /** The suffix of Istio's injection webhooks' names. */
-  private static final String INJECTION_SUFFIX = "sidecar-injector.istio.io";
-
   private final KubeClients clients;
   private final BackupStores backups;
 
@@ -47,174 +39,113 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
     this.backups = backups;
   }
 
+  /**
+   * Refuses, changing nothing, before the managed revision's webhook is there to copy from; else
+   * reads the three configurations, backs up the injector and the tag (absent: undo deletes it),
+   * and applies {@link WebhookChanges#desired}; a write meeting a conflict reads and computes
+   * again.
+   */
   @Override
   public StepResult replaceWebhook(WebhookRequest request) {
     MigrationContext ctx = request.context();
     StepChanges changes = session(ctx);
-    var mwcs = changes.client().admissionRegistration().v1().mutatingWebhookConfigurations();
-
-    // the tag's content first: without the managed revision's webhook nothing is changed
-    String source = "istiod-" + ctx.revision();
-    ObjectKey sourceKey = new ObjectKey(API_VERSION, KIND, null, source);
-    MutatingWebhookConfiguration revisionWebhook =
-        StepChanges.call("get " + sourceKey, () -> mwcs.withName(source).get());
-    if (revisionWebhook == null
-        || injectionClientConfig(Restorer.toTree(revisionWebhook)) == null) {
+    Observed first = observe(changes.client(), ctx.revision());
+    if (!first.provisioned()) {
+      ObjectKey sourceKey = WebhookChanges.sourceKey(ctx.revision());
       throw Failures.permanent(
           FailureType.NOT_FOUND,
           sourceKey
-              + (revisionWebhook == null
+              + (first.revisionWebhook() == null
                   ? " not found"
                   : " has no injection webhook (*." + INJECTION_SUFFIX + ") with a clientConfig")
               + ": the managed control plane "
               + ctx.revision()
               + " has not installed its injection webhook");
     }
-    ObjectNode desired = tag(Restorer.toTree(revisionWebhook), ctx.revision());
-
-    // 1. the add-on injector stops matching
-    StepChanges.rereadOnConflict("empty " + INJECTOR_KEY, () -> emptyInjector(changes));
-    // 2. then the tag
     StepChanges.rereadOnConflict(
-        "point " + TAG_KEY + " at " + ctx.revision(),
-        () -> pointTag(changes, desired, ctx.revision()));
+        "replace " + INJECTOR_KEY + " by " + TAG_KEY + " pointing at " + ctx.revision(),
+        () -> {
+          Observed observed = observe(changes.client(), ctx.revision());
+          if (observed.injector() == null) {
+            changes.recordExisting(INJECTOR_KEY);
+            changes.unchanged(INJECTOR_KEY + " does not exist");
+          } else {
+            changes.backupTree(INJECTOR_KEY, observed.injector());
+          }
+          changes.backupTree(TAG_KEY, observed.tag());
+          apply(changes, observed, WebhookChanges.desired(observed));
+        });
     return changes.result();
   }
 
-  /** The add-on injector with no webhooks (backed up first); nothing when it has none. */
-  private static void emptyInjector(StepChanges changes) {
-    var mwcs = changes.client().admissionRegistration().v1().mutatingWebhookConfigurations();
-    MutatingWebhookConfiguration injector =
-        StepChanges.call("get " + INJECTOR_KEY, () -> mwcs.withName(INJECTOR).get());
-    if (injector == null) {
-      changes.recordExisting(INJECTOR_KEY);
-      changes.unchanged(INJECTOR_KEY + " does not exist");
-    } else {
-      changes.backup(INJECTOR_KEY, injector);
-      if (injector.getWebhooks() == null || injector.getWebhooks().isEmpty()) {
-        changes.unchanged(INJECTOR_KEY + " has no webhooks");
-      } else {
-        int n = injector.getWebhooks().size();
-        injector.setWebhooks(new ArrayList<>());
-        StepChanges.call("update " + INJECTOR_KEY, () -> mwcs.resource(injector).update());
-        changes.changed("emptied " + INJECTOR_KEY + " (" + n + " webhooks removed)");
-      }
-    }
+  private static Observed observe(KubernetesClient client, String revision) {
+    var mwcs = client.admissionRegistration().v1().mutatingWebhookConfigurations();
+    String source = WebhookChanges.sourceKey(revision).name();
+    return new Observed(
+        revision,
+        tree(StepChanges.call("get " + INJECTOR_KEY, () -> mwcs.withName(INJECTOR).get())),
+        tree(StepChanges.call("get " + source, () -> mwcs.withName(source).get())),
+        tree(StepChanges.call("get " + TAG_KEY, () -> mwcs.withName(TAG).get())));
   }
 
-  /** The default tag as {@code desired} (backed up first, absent: undo deletes it). */
-  private static void pointTag(StepChanges changes, ObjectNode desired, String revision) {
+  private static ObjectNode tree(MutatingWebhookConfiguration object) {
+    return object == null ? null : Restorer.toTree(object);
+  }
+
+  private static void apply(StepChanges changes, Observed observed, List<PlannedChange> desired) {
     var mwcs = changes.client().admissionRegistration().v1().mutatingWebhookConfigurations();
-    MutatingWebhookConfiguration current =
-        StepChanges.call("get " + TAG_KEY, () -> mwcs.withName(TAG).get());
-    changes.backup(TAG_KEY, current);
-    if (current == null) {
-      MutatingWebhookConfiguration created =
-          Restorer.fromTree(desired, MutatingWebhookConfiguration.class);
-      StepChanges.call("create " + TAG_KEY, () -> mwcs.resource(created).create());
-      changes.changed("created " + TAG_KEY + " pointing at " + revision);
-    } else if (StepChanges.covers(Restorer.toTree(current), desired)) {
+    String revision = observed.revision();
+    if (observed.injector() != null && desired.stream().noneMatch(c -> c.name().equals(INJECTOR))) {
+      changes.unchanged(INJECTOR_KEY + " has no webhooks");
+    }
+    if (desired.stream().noneMatch(c -> c.name().equals(TAG))) {
       changes.unchanged(TAG_KEY + " points at " + revision);
-    } else {
-      ObjectNode replacement = desired.deepCopy();
-      ((ObjectNode) replacement.get("metadata"))
-          .put("resourceVersion", current.getMetadata().getResourceVersion());
-      MutatingWebhookConfiguration updated =
-          Restorer.fromTree(replacement, MutatingWebhookConfiguration.class);
-      StepChanges.call("update " + TAG_KEY, () -> mwcs.resource(updated).update());
-      changes.changed("replaced " + TAG_KEY + " to point at " + revision);
+    }
+    for (PlannedChange c : desired) {
+      MutatingWebhookConfiguration object =
+          Restorer.fromTree((ObjectNode) c.body(), MutatingWebhookConfiguration.class);
+      ObjectKey key = c.name().equals(INJECTOR) ? INJECTOR_KEY : TAG_KEY;
+      switch (c.verb()) {
+        case "create" -> StepChanges.call("create " + key, () -> mwcs.resource(object).create());
+        case "update" -> StepChanges.call("update " + key, () -> mwcs.resource(object).update());
+        default -> throw new IllegalStateException("replace-webhook does not " + c.verb());
+      }
+      if (key.equals(INJECTOR_KEY)) {
+        changes.changed(
+            "emptied "
+                + INJECTOR_KEY
+                + " ("
+                + observed.injector().path("webhooks").size()
+                + " webhooks removed)");
+      } else if (c.verb().equals("create")) {
+        changes.changed("created " + TAG_KEY + " pointing at " + revision);
+      } else {
+        changes.changed("replaced " + TAG_KEY + " to point at " + revision);
+      }
     }
   }
 
   /**
-   * The tag configuration as istioctl writes it: the template's four webhooks (names, selectors,
-   * rules and policies), labelled with the revision, each calling the revision's injector with the
-   * {@code clientConfig} (URL or Service, and caBundle) of the revision's first injection webhook
-   * ({@code *sidecar-injector.istio.io}), as {@code istioctl tag set} takes it. Without such a
-   * webhook (plan before provisioning) the webhooks have no clientConfig.
-   */
-  static ObjectNode tag(JsonNode revisionWebhook, String revision) {
-    ObjectNode desired = StepChanges.template(TEMPLATE);
-    ((ObjectNode) desired.path("metadata").path("labels")).put("istio.io/rev", revision);
-    JsonNode clientConfig = injectionClientConfig(revisionWebhook);
-    for (JsonNode w : (ArrayNode) desired.get("webhooks")) {
-      if (clientConfig != null) {
-        ((ObjectNode) w).set("clientConfig", clientConfig.deepCopy());
-      }
-    }
-    return desired;
-  }
-
-  /** The clientConfig of the first injection webhook of a configuration, or null. */
-  static JsonNode injectionClientConfig(JsonNode configuration) {
-    for (JsonNode w : configuration.path("webhooks")) {
-      if (w.path("name").asText().endsWith(INJECTION_SUFFIX) && w.path("clientConfig").isObject()) {
-        return w.get("clientConfig");
-      }
-    }
-    return null;
-  }
-
-  /**
-   * What {@link #replaceWebhook} will do, read only: the add-on injector emptied, then the tag
-   * created from {@link #tag}. Before the managed control plane is provisioned its webhook {@code
+   * What {@link #replaceWebhook} will do, read only: {@link WebhookChanges#desired}, each update's
+   * body shown without the fields the API server keeps (metadata other than name, labels and
+   * annotations; status). Before the managed control plane is provisioned its webhook {@code
    * istiod-<revision>} is not there to copy from: the template is shown, and the note says so.
    */
   public List<PlannedChange> plan(MigrationContext ctx) {
-    KubernetesClient client = clients.client(ctx.connection());
-    var mwcs = client.admissionRegistration().v1().mutatingWebhookConfigurations();
-    String step = Step.REPLACE_WEBHOOK.id();
-    List<PlannedChange> out = new ArrayList<>();
-    MutatingWebhookConfiguration injector =
-        StepChanges.call("get " + INJECTOR_KEY, () -> mwcs.withName(INJECTOR).get());
-    if (injector != null && injector.getWebhooks() != null && !injector.getWebhooks().isEmpty()) {
-      ObjectNode body = Restorer.toTree(injector);
-      body.remove("status");
-      ((ObjectNode) body.path("metadata")).retain("name", "labels", "annotations");
-      body.putArray("webhooks");
-      out.add(
-          PlannedChange.update(
-              step,
-              INJECTOR_KEY,
-              body,
-              "emptied ("
-                  + injector.getWebhooks().size()
-                  + " webhooks removed), so that no namespace is matched by two injectors"));
-    }
-    String source = "istiod-" + ctx.revision();
-    MutatingWebhookConfiguration revisionWebhook =
-        StepChanges.call("get " + source, () -> mwcs.withName(source).get());
-    boolean provisioned =
-        revisionWebhook != null && injectionClientConfig(Restorer.toTree(revisionWebhook)) != null;
-    ObjectNode desired =
-        tag(
-            provisioned ? Restorer.toTree(revisionWebhook) : JsonNodeFactory.instance.objectNode(),
-            ctx.revision());
-    List<String> names = new ArrayList<>();
-    desired.path("webhooks").forEach(w -> names.add(w.path("name").asText()));
-    String note =
-        "revision tag default -> "
-            + ctx.revision()
-            + ", "
-            + names.size()
-            + " webhooks as istioctl writes them ("
-            + String.join(", ", names)
-            + ": namespaces labelled istio.io/rev=default or istio-injection=enabled, pods"
-            + " labelled istio.io/rev=default or sidecar.istio.io/inject=true)"
-            + (provisioned
-                ? ""
-                : "; each webhook's clientConfig (endpoint and caBundle) copied from"
-                    + " MutatingWebhookConfiguration "
-                    + source
-                    + " once the managed control plane installs it");
-    MutatingWebhookConfiguration current =
-        StepChanges.call("get " + TAG_KEY, () -> mwcs.withName(TAG).get());
-    if (current == null) {
-      out.add(PlannedChange.create(step, TAG_KEY, desired, note));
-    } else if (!provisioned || !StepChanges.covers(Restorer.toTree(current), desired)) {
-      out.add(PlannedChange.update(step, TAG_KEY, desired, note));
-    }
-    return out;
+    return WebhookChanges.desired(observe(clients.client(ctx.connection()), ctx.revision()))
+        .stream()
+        .map(
+            c -> {
+              if (!c.verb().equals("update")) {
+                return c;
+              }
+              ObjectNode body = ((ObjectNode) c.body()).deepCopy();
+              body.remove("status");
+              ((ObjectNode) body.path("metadata")).retain("name", "labels", "annotations");
+              return PlannedChange.update(
+                  c.step(), c.name().equals(INJECTOR) ? INJECTOR_KEY : TAG_KEY, body, c.note());
+            })
+        .toList();
   }
 
   @Override
@@ -227,6 +158,6 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
 
   private StepChanges session(MigrationContext ctx) {
     KubernetesClient client = clients.client(ctx.connection());
-    return new StepChanges(client, backups.forContext(ctx), ctx, Step.REPLACE_WEBHOOK.id());
+    return new StepChanges(client, backups.forContext(ctx), ctx, WebhookChanges.STEP);
   }
 }

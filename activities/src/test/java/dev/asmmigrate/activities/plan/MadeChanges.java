@@ -2,6 +2,7 @@ package dev.asmmigrate.activities.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.sandbox.Sandbox;
@@ -108,12 +109,23 @@ public final class MadeChanges {
           meta.retain("name", "namespace", "labels", "annotations");
         }
         want.remove("status");
+        pruneEmpty(want);
         Optional<ObjectNode> have = stored(c);
         assertThat(have).as("%s exists after the step", c.describe()).isPresent();
         assertThat(StepChanges.covers(have.get(), want))
             .as("%s in the cluster as planned: %s", c.describe(), have.get())
             .isTrue();
       }
+    }
+  }
+
+  /** Leaves out empty lists and maps, which the API server stores as absent. */
+  private static void pruneEmpty(JsonNode node) {
+    if (node instanceof ObjectNode o) {
+      o.fields().forEachRemaining(e -> pruneEmpty(e.getValue()));
+      o.properties().removeIf(e -> e.getValue().isContainerNode() && e.getValue().isEmpty());
+    } else if (node.isArray()) {
+      node.forEach(MadeChanges::pruneEmpty);
     }
   }
 

@@ -10,6 +10,7 @@ import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.MadeChanges;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
@@ -222,6 +223,36 @@ class WebhookActivitiesImplTest {
     assertThat(sidecarOfNewPod("tagged", Map.of())).isNull();
   }
 
+  /**
+   * The plan and the activity share one computation ({@link WebhookChanges#desired}): the plan
+   * lists the add-on injector emptied, then the tag created with the revision's endpoint, and the
+   * activity makes exactly those.
+   */
+  @Test
+  void givenAProvisionedRevision_whenPlannedThenReplaced_itShouldMakeExactlyThePlannedChanges() {
+    MigrationContext ctx = h.context();
+
+    List<PlannedChange> plan = new WebhookActivitiesImpl(h.clients, h.backups).plan(ctx);
+
+    assertThat(plan)
+        .extracting(PlannedChange::describe)
+        .containsExactly(
+            "update MutatingWebhookConfiguration istio-sidecar-injector",
+            "create MutatingWebhookConfiguration istio-revision-tag-default");
+    assertThat(plan.get(0).body().path("webhooks").isEmpty()).isTrue();
+    JsonNode revisionClient =
+        mwc("istiod-asm-managed").orElseThrow().path("webhooks").get(0).path("clientConfig");
+    assertThat(plan.get(1).body().path("webhooks"))
+        .hasSize(4)
+        .allSatisfy(w -> assertThat(w.path("clientConfig")).isEqualTo(revisionClient));
+    MadeChanges made = MadeChanges.watch(h.sandbox);
+    webhooks.replaceWebhook(new WebhookRequest(ctx));
+    made.assertMadeExactly(plan);
+
+    webhooks.restoreWebhook(new WebhookRequest(ctx));
+    assertThat(mwc("istio-revision-tag-default")).isEmpty();
+  }
+
   /** A webhook's namespace and object selectors, as {@code ns: ...; pod: ...}. */
   static String selectors(JsonNode configuration, String name) {
     JsonNode w = webhook(configuration, name);
@@ -290,8 +321,7 @@ class WebhookActivitiesImplTest {
 
   @Test
   void givenTheTagCreatedBeforeTheAddonInjectorIsEmptied_podsOfLegacyNamespacesShouldFail() {
-    ObjectNode tag =
-        WebhookActivitiesImpl.tag(mwc("istiod-asm-managed").orElseThrow(), "asm-managed");
+    ObjectNode tag = WebhookChanges.tag(mwc("istiod-asm-managed").orElseThrow(), "asm-managed");
     h.client()
         .admissionRegistration()
         .v1()
