@@ -1,5 +1,8 @@
 package dev.asmmigrate.activities.configs;
 
+import static dev.asmmigrate.activities.configs.ConfigChanges.keyOf;
+import static dev.asmmigrate.activities.configs.ConfigChanges.source;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.Backup;
@@ -7,13 +10,13 @@ import dev.asmmigrate.activities.backup.BackupStore;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.configs.ClusterObjects.Type;
+import dev.asmmigrate.activities.configs.ConfigChanges.Observed;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.config.Finding;
 import dev.asmmigrate.config.check.ConfigCheck;
 import dev.asmmigrate.config.check.ConfigCheckResult;
-import dev.asmmigrate.config.check.Trees;
 import dev.asmmigrate.config.convert.ConversionResult;
 import dev.asmmigrate.config.convert.PolicyConverter;
 import dev.asmmigrate.workflows.activities.ConfigActivities;
@@ -24,7 +27,9 @@ import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.StepResult;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * deletes exactly what it created.
  */
 public final class ConfigActivitiesImpl implements ConfigActivities {
-  static final String STEP = "migrate-configs";
+  static final String STEP = ConfigChanges.STEP;
 
   static final Type ENVOY_FILTERS =
       new Type("networking.istio.io", "v1alpha3", "EnvoyFilter", "envoyfilters", true);
@@ -176,29 +181,13 @@ public final class ConfigActivitiesImpl implements ConfigActivities {
                   .toList());
     }
     BackupStore store = backups.forContext(ctx);
+    Observed observed = observe(cluster, conversion.converted());
+    List<PlannedChange> desired = ConfigChanges.desired(observed);
 
-    // First decide, for every converted object, whether it is to be created, is already there
-    // (created by an earlier attempt, or identical by hand), or conflicts with something else.
-    List<ObjectNode> toCreate = new ArrayList<>();
+    // Objects already there as converted (created by an earlier attempt, or identical by hand).
     List<BackupRef> refs = new ArrayList<>();
     List<String> changes = new ArrayList<>();
-    for (ObjectNode converted : conversion.converted()) {
-      Type type = typeOf(converted);
-      ObjectKey key = keyOf(converted);
-      Optional<ObjectNode> existing = cluster.get(type, key.namespace(), key.name());
-      if (existing.isEmpty()) {
-        toCreate.add(converted);
-        continue;
-      }
-      if (!sameConversion(existing.get(), converted)) {
-        throw Failures.permanent(
-            FailureType.BLOCKING_CONFIG,
-            "migrate-configs: "
-                + key
-                + " already exists with other content than the conversion of "
-                + source(converted)
-                + "; rename or delete it, or delete the alpha policy, then retry");
-      }
+    for (ObjectKey key : observed.existing().keySet()) {
       Optional<Backup> ours = store.load(ctx.migrationId(), key);
       if (ours.isPresent() && ours.get().absent()) {
         refs.add(ours.get().ref());
@@ -208,6 +197,7 @@ public final class ConfigActivitiesImpl implements ConfigActivities {
       }
       log.info("migrate-configs: {} already exists as converted; unchanged", key);
     }
+    List<ObjectNode> toCreate = desired.stream().map(c -> (ObjectNode) c.body()).toList();
 
     // Validate everything before changing anything.
     for (ObjectNode converted : toCreate) {
@@ -267,7 +257,7 @@ public final class ConfigActivitiesImpl implements ConfigActivities {
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         Optional<ObjectNode> now = cluster.get(type, key.namespace(), key.name());
-        if (now.isPresent() && sameConversion(now.get(), converted)) {
+        if (now.isPresent() && ConfigChanges.sameConversion(now.get(), converted)) {
           // An earlier attempt's create landed after all.
           return;
         }
@@ -279,31 +269,24 @@ public final class ConfigActivitiesImpl implements ConfigActivities {
     }
   }
 
+  /** Each converted object as it exists in the cluster, by its key. */
+  private static Observed observe(ClusterObjects cluster, List<ObjectNode> converted) {
+    Map<ObjectKey, ObjectNode> existing = new LinkedHashMap<>();
+    for (ObjectNode object : converted) {
+      ObjectKey key = keyOf(object);
+      cluster.get(typeOf(object), key.namespace(), key.name()).ifPresent(o -> existing.put(key, o));
+    }
+    return new Observed(converted, existing);
+  }
+
   /**
-   * What {@link #migrateConfigs} will do with the conversion config-check ran, read only: create
-   * each converted object that does not exist yet (after a server-side dry run of each, which
-   * changes nothing). One that exists as converted is left; one that exists with other content
-   * makes the step fail, which {@code plan} reports as a note on the step.
+   * What {@link #migrateConfigs} will do with the conversion config-check ran, read only: {@link
+   * ConfigChanges#desired}, each create after a server-side dry run, which changes nothing. An
+   * object in the way makes the step fail, which {@code plan} reports as a note on the step.
    */
   public List<PlannedChange> plan(MigrationContext ctx, ConversionResult conversion) {
     ClusterObjects cluster = new ClusterObjects(clients.client(ctx.connection()));
-    List<PlannedChange> out = new ArrayList<>();
-    for (ObjectNode converted : conversion.converted()) {
-      ObjectKey key = keyOf(converted);
-      Optional<ObjectNode> existing = cluster.get(typeOf(converted), key.namespace(), key.name());
-      if (existing.isEmpty()) {
-        out.add(PlannedChange.create(STEP, key, converted, source(converted)));
-      } else if (!sameConversion(existing.get(), converted)) {
-        throw Failures.permanent(
-            FailureType.BLOCKING_CONFIG,
-            "migrate-configs: "
-                + key
-                + " already exists with other content than the conversion of "
-                + source(converted)
-                + "; rename or delete it, or delete the alpha policy");
-      }
-    }
-    return out;
+    return ConfigChanges.desired(observe(cluster, conversion.converted()));
   }
 
   @Override
@@ -338,30 +321,6 @@ public final class ConfigActivitiesImpl implements ConfigActivities {
   }
 
   // --- helpers -----------------------------------------------------------------------------------
-
-  /** The same object as the conversion would create: same spec, its labels and annotations. */
-  static boolean sameConversion(JsonNode existing, JsonNode converted) {
-    JsonNode meta = existing.path("metadata");
-    JsonNode wanted = converted.path("metadata");
-    return Trees.equivalent(existing.path("spec"), converted.path("spec"))
-        && Trees.contains(meta.path("labels"), wanted.path("labels"))
-        && Trees.contains(meta.path("annotations"), wanted.path("annotations"));
-  }
-
-  private static String source(JsonNode converted) {
-    String annotation =
-        converted.path("metadata").path("annotations").path(PolicyConverter.ANNOTATION).asText("");
-    return annotation.isEmpty() ? "an alpha policy" : annotation;
-  }
-
-  static ObjectKey keyOf(JsonNode object) {
-    JsonNode metadata = object.path("metadata");
-    return new ObjectKey(
-        object.path("apiVersion").asText(),
-        object.path("kind").asText(),
-        metadata.path("namespace").asText(),
-        metadata.path("name").asText());
-  }
 
   static Type typeOf(JsonNode object) {
     return typeOf(keyOf(object));

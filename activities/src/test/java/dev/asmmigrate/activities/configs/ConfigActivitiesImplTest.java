@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.MadeChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.config.check.ConfigCheck;
 import dev.asmmigrate.config.check.ConfigCheckFixtures;
 import dev.asmmigrate.config.convert.ConversionResult;
@@ -167,8 +169,19 @@ class ConfigActivitiesImplTest {
           PolicyConverter.convert(ConfigCheck.conversionInput(storeObjects(h)));
       assertThat(expected.converted()).hasSizeGreaterThanOrEqualTo(4);
       assertThat(converted(h)).isEmpty();
+      // plan and activity share one computation (ConfigChanges.desired): the plan lists a create
+      // of each converted object, and the first run makes exactly those
+      ConfigActivitiesImpl impl = new ConfigActivitiesImpl(h.clients, h.backups);
+      List<PlannedChange> plan =
+          impl.plan(request.context(), impl.check(request.context()).conversion());
+      assertThat(plan)
+          .extracting(c -> c.verb() + " " + c.kind() + " " + c.namespace() + "/" + c.name())
+          .containsExactlyInAnyOrderElementsOf(
+              expected.converted().stream().map(o -> "create " + key(o)).toList());
+      MadeChanges made = MadeChanges.watch(h.sandbox);
 
       StepResult first = configs.migrateConfigs(request);
+      made.assertMadeExactly(plan);
       Map<String, JsonNode> afterFirst = converted(h);
       StepResult second = configs.migrateConfigs(request);
       Map<String, JsonNode> afterSecond = converted(h);
