@@ -1,8 +1,8 @@
 package dev.asmmigrate.activities.fleet;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.api.gax.rpc.StatusCode;
-import com.google.cloud.gkehub.servicemesh.v1beta.MembershipSpec;
 import com.google.cloud.gkehub.v1.CreateFeatureRequest;
 import com.google.cloud.gkehub.v1.CreateMembershipRequest;
 import com.google.cloud.gkehub.v1.DeleteFeatureRequest;
@@ -10,10 +10,8 @@ import com.google.cloud.gkehub.v1.DeleteMembershipRequest;
 import com.google.cloud.gkehub.v1.Feature;
 import com.google.cloud.gkehub.v1.GetFeatureRequest;
 import com.google.cloud.gkehub.v1.GetMembershipRequest;
-import com.google.cloud.gkehub.v1.GkeCluster;
 import com.google.cloud.gkehub.v1.ListMembershipsRequest;
 import com.google.cloud.gkehub.v1.Membership;
-import com.google.cloud.gkehub.v1.MembershipEndpoint;
 import com.google.cloud.gkehub.v1.MembershipState;
 import com.google.cloud.gkehub.v1beta.MembershipFeatureSpec;
 import com.google.cloud.gkehub.v1beta.UpdateFeatureRequest;
@@ -110,30 +108,50 @@ public final class FleetActivitiesImpl implements FleetActivities {
   }
 
   private static String fleetProject(FleetRequest request) {
-    String p = request.fleetProject();
-    return p == null || p.isBlank() ? request.context().cluster().project() : p;
+    return fleetProject(request.context(), request.fleetProject());
+  }
+
+  private static String fleetProject(MigrationContext ctx, String fleetProject) {
+    return fleetProject == null || fleetProject.isBlank() ? ctx.cluster().project() : fleetProject;
   }
 
   // --- register ----------------------------------------------------------------------------------
 
+  /**
+   * Reads the membership, the feature and the membership's mesh spec, backs each up (absent: undo
+   * removes it), then makes the calls {@link FleetChanges#desired} lists.
+   */
   @Override
   public FleetResult registerFleet(FleetRequest request) {
     MigrationContext ctx = request.context();
     String fleet = fleetProject(request);
     BackupStore store = backups.forContext(ctx);
     List<String> changes = new ArrayList<>();
-    String label = BackupContent.migrationLabel(ctx.migrationId());
+    Read read = observe(ctx, fleet);
+    FleetChanges.Observed observed = read.observed();
+    Membership existing = observed.membership();
+    String membership = observed.membershipName();
 
-    // 1. the membership
-    var hub = google.gkeHub(ctx.connection());
-    Membership existing = findMembership(ctx, fleet);
-    String membership;
-    boolean created;
+    BackupRef membershipRef =
+        store.save(
+            ctx.migrationId(),
+            STEP,
+            membershipKey(membership),
+            existing == null ? null : tree(existing));
+    BackupRef featureRef =
+        store.save(
+            ctx.migrationId(),
+            STEP,
+            featureKey(fleet),
+            read.feature() == null ? null : tree(read.feature()));
+    store.save(
+        ctx.migrationId(),
+        STEP,
+        meshSpecKey(fleet, membership),
+        observed.spec() == null ? null : tree(observed.spec()));
+    boolean created = existing == null || membershipRef.absent();
+    boolean enabled = read.feature() == null || featureRef.absent();
     if (existing != null) {
-      membership = existing.getName();
-      BackupRef ref =
-          store.save(ctx.migrationId(), STEP, membershipKey(membership), tree(existing));
-      created = ref.absent();
       if (existing.getState().getCode() != MembershipState.Code.READY) {
         awaitMembershipReady(ctx, membership);
       }
@@ -141,183 +159,150 @@ public final class FleetActivitiesImpl implements FleetActivities {
           created
               ? "fleet membership " + membership + " registered by this migration"
               : "fleet membership " + membership + " exists: unchanged");
-    } else {
-      membership = parent(fleet) + "/memberships/" + ctx.cluster().cluster();
-      store.save(ctx.migrationId(), STEP, membershipKey(membership), null);
-      CreateMembershipRequest create =
-          CreateMembershipRequest.newBuilder()
-              .setParent(parent(fleet))
-              .setMembershipId(ctx.cluster().cluster())
-              .setRequestId(requestId(ctx, "create-membership"))
-              .setResource(
-                  Membership.newBuilder()
-                      .putLabels(LABEL, label)
-                      .setEndpoint(
-                          MembershipEndpoint.newBuilder()
-                              .setGkeCluster(
-                                  GkeCluster.newBuilder()
-                                      .setResourceLink(resourceLink(ctx.cluster())))))
-              .build();
-      try {
-        Operation op =
-            GoogleClients.call(
-                "create fleet membership " + membership,
-                () -> hub.createMembershipCallable().call(create));
-        LongRunning.awaitHub(
-            hub.getOperationsClient(),
-            op,
-            OPERATION_BOUND,
-            "create fleet membership " + membership,
-            Waits::heartbeat);
-      } catch (RuntimeException e) {
-        if (GoogleClients.code(e) != StatusCode.Code.ALREADY_EXISTS) {
-          throw e;
-        }
-        Membership taken = getMembership(ctx, membership).orElseThrow(() -> e);
-        if (!sameCluster(taken, ctx.cluster())) {
-          throw Failures.permanent(
-              FailureType.STATE_CONFLICT,
-              "fleet membership "
-                  + membership
-                  + " exists for another cluster ("
-                  + taken.getEndpoint().getGkeCluster().getResourceLink()
-                  + "); register "
-                  + ctx.cluster()
-                  + " under another name first");
-        }
-        awaitMembershipReady(ctx, membership);
-      }
-      created = true;
-      changes.add("registered " + ctx.cluster() + " as fleet membership " + membership);
-      log.info("{}: registered {} as fleet membership {}", STEP, ctx.cluster(), membership);
     }
-
-    // 2. the servicemesh feature
-    boolean enabled;
-    Optional<Feature> feature = getFeature(ctx, fleet);
-    if (feature.isPresent()) {
-      BackupRef ref = store.save(ctx.migrationId(), STEP, featureKey(fleet), tree(feature.get()));
-      enabled = ref.absent();
+    if (read.feature() != null) {
       changes.add(
           enabled
               ? "feature " + FEATURE + " enabled by this migration"
               : "feature " + FEATURE + " enabled already: unchanged");
-    } else {
-      store.save(ctx.migrationId(), STEP, featureKey(fleet), null);
-      CreateFeatureRequest create =
-          CreateFeatureRequest.newBuilder()
-              .setParent(parent(fleet))
-              .setFeatureId(FEATURE)
-              .setRequestId(requestId(ctx, "create-feature"))
-              .setResource(Feature.newBuilder().putLabels(LABEL, label))
-              .build();
-      try {
-        Operation op =
-            GoogleClients.call(
-                "enable feature " + featureName(fleet),
-                () -> hub.createFeatureCallable().call(create));
-        LongRunning.awaitHub(
-            hub.getOperationsClient(),
-            op,
-            OPERATION_BOUND,
-            "enable feature " + featureName(fleet),
-            Waits::heartbeat);
-      } catch (RuntimeException e) {
-        if (GoogleClients.code(e) != StatusCode.Code.ALREADY_EXISTS) {
-          throw e;
-        }
-        log.info("{}: feature {} was enabled meanwhile", STEP, featureName(fleet));
-      }
-      enabled = true;
-      changes.add("enabled feature " + FEATURE + " on fleet project " + fleet);
-      log.info("{}: enabled feature {}", STEP, featureName(fleet));
     }
-
-    // 3. the membership's mesh spec
-    var beta = google.gkeHubBeta(ctx.connection());
-    com.google.cloud.gkehub.v1beta.Feature meshFeature = getBetaFeature(ctx, fleet);
-    Optional<Map.Entry<String, MembershipFeatureSpec>> spec = specOf(meshFeature, membership);
-    store.save(
-        ctx.migrationId(),
-        STEP,
-        meshSpecKey(fleet, membership),
-        spec.map(e -> tree(e.getValue())).orElse(null));
-    if (spec.isPresent()
-        && spec.get().getValue().getMesh().getManagement()
-            == MembershipSpec.Management.MANAGEMENT_AUTOMATIC) {
+    List<FleetChanges.Change> desired = FleetChanges.desired(observed);
+    if (desired.stream().noneMatch(c -> c.method().equals("UpdateFeature"))) {
       changes.add("mesh management of " + membership + " is automatic already: unchanged");
-    } else {
-      MembershipFeatureSpec.Builder next =
-          spec.map(e -> e.getValue().toBuilder()).orElse(MembershipFeatureSpec.newBuilder());
-      next.setMesh(
-          next.getMesh().toBuilder().setManagement(MembershipSpec.Management.MANAGEMENT_AUTOMATIC));
-      updateSpec(ctx, fleet, membership, next.build(), "set-mesh-spec");
-      changes.add("set mesh management of " + membership + " to MANAGEMENT_AUTOMATIC");
-      log.info("{}: set mesh management of {} to MANAGEMENT_AUTOMATIC", STEP, membership);
+    }
+    for (FleetChanges.Change c : desired) {
+      switch (c.method()) {
+        case "CreateMembership" -> {
+          createMembership(ctx, fleet, membership, (Membership) c.resource());
+          changes.add("registered " + ctx.cluster() + " as fleet membership " + membership);
+          log.info("{}: registered {} as fleet membership {}", STEP, ctx.cluster(), membership);
+        }
+        case "CreateFeature" -> {
+          createFeature(ctx, fleet, (Feature) c.resource());
+          changes.add("enabled feature " + FEATURE + " on fleet project " + fleet);
+          log.info("{}: enabled feature {}", STEP, featureName(fleet));
+        }
+        case "UpdateFeature" -> {
+          updateSpec(
+              ctx,
+              fleet,
+              membership,
+              (com.google.cloud.gkehub.v1beta.Feature) c.resource(),
+              "set-mesh-spec");
+          changes.add("set mesh management of " + membership + " to MANAGEMENT_AUTOMATIC");
+          log.info("{}: set mesh management of {} to MANAGEMENT_AUTOMATIC", STEP, membership);
+        }
+        default -> throw new IllegalStateException("fleet-registration does not " + c.method());
+      }
     }
     return new FleetResult(membership, created, enabled, changes);
   }
 
+  /** What the step reads, and the feature as read (for its backup; null when not enabled). */
+  private record Read(FleetChanges.Observed observed, Feature feature) {}
+
+  private Read observe(MigrationContext ctx, String fleet) {
+    Membership existing = findMembership(ctx, fleet);
+    Feature feature = getFeature(ctx, fleet).orElse(null);
+    FleetChanges.Observed observed =
+        new FleetChanges.Observed(
+            ctx.cluster(),
+            fleet,
+            BackupContent.migrationLabel(ctx.migrationId()),
+            existing,
+            feature != null,
+            null);
+    if (feature == null) {
+      return new Read(observed, null);
+    }
+    MembershipFeatureSpec spec =
+        getBetaFeatureIfAny(ctx, fleet)
+            .flatMap(f -> specOf(f, observed.membershipName()))
+            .map(Map.Entry::getValue)
+            .orElse(null);
+    return new Read(
+        new FleetChanges.Observed(ctx.cluster(), fleet, observed.label(), existing, true, spec),
+        feature);
+  }
+
+  private void createMembership(
+      MigrationContext ctx, String fleet, String membership, Membership resource) {
+    var hub = google.gkeHub(ctx.connection());
+    CreateMembershipRequest create =
+        CreateMembershipRequest.newBuilder()
+            .setParent(parent(fleet))
+            .setMembershipId(idOf(membership))
+            .setRequestId(requestId(ctx, "create-membership"))
+            .setResource(resource)
+            .build();
+    try {
+      Operation op =
+          GoogleClients.call(
+              "create fleet membership " + membership,
+              () -> hub.createMembershipCallable().call(create));
+      LongRunning.awaitHub(
+          hub.getOperationsClient(),
+          op,
+          OPERATION_BOUND,
+          "create fleet membership " + membership,
+          Waits::heartbeat);
+    } catch (RuntimeException e) {
+      if (GoogleClients.code(e) != StatusCode.Code.ALREADY_EXISTS) {
+        throw e;
+      }
+      Membership taken = getMembership(ctx, membership).orElseThrow(() -> e);
+      if (!sameCluster(taken, ctx.cluster())) {
+        throw Failures.permanent(
+            FailureType.STATE_CONFLICT,
+            "fleet membership "
+                + membership
+                + " exists for another cluster ("
+                + taken.getEndpoint().getGkeCluster().getResourceLink()
+                + "); register "
+                + ctx.cluster()
+                + " under another name first");
+      }
+      awaitMembershipReady(ctx, membership);
+    }
+  }
+
+  private void createFeature(MigrationContext ctx, String fleet, Feature resource) {
+    var hub = google.gkeHub(ctx.connection());
+    CreateFeatureRequest create =
+        CreateFeatureRequest.newBuilder()
+            .setParent(parent(fleet))
+            .setFeatureId(FEATURE)
+            .setRequestId(requestId(ctx, "create-feature"))
+            .setResource(resource)
+            .build();
+    try {
+      Operation op =
+          GoogleClients.call(
+              "enable feature " + featureName(fleet),
+              () -> hub.createFeatureCallable().call(create));
+      LongRunning.awaitHub(
+          hub.getOperationsClient(),
+          op,
+          OPERATION_BOUND,
+          "enable feature " + featureName(fleet),
+          Waits::heartbeat);
+    } catch (RuntimeException e) {
+      if (GoogleClients.code(e) != StatusCode.Code.ALREADY_EXISTS) {
+        throw e;
+      }
+      log.info("{}: feature {} was enabled meanwhile", STEP, featureName(fleet));
+    }
+  }
+
   /**
-   * What {@link #registerFleet} will do, read only, through the same GKE Hub reads: register the
-   * membership, enable the feature, set the membership's mesh management to automatic; each only
-   * when it is not so already.
+   * What {@link #registerFleet} will do, read only, through the same GKE Hub reads: the calls of
+   * {@link FleetChanges#desired}.
    */
   public List<PlannedChange> plan(MigrationContext ctx, String fleetProject) {
-    String fleet =
-        fleetProject == null || fleetProject.isBlank() ? ctx.cluster().project() : fleetProject;
-    List<PlannedChange> out = new ArrayList<>();
-    Membership existing = findMembership(ctx, fleet);
-    String membership =
-        existing != null
-            ? existing.getName()
-            : parent(fleet) + "/memberships/" + ctx.cluster().cluster();
-    if (existing == null) {
-      com.fasterxml.jackson.databind.node.ObjectNode body =
-          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-      body.putObject("endpoint")
-          .putObject("gkeCluster")
-          .put("resourceLink", resourceLink(ctx.cluster()));
-      out.add(
-          PlannedChange.call(
-              STEP,
-              HUB_V1,
-              "CreateMembership",
-              membership,
-              body,
-              "register " + ctx.cluster() + " in fleet project " + fleet));
-    }
-    if (getFeature(ctx, fleet).isEmpty()) {
-      out.add(
-          PlannedChange.call(
-              STEP,
-              HUB_V1,
-              "CreateFeature",
-              featureName(fleet),
-              null,
-              "enable the " + FEATURE + " feature on fleet project " + fleet));
-    }
-    Optional<Map.Entry<String, MembershipFeatureSpec>> spec =
-        getBetaFeatureIfAny(ctx, fleet).flatMap(f -> specOf(f, membership));
-    if (spec.isEmpty()
-        || spec.get().getValue().getMesh().getManagement()
-            != MembershipSpec.Management.MANAGEMENT_AUTOMATIC) {
-      com.fasterxml.jackson.databind.node.ObjectNode body =
-          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-      body.putObject("membershipSpecs")
-          .putObject(membership)
-          .putObject("mesh")
-          .put("management", "MANAGEMENT_AUTOMATIC");
-      out.add(
-          PlannedChange.call(
-              STEP,
-              HUB_V1BETA,
-              "UpdateFeature",
-              featureName(fleet),
-              body,
-              "mesh management of " + membership + " automatic (update mask membership_specs)"));
-    }
-    return out;
+    String fleet = fleetProject(ctx, fleetProject);
+    return FleetChanges.desired(observe(ctx, fleet).observed()).stream()
+        .map(FleetChanges.Change::planned)
+        .toList();
   }
 
   // --- unregister --------------------------------------------------------------------------------
@@ -353,7 +338,10 @@ public final class FleetActivitiesImpl implements FleetActivities {
             ctx,
             fleet,
             membership,
-            before.orElse(MembershipFeatureSpec.getDefaultInstance()),
+            com.google.cloud.gkehub.v1beta.Feature.newBuilder()
+                .putMembershipSpecs(
+                    membership, before.orElse(MembershipFeatureSpec.getDefaultInstance()))
+                .build(),
             "restore-mesh-spec");
         log.info(
             "{} undo: mesh spec of {} {}",
@@ -508,15 +496,6 @@ public final class FleetActivitiesImpl implements FleetActivities {
     }
   }
 
-  private com.google.cloud.gkehub.v1beta.Feature getBetaFeature(
-      MigrationContext ctx, String fleet) {
-    return getBetaFeatureIfAny(ctx, fleet)
-        .orElseThrow(
-            () ->
-                new IllegalStateException(
-                    "feature " + featureName(fleet) + " is not there right after it was enabled"));
-  }
-
   private Optional<com.google.cloud.gkehub.v1beta.Feature> getBetaFeatureIfAny(
       MigrationContext ctx, String fleet) {
     var beta = google.gkeHubBeta(ctx.connection());
@@ -548,7 +527,7 @@ public final class FleetActivitiesImpl implements FleetActivities {
       MigrationContext ctx,
       String fleet,
       String membership,
-      MembershipFeatureSpec spec,
+      com.google.cloud.gkehub.v1beta.Feature resource,
       String purpose) {
     var beta = google.gkeHubBeta(ctx.connection());
     UpdateFeatureRequest update =
@@ -556,9 +535,7 @@ public final class FleetActivitiesImpl implements FleetActivities {
             .setName(featureName(fleet))
             .setUpdateMask(FieldMask.newBuilder().addPaths("membership_specs"))
             .setRequestId(requestId(ctx, purpose))
-            .setResource(
-                com.google.cloud.gkehub.v1beta.Feature.newBuilder()
-                    .putMembershipSpecs(membership, spec))
+            .setResource(resource)
             .build();
     Operation op =
         GoogleClients.call(
@@ -624,12 +601,16 @@ public final class FleetActivitiesImpl implements FleetActivities {
 
   /** A Google API resource as a backup's pseudo-object: its JSON under {@code spec}. */
   static ObjectNode tree(Message message) {
+    ObjectNode node = BackupContent.MAPPER.createObjectNode();
+    node.put("kind", message.getDescriptorForType().getFullName());
+    node.set("spec", json(message));
+    return node;
+  }
+
+  /** A Google API resource as JSON, as its API carries it. */
+  static JsonNode json(Message message) {
     try {
-      String json = JsonFormat.printer().print(message);
-      ObjectNode node = BackupContent.MAPPER.createObjectNode();
-      node.put("kind", message.getDescriptorForType().getFullName());
-      node.set("spec", BackupContent.MAPPER.readTree(json));
-      return node;
+      return BackupContent.MAPPER.readTree(JsonFormat.printer().print(message));
     } catch (InvalidProtocolBufferException
         | com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise " + message.getDescriptorForType(), e);

@@ -16,6 +16,8 @@ import dev.asmmigrate.activities.backup.Backup;
 import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.MadeChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.workflows.activities.FleetActivities;
 import dev.asmmigrate.workflows.activities.FleetActivities.FleetRequest;
@@ -144,6 +146,44 @@ class FleetActivitiesImplTest {
 
     assertThat(memberships()).isEmpty();
     assertThat(feature()).isEmpty();
+  }
+
+  /**
+   * The plan and the activity share one computation ({@link FleetChanges#desired}): on an
+   * unregistered cluster the plan lists the membership's registration, the feature's enabling and
+   * the mesh spec's update, and the activity makes exactly those calls.
+   */
+  @Test
+  void givenAnUnregisteredCluster_whenPlannedThenRegistered_itShouldMakeExactlyThePlannedCalls() {
+    MigrationContext ctx = h.context();
+
+    List<PlannedChange> plan =
+        new FleetActivitiesImpl(h.clients, h.backups, google).plan(ctx, PROJECT);
+
+    assertThat(plan)
+        .extracting(PlannedChange::describe)
+        .containsExactly(
+            "call gkehub.googleapis.com/v1 CreateMembership " + MEMBERSHIP,
+            "call gkehub.googleapis.com/v1 CreateFeature " + FEATURE,
+            "call gkehub.googleapis.com/v1beta UpdateFeature " + FEATURE);
+    assertThat(plan.get(0).body().toString())
+        .isEqualTo(
+            "{\"labels\":{\"asm-migrate-id\":\""
+                + ctx.migrationId()
+                + "\"},\"endpoint\":{\"gkeCluster\":{\"resourceLink\":"
+                + "\"//container.googleapis.com/projects/sandbox-project/locations/us-central1-c"
+                + "/clusters/sandbox-cluster\"}}}");
+    assertThat(plan.get(2).body().toString())
+        .isEqualTo(
+            "{\"membershipSpecs\":{\""
+                + MEMBERSHIP
+                + "\":{\"mesh\":{\"management\":\"MANAGEMENT_AUTOMATIC\"}}}}");
+    MadeChanges made = MadeChanges.watch(h.sandbox);
+    fleet.registerFleet(new FleetRequest(ctx, PROJECT));
+    made.assertMadeExactly(plan);
+    assertThat(management()).isEqualTo(MembershipSpec.Management.MANAGEMENT_AUTOMATIC);
+    // registered, the cluster plans nothing more
+    assertThat(new FleetActivitiesImpl(h.clients, h.backups, google).plan(ctx, PROJECT)).isEmpty();
   }
 
   @Test
