@@ -167,9 +167,6 @@ public final class FleetActivitiesImpl implements FleetActivities {
               : "feature " + FEATURE + " enabled already: unchanged");
     }
     List<FleetChanges.Change> desired = FleetChanges.desired(observed);
-    if (desired.stream().noneMatch(c -> c.method().equals("UpdateFeature"))) {
-      changes.add("mesh management of " + membership + " is automatic already: unchanged");
-    }
     for (FleetChanges.Change c : desired) {
       switch (c.method()) {
         case "CreateMembership" -> {
@@ -194,6 +191,9 @@ public final class FleetActivitiesImpl implements FleetActivities {
         }
         default -> throw new IllegalStateException("fleet-registration does not " + c.method());
       }
+    }
+    if (desired.stream().noneMatch(c -> c.method().equals("UpdateFeature"))) {
+      changes.add("mesh management of " + membership + " is automatic already: unchanged");
     }
     return new FleetResult(membership, created, enabled, changes);
   }
