@@ -3,6 +3,7 @@ package dev.asmmigrate.activities.workloads;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.asmmigrate.activities.inventory.MeshInventory;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -51,11 +52,7 @@ record ExpectedProxy(String revision, String addonImage, AddonVersion version) {
 
   /** Why {@code pod}'s sidecar is not the expected one, or empty when it is. */
   Optional<String> mismatch(Pod pod) {
-    Container proxy =
-        pod.getSpec().getContainers().stream()
-            .filter(c -> PROXY_CONTAINER.equals(c.getName()))
-            .findFirst()
-            .orElse(null);
+    Container proxy = MeshInventory.proxy(pod).orElse(null);
     if (proxy == null) {
       return Optional.of("has no " + PROXY_CONTAINER + " container (it was not injected)");
     }
