@@ -15,6 +15,7 @@ import dev.asmmigrate.activities.kube.Waits.Check;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.ControlPlaneActivities;
 import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepResult;
@@ -38,7 +39,7 @@ import java.util.Optional;
  * {@code istio-<revision>}).
  */
 public final class ControlPlaneActivitiesImpl implements ControlPlaneActivities {
-  static final String NAMESPACE = "istio-system";
+  static final String NAMESPACE = IstioNames.ISTIO_SYSTEM;
   static final String API_VERSION = "mesh.cloud.google.com/v1beta1";
   static final String KIND = "ControlPlaneRevision";
   static final String CONDITION = "ProvisioningFinished";

@@ -14,6 +14,7 @@ import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.state.StateConfigMap;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -169,7 +170,7 @@ record NamespaceSurvey(BackupStores backups) {
         || state.get().migrationId() == null
         || state.get().state() == null
         || !state.get().state().resumable()
-        || !Objects.equals(ctx.revision(), labels(ns).get("istio.io/rev"))) {
+        || !Objects.equals(ctx.revision(), labels(ns).get(IstioNames.REV_LABEL))) {
       return Optional.empty();
     }
     ObjectKey key = new ObjectKey("v1", "Namespace", null, ns.getMetadata().getName());

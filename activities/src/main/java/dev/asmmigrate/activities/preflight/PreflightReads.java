@@ -1,6 +1,7 @@
 package dev.asmmigrate.activities.preflight;
 
 import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.workflows.model.IstioNames;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
 
 /** The reads and pod and object facts pre-flight's checks share. */
 final class PreflightReads {
-  static final String ISTIO_SYSTEM = "istio-system";
+  static final String ISTIO_SYSTEM = IstioNames.ISTIO_SYSTEM;
 
   private PreflightReads() {}
 

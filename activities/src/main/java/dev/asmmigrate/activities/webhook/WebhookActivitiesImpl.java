@@ -13,6 +13,7 @@ import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.WebhookActivities;
 import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepResult;
@@ -28,8 +29,8 @@ import java.util.List;
  * webhooks (istio#43932: overlapping webhooks fail pod creation or inject twice).
  */
 public final class WebhookActivitiesImpl implements WebhookActivities {
-  static final String INJECTOR = "istio-sidecar-injector";
-  static final String TAG = "istio-revision-tag-default";
+  static final String INJECTOR = IstioNames.INJECTOR_CONFIG_MAP_14;
+  static final String TAG = IstioNames.DEFAULT_TAG_WEBHOOK;
   static final String API_VERSION = "admissionregistration.k8s.io/v1";
   static final String KIND = "MutatingWebhookConfiguration";
   static final ObjectKey INJECTOR_KEY = new ObjectKey(API_VERSION, KIND, null, INJECTOR);
@@ -135,7 +136,7 @@ public final class WebhookActivitiesImpl implements WebhookActivities {
    */
   static ObjectNode tag(JsonNode revisionWebhook, String revision) {
     ObjectNode desired = StepChanges.template(TEMPLATE);
-    ((ObjectNode) desired.path("metadata").path("labels")).put("istio.io/rev", revision);
+    ((ObjectNode) desired.path("metadata").path("labels")).put(IstioNames.REV_LABEL, revision);
     JsonNode clientConfig = injectionClientConfig(revisionWebhook);
     for (JsonNode w : (ArrayNode) desired.get("webhooks")) {
       if (clientConfig != null) {

@@ -1,6 +1,7 @@
 package dev.asmmigrate.activities.workloads;
 
 import dev.asmmigrate.activities.inventory.MeshInventory;
+import dev.asmmigrate.workflows.model.IstioNames;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -32,7 +33,7 @@ import java.util.Optional;
 final class Verification {
   static final String DEPLOYMENT_REVISION = "deployment.kubernetes.io/revision";
   static final String REVISION_HASH = "controller-revision-hash";
-  static final String INJECT = "sidecar.istio.io/inject";
+  static final String INJECT = IstioNames.INJECT;
 
   private Verification() {}
 

@@ -22,6 +22,7 @@ import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartResult;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyResult;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.StepResult;
@@ -48,10 +49,10 @@ import java.util.Map;
  */
 public final class WorkloadActivitiesImpl implements WorkloadActivities {
   static final String STEP = "migrate-workloads";
-  static final String INJECTION_LABEL = "istio-injection";
-  static final String REV_LABEL = "istio.io/rev";
-  static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
-  static final String SYSTEM_NAMESPACE = "istio-system";
+  static final String INJECTION_LABEL = IstioNames.INJECTION_LABEL;
+  static final String REV_LABEL = IstioNames.REV_LABEL;
+  static final String RESTARTED_AT = IstioNames.RESTARTED_AT;
+  static final String SYSTEM_NAMESPACE = IstioNames.ISTIO_SYSTEM;
 
   /** How often a wait heartbeats (and re-judges) even when nothing changes. */
   static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(5);
