@@ -14,6 +14,7 @@ import dev.asmmigrate.worker.MigrationWorker;
 import dev.asmmigrate.workflows.MigrationWorkflow;
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.Connection;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationStatus;
@@ -286,7 +287,9 @@ final class DemoRun implements AutoCloseable {
       boolean on16 = version.equals("1.6") || (version.equals("both") && i % 2 == 0);
       String ns = "demo-" + i;
       Map<String, String> labels =
-          on16 ? Map.of("istio.io/rev", "istio-1611") : Map.of("istio-injection", "enabled");
+          on16
+              ? Map.of(IstioNames.REV_LABEL, IstioNames.ADDON_16_REVISION)
+              : Map.of(IstioNames.INJECTION_LABEL, IstioNames.INJECTION_ENABLED);
       client
           .namespaces()
           .resource(
@@ -339,7 +342,7 @@ final class DemoRun implements AutoCloseable {
               new NamespaceBuilder()
                   .withNewMetadata()
                   .withName("demo-14")
-                  .withLabels(Map.of("istio-injection", "enabled"))
+                  .withLabels(Map.of(IstioNames.INJECTION_LABEL, IstioNames.INJECTION_ENABLED))
                   .endMetadata()
                   .build())
           .create();
@@ -384,7 +387,7 @@ final class DemoRun implements AutoCloseable {
     String state =
         sandbox
             .store()
-            .get(ResourceRegistry.CONFIGMAPS, "istio-system", "asm-addon-migration-state")
+            .get(ResourceRegistry.CONFIGMAPS, IstioNames.ISTIO_SYSTEM, "asm-addon-migration-state")
             .map(cm -> cm.path("data").path("migrationStatus").asText())
             .orElse("<missing>");
     out.println("check: asm-addon-migration-state migrationStatus=" + state);
@@ -393,13 +396,13 @@ final class DemoRun implements AutoCloseable {
     List<String> wrong = new ArrayList<>();
     for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, null)) {
       String ns = pod.path("metadata").path("namespace").asText();
-      if (ns.equals("istio-system")
+      if (ns.equals(IstioNames.ISTIO_SYSTEM)
           || ns.startsWith("kube-")
           || pod.path("status").path("phase").asText().equals("Succeeded")) {
         continue;
       }
       for (JsonNode c : pod.path("spec").path("containers")) {
-        if (c.path("name").asText().equals("istio-proxy")) {
+        if (c.path("name").asText().equals(IstioNames.PROXY_CONTAINER)) {
           injected++;
           int ready = 0;
           for (JsonNode cs : pod.path("status").path("containerStatuses")) {
@@ -431,7 +434,7 @@ final class DemoRun implements AutoCloseable {
             + (wrong.isEmpty() ? "" : "; not: " + wrong));
     ok &= wrong.isEmpty() && injected > 0;
     List<String> istioSystem = new ArrayList<>();
-    for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, "istio-system")) {
+    for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, IstioNames.ISTIO_SYSTEM)) {
       if (!pod.path("status").path("phase").asText().equals("Succeeded")) {
         istioSystem.add(pod.path("metadata").path("name").asText());
       }

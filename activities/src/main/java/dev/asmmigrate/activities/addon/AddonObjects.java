@@ -2,6 +2,7 @@ package dev.asmmigrate.activities.addon;
 
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.config.check.MixerDefaults;
+import dev.asmmigrate.workflows.model.IstioNames;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,8 +22,8 @@ import java.util.List;
  * {@code istio-sidecar-injector} (as Google's script leaves it), namespaces, CRDs and MeshPolicy.
  */
 public final class AddonObjects {
-  static final String NS = "istio-system";
-  static final String OPERATOR_NS = "istio-operator";
+  static final String NS = IstioNames.ISTIO_SYSTEM;
+  static final String OPERATOR_NS = IstioNames.ISTIO_OPERATOR;
 
   private AddonObjects() {}
 
@@ -189,7 +190,7 @@ public final class AddonObjects {
     if ("ControlPlaneRevision".equals(key.kind())) {
       return true;
     }
-    if ("asm-migrate-system".equals(key.namespace())) {
+    if (IstioNames.ASM_MIGRATE_SYSTEM.equals(key.namespace())) {
       return true;
     }
     return "ConfigMap".equals(key.kind()) && "asm-addon-migration-state".equals(name);

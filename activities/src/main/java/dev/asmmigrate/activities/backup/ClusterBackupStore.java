@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.workflows.model.BackupRef;
 import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.IstioNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * {@code absent} flag and the time. First write wins: a backup is only ever created, never updated.
  */
 public final class ClusterBackupStore implements BackupStore {
-  public static final String NAMESPACE = "asm-migrate-system";
+  public static final String NAMESPACE = IstioNames.ASM_MIGRATE_SYSTEM;
   public static final String CONTENT_KEY = "object.json";
 
   public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";

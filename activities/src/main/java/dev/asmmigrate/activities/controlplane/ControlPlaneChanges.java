@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.plan.PlannedChange;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.Step;
 import java.util.List;
 
@@ -18,7 +19,7 @@ final class ControlPlaneChanges {
   static final String STEP = Step.CONTROL_PLANE.id();
   static final String API_VERSION = "mesh.cloud.google.com/v1beta1";
   static final String KIND = "ControlPlaneRevision";
-  static final String NAMESPACE = "istio-system";
+  static final String NAMESPACE = IstioNames.ISTIO_SYSTEM;
   private static final String TEMPLATE = "controlplane/controlplanerevision.yaml";
 
   /**

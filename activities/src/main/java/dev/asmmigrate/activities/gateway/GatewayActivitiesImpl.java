@@ -16,6 +16,7 @@ import dev.asmmigrate.activities.kube.Waits.Check;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.GatewayActivities;
 import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepResult;
@@ -53,12 +54,12 @@ import java.util.function.Predicate;
  * Deployment is scaled to zero, and the undo brings the old pods back before the new ones go.
  */
 public final class GatewayActivitiesImpl implements GatewayActivities {
-  static final String NS = "istio-system";
+  static final String NS = IstioNames.ISTIO_SYSTEM;
   static final String OLD = "istio-ingressgateway";
   static final String NEW = "asm-ingressgateway";
   static final String SERVICE = "istio-ingressgateway";
-  static final String REV_LABEL = "istio.io/rev";
-  static final String INJECTION_LABEL = "istio-injection";
+  static final String REV_LABEL = IstioNames.REV_LABEL;
+  static final String INJECTION_LABEL = IstioNames.INJECTION_LABEL;
   static final Map<String, String> GATEWAY_LABELS =
       Map.of("app", "istio-ingressgateway", "istio", "ingressgateway");
 

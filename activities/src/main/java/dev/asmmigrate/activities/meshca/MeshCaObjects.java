@@ -11,6 +11,7 @@ import dev.asmmigrate.activities.kube.Rollouts;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.Step;
 import io.fabric8.kubernetes.api.model.Container;
@@ -28,7 +29,7 @@ import java.util.List;
  * helpers its 1.4 path, 1.6 path, trust domain and root-distribution wait share.
  */
 final class MeshCaObjects {
-  static final String NS = "istio-system";
+  static final String NS = IstioNames.ISTIO_SYSTEM;
   // add-on 1.4
   static final String MESHCA_SECRET = "meshca-root";
   static final String MESHCA_FILE = "meshca-root.pem";
@@ -54,7 +55,7 @@ final class MeshCaObjects {
   static final String BUNDLE_CONFIGMAP_16 = "istio-ca-root-cert";
   static final String TRIGGER = "trigger-root-cert";
   static final String ROOT_CERT_KEY = "root-cert.pem";
-  static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
+  static final String RESTARTED_AT = IstioNames.RESTARTED_AT;
 
   static final ObjectKey MESHCA_SECRET_KEY = new ObjectKey("v1", "Secret", NS, MESHCA_SECRET);
   static final ObjectKey MESH_CONFIG_14_KEY = new ObjectKey("v1", "ConfigMap", NS, MESH_CONFIG_14);

@@ -13,6 +13,7 @@ import static dev.asmmigrate.activities.meshca.MeshCaObjects.decode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.Restorer;
+import dev.asmmigrate.activities.inventory.MeshInventory;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
@@ -146,8 +147,7 @@ record RootDistribution(
   private static int injectedPods(KubernetesClient client, String namespace) {
     int n = 0;
     for (Pod p : client.pods().inNamespace(namespace).list().getItems()) {
-      if (p.getSpec() != null
-          && p.getSpec().getContainers().stream().anyMatch(c -> "istio-proxy".equals(c.getName()))
+      if (MeshInventory.carriesSidecar(p)
           && !"Succeeded".equals(p.getStatus() == null ? null : p.getStatus().getPhase())) {
         n++;
       }

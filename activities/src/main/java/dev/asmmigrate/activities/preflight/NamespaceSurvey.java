@@ -1,30 +1,26 @@
 package dev.asmmigrate.activities.preflight;
 
-import static dev.asmmigrate.activities.preflight.PreflightActivitiesImpl.SYSTEM_NAMESPACES;
 import static dev.asmmigrate.activities.preflight.PreflightReads.allowsNoDisruption;
 import static dev.asmmigrate.activities.preflight.PreflightReads.call;
-import static dev.asmmigrate.activities.preflight.PreflightReads.controller;
-import static dev.asmmigrate.activities.preflight.PreflightReads.hasSidecar;
-import static dev.asmmigrate.activities.preflight.PreflightReads.isFinished;
 import static dev.asmmigrate.activities.preflight.PreflightReads.labels;
 import static dev.asmmigrate.activities.preflight.PreflightReads.replicas;
 
 import dev.asmmigrate.activities.backup.Backup;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.ObjectKey;
+import dev.asmmigrate.activities.inventory.InventoryReads;
+import dev.asmmigrate.activities.inventory.MeshInventory;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.state.StateConfigMap;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.NamespacePlan;
-import dev.asmmigrate.workflows.model.PodToRecreate;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
@@ -56,17 +52,15 @@ record NamespaceSurvey(BackupStores backups) {
     Map<String, AddonVersion> injected = new TreeMap<>();
     Map<String, String> why = new LinkedHashMap<>();
     for (Namespace ns : all) {
-      String name = ns.getMetadata().getName();
-      Map<String, String> labels = labels(ns);
-      boolean v14 = "enabled".equals(labels.get("istio-injection"));
-      boolean v16 = "istio-1611".equals(labels.get("istio.io/rev"));
-      if (SYSTEM_NAMESPACES.contains(name)) {
-        if (v14 || v16) {
+      MeshInventory.Injection injection = MeshInventory.injection(ns, versions, ctx.revision());
+      String name = injection.namespace();
+      if (injection.standing() == MeshInventory.Standing.NEVER_TOUCHED) {
+        if (injection.version() != null) {
           why.put(name, "is a system namespace (its injection labels are the gateway step's)");
         }
         continue;
       }
-      if (v14 && v16) {
+      if (injection.bothAddons()) {
         notes.warn(
             "preflight-namespace-both-addons",
             "Namespace",
@@ -77,10 +71,10 @@ record NamespaceSurvey(BackupStores backups) {
                 + " carries both istio-injection=enabled and istio.io/rev=istio-1611: both add-on"
                 + " injectors match it; it is migrated as a 1.4 namespace");
       }
-      AddonVersion version = v14 ? AddonVersion.V1_4 : v16 ? AddonVersion.V1_6 : null;
-      if (version == null) {
-        version = resumed(ctx, ns, state).orElse(null);
-      }
+      AddonVersion version =
+          injection.standing() == MeshInventory.Standing.RELABELLED
+              ? resumed(ctx, ns, state).orElse(null)
+              : injection.version();
       if (version == null) {
         continue;
       }
@@ -149,13 +143,18 @@ record NamespaceSurvey(BackupStores backups) {
     }
 
     // every injected namespace is migrated in the end (the others in migrate-remaining-workloads)
+    Map<String, MeshInventory> inventories = new TreeMap<>();
     for (String name : injected.keySet()) {
-      notes.podsToRecreate.addAll(podsToRecreate(client, name));
+      Namespace ns =
+          all.stream().filter(n -> name.equals(n.getMetadata().getName())).findFirst().get();
+      MeshInventory inventory = InventoryReads.namespace(client, ns);
+      inventories.put(name, inventory);
+      notes.podsToRecreate.addAll(inventory.podsToRecreate(name));
     }
 
     List<NamespacePlan> plan = new ArrayList<>();
     for (String name : names) {
-      plan.add(inspect(client, name, injected.get(name), notes));
+      plan.add(inspect(client, inventories.get(name), name, injected.get(name), notes));
     }
     plan.sort(Comparator.comparing(NamespacePlan::name));
     return plan;
@@ -171,7 +170,7 @@ record NamespaceSurvey(BackupStores backups) {
         || state.get().migrationId() == null
         || state.get().state() == null
         || !state.get().state().resumable()
-        || !Objects.equals(ctx.revision(), labels(ns).get("istio.io/rev"))) {
+        || !Objects.equals(ctx.revision(), labels(ns).get(IstioNames.REV_LABEL))) {
       return Optional.empty();
     }
     ObjectKey key = new ObjectKey("v1", "Namespace", null, ns.getMetadata().getName());
@@ -179,71 +178,49 @@ record NamespaceSurvey(BackupStores backups) {
     if (backup.isEmpty() || backup.get().absent()) {
       return Optional.empty();
     }
-    var labels = backup.get().object().path("metadata").path("labels");
-    if ("enabled".equals(labels.path("istio-injection").asText())) {
-      return Optional.of(AddonVersion.V1_4);
-    }
-    if ("istio-1611".equals(labels.path("istio.io/rev").asText())) {
-      return Optional.of(AddonVersion.V1_6);
-    }
-    return Optional.empty();
+    Map<String, String> labels = new TreeMap<>();
+    backup
+        .get()
+        .object()
+        .path("metadata")
+        .path("labels")
+        .fields()
+        .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+    return Optional.ofNullable(MeshInventory.labelledAddon(labels));
   }
 
   private NamespacePlan inspect(
-      KubernetesClient client, String ns, AddonVersion version, Notes notes) {
-    List<Deployment> deployments =
-        call(
-            "list deployments in " + ns,
-            () -> client.apps().deployments().inNamespace(ns).list().getItems());
-    List<ReplicaSet> replicaSets =
-        call(
-            "list replicasets in " + ns,
-            () -> client.apps().replicaSets().inNamespace(ns).list().getItems());
-    List<Pod> pods =
-        call("list pods in " + ns, () -> client.pods().inNamespace(ns).list().getItems());
+      KubernetesClient client,
+      MeshInventory inventory,
+      String ns,
+      AddonVersion version,
+      Notes notes) {
     List<PodDisruptionBudget> pdbs =
         call(
             "list poddisruptionbudgets in " + ns,
             () -> client.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems());
 
-    Map<String, String> replicaSetOwner = new TreeMap<>();
-    for (ReplicaSet rs : replicaSets) {
-      OwnerReference owner = controller(rs);
-      replicaSetOwner.put(
-          rs.getMetadata().getName(),
-          owner != null && "Deployment".equals(owner.getKind()) ? owner.getName() : null);
-    }
-
-    Set<String> statefulSets = new TreeSet<>();
-    Set<String> daemonSets = new TreeSet<>();
+    Map<String, ReplicaSet> replicaSets = new TreeMap<>();
+    inventory.replicaSets().forEach(rs -> replicaSets.put(rs.getMetadata().getUid(), rs));
     Set<String> notDeployment = new TreeSet<>();
-    int unmanaged = 0;
-    for (Pod pod : pods) {
-      if (!hasSidecar(pod) || isFinished(pod)) {
+    for (Pod pod : inventory.pods()) {
+      if (!MeshInventory.carriesSidecar(pod) || !MeshInventory.live(pod)) {
         continue;
       }
-      OwnerReference owner = controller(pod);
+      OwnerReference owner = MeshInventory.controllerOf(pod);
       String podName = pod.getMetadata().getName();
       if (owner == null) {
-        unmanaged++;
         notDeployment.add("Pod " + podName + " (no controller)");
         continue;
       }
       switch (owner.getKind()) {
         case "ReplicaSet" -> {
-          if (replicaSetOwner.get(owner.getName()) == null) {
+          ReplicaSet rs = replicaSets.get(owner.getUid());
+          OwnerReference rsOwner = rs == null ? null : MeshInventory.controllerOf(rs);
+          if (rsOwner == null || !"Deployment".equals(rsOwner.getKind())) {
             notDeployment.add("ReplicaSet " + owner.getName() + " (no Deployment)");
           }
         }
-        case "StatefulSet" -> {
-          statefulSets.add(owner.getName());
-          notDeployment.add("StatefulSet " + owner.getName());
-        }
-        case "DaemonSet" -> {
-          daemonSets.add(owner.getName());
-          notDeployment.add("DaemonSet " + owner.getName());
-        }
-        case "Job" -> notDeployment.add("Job " + owner.getName());
         default -> notDeployment.add(owner.getKind() + " " + owner.getName());
       }
     }
@@ -274,7 +251,7 @@ record NamespaceSurvey(BackupStores backups) {
               + " keep the old proxy until they are recreated)");
     }
     List<String> single =
-        deployments.stream()
+        inventory.deployments().stream()
             .filter(d -> d.getSpec() != null && replicas(d) == 1)
             .map(d -> d.getMetadata().getName())
             .sorted()
@@ -317,44 +294,6 @@ record NamespaceSurvey(BackupStores backups) {
                 + " allows 0 disruptions: node drains and evictions of its pods are blocked");
       }
     }
-    int workloads = deployments.size() + statefulSets.size() + daemonSets.size();
-    return new NamespacePlan(ns, version, workloads, unmanaged);
-  }
-
-  /**
-   * The running injected pods of {@code ns} that no restart replaces and whose owner the migration
-   * cannot ask to recreate them: bare pods and Jobs' pods (a Job's CronJob named when it has one).
-   */
-  static List<PodToRecreate> podsToRecreate(KubernetesClient client, String ns) {
-    List<Pod> pods =
-        call("list pods in " + ns, () -> client.pods().inNamespace(ns).list().getItems());
-    List<PodToRecreate> out = new ArrayList<>();
-    Map<String, String> cronJobOfJob = null;
-    for (Pod pod :
-        pods.stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList()) {
-      if (!hasSidecar(pod) || isFinished(pod) || pod.getMetadata().getDeletionTimestamp() != null) {
-        continue;
-      }
-      OwnerReference owner = controller(pod);
-      String name = pod.getMetadata().getName();
-      if (owner == null) {
-        out.add(PodToRecreate.bare(ns, name));
-      } else if ("Job".equals(owner.getKind())) {
-        if (cronJobOfJob == null) {
-          cronJobOfJob = new TreeMap<>();
-          for (Job job :
-              call(
-                  "list jobs in " + ns,
-                  () -> client.batch().v1().jobs().inNamespace(ns).list().getItems())) {
-            OwnerReference jobOwner = controller(job);
-            if (jobOwner != null && "CronJob".equals(jobOwner.getKind())) {
-              cronJobOfJob.put(job.getMetadata().getName(), jobOwner.getName());
-            }
-          }
-        }
-        out.add(PodToRecreate.ofJob(ns, name, owner.getName(), cronJobOfJob.get(owner.getName())));
-      }
-    }
-    return out;
+    return inventory.plan(ns, version);
   }
 }

@@ -3,7 +3,6 @@ package dev.asmmigrate.activities.preflight;
 import static dev.asmmigrate.activities.preflight.AddonAvailability.checkControlPlaneAvailable;
 import static dev.asmmigrate.activities.preflight.ExistingState.checkState;
 import static dev.asmmigrate.activities.preflight.PermissionReview.checkPermissions;
-import static dev.asmmigrate.activities.preflight.PreflightReads.ISTIO_SYSTEM;
 import static dev.asmmigrate.activities.preflight.VersionDetection.checkClusterVersion;
 import static dev.asmmigrate.activities.preflight.VersionDetection.detectAddon;
 
@@ -14,6 +13,7 @@ import dev.asmmigrate.activities.state.StateConfigMap;
 import dev.asmmigrate.workflows.activities.PreflightActivities;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.ConfigFinding;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.NamespacePlan;
@@ -41,9 +41,11 @@ import org.slf4j.LoggerFactory;
  * PermissionReview}, on the reads of {@link PreflightReads}.
  */
 public final class PreflightActivitiesImpl implements PreflightActivities {
-  /** Namespaces whose workloads the workload phase never restarts, whatever their labels. */
-  public static final Set<String> SYSTEM_NAMESPACES =
-      Set.of(ISTIO_SYSTEM, "kube-system", "kube-public", "kube-node-lease", "asm-migrate-system");
+  /**
+   * Namespaces whose workloads the workload phase never restarts, whatever their labels: {@link
+   * IstioNames#NEVER_TOUCHED_NAMESPACES}.
+   */
+  public static final Set<String> SYSTEM_NAMESPACES = IstioNames.NEVER_TOUCHED_NAMESPACES;
 
   private static final Logger log = LoggerFactory.getLogger(PreflightActivitiesImpl.class);
 

@@ -1,9 +1,9 @@
 package dev.asmmigrate.activities.preflight;
 
 import dev.asmmigrate.activities.kube.Failures;
+import dev.asmmigrate.workflows.model.IstioNames;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -12,12 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /** The reads and pod and object facts pre-flight's checks share. */
 final class PreflightReads {
-  static final String ISTIO_SYSTEM = "istio-system";
-  static final String PROXY_CONTAINER = "istio-proxy";
+  static final String ISTIO_SYSTEM = IstioNames.ISTIO_SYSTEM;
 
   private PreflightReads() {}
 
@@ -60,33 +58,6 @@ final class PreflightReads {
     int slash = ref.lastIndexOf('/');
     int colon = ref.lastIndexOf(':');
     return colon > slash ? ref.substring(colon + 1) : "";
-  }
-
-  static OwnerReference controller(HasMetadata o) {
-    List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
-    if (refs == null) {
-      return null;
-    }
-    return refs.stream()
-        .filter(r -> Boolean.TRUE.equals(r.getController()))
-        .findFirst()
-        .orElse(null);
-  }
-
-  static boolean hasSidecar(Pod pod) {
-    var spec = pod.getSpec();
-    if (spec == null) {
-      return false;
-    }
-    return Stream.concat(
-            spec.getContainers() == null ? Stream.empty() : spec.getContainers().stream(),
-            spec.getInitContainers() == null ? Stream.empty() : spec.getInitContainers().stream())
-        .anyMatch(c -> PROXY_CONTAINER.equals(c.getName()));
-  }
-
-  static boolean isFinished(Pod pod) {
-    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-    return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 
   static int replicas(Deployment d) {

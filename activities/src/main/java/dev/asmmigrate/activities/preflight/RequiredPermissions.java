@@ -2,6 +2,7 @@ package dev.asmmigrate.activities.preflight;
 
 import dev.asmmigrate.activities.addon.AddonObjects;
 import dev.asmmigrate.activities.backup.ObjectKey;
+import dev.asmmigrate.workflows.model.IstioNames;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -54,8 +55,8 @@ public final class RequiredPermissions {
     String apps = "apps";
     String rbac = "rbac.authorization.k8s.io";
     String admission = "admissionregistration.k8s.io";
-    String istioSystem = "istio-system";
-    String backups = "asm-migrate-system";
+    String istioSystem = IstioNames.ISTIO_SYSTEM;
+    String backups = IstioNames.ASM_MIGRATE_SYSTEM;
 
     // namespaces: pre-flight and verification read them, the workload step relabels them, and the
     // backup store creates its own when it is missing
@@ -101,7 +102,7 @@ public final class RequiredPermissions {
         List.of(
             "istio-sidecar-injector",
             "istio-sidecar-injector-istio-1611",
-            "istio-revision-tag-default"));
+            IstioNames.DEFAULT_TAG_WEBHOOK));
     mutating.addAll(revisionWebhooks);
     add(admission, "mutatingwebhookconfigurations", "create");
     named(admission, "mutatingwebhookconfigurations", mutating, "get");
@@ -109,7 +110,7 @@ public final class RequiredPermissions {
     named(
         admission,
         "mutatingwebhookconfigurations",
-        List.of("istio-sidecar-injector-istio-1611", "istio-revision-tag-default"),
+        List.of("istio-sidecar-injector-istio-1611", IstioNames.DEFAULT_TAG_WEBHOOK),
         "delete");
     add(admission, "validatingwebhookconfigurations", "create");
     named(admission, "validatingwebhookconfigurations", List.of("istio-galley"), "get", "delete");

@@ -16,6 +16,7 @@ import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -142,7 +143,7 @@ final class VersionDetection {
                 + "/"
                 + d.getMetadata().getName()
                 + " (revision "
-                + Objects.requireNonNullElse(label(d, "istio.io/rev"), "default")
+                + Objects.requireNonNullElse(label(d, IstioNames.REV_LABEL), "default")
                 + ") is an istiod that is not the add-on's: asm-migrate migrates the Istio on GKE"
                 + " add-on 1.4 and 1.6 (istiod-istio-1611) only");
       }

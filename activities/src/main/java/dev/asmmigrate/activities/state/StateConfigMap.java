@@ -2,6 +2,7 @@ package dev.asmmigrate.activities.state;
 
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationState;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * step} so that a new run can resume with the same backups.
  */
 public final class StateConfigMap {
-  public static final String NAMESPACE = "istio-system";
+  public static final String NAMESPACE = IstioNames.ISTIO_SYSTEM;
   public static final String NAME = "asm-addon-migration-state";
   public static final String KEY_STATUS = "migrationStatus";
   public static final String KEY_MIGRATION_ID = "migrationId";

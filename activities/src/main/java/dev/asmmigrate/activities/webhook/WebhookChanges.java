@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.plan.PlannedChange;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.Step;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +18,8 @@ import java.util.List;
  */
 final class WebhookChanges {
   static final String STEP = Step.REPLACE_WEBHOOK.id();
-  static final String INJECTOR = "istio-sidecar-injector";
-  static final String TAG = "istio-revision-tag-default";
+  static final String INJECTOR = IstioNames.INJECTOR_WEBHOOK_14;
+  static final String TAG = IstioNames.DEFAULT_TAG_WEBHOOK;
   static final String API_VERSION = "admissionregistration.k8s.io/v1";
   static final String KIND = "MutatingWebhookConfiguration";
   static final ObjectKey INJECTOR_KEY = new ObjectKey(API_VERSION, KIND, null, INJECTOR);

@@ -3,7 +3,9 @@ package dev.asmmigrate.activities.workloads;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.asmmigrate.activities.inventory.MeshInventory;
 import dev.asmmigrate.workflows.model.AddonVersion;
+import dev.asmmigrate.workflows.model.IstioNames;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Map;
@@ -19,9 +21,9 @@ import java.util.Optional;
  * @param version the add-on version, when {@code revision} is null
  */
 record ExpectedProxy(String revision, String addonImage, AddonVersion version) {
-  static final String PROXY_CONTAINER = "istio-proxy";
-  static final String STATUS_ANNOTATION = "sidecar.istio.io/status";
-  static final String REV_LABEL = "istio.io/rev";
+  static final String PROXY_CONTAINER = IstioNames.PROXY_CONTAINER;
+  static final String STATUS_ANNOTATION = IstioNames.STATUS_ANNOTATION;
+  static final String REV_LABEL = IstioNames.REV_LABEL;
 
   /** The managed proxies' repository ends so ({@code gcr.io/gke-release/asm/proxyv2}). */
   static final String ASM_PROXY_REPOSITORY_SUFFIX = "/asm/proxyv2";
@@ -29,8 +31,8 @@ record ExpectedProxy(String revision, String addonImage, AddonVersion version) {
   /** The injector ConfigMap of each add-on version, in {@code istio-system}. */
   static final Map<AddonVersion, String> INJECTOR_CONFIG_MAPS =
       Map.of(
-          AddonVersion.V1_4, "istio-sidecar-injector",
-          AddonVersion.V1_6, "istio-sidecar-injector-istio-1611");
+          AddonVersion.V1_4, IstioNames.INJECTOR_CONFIG_MAP_14,
+          AddonVersion.V1_6, IstioNames.INJECTOR_CONFIG_MAP_16);
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -51,11 +53,7 @@ record ExpectedProxy(String revision, String addonImage, AddonVersion version) {
 
   /** Why {@code pod}'s sidecar is not the expected one, or empty when it is. */
   Optional<String> mismatch(Pod pod) {
-    Container proxy =
-        pod.getSpec().getContainers().stream()
-            .filter(c -> PROXY_CONTAINER.equals(c.getName()))
-            .findFirst()
-            .orElse(null);
+    Container proxy = MeshInventory.proxy(pod).orElse(null);
     if (proxy == null) {
       return Optional.of("has no " + PROXY_CONTAINER + " container (it was not injected)");
     }

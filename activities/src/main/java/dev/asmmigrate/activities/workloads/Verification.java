@@ -1,5 +1,7 @@
 package dev.asmmigrate.activities.workloads;
 
+import dev.asmmigrate.activities.inventory.MeshInventory;
+import dev.asmmigrate.workflows.model.IstioNames;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -31,7 +33,7 @@ import java.util.Optional;
 final class Verification {
   static final String DEPLOYMENT_REVISION = "deployment.kubernetes.io/revision";
   static final String REVISION_HASH = "controller-revision-hash";
-  static final String INJECT = "sidecar.istio.io/inject";
+  static final String INJECT = IstioNames.INJECT;
 
   private Verification() {}
 
@@ -243,13 +245,8 @@ final class Verification {
           continue;
         }
         if (expected.mismatch(pod).isPresent()) {
-          String image =
-              pod.getSpec().getContainers().stream()
-                  .filter(c -> ExpectedProxy.PROXY_CONTAINER.equals(c.getName()))
-                  .map(c -> c.getImage())
-                  .findFirst()
-                  .orElse("");
-          notRestarted.add(ref + " pod " + pod.getMetadata().getName() + ": " + image);
+          notRestarted.add(
+              ref + " pod " + pod.getMetadata().getName() + ": " + MeshInventory.proxyImage(pod));
         }
       }
     }
@@ -343,12 +340,9 @@ final class Verification {
         && !"false".equalsIgnoreCase(label(pod, INJECT));
   }
 
+  /** Whether one of the pods carries a sidecar: {@link MeshInventory#carriesSidecar(List)}. */
   static boolean carriesSidecar(List<Pod> pods) {
-    return pods.stream()
-        .anyMatch(
-            p ->
-                p.getSpec().getContainers().stream()
-                    .anyMatch(c -> ExpectedProxy.PROXY_CONTAINER.equals(c.getName())));
+    return MeshInventory.carriesSidecar(pods);
   }
 
   private static String lastExit(ContainerStatus cs) {
@@ -391,28 +385,11 @@ final class Verification {
 
   /** The objects whose controller owner is {@code owner}. */
   static <T extends HasMetadata> List<T> ownedBy(List<T> objects, HasMetadata owner) {
-    String uid = owner.getMetadata().getUid();
-    List<T> out = new ArrayList<>();
-    for (T o : objects) {
-      OwnerReference ref = controllerOf(o);
-      if (ref != null && Objects.equals(ref.getUid(), uid)) {
-        out.add(o);
-      }
-    }
-    return out;
+    return MeshInventory.ownedBy(objects, owner);
   }
 
   static OwnerReference controllerOf(HasMetadata o) {
-    List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
-    if (refs == null) {
-      return null;
-    }
-    for (OwnerReference ref : refs) {
-      if (Boolean.TRUE.equals(ref.getController())) {
-        return ref;
-      }
-    }
-    return null;
+    return MeshInventory.controllerOf(o);
   }
 
   static String annotation(HasMetadata o, String key) {

@@ -13,7 +13,6 @@ import static dev.asmmigrate.activities.workloads.WorkloadRestarts.meshed;
 import static dev.asmmigrate.activities.workloads.WorkloadRestarts.restartPatch;
 
 import dev.asmmigrate.activities.backup.BackupStores;
-import dev.asmmigrate.activities.backup.ClusterBackupStore;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
@@ -23,6 +22,7 @@ import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartResult;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyResult;
+import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.StepResult;
@@ -37,7 +37,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The workload phase, per namespace: relabel it for the managed revision, rolling-restart its
@@ -50,20 +49,10 @@ import java.util.Set;
  */
 public final class WorkloadActivitiesImpl implements WorkloadActivities {
   static final String STEP = "migrate-workloads";
-  static final String INJECTION_LABEL = "istio-injection";
-  static final String REV_LABEL = "istio.io/rev";
-  static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
-  static final String SYSTEM_NAMESPACE = "istio-system";
-
-  /** Namespaces of control planes and of the tool itself: never migrated as workloads. */
-  static final Set<String> NOT_WORKLOAD_NAMESPACES =
-      Set.of(
-          SYSTEM_NAMESPACE,
-          "istio-operator",
-          "kube-system",
-          "kube-public",
-          "kube-node-lease",
-          ClusterBackupStore.NAMESPACE);
+  static final String INJECTION_LABEL = IstioNames.INJECTION_LABEL;
+  static final String REV_LABEL = IstioNames.REV_LABEL;
+  static final String RESTARTED_AT = IstioNames.RESTARTED_AT;
+  static final String SYSTEM_NAMESPACE = IstioNames.ISTIO_SYSTEM;
 
   /** How often a wait heartbeats (and re-judges) even when nothing changes. */
   static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(5);

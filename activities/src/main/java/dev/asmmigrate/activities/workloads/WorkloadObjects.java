@@ -55,10 +55,6 @@ final class WorkloadObjects {
     }
   }
 
-  static <T extends HasMetadata> List<T> inNamespace(List<T> objects, String ns) {
-    return objects.stream().filter(o -> ns.equals(o.getMetadata().getNamespace())).toList();
-  }
-
   static <T extends HasMetadata> List<T> byName(List<T> objects) {
     List<T> copy = new ArrayList<>(objects);
     copy.sort(Comparator.comparing(o -> o.getMetadata().getName()));

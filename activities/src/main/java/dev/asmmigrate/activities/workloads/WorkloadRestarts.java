@@ -12,6 +12,7 @@ import static dev.asmmigrate.activities.workloads.WorkloadObjects.tree;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.BackupContent;
 import dev.asmmigrate.activities.backup.BackupStores;
+import dev.asmmigrate.activities.inventory.MeshInventory;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
@@ -21,7 +22,6 @@ import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartResult;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -33,7 +33,6 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -102,7 +101,7 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
         }
       }
     }
-    List<String> unmanaged = unmanagedPods(pods, replicaSets);
+    List<String> unmanaged = MeshInventory.unmanagedPods(pods, replicaSets);
     if (!unmanaged.isEmpty()) {
       log.warn(
           "restart: namespace {}: pods no restart replaces keep their current proxy: {}",
@@ -125,7 +124,7 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
    */
   static boolean meshed(
       HasMetadata set, List<Pod> pods, PodTemplateSpec template, RestartRequest request) {
-    if (Verification.carriesSidecar(Verification.ownedBy(pods, set))) {
+    if (MeshInventory.meshed(set, pods)) {
       return true;
     }
     String current =
@@ -190,44 +189,6 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
           current,
           request.restartedAt());
     }
-  }
-
-  /**
-   * Injected pods no restart replaces: owned by no controller, by a Job, by a ReplicaSet no
-   * Deployment owns, or by a ReplicationController. Running ones only; reported, never deleted.
-   */
-  static List<String> unmanagedPods(List<Pod> pods, List<ReplicaSet> replicaSets) {
-    Map<String, ReplicaSet> rsByUid = new HashMap<>();
-    replicaSets.forEach(rs -> rsByUid.put(rs.getMetadata().getUid(), rs));
-    List<String> out = new ArrayList<>();
-    for (Pod pod : byName(pods)) {
-      String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-      if ("Succeeded".equals(phase)
-          || "Failed".equals(phase)
-          || pod.getMetadata().getDeletionTimestamp() != null
-          || !Verification.carriesSidecar(List.of(pod))) {
-        continue;
-      }
-      OwnerReference owner = Verification.controllerOf(pod);
-      boolean replaced;
-      if (owner == null) {
-        replaced = false;
-      } else if ("ReplicaSet".equals(owner.getKind())) {
-        ReplicaSet rs = rsByUid.get(owner.getUid());
-        OwnerReference rsOwner = rs == null ? null : Verification.controllerOf(rs);
-        replaced = rsOwner != null && "Deployment".equals(rsOwner.getKind());
-      } else {
-        replaced = "StatefulSet".equals(owner.getKind()) || "DaemonSet".equals(owner.getKind());
-      }
-      if (!replaced) {
-        out.add(
-            pod.getMetadata().getName()
-                + (owner == null
-                    ? " (no controller)"
-                    : " (" + owner.getKind() + " " + owner.getName() + ")"));
-      }
-    }
-    return out;
   }
 
   /** The merge patch of a rollout restart: the pod template's restartedAt annotation. */

@@ -6,6 +6,7 @@ import dev.asmmigrate.config.Finding;
 import dev.asmmigrate.config.convert.ConversionInput;
 import dev.asmmigrate.config.convert.ConversionResult;
 import dev.asmmigrate.config.convert.PolicyConverter;
+import dev.asmmigrate.workflows.model.IstioNames;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -45,7 +46,7 @@ public final class ConfigCheck {
   public static final String RULE_MIXER = "mixer-custom-config";
   public static final String RULE_GATEWAY = "custom-gateway";
 
-  public static final String SYSTEM_NAMESPACE = "istio-system";
+  public static final String SYSTEM_NAMESPACE = IstioNames.ISTIO_SYSTEM;
 
   /** The EnvoyFilter the Mesh CA step of 1.6 applies and deletes: the migration's own. */
   public static final String TRIGGER_ROOT_CERT = "trigger-root-cert";
@@ -314,7 +315,7 @@ public final class ConfigCheck {
       }
       String image = container.path("image").asText();
       proxy |=
-          container.path("name").asText().equals("istio-proxy")
+          container.path("name").asText().equals(IstioNames.PROXY_CONTAINER)
               || repository(image).endsWith("/proxyv2");
     }
     boolean gatewayLabels =

@@ -2,6 +2,7 @@ package dev.asmmigrate.config.check;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.asmmigrate.workflows.model.IstioNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -37,7 +38,7 @@ import java.util.Set;
 public final class MixerDefaults {
   public static final String API_GROUP = "config.istio.io";
   public static final String API_VERSION = API_GROUP + "/v1alpha2";
-  public static final String NAMESPACE = "istio-system";
+  public static final String NAMESPACE = IstioNames.ISTIO_SYSTEM;
 
   /** The Mixer kinds config-check and cleanup look at. */
   public static final List<String> KINDS =

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.asmmigrate.workflows.model.IstioNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -28,7 +29,7 @@ public record ConversionInput(
     String rootNamespace) {
 
   /** Istio's default for {@code meshConfig.rootNamespace}. */
-  public static final String DEFAULT_ROOT_NAMESPACE = "istio-system";
+  public static final String DEFAULT_ROOT_NAMESPACE = IstioNames.ISTIO_SYSTEM;
 
   private static final Set<String> WORKLOAD_KINDS =
       Set.of("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job");

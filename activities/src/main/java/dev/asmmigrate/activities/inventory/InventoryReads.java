@@ -1,0 +1,64 @@
+package dev.asmmigrate.activities.inventory;
+
+import dev.asmmigrate.activities.kube.Failures;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** Reads the objects a {@link MeshInventory} classifies: of the whole cluster or one namespace. */
+public final class InventoryReads {
+  private InventoryReads() {}
+
+  /** Every namespace, and the workloads and pods of all of them. */
+  public static MeshInventory cluster(KubernetesClient client) {
+    return new MeshInventory(
+        call("list namespaces", () -> client.namespaces().list().getItems()),
+        call("list pods", () -> client.pods().inAnyNamespace().list().getItems()),
+        call(
+            "list replicasets",
+            () -> client.apps().replicaSets().inAnyNamespace().list().getItems()),
+        call(
+            "list deployments",
+            () -> client.apps().deployments().inAnyNamespace().list().getItems()),
+        call(
+            "list statefulsets",
+            () -> client.apps().statefulSets().inAnyNamespace().list().getItems()),
+        call(
+            "list daemonsets", () -> client.apps().daemonSets().inAnyNamespace().list().getItems()),
+        call("list jobs", () -> client.batch().v1().jobs().inAnyNamespace().list().getItems()));
+  }
+
+  /** One namespace (already read) and its workloads and pods. */
+  public static MeshInventory namespace(KubernetesClient client, Namespace namespace) {
+    String ns = namespace.getMetadata().getName();
+    return new MeshInventory(
+        List.of(namespace),
+        call("list pods in " + ns, () -> client.pods().inNamespace(ns).list().getItems()),
+        call(
+            "list replicasets in " + ns,
+            () -> client.apps().replicaSets().inNamespace(ns).list().getItems()),
+        call(
+            "list deployments in " + ns,
+            () -> client.apps().deployments().inNamespace(ns).list().getItems()),
+        call(
+            "list statefulsets in " + ns,
+            () -> client.apps().statefulSets().inNamespace(ns).list().getItems()),
+        call(
+            "list daemonsets in " + ns,
+            () -> client.apps().daemonSets().inNamespace(ns).list().getItems()),
+        call(
+            "list jobs in " + ns,
+            () -> client.batch().v1().jobs().inNamespace(ns).list().getItems()));
+  }
+
+  /** Runs an API call, turning its failure into a permanent or transient one. */
+  public static <T> T call(String what, Supplier<T> op) {
+    try {
+      return op.get();
+    } catch (KubernetesClientException e) {
+      throw Failures.kubernetes(what, e);
+    }
+  }
+}
