@@ -108,12 +108,7 @@ final class DemoCommand implements Callable<Integer> {
       JsonNode traffic = run.sandbox().trafficProbe().report();
       long sent = traffic.path("sent").asLong();
       long failed = traffic.path("failed").asLong();
-      out.println(
-          "migration: "
-              + result.state()
-              + (result.error() == null
-                  ? ""
-                  : " (" + result.failedStep() + ": " + result.error() + ")"));
+      out.println(StatusView.outcomeLine(result));
       out.println("traffic: " + sent + " requests, " + failed + " failed");
       for (JsonNode f : traffic.path("failures")) {
         if (f.path("time").isMissingNode()) {

@@ -148,12 +148,7 @@ final class StartCommand implements Callable<Integer> {
         out.flush();
         return ExitCodes.BLOCKED;
       }
-      out.println(
-          "migration: "
-              + result.state()
-              + (result.error() == null
-                  ? ""
-                  : " (" + result.failedStep() + ": " + result.error() + ")"));
+      out.println(StatusView.outcomeLine(result));
       MigrationState asked = failAt == null ? MigrationState.SUCCESS : MigrationState.ROLLED_BACK;
       if (result.state() == MigrationState.ROLLBACK_FAILED) {
         out.println(StatusView.rollbackFailedAdvice(result.migrationId(), null));
