@@ -59,9 +59,12 @@ abstract class OperatorUpdate implements Callable<Integer> {
     this.signal = signal;
   }
 
-  /** The request's argument, read from the command's own options. */
+  /**
+   * The argument of a request that carries one, from the command's own options; a request without
+   * one never reads it.
+   */
   String argument() {
-    return null;
+    return "";
   }
 
   /** Checks the command's own options before anything is sent. */
