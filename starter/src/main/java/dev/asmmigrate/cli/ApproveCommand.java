@@ -7,8 +7,6 @@ import picocli.CommandLine.Option;
 /** {@code asm-migrate approve}. */
 @Command(
     name = "approve",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
     description =
         "Approves the migration waiting for approval: the add-on is then disabled and cleaned up (irreversible). Refused unless the migration waits for approval.")
 final class ApproveCommand extends OperatorUpdate {
@@ -19,6 +17,10 @@ final class ApproveCommand extends OperatorUpdate {
       description = "Who approves (recorded in the status and the report).")
   String by;
 
+  ApproveCommand() {
+    super(MigrationWorkflow::approveUpdate, MigrationWorkflow::approve);
+  }
+
   @Override
   void validate() {
     if (by.isBlank()) {
@@ -27,12 +29,7 @@ final class ApproveCommand extends OperatorUpdate {
   }
 
   @Override
-  String send(MigrationWorkflow workflow) {
-    return workflow.approveUpdate(by);
-  }
-
-  @Override
-  void signal(MigrationWorkflow workflow) {
-    workflow.approve(by);
+  String argument() {
+    return by;
   }
 }

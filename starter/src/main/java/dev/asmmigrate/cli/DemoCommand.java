@@ -69,16 +69,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--pod-ready-delay",
       defaultValue = "300ms",
-      converter = DurationConverter.class,
       description =
           "How long a started container takes to become Ready (default: ${DEFAULT-VALUE}).")
   Duration podReadyDelay;
 
-  @Option(
-      names = "--concurrency",
-      defaultValue = "4",
-      description = "Namespaces migrated at once (default: ${DEFAULT-VALUE}).")
-  int concurrency;
+  @Mixin ConcurrencyOption concurrency;
 
   @Option(
       names = "--history",
@@ -105,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
     try (DemoRun run =
         DemoRun.prepare(version, extraNamespaces, podReadyDelay).dataConverter(dataConverter)) {
-      MigrationResult result = run.migrate(failAt, abortDuring, concurrency, out, history);
+      MigrationResult result = run.migrate(failAt, abortDuring, concurrency.value(), out, history);
       boolean checks =
           result.state() == MigrationState.SUCCESS
               ? run.checkMigrated(out)
@@ -113,12 +108,7 @@ final class DemoCommand implements Callable<Integer> {
       JsonNode traffic = run.sandbox().trafficProbe().report();
       long sent = traffic.path("sent").asLong();
       long failed = traffic.path("failed").asLong();
-      out.println(
-          "migration: "
-              + result.state()
-              + (result.error() == null
-                  ? ""
-                  : " (" + result.failedStep() + ": " + result.error() + ")"));
+      out.println(StatusView.outcomeLine(result));
       out.println("traffic: " + sent + " requests, " + failed + " failed");
       for (JsonNode f : traffic.path("failures")) {
         if (f.path("time").isMissingNode()) {

@@ -20,6 +20,7 @@ import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.Timeouts;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -286,95 +287,73 @@ final class DemoRun implements AutoCloseable {
     for (int i = 1; i <= n; i++) {
       boolean on16 = version.equals("1.6") || (version.equals("both") && i % 2 == 0);
       String ns = "demo-" + i;
-      Map<String, String> labels =
+      createNamespace(
+          client,
+          ns,
           on16
               ? Map.of(IstioNames.REV_LABEL, IstioNames.ADDON_16_REVISION)
-              : Map.of(IstioNames.INJECTION_LABEL, IstioNames.INJECTION_ENABLED);
-      client
-          .namespaces()
-          .resource(
-              new NamespaceBuilder()
-                  .withNewMetadata()
-                  .withName(ns)
-                  .withLabels(labels)
-                  .endMetadata()
-                  .build())
-          .create();
+              : Map.of(IstioNames.INJECTION_LABEL, IstioNames.INJECTION_ENABLED));
       for (String app : List.of("web", "api", "worker")) {
-        client
-            .apps()
-            .deployments()
-            .inNamespace(ns)
-            .resource(
-                new DeploymentBuilder()
-                    .withNewMetadata()
-                    .withName(app)
-                    .endMetadata()
-                    .withNewSpec()
-                    .withReplicas(app.equals("web") ? 2 : 1)
-                    .withNewSelector()
-                    .addToMatchLabels("app", app)
-                    .endSelector()
-                    .withNewTemplate()
-                    .withNewMetadata()
-                    .addToLabels("app", app)
-                    .endMetadata()
-                    .withNewSpec()
-                    .addNewContainer()
-                    .withName(app)
-                    .withImage("gcr.io/google-samples/hello-app:1.0")
-                    .addNewPort()
-                    .withContainerPort(8080)
-                    .endPort()
-                    .endContainer()
-                    .endSpec()
-                    .endTemplate()
-                    .endSpec()
-                    .build())
-            .create();
+        createHello(client, ns, app, app.equals("web") ? 2 : 1, List.of(8080));
       }
     }
     if (version.equals("both") && n < 1) {
       // "both" needs at least one namespace on each add-on version: Online Boutique is on 1.6.
-      client
-          .namespaces()
-          .resource(
-              new NamespaceBuilder()
-                  .withNewMetadata()
-                  .withName("demo-14")
-                  .withLabels(Map.of(IstioNames.INJECTION_LABEL, IstioNames.INJECTION_ENABLED))
-                  .endMetadata()
-                  .build())
-          .create();
-      client
-          .apps()
-          .deployments()
-          .inNamespace("demo-14")
-          .resource(
-              new DeploymentBuilder()
-                  .withNewMetadata()
-                  .withName("hello")
-                  .endMetadata()
-                  .withNewSpec()
-                  .withReplicas(2)
-                  .withNewSelector()
-                  .addToMatchLabels("app", "hello")
-                  .endSelector()
-                  .withNewTemplate()
-                  .withNewMetadata()
-                  .addToLabels("app", "hello")
-                  .endMetadata()
-                  .withNewSpec()
-                  .addNewContainer()
-                  .withName("hello")
-                  .withImage("gcr.io/google-samples/hello-app:1.0")
-                  .endContainer()
-                  .endSpec()
-                  .endTemplate()
-                  .endSpec()
-                  .build())
-          .create();
+      createNamespace(
+          client, "demo-14", Map.of(IstioNames.INJECTION_LABEL, IstioNames.INJECTION_ENABLED));
+      createHello(client, "demo-14", "hello", 2, List.of());
     }
+  }
+
+  private static void createNamespace(
+      KubernetesClient client, String name, Map<String, String> labels) {
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .build())
+        .create();
+  }
+
+  /** A Deployment {@code app} of the hello-app sample, its pods labelled {@code app=<app>}. */
+  private static void createHello(
+      KubernetesClient client, String ns, String app, int replicas, List<Integer> ports) {
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withName(app)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(replicas)
+                .withNewSelector()
+                .addToMatchLabels("app", app)
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", app)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName(app)
+                .withImage("gcr.io/google-samples/hello-app:1.0")
+                .withPorts(
+                    ports.stream()
+                        .map(p -> new ContainerPortBuilder().withContainerPort(p).build())
+                        .toList())
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
   }
 
   /**
@@ -387,7 +366,7 @@ final class DemoRun implements AutoCloseable {
     String state =
         sandbox
             .store()
-            .get(ResourceRegistry.CONFIGMAPS, IstioNames.ISTIO_SYSTEM, "asm-addon-migration-state")
+            .get(ResourceRegistry.CONFIGMAPS, "istio-system", "asm-addon-migration-state")
             .map(cm -> cm.path("data").path("migrationStatus").asText())
             .orElse("<missing>");
     out.println("check: asm-addon-migration-state migrationStatus=" + state);
@@ -396,13 +375,13 @@ final class DemoRun implements AutoCloseable {
     List<String> wrong = new ArrayList<>();
     for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, null)) {
       String ns = pod.path("metadata").path("namespace").asText();
-      if (ns.equals(IstioNames.ISTIO_SYSTEM)
+      if (ns.equals("istio-system")
           || ns.startsWith("kube-")
           || pod.path("status").path("phase").asText().equals("Succeeded")) {
         continue;
       }
       for (JsonNode c : pod.path("spec").path("containers")) {
-        if (c.path("name").asText().equals(IstioNames.PROXY_CONTAINER)) {
+        if (c.path("name").asText().equals("istio-proxy")) {
           injected++;
           int ready = 0;
           for (JsonNode cs : pod.path("status").path("containerStatuses")) {
@@ -434,7 +413,7 @@ final class DemoRun implements AutoCloseable {
             + (wrong.isEmpty() ? "" : "; not: " + wrong));
     ok &= wrong.isEmpty() && injected > 0;
     List<String> istioSystem = new ArrayList<>();
-    for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, IstioNames.ISTIO_SYSTEM)) {
+    for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, "istio-system")) {
       if (!pod.path("status").path("phase").asText().equals("Succeeded")) {
         istioSystem.add(pod.path("metadata").path("name").asText());
       }

@@ -46,20 +46,13 @@ final class ListCommand implements Callable<Integer> {
       description = "Only migrations whose AsmPhase is this (e.g. WAITING_FOR_APPROVAL, SUCCESS).")
   String phase;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "text",
-      paramLabel = "text|json",
-      description = "Output format (default: ${DEFAULT-VALUE}).")
-  String output;
+  @Mixin TextOrJson output;
 
   record Row(String workflowId, String status, String cluster, String phase, Instant started) {}
 
   @Override
   public Integer call() {
-    if (!output.equals("text") && !output.equals("json")) {
-      throw new UserError(ExitCodes.USAGE, "-o must be text or json, got '" + output + "'");
-    }
+    boolean json = output.json();
     if (phase != null && !MigrationSearchAttributes.phases().contains(phase)) {
       throw new UserError(
           ExitCodes.USAGE,
@@ -108,7 +101,7 @@ final class ListCommand implements Callable<Integer> {
         }
       }
     }
-    if (output.equals("json")) {
+    if (json) {
       ArrayNode array = StatusView.JSON.createArrayNode();
       for (Row r : rows) {
         ObjectNode n = array.addObject();

@@ -1,5 +1,6 @@
 package dev.asmmigrate.cli;
 
+import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -48,6 +49,9 @@ public final class Main implements Runnable {
   /** The configured command line, for tests to {@code execute(args)}. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    // Every Duration option reads durations as people write them (500ms, 2s, 1h30m, ISO-8601);
+    // timeouts and intervals that must be more than 0 name PositiveDurationConverter.
+    cl.registerConverter(Duration.class, new DurationConverter());
     cl.setExecutionExceptionHandler(new ErrorHandler());
     cl.setParameterExceptionHandler(ErrorHandler::handleParameterException);
     cl.setExitCodeExceptionMapper(ErrorHandler::exitCode);

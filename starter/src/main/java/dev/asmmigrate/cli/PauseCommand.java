@@ -6,19 +6,10 @@ import picocli.CommandLine.Command;
 /** {@code asm-migrate pause}. */
 @Command(
     name = "pause",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
     description =
         "Pauses the migration at its next safe point: between steps and between namespace waves, never in the middle of a namespace.")
 final class PauseCommand extends OperatorUpdate {
-
-  @Override
-  String send(MigrationWorkflow workflow) {
-    return workflow.pauseUpdate();
-  }
-
-  @Override
-  void signal(MigrationWorkflow workflow) {
-    workflow.pause();
+  PauseCommand() {
+    super(MigrationWorkflow::pauseUpdate, MigrationWorkflow::pause);
   }
 }

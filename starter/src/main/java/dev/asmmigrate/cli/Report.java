@@ -8,6 +8,7 @@ import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.StepTiming;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -109,22 +110,7 @@ final class Report {
             + "**"
             + (s.error() == null ? "" : " — " + s.error().replace("\n", "<br>")));
     row(b, "phase", s.phase() + " (step " + s.step() + ")");
-    row(b, "started", Times.instant(s.startedAt()));
-    row(b, "ended", Times.instant(s.endedAt()));
-    row(
-        b,
-        "duration",
-        Times.duration(s.startedAt(), s.endedAt() == null ? generatedAt : s.endedAt()));
-    row(
-        b,
-        "approved",
-        s.approvedBy() == null ? "-" : s.approvedBy() + " at " + Times.instant(s.approvedAt()));
-    if (s.abortReason() != null) {
-      row(b, "aborted", s.abortReason());
-    }
-    if (s.rollbackReason() != null) {
-      row(b, "rollback asked", s.rollbackReason());
-    }
+    runRows(s).forEach((k, v) -> row(b, k, v));
     if (!s.rollbackFailures().isEmpty()) {
       b.append("\n## Rollback failed\n\n");
       for (String f : s.rollbackFailures()) {
@@ -199,6 +185,28 @@ final class Report {
     return b.toString();
   }
 
+  /**
+   * The summary rows both formats show after the state: when it ran, who approved, and the
+   * operator's reasons to abort or roll back where given.
+   */
+  private Map<String, String> runRows(MigrationStatus s) {
+    Map<String, String> rows = new LinkedHashMap<>();
+    rows.put("started", Times.instant(s.startedAt()));
+    rows.put("ended", Times.instant(s.endedAt()));
+    rows.put(
+        "duration", Times.duration(s.startedAt(), s.endedAt() == null ? generatedAt : s.endedAt()));
+    rows.put(
+        "approved",
+        s.approvedBy() == null ? "-" : s.approvedBy() + " at " + Times.instant(s.approvedAt()));
+    if (s.abortReason() != null) {
+      rows.put("aborted", s.abortReason());
+    }
+    if (s.rollbackReason() != null) {
+      rows.put("rollback asked", s.rollbackReason());
+    }
+    return rows;
+  }
+
   private static void row(StringBuilder b, String k, String v) {
     b.append("| ")
         .append(k)
@@ -239,22 +247,7 @@ final class Report {
     }
     tr(b, "phase", s.phase() + " (step " + s.step() + ")");
     tr(b, "migration id", s.migrationId());
-    tr(b, "started", Times.instant(s.startedAt()));
-    tr(b, "ended", Times.instant(s.endedAt()));
-    tr(
-        b,
-        "duration",
-        Times.duration(s.startedAt(), s.endedAt() == null ? generatedAt : s.endedAt()));
-    tr(
-        b,
-        "approved",
-        s.approvedBy() == null ? "-" : s.approvedBy() + " at " + Times.instant(s.approvedAt()));
-    if (s.abortReason() != null) {
-      tr(b, "aborted", s.abortReason());
-    }
-    if (s.rollbackReason() != null) {
-      tr(b, "rollback asked", s.rollbackReason());
-    }
+    runRows(s).forEach((k, v) -> tr(b, k, v));
     b.append("</table>\n");
     if (!s.rollbackFailures().isEmpty()) {
       b.append("<h2>Rollback failed</h2>\n<ul>\n");

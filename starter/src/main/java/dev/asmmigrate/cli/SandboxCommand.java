@@ -70,7 +70,6 @@ final class SandboxCommand implements Runnable {
   @Option(
       names = "--pod-ready-delay",
       defaultValue = "2s",
-      converter = DurationConverter.class,
       description =
           "How long a started container takes to become Ready (default: ${DEFAULT-VALUE}).")
   Duration podReadyDelay;
@@ -78,7 +77,6 @@ final class SandboxCommand implements Runnable {
   @Option(
       names = "--root-distribution-delay",
       defaultValue = "60s",
-      converter = DurationConverter.class,
       description =
           "How long the add-on's Citadel (1.4) and istiod (1.6) take to write a new root into"
               + " every namespace (Secrets istio.default, ConfigMaps istio-ca-root-cert) after"
@@ -89,7 +87,6 @@ final class SandboxCommand implements Runnable {
   @Option(
       names = "--proxy-root-pickup-delay",
       defaultValue = "0s",
-      converter = DurationConverter.class,
       description =
           "How long add-on proxies take to trust a refreshed root bundle; configure-mesh-ca must"
               + " hold at least this long (worker --proxy-cert-pickup, --root-cert-trigger-hold)"
@@ -187,7 +184,6 @@ final class SandboxCommand implements Runnable {
 
   @Option(
       names = "--google-operation-delay",
-      converter = DurationConverter.class,
       description = "Extra time each fake Google long-running operation takes.")
   Duration googleOperationDelay;
 

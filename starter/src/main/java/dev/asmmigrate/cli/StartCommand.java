@@ -60,11 +60,7 @@ final class StartCommand implements Callable<Integer> {
       description = "Namespaces migrated first, alone, before the waves.")
   List<String> canary = new ArrayList<>();
 
-  @Option(
-      names = "--concurrency",
-      defaultValue = "4",
-      description = "Namespaces migrated at once (default: ${DEFAULT-VALUE}).")
-  int concurrency;
+  @Mixin ConcurrencyOption concurrency;
 
   @Option(
       names = "--auto-approve",
@@ -102,7 +98,6 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--control-plane-timeout",
       defaultValue = "20m",
-      converter = DurationConverter.class,
       description =
           "Bound of the wait for the managed control plane to provision; past it the migration rolls"
               + " back and ends CONTROLPLANE_PROVISION_ERROR (default: ${DEFAULT-VALUE}).")
@@ -117,14 +112,12 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--wait-timeout",
       defaultValue = "24h",
-      converter = DurationConverter.class,
       description = "How long --wait follows the migration at most (default: ${DEFAULT-VALUE}).")
   Duration waitTimeout;
 
   @Option(
       names = "--warn-after",
       defaultValue = "30s",
-      converter = DurationConverter.class,
       description =
           "How long --wait waits before it warns that no worker polls the task queue, or that the"
               + " worker cannot decode the migration's payloads (default: ${DEFAULT-VALUE}).")
@@ -155,12 +148,7 @@ final class StartCommand implements Callable<Integer> {
         out.flush();
         return ExitCodes.BLOCKED;
       }
-      out.println(
-          "migration: "
-              + result.state()
-              + (result.error() == null
-                  ? ""
-                  : " (" + result.failedStep() + ": " + result.error() + ")"));
+      out.println(StatusView.outcomeLine(result));
       MigrationState asked = failAt == null ? MigrationState.SUCCESS : MigrationState.ROLLED_BACK;
       if (result.state() == MigrationState.ROLLBACK_FAILED) {
         out.println(StatusView.rollbackFailedAdvice(result.migrationId(), null));
@@ -173,7 +161,7 @@ final class StartCommand implements Callable<Integer> {
 
   MigrationRequest request() {
     mesh.validate();
-    if (concurrency < 1) {
+    if (concurrency.value() < 1) {
       throw new UserError(ExitCodes.USAGE, "--concurrency must be at least 1");
     }
     if (controlPlaneTimeout == null
@@ -217,7 +205,7 @@ final class StartCommand implements Callable<Integer> {
         mesh.channel,
         mesh.namespaces,
         canary,
-        concurrency,
+        concurrency.value(),
         autoApprove,
         continueOnNamespaceFailure,
         mesh.restartSets,

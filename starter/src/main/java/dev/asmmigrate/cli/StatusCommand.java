@@ -28,12 +28,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Mixin TemporalOptions temporal;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "text",
-      paramLabel = "text|json",
-      description = "Output format (default: ${DEFAULT-VALUE}).")
-  String output;
+  @Mixin TextOrJson output;
 
   @Option(
       names = "--watch",
@@ -56,12 +51,10 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (!output.equals("text") && !output.equals("json")) {
-      throw new UserError(ExitCodes.USAGE, "-o must be text or json, got '" + output + "'");
-    }
+    boolean json = output.json();
     String id = target.workflowId();
     PrintWriter out = spec.commandLine().getOut();
-    boolean terminal = System.console() != null && output.equals("text");
+    boolean terminal = System.console() != null && !json;
     try (Migrations migrations = Migrations.connect(temporal)) {
       long deadline = System.nanoTime() + timeout.toNanos();
       Object lastShown = null;
@@ -78,7 +71,7 @@ final class StatusCommand implements Callable<Integer> {
           if (terminal && watch) {
             out.print("\033[H\033[2J");
           }
-          out.println(output.equals("json") ? view.json() : view.text(System.currentTimeMillis()));
+          out.println(json ? view.json() : view.text(System.currentTimeMillis()));
           out.flush();
           lastShown = shown;
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.KeptObject;
+import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
@@ -326,6 +327,13 @@ record StatusView(
           .append(p.action())
           .append('\n');
     }
+  }
+
+  /** The line start --wait and demo end with: the outcome, and the failed step's error if any. */
+  static String outcomeLine(MigrationResult result) {
+    return "migration: "
+        + result.state()
+        + (result.error() == null ? "" : " (" + result.failedStep() + ": " + result.error() + ")");
   }
 
   /**

@@ -43,27 +43,10 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(
       names = "--grace",
       defaultValue = "30s",
-      converter = DurationConverter.class,
       description = "How long a shutdown waits for running activities (default: ${DEFAULT-VALUE}).")
   Duration grace;
 
-  @Option(
-      names = "--proxy-cert-pickup",
-      defaultValue = "75s",
-      converter = DurationConverter.class,
-      description =
-          "configure-mesh-ca on add-on 1.4: how long proxies get to re-read their refreshed root"
-              + " bundle once every namespace has it (default: ${DEFAULT-VALUE}).")
-  Duration proxyCertPickup;
-
-  @Option(
-      names = "--root-cert-trigger-hold",
-      defaultValue = "15s",
-      converter = DurationConverter.class,
-      description =
-          "configure-mesh-ca on add-on 1.6: how long EnvoyFilter trigger-root-cert stays so that"
-              + " every proxy fetches the new roots (default: ${DEFAULT-VALUE}).")
-  Duration rootCertTriggerHold;
+  @Mixin MeshCaHolds meshCaHolds;
 
   // Against Temporal's Java test server (`asm-migrate server`, demo) sticky queues must stay off:
   // it never moves a workflow task off a dead worker's sticky queue, so after a worker is killed
@@ -88,7 +71,6 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(
       names = "--metrics-interval",
       defaultValue = "5s",
-      converter = DurationConverter.class,
       description =
           "How often the SDK's buffered metrics are pushed to /metrics (default: ${DEFAULT-VALUE}).")
   Duration metricsInterval;
@@ -232,11 +214,7 @@ final class WorkerCommand implements Callable<Integer> {
 
   /** The Mesh CA step's settings with this worker's holds; checked before anything starts. */
   MeshCaActivitiesImpl.Settings meshCaSettings() {
-    if (proxyCertPickup.isNegative() || rootCertTriggerHold.isNegative()) {
-      throw new UserError(
-          ExitCodes.USAGE, "--proxy-cert-pickup and --root-cert-trigger-hold must not be negative");
-    }
-    return MeshCaActivitiesImpl.Settings.defaults().withHolds(proxyCertPickup, rootCertTriggerHold);
+    return meshCaHolds.settings();
   }
 
   private static MigrationWorker.Readiness readiness(

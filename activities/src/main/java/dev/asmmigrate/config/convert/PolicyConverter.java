@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -395,35 +396,23 @@ public final class PolicyConverter {
         }
       }
     }
-    byService.forEach(
-        (service, claimants) -> {
-          if (claimants.size() < 2) {
-            return;
-          }
-          for (Conversion conversion : claimants) {
-            conversion.errors.add(
-                "duplicate target: Service "
-                    + service
-                    + " is also targeted by "
-                    + others(claimants, conversion)
-                    + "; in v1beta1 only one of the converted policies would take effect, so"
-                    + " merge them into one policy");
-          }
-        });
-    bySelectorlessScope.forEach(
-        (namespace, claimants) -> {
-          if (claimants.size() < 2) {
-            return;
-          }
-          for (Conversion conversion : claimants) {
-            conversion.errors.add(
-                "it converts to a selector-less (namespace- or mesh-wide) policy in namespace "
-                    + namespace
-                    + ", as does "
-                    + others(claimants, conversion)
-                    + "; v1beta1 allows one such policy per namespace, so keep only one");
-          }
-        });
+    refuseShared(
+        byService,
+        (service, others) ->
+            "duplicate target: Service "
+                + service
+                + " is also targeted by "
+                + others
+                + "; in v1beta1 only one of the converted policies would take effect, so"
+                + " merge them into one policy");
+    refuseShared(
+        bySelectorlessScope,
+        (namespace, others) ->
+            "it converts to a selector-less (namespace- or mesh-wide) policy in namespace "
+                + namespace
+                + ", as does "
+                + others
+                + "; v1beta1 allows one such policy per namespace, so keep only one");
 
     // Different names can still concatenate to the same output name (a-b + c vs a + b-c).
     Map<String, List<Conversion>> byOutputName = new LinkedHashMap<>();
@@ -445,18 +434,29 @@ public final class PolicyConverter {
         }
       }
     }
-    byOutputName.forEach(
-        (object, claimants) -> {
+    refuseShared(
+        byOutputName,
+        (object, others) ->
+            "its converted "
+                + object
+                + " has the same name as one converted from "
+                + others
+                + "; rename one of the policies");
+  }
+
+  /**
+   * Refuses every conversion that claims a key (a target, a scope, an output name) another one
+   * claims too, with the error {@code error(key, the other policies)}.
+   */
+  private static void refuseShared(
+      Map<String, List<Conversion>> claims, BiFunction<String, String, String> error) {
+    claims.forEach(
+        (key, claimants) -> {
           if (claimants.size() < 2) {
             return;
           }
           for (Conversion conversion : claimants) {
-            conversion.errors.add(
-                "its converted "
-                    + object
-                    + " has the same name as one converted from "
-                    + others(claimants, conversion)
-                    + "; rename one of the policies");
+            conversion.errors.add(error.apply(key, others(claimants, conversion)));
           }
         });
   }

@@ -6,9 +6,9 @@ import com.google.container.v1beta1.ClusterUpdate;
 import com.google.container.v1beta1.ListClustersResponse;
 import com.google.container.v1beta1.Operation;
 import com.google.container.v1beta1.WorkloadIdentityConfig;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
@@ -39,13 +39,7 @@ final class Clusters {
   private final Object lock;
   private final ScheduledExecutorService scheduler;
   private final Supplier<Duration> delay;
-  private final Map<String, Operation> operations =
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Operation> eldest) {
-          return size() > MAX_OPERATIONS;
-        }
-      };
+  private final Map<String, Operation> operations = Rpc.bounded(MAX_OPERATIONS);
   private String running;
 
   Clusters(
@@ -128,31 +122,17 @@ final class Clusters {
   }
 
   Operation getOperation(String name, String projectId, String zone, String operationId) {
-    String project;
-    String location;
-    String id;
+    Ref ref;
     if (!name.isEmpty()) {
-      Matcher m = OPERATION.matcher(name);
-      if (!m.matches()) {
-        throw Rpc.invalid(
-            "Invalid operation name '"
-                + name
-                + "': expected projects/{project}/locations/{location}/operations/{operation}.");
-      }
-      project = m.group(1);
-      location = m.group(2);
-      id = m.group(3);
+      ref = Ref.parse(name, OPERATION, "operation");
     } else if (!projectId.isEmpty() && !zone.isEmpty() && !operationId.isEmpty()) {
-      project = projectId;
-      location = zone;
-      id = operationId;
+      ref = new Ref(projectId, zone, operationId);
     } else {
       throw Rpc.invalid("name is required.");
     }
-    Operation op = operations.get(id);
-    if (!isProject(project) || !location.equals(cluster.location()) || op == null) {
-      throw Rpc.notFound(
-          "Not found: projects/" + project + "/locations/" + location + "/operations/" + id + ".");
+    Operation op = operations.get(ref.id());
+    if (!isProject(ref.project()) || !ref.location().equals(cluster.location()) || op == null) {
+      throw ref.notFound("operations");
     }
     return op;
   }
@@ -231,36 +211,58 @@ final class Clusters {
   }
 
   private void resolve(String name, String projectId, String zone, String clusterId) {
-    String project;
-    String location;
-    String id;
+    Ref ref;
     if (!name.isEmpty()) {
-      Matcher m = CLUSTER.matcher(name);
-      if (!m.matches()) {
-        throw Rpc.invalid(
-            "Invalid cluster name '"
-                + name
-                + "': expected projects/{project}/locations/{location}/clusters/{cluster}.");
-      }
-      project = m.group(1);
-      location = m.group(2);
-      id = m.group(3);
+      ref = Ref.parse(name, CLUSTER, "cluster");
     } else if (!projectId.isEmpty() || !zone.isEmpty() || !clusterId.isEmpty()) {
       if (projectId.isEmpty() || zone.isEmpty() || clusterId.isEmpty()) {
         throw Rpc.invalid("project_id, zone and cluster_id are all required when name is not set.");
       }
-      project = projectId;
-      location = zone;
-      id = clusterId;
+      ref = new Ref(projectId, zone, clusterId);
     } else {
       throw Rpc.invalid("name is required.");
     }
     if (rpc.notFoundFault()
-        || !isProject(project)
-        || !location.equals(cluster.location())
-        || !id.equals(cluster.clusterName())) {
-      throw Rpc.notFound(
-          "Not found: projects/" + project + "/locations/" + location + "/clusters/" + id + ".");
+        || !isProject(ref.project())
+        || !ref.location().equals(cluster.location())
+        || !ref.id().equals(cluster.clusterName())) {
+      throw ref.notFound("clusters");
+    }
+  }
+
+  /**
+   * A resource of the project's location, named {@code projects/P/locations/L/<kind>s/ID} or by the
+   * legacy fields project_id, zone and the resource's own.
+   */
+  private record Ref(String project, String location, String id) {
+    static Ref parse(String name, Pattern pattern, String kind) {
+      Matcher m = pattern.matcher(name);
+      if (!m.matches()) {
+        throw Rpc.invalid(
+            "Invalid "
+                + kind
+                + " name '"
+                + name
+                + "': expected projects/{project}/locations/{location}/"
+                + kind
+                + "s/{"
+                + kind
+                + "}.");
+      }
+      return new Ref(m.group(1), m.group(2), m.group(3));
+    }
+
+    StatusRuntimeException notFound(String collection) {
+      return Rpc.notFound(
+          "Not found: projects/"
+              + project
+              + "/locations/"
+              + location
+              + "/"
+              + collection
+              + "/"
+              + id
+              + ".");
     }
   }
 

@@ -5,9 +5,10 @@ import com.google.cloud.gkehub.v1.DeleteMembershipRequest;
 import com.google.cloud.gkehub.v1.ListMembershipsRequest;
 import com.google.cloud.gkehub.v1.ListMembershipsResponse;
 import com.google.cloud.gkehub.v1.Membership;
+import com.google.cloud.gkehub.v1beta.CreateFeatureRequest;
 import com.google.cloud.gkehub.v1beta.Feature;
+import com.google.cloud.gkehub.v1beta.UpdateFeatureRequest;
 import com.google.longrunning.Operation;
-import com.google.protobuf.FieldMask;
 import java.util.List;
 
 /**
@@ -62,14 +63,24 @@ final class Fleet {
     return fleetFeatures.getFeature(name);
   }
 
-  Operation createFeature(
-      String parent, String featureId, Feature resource, String requestId, HubApi api) {
-    return fleetFeatures.createFeature(parent, featureId, resource, requestId, api);
+  /** Creates a feature; a v1 request comes converted to v1beta, whose fields are a superset. */
+  Operation createFeature(CreateFeatureRequest request, HubApi api) {
+    return fleetFeatures.createFeature(
+        request.getParent(),
+        request.getFeatureId(),
+        request.getResource(),
+        request.getRequestId(),
+        api);
   }
 
-  Operation updateFeature(
-      String name, FieldMask mask, Feature resource, String requestId, HubApi api) {
-    return fleetFeatures.updateFeature(name, mask, resource, requestId, api);
+  /** Updates a feature; a v1 request comes converted to v1beta, whose fields are a superset. */
+  Operation updateFeature(UpdateFeatureRequest request, HubApi api) {
+    return fleetFeatures.updateFeature(
+        request.getName(),
+        request.getUpdateMask(),
+        request.getResource(),
+        request.getRequestId(),
+        api);
   }
 
   Operation deleteFeature(String name, String requestId, HubApi api) {

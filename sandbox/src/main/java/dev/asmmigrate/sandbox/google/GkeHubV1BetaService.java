@@ -53,26 +53,14 @@ final class GkeHubV1BetaService {
             Operation.getDefaultInstance(),
             "gkehub.features.create",
             request -> request.getParent() + "/features/" + request.getFeatureId(),
-            request ->
-                fleet.createFeature(
-                    request.getParent(),
-                    request.getFeatureId(),
-                    request.getResource(),
-                    request.getRequestId(),
-                    HubApi.V1BETA))
+            request -> fleet.createFeature(request, HubApi.V1BETA))
         .unary(
             "UpdateFeature",
             UpdateFeatureRequest.getDefaultInstance(),
             Operation.getDefaultInstance(),
             "gkehub.features.update",
             UpdateFeatureRequest::getName,
-            request ->
-                fleet.updateFeature(
-                    request.getName(),
-                    request.getUpdateMask(),
-                    request.getResource(),
-                    request.getRequestId(),
-                    HubApi.V1BETA))
+            request -> fleet.updateFeature(request, HubApi.V1BETA))
         .unary(
             "DeleteFeature",
             DeleteFeatureRequest.getDefaultInstance(),

@@ -15,7 +15,9 @@ import com.google.cloud.gkehub.v1.ListMembershipsResponse;
 import com.google.cloud.gkehub.v1.Membership;
 import com.google.cloud.gkehub.v1.UpdateFeatureRequest;
 import com.google.longrunning.Operation;
+import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
 
 /**
  * {@code google.cloud.gkehub.v1.GkeHub}: memberships and features. Other methods answer
@@ -76,9 +78,9 @@ final class GkeHubV1Service extends GkeHubGrpc.GkeHubImplBase {
   @Override
   public void listFeatures(
       ListFeaturesRequest request, StreamObserver<ListFeaturesResponse> observer) {
-    rpc.unary(
-        GkeHubGrpc.getListFeaturesMethod().getFullMethodName(),
-        "gkehub.features.list",
+    feature(
+        GkeHubGrpc.getListFeaturesMethod(),
+        "list",
         request.getParent(),
         observer,
         () -> {
@@ -98,9 +100,9 @@ final class GkeHubV1Service extends GkeHubGrpc.GkeHubImplBase {
 
   @Override
   public void getFeature(GetFeatureRequest request, StreamObserver<Feature> observer) {
-    rpc.unary(
-        GkeHubGrpc.getGetFeatureMethod().getFullMethodName(),
-        "gkehub.features.get",
+    feature(
+        GkeHubGrpc.getGetFeatureMethod(),
+        "get",
         request.getName(),
         observer,
         () -> v1(fleet.getFeature(request.getName())));
@@ -108,51 +110,51 @@ final class GkeHubV1Service extends GkeHubGrpc.GkeHubImplBase {
 
   @Override
   public void createFeature(CreateFeatureRequest request, StreamObserver<Operation> observer) {
-    rpc.unary(
-        GkeHubGrpc.getCreateFeatureMethod().getFullMethodName(),
-        "gkehub.features.create",
+    feature(
+        GkeHubGrpc.getCreateFeatureMethod(),
+        "create",
         request.getParent() + "/features/" + request.getFeatureId(),
         observer,
         () ->
             fleet.createFeature(
-                request.getParent(),
-                request.getFeatureId(),
-                beta(request.getResource()),
-                request.getRequestId(),
+                Rpc.convert(request, com.google.cloud.gkehub.v1beta.CreateFeatureRequest.parser()),
                 HubApi.V1));
   }
 
   @Override
   public void updateFeature(UpdateFeatureRequest request, StreamObserver<Operation> observer) {
-    rpc.unary(
-        GkeHubGrpc.getUpdateFeatureMethod().getFullMethodName(),
-        "gkehub.features.update",
+    feature(
+        GkeHubGrpc.getUpdateFeatureMethod(),
+        "update",
         request.getName(),
         observer,
         () ->
             fleet.updateFeature(
-                request.getName(),
-                request.getUpdateMask(),
-                beta(request.getResource()),
-                request.getRequestId(),
+                Rpc.convert(request, com.google.cloud.gkehub.v1beta.UpdateFeatureRequest.parser()),
                 HubApi.V1));
   }
 
   @Override
   public void deleteFeature(DeleteFeatureRequest request, StreamObserver<Operation> observer) {
-    rpc.unary(
-        GkeHubGrpc.getDeleteFeatureMethod().getFullMethodName(),
-        "gkehub.features.delete",
+    feature(
+        GkeHubGrpc.getDeleteFeatureMethod(),
+        "delete",
         request.getName(),
         observer,
         () -> fleet.deleteFeature(request.getName(), request.getRequestId(), HubApi.V1));
   }
 
-  private static Feature v1(com.google.cloud.gkehub.v1beta.Feature feature) {
-    return (Feature) HubApi.V1.feature(feature);
+  /** A feature RPC: the caller needs permission {@code gkehub.features.<verb>}. */
+  private <T> void feature(
+      MethodDescriptor<?, T> method,
+      String verb,
+      String resource,
+      StreamObserver<T> observer,
+      Supplier<T> body) {
+    rpc.unary(method.getFullMethodName(), "gkehub.features." + verb, resource, observer, body);
   }
 
-  private static com.google.cloud.gkehub.v1beta.Feature beta(Feature feature) {
-    return Rpc.convert(feature, com.google.cloud.gkehub.v1beta.Feature.parser());
+  private static Feature v1(com.google.cloud.gkehub.v1beta.Feature feature) {
+    return (Feature) HubApi.V1.feature(feature);
   }
 }

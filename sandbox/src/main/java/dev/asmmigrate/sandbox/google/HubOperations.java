@@ -8,7 +8,6 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,13 +37,7 @@ final class HubOperations {
   private final Object lock;
   private final ScheduledExecutorService scheduler;
   private final Supplier<Duration> delay;
-  private final Map<String, Operation> operations =
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Operation> eldest) {
-          return size() > MAX_OPERATIONS;
-        }
-      };
+  private final Map<String, Operation> operations = Rpc.bounded(MAX_OPERATIONS);
 
   HubOperations(
       Rpc rpc, Object lock, ScheduledExecutorService scheduler, Supplier<Duration> delay) {

@@ -12,7 +12,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -147,5 +149,18 @@ final class Rpc {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("incompatible message versions: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * An insertion-ordered map that forgets its oldest entry once it holds more than {@code max}: a
+   * fake's long-running operations, kept for polling but not forever.
+   */
+  static <K, V> Map<K, V> bounded(int max) {
+    return new LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+        return size() > max;
+      }
+    };
   }
 }

@@ -30,29 +30,13 @@ import java.util.function.Predicate;
  * The verbs on resources: get, list, create (and the eviction and binding subresources), update,
  * delete and deletecollection here; patch and watch in {@link PatchVerb} and {@link WatchVerb}.
  */
-final class ResourceVerbs {
-  private final ObjectStore store;
-  private final TablePrinter tables;
-  private final Conversions conversions;
-  private final PatchVerb patches;
-  private final WatchVerb watches;
-  private final AccessReview accessReview;
-
-  ResourceVerbs(
-      ObjectStore store,
-      TablePrinter tables,
-      Conversions conversions,
-      PatchVerb patches,
-      WatchVerb watches,
-      AccessReview accessReview) {
-    this.store = store;
-    this.tables = tables;
-    this.conversions = conversions;
-    this.patches = patches;
-    this.watches = watches;
-    this.accessReview = accessReview;
-  }
-
+record ResourceVerbs(
+    ObjectStore store,
+    TablePrinter tables,
+    Conversions conversions,
+    PatchVerb patches,
+    WatchVerb watches,
+    AccessReview accessReview) {
   int dispatch(HttpExchange ex, Target t, String verb, Map<String, String> query, boolean dryRun)
       throws IOException {
     ResourceType type = t.type();

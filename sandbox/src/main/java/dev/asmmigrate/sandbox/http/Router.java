@@ -20,35 +20,15 @@ import java.util.Optional;
  * Routes a request: the sandbox's own endpoints, discovery and OpenAPI, or a resource, whose verb
  * it names, refuses when denied, subjects to fault injection, dispatches and logs.
  */
-final class Router {
-  private final ObjectStore store;
-  private final RequestLog requestLog;
-  private final Discovery discovery;
-  private final OpenApi openApi;
-  private final SandboxEndpoints sandboxEndpoints;
-  private final AccessReview accessReview;
-  private final FaultInjection faultInjection;
-  private final ResourceVerbs verbs;
-
-  Router(
-      ObjectStore store,
-      RequestLog requestLog,
-      Discovery discovery,
-      OpenApi openApi,
-      SandboxEndpoints sandboxEndpoints,
-      AccessReview accessReview,
-      FaultInjection faultInjection,
-      ResourceVerbs verbs) {
-    this.store = store;
-    this.requestLog = requestLog;
-    this.discovery = discovery;
-    this.openApi = openApi;
-    this.sandboxEndpoints = sandboxEndpoints;
-    this.accessReview = accessReview;
-    this.faultInjection = faultInjection;
-    this.verbs = verbs;
-  }
-
+record Router(
+    ObjectStore store,
+    RequestLog requestLog,
+    Discovery discovery,
+    OpenApi openApi,
+    SandboxEndpoints sandboxEndpoints,
+    AccessReview accessReview,
+    FaultInjection faultInjection,
+    ResourceVerbs verbs) {
   void handle(HttpExchange ex) throws IOException {
     try (ex) {
       String path = ex.getRequestURI().getRawPath();

@@ -96,18 +96,10 @@ final class Citadel extends SimulatedComponent {
             .containsAll(Pem.certificateFingerprints(extra))) {
       desired.add(extra);
     }
-    List<String> roots =
-        distribution.advance(
-            desired,
-            caRoots,
-            now(),
-            ctx.settings().rootDistributionDelay(),
-            ctx.faults().rootDistributionStuck);
-    distribution.due().ifPresent(this::triggerAt);
-    if (roots.isEmpty()) {
+    String rootCert = distribution.distribute(desired, caRoots, now(), ctx, this::triggerAt);
+    if (rootCert == null) {
       return;
     }
-    String rootCert = RootDistribution.join(roots);
     Instant forgetBefore = now().minus(CACHE_LAG);
     created.values().removeIf(t -> t.isBefore(forgetBefore));
     Set<String> live = new HashSet<>();

@@ -60,18 +60,10 @@ final class Istiod16 extends SimulatedComponent {
       caRoots = caCert == null || Pem.certificates(caCert).isEmpty() ? List.of() : List.of(caCert);
       loadedGeneration = generation;
     }
-    List<String> roots =
-        distribution.advance(
-            caRoots,
-            caRoots,
-            now(),
-            ctx.settings().rootDistributionDelay(),
-            ctx.faults().rootDistributionStuck);
-    distribution.due().ifPresent(this::triggerAt);
-    if (roots.isEmpty()) {
+    String rootCert = distribution.distribute(caRoots, caRoots, now(), ctx, this::triggerAt);
+    if (rootCert == null) {
       return;
     }
-    String rootCert = RootDistribution.join(roots);
     for (Namespace ns : namespaces.getStore().list()) {
       if (ns.getMetadata().getDeletionTimestamp() == null) {
         ensureConfigMap(ns.getMetadata().getName(), rootCert);

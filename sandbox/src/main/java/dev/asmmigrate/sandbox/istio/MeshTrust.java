@@ -197,44 +197,41 @@ public final class MeshTrust {
    * succeeds.
    */
   public String connectionFailure(JsonNode client, JsonNode server) {
-    Proxy c = proxyOf(client);
-    Proxy s = proxyOf(server);
-    if (c == Proxy.NONE || s == Proxy.NONE) {
+    Peer c = new Peer(client, proxyOf(client));
+    Peer s = new Peer(server, proxyOf(server));
+    if (c.proxy() == Proxy.NONE || s.proxy() == Proxy.NONE) {
       return null; // plaintext, or a permissive server: reachable
     }
-    String clientNs = client.path("metadata").path("namespace").asText();
-    String serverNs = server.path("metadata").path("namespace").asText();
-    String clientName = clientNs + "/" + client.path("metadata").path("name").asText();
-    String serverName = serverNs + "/" + server.path("metadata").path("name").asText();
-    String serverRoot = identityRoot(s);
-    if (serverRoot == null || !trustedRoots(c, client).contains(serverRoot)) {
-      return "TLS handshake failed: "
-          + clientName
-          + " ("
-          + c.description()
-          + ") does not trust the root of "
-          + serverName
-          + " ("
-          + s.description()
-          + ", "
-          + rootName(serverRoot)
-          + ")";
+    String refused = distrust(c, s);
+    return refused != null ? refused : distrust(s, c);
+  }
+
+  /** A pod at one end of a connection, with the proxy it runs. */
+  private record Peer(JsonNode pod, Proxy proxy) {
+    String name() {
+      return pod.path("metadata").path("namespace").asText()
+          + "/"
+          + pod.path("metadata").path("name").asText();
     }
-    String clientRoot = identityRoot(c);
-    if (clientRoot == null || !trustedRoots(s, server).contains(clientRoot)) {
-      return "TLS handshake failed: "
-          + serverName
-          + " ("
-          + s.description()
-          + ") does not trust the root of "
-          + clientName
-          + " ("
-          + c.description()
-          + ", "
-          + rootName(clientRoot)
-          + ")";
+  }
+
+  /** Why {@code truster} refuses {@code peer}'s certificate, or null when it trusts its root. */
+  private String distrust(Peer truster, Peer peer) {
+    String root = identityRoot(peer.proxy());
+    if (root != null && trustedRoots(truster.proxy(), truster.pod()).contains(root)) {
+      return null;
     }
-    return null;
+    return "TLS handshake failed: "
+        + truster.name()
+        + " ("
+        + truster.proxy().description()
+        + ") does not trust the root of "
+        + peer.name()
+        + " ("
+        + peer.proxy().description()
+        + ", "
+        + rootName(root)
+        + ")";
   }
 
   private String rootName(String fingerprint) {

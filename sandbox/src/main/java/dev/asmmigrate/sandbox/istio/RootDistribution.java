@@ -1,11 +1,13 @@
 package dev.asmmigrate.sandbox.istio;
 
+import dev.asmmigrate.sandbox.SandboxContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The roots a CA currently distributes, and a change on its way: a new set of roots reaches the
@@ -52,6 +54,28 @@ final class RootDistribution {
     distributed = pending;
     pending = null;
     return distributed;
+  }
+
+  /**
+   * Moves the distribution towards {@code desired} by the sandbox's delay and its
+   * stuck-distribution fault, and returns the roots distributed now as the one PEM bundle a
+   * namespace receives, or null while none is; {@code wakeAt} hears when a pending change is due.
+   */
+  String distribute(
+      List<String> desired,
+      List<String> initial,
+      Instant now,
+      SandboxContext ctx,
+      Consumer<Instant> wakeAt) {
+    List<String> roots =
+        advance(
+            desired,
+            initial,
+            now,
+            ctx.settings().rootDistributionDelay(),
+            ctx.faults().rootDistributionStuck);
+    due().ifPresent(wakeAt);
+    return roots.isEmpty() ? null : join(roots);
   }
 
   /** When the pending change is due, if one waits. */

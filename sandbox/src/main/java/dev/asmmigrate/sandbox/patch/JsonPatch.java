@@ -70,22 +70,18 @@ public final class JsonPatch {
   }
 
   private static JsonNode get(JsonNode doc, String path, String op) {
-    JsonNode n = doc;
-    for (String t : tokens(path)) {
-      if (n.isObject() && n.has(t)) {
-        n = n.get(t);
-      } else if (n.isArray() && isIndex(t) && Integer.parseInt(t) < n.size()) {
-        n = n.get(Integer.parseInt(t));
-      } else {
-        throw unprocessable(op + " operation does not apply: doc is missing path: " + path);
-      }
-    }
-    return n;
+    String[] tokens = tokens(path);
+    return walk(doc, tokens, tokens.length, path, op);
   }
 
   private static JsonNode parentOf(JsonNode doc, String[] tokens, String path, String op) {
+    return walk(doc, tokens, tokens.length - 1, path, op);
+  }
+
+  /** The node the first {@code depth} tokens lead to; a missing one refuses the operation. */
+  private static JsonNode walk(JsonNode doc, String[] tokens, int depth, String path, String op) {
     JsonNode n = doc;
-    for (int i = 0; i < tokens.length - 1; i++) {
+    for (int i = 0; i < depth; i++) {
       String t = tokens[i];
       if (n.isObject() && n.has(t)) {
         n = n.get(t);
