@@ -366,7 +366,7 @@ final class DemoRun implements AutoCloseable {
     String state =
         sandbox
             .store()
-            .get(ResourceRegistry.CONFIGMAPS, "istio-system", "asm-addon-migration-state")
+            .get(ResourceRegistry.CONFIGMAPS, IstioNames.ISTIO_SYSTEM, "asm-addon-migration-state")
             .map(cm -> cm.path("data").path("migrationStatus").asText())
             .orElse("<missing>");
     out.println("check: asm-addon-migration-state migrationStatus=" + state);
@@ -375,13 +375,13 @@ final class DemoRun implements AutoCloseable {
     List<String> wrong = new ArrayList<>();
     for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, null)) {
       String ns = pod.path("metadata").path("namespace").asText();
-      if (ns.equals("istio-system")
+      if (ns.equals(IstioNames.ISTIO_SYSTEM)
           || ns.startsWith("kube-")
           || pod.path("status").path("phase").asText().equals("Succeeded")) {
         continue;
       }
       for (JsonNode c : pod.path("spec").path("containers")) {
-        if (c.path("name").asText().equals("istio-proxy")) {
+        if (c.path("name").asText().equals(IstioNames.PROXY_CONTAINER)) {
           injected++;
           int ready = 0;
           for (JsonNode cs : pod.path("status").path("containerStatuses")) {
@@ -413,7 +413,7 @@ final class DemoRun implements AutoCloseable {
             + (wrong.isEmpty() ? "" : "; not: " + wrong));
     ok &= wrong.isEmpty() && injected > 0;
     List<String> istioSystem = new ArrayList<>();
-    for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, "istio-system")) {
+    for (ObjectNode pod : sandbox.store().list(ResourceRegistry.PODS, IstioNames.ISTIO_SYSTEM)) {
       if (!pod.path("status").path("phase").asText().equals("Succeeded")) {
         istioSystem.add(pod.path("metadata").path("name").asText());
       }
