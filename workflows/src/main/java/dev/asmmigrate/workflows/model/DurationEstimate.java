@@ -41,7 +41,9 @@ public sealed interface DurationEstimate {
           || canary < 0
           || remainingNamespaces < 0
           || workloads < 0) {
-        throw new IllegalArgumentException("a size cannot be negative: " + this);
+        throw new IllegalArgumentException(
+            "a size cannot be negative: "
+                + List.of(addonVersions, namespaces, canary, remainingNamespaces, workloads));
       }
       canary = Math.min(canary, namespaces);
       concurrency = Math.max(1, concurrency);
