@@ -47,7 +47,7 @@ public enum Step {
           Applies.ALWAYS,
           false,
           Disruption.none("read only"),
-          Undo.nothing("read only: nothing to undo"),
+          Undo.nothing("read only"),
           new PerWorkload(ofSeconds(30), ofSeconds(1)))),
 
   /**
@@ -104,7 +104,7 @@ public enum Step {
           Applies.ALWAYS,
           false,
           Disruption.none("read only"),
-          Undo.nothing("read only: nothing to undo"),
+          Undo.nothing("read only"),
           new Fixed(ofSeconds(30)))),
 
   /**
