@@ -212,6 +212,7 @@ final class PlanCommand implements Callable<Integer> {
     for (MigrationPlan.StepPlan s : plan.steps()) {
       ObjectNode o = steps.addObject();
       o.put("step", s.step());
+      o.put("title", s.title());
       o.put("skipped", s.skipped());
       o.put("failure", s.failure());
       ArrayNode changes = o.putArray("changes");
@@ -352,6 +353,7 @@ final class PlanCommand implements Callable<Integer> {
     } else {
       b.append('\n');
       for (MigrationPlan.StepPlan s : plan.steps()) {
+        b.append("  # ").append(s.title()).append('\n');
         b.append("  ").append(s.step());
         if (s.failure() != null) {
           b.append(": WOULD FAIL: ").append(s.failure()).append('\n');

@@ -82,6 +82,7 @@ final class Report {
     ArrayNode steps = (ArrayNode) node.get("steps");
     for (int i = 0; i < steps.size(); i++) {
       StepTiming t = s().steps().get(i);
+      ((ObjectNode) steps.get(i)).put("title", StatusView.title(t.step()));
       if (t.endedAt() != null) {
         ((ObjectNode) steps.get(i)).put("durationMillis", t.endedAt() - t.startedAt());
       }
@@ -120,10 +121,13 @@ final class Report {
           .append(StatusView.rollbackFailedAdvice(s.migrationId(), s.backups()))
           .append("\n```\n");
     }
-    b.append("\n## Steps\n\n| step | started | duration | outcome |\n|---|---|---|---|\n");
+    b.append(
+        "\n## Steps\n\n| step | title | started | duration | outcome |\n|---|---|---|---|---|\n");
     for (StepTiming t : s.steps()) {
       b.append("| ")
           .append(t.step())
+          .append(" | ")
+          .append(StatusView.title(t.step()))
           .append(" | ")
           .append(Times.instant(t.startedAt()))
           .append(" | ")
@@ -337,7 +341,14 @@ final class Report {
           x(to),
           y,
           COLOURS.getOrDefault(t.outcome(), "#616161"),
-          t.step() + ": " + t.outcome() + ", " + Times.duration(t.startedAt(), to));
+          t.step()
+              + (StatusView.title(t.step()).isEmpty()
+                  ? ""
+                  : " (" + StatusView.title(t.step()) + ")")
+              + ": "
+              + t.outcome()
+              + ", "
+              + Times.duration(t.startedAt(), to));
       b.append("</g>\n");
       y += ROW;
     }

@@ -169,6 +169,9 @@ record StatusView(
         .append(s.step())
         .append(s.pauseRequested() && !"PAUSED".equals(s.phase()) ? "   (pause requested)" : "")
         .append('\n');
+    if (!title(s.step()).isEmpty()) {
+      b.append("           ").append(title(s.step())).append('\n');
+    }
     int totalSteps = Step.values().length;
     b.append("steps      ")
         .append(Times.bar(s.completedSteps().size(), totalSteps, 30))
@@ -381,5 +384,10 @@ record StatusView(
         + f.name()
         + ": "
         + f.message();
+  }
+
+  /** The title the runbook ({@link Step}) gives a step id; empty for another id (rollback). */
+  static String title(String stepId) {
+    return stepId == null ? "" : Step.fromId(stepId).map(Step::title).orElse("");
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.asmmigrate.sandbox.Sandbox;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.http.RequestLog;
+import dev.asmmigrate.workflows.model.Step;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -166,6 +167,13 @@ class PlanCommandTest {
         .contains("preflight-single-replica");
     // the plan still lists the steps, and migrate-configs would fail on the unconvertible policy
     assertThat(plan.path("steps").findValuesAsText("step")).contains("replace-gateway", "cleanup");
+    // every step the runbook declares, in its order, titled by its declaration
+    List<String> planned = new ArrayList<>();
+    plan.path("steps")
+        .forEach(st -> planned.add(st.path("step").asText() + ": " + st.path("title").asText()));
+    assertThat(planned)
+        .containsExactlyElementsOf(
+            java.util.Arrays.stream(Step.values()).map(st -> st.id() + ": " + st.title()).toList());
     assertThat(step(plan, "migrate-configs").path("failure").asText())
         .contains("cannot be converted");
     // the plug-in CA's content never appears
@@ -236,6 +244,7 @@ class PlanCommandTest {
         .contains("INFORMATIONAL plugin-ca-cacerts: Secret istio-system/cacerts")
         .contains("converted policies:")
         .contains("  control-plane: 1 change")
+        .contains("  # " + Step.CONTROL_PLANE.title() + "\n  control-plane: 1 change")
         .contains("create ControlPlaneRevision istio-system/asm-managed")
         .contains("  migrate-configs: WOULD FAIL")
         .contains("result: ");

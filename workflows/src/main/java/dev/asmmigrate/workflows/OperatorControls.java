@@ -108,10 +108,7 @@ abstract class OperatorControls implements OperatorActions {
 
   @Override
   public void validateAbort(String reason) {
-    refuseIfEnded();
-    if (progress.abortReason() != null || Progress.ROLLING_BACK.equals(progress.phase())) {
-      throw refused("the migration is already rolling back");
-    }
+    refuseIfEndedOrRollingBack(progress.abortReason());
     if (!progress.step().reversible()) {
       throw refused(
           "the migration is past the point of no return (step "
@@ -128,10 +125,7 @@ abstract class OperatorControls implements OperatorActions {
 
   @Override
   public void validateRollback(String reason) {
-    refuseIfEnded();
-    if (progress.rollbackReason() != null || Progress.ROLLING_BACK.equals(progress.phase())) {
-      throw refused("the migration is already rolling back");
-    }
+    refuseIfEndedOrRollingBack(progress.rollbackReason());
     if (progress.approvedBy() != null || !progress.step().reversible()) {
       throw refused(
           "the migration was approved"
@@ -183,6 +177,14 @@ abstract class OperatorControls implements OperatorActions {
               + progress.state()
               + (progress.status().error() == null ? "" : ", " + progress.status().error())
               + ")");
+    }
+  }
+
+  /** Refuses an abort or a rollback once ended, or when one was asked or is running already. */
+  private void refuseIfEndedOrRollingBack(String alreadyAsked) {
+    refuseIfEnded();
+    if (alreadyAsked != null || Progress.ROLLING_BACK.equals(progress.phase())) {
+      throw refused("the migration is already rolling back");
     }
   }
 

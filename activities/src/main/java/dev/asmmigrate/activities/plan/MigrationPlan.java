@@ -43,11 +43,13 @@ public record MigrationPlan(
    * One step's changes.
    *
    * @param step the step id
+   * @param title what the step does, as its declaration ({@code Step}) says
    * @param skipped why the step changes nothing on this cluster, or null
    * @param failure why the step would fail on this cluster as it is, or null (blocking)
    * @param changes the changes, in the order the step makes them
    */
-  public record StepPlan(String step, String skipped, String failure, List<PlannedChange> changes) {
+  public record StepPlan(
+      String step, String title, String skipped, String failure, List<PlannedChange> changes) {
     public StepPlan {
       changes = List.copyOf(changes);
     }

@@ -35,7 +35,8 @@ import java.util.function.Supplier;
 /**
  * {@code plan}: the whole migration of one cluster, read only. Runs the pre-flight and config-check
  * code the workflow runs, then asks each step's activity what it would change ({@code plan} methods
- * that share their builders with the activity), in {@link Step} order. Makes only reads (and
+ * that share their builders with the activity), for the steps {@link Step} declares, in their
+ * order, skipping those that do not apply under the rules the workflow uses. Makes only reads (and
  * SelfSubjectAccessReviews, which persist nothing).
  */
 public final class MigrationPlanner {
@@ -111,81 +112,87 @@ public final class MigrationPlanner {
         pf == null ? List.of() : pf.podsToRecreate());
   }
 
+  /**
+   * Every declared step ({@link Step}) in its order: a step that does not apply to the add-on
+   * versions pre-flight detected is skipped with its declared reason, as the workflow skips it; the
+   * others are planned by {@link #plan(Step, Request, PreflightReport, ConfigCheckResult, List)}.
+   */
   private List<MigrationPlan.StepPlan> steps(
       Request request, PreflightReport pf, ConfigCheckResult check) {
-    MigrationContext ctx = request.context();
     List<MigrationPlan.StepPlan> out = new ArrayList<>();
-    String trustDomain =
-        meshCa.knownTrustDomain(ctx).orElse("<trust domain of " + ctx.revision() + ">");
     for (Step step : Step.values()) {
-      switch (step) {
-        case PREFLIGHT, CONFIG_CHECK -> out.add(skipped(step, "read only"));
-        case FLEET_REGISTRATION ->
-            out.add(planned(step, () -> fleet.plan(ctx, request.fleetProject())));
-        case CONTROL_PLANE ->
-            out.add(planned(step, () -> controlPlane.plan(ctx, request.channel())));
-        case DISABLE_GALLEY_WEBHOOK ->
-            out.add(
-                pf.has(AddonVersion.V1_4)
-                    ? planned(step, () -> galley.plan(ctx))
-                    : skipped(step, "no add-on 1.4 Galley"));
-        case MIGRATE_CONFIGS ->
-            out.add(
-                check.conversion().hasBlockingFindings()
-                    ? new MigrationPlan.StepPlan(
-                        step.id(),
-                        null,
-                        "alpha policies that cannot be converted (see the findings)",
-                        List.of())
-                    : planned(step, () -> config.plan(ctx, check.conversion())));
-        case CONFIGURE_MESH_CA ->
-            out.add(
-                planned(
-                    step,
-                    () -> {
-                      List<PlannedChange> changes = new ArrayList<>();
-                      for (AddonVersion v : pf.addonVersions()) {
-                        changes.addAll(meshCa.plan(ctx, v, trustDomain, MIGRATION_ID));
-                      }
-                      return changes;
-                    }));
-        case MIGRATE_WORKLOADS ->
-            out.add(planned(step, () -> namespaces(request, step, pf.namespaces())));
-        case REPLACE_GATEWAY -> out.add(planned(step, () -> gateway.plan(ctx)));
-        case REPLACE_WEBHOOK -> out.add(planned(step, () -> webhook.plan(ctx)));
-        case MIGRATE_REMAINING_WORKLOADS ->
-            out.add(
-                planned(
-                    step,
-                    () ->
-                        namespaces(
-                            request,
-                            step,
-                            workloads.remainingNamespaces(
-                                new RemainingRequest(
-                                    ctx,
-                                    pf.namespaces().stream().map(NamespacePlan::name).toList())))));
-        case WRITE_MARKER ->
-            out.add(skipped(step, "writes migrationStatus SUCCESS to the state ConfigMap"));
-        case APPROVAL ->
-            out.add(skipped(step, "waits for an operator's approval (start --auto-approve)"));
-        case DISABLE_ADDON -> out.add(planned(step, () -> addon.planDisable(ctx)));
-        case CLEANUP -> {
-          Set<ObjectKey> deleted = new HashSet<>();
-          for (MigrationPlan.StepPlan s : out) {
-            for (PlannedChange c : s.changes()) {
-              if (c.verb().equals("delete")) {
-                deleted.add(
-                    new ObjectKey(c.apiVersion(), c.kind(), blankToNull(c.namespace()), c.name()));
-              }
-            }
-          }
-          out.add(planned(step, () -> addon.planCleanup(ctx, deleted)));
-        }
-        default -> throw new IllegalStateException("no plan for step " + step.id());
-      }
+      out.add(
+          step.appliesTo(pf.addonVersions())
+              ? plan(step, request, pf, check, out)
+              : skipped(step, step.skipReason()));
     }
     return out;
+  }
+
+  /** What one step changes; {@code before}: the plans of the steps before it. */
+  private MigrationPlan.StepPlan plan(
+      Step step,
+      Request request,
+      PreflightReport pf,
+      ConfigCheckResult check,
+      List<MigrationPlan.StepPlan> before) {
+    MigrationContext ctx = request.context();
+    return switch (step) {
+      case PREFLIGHT, CONFIG_CHECK -> skipped(step, "read only");
+      case FLEET_REGISTRATION -> planned(step, () -> fleet.plan(ctx, request.fleetProject()));
+      case CONTROL_PLANE -> planned(step, () -> controlPlane.plan(ctx, request.channel()));
+      case DISABLE_GALLEY_WEBHOOK -> planned(step, () -> galley.plan(ctx));
+      case MIGRATE_CONFIGS ->
+          check.conversion().hasBlockingFindings()
+              ? new MigrationPlan.StepPlan(
+                  step.id(),
+                  step.title(),
+                  null,
+                  "alpha policies that cannot be converted (see the findings)",
+                  List.of())
+              : planned(step, () -> config.plan(ctx, check.conversion()));
+      case CONFIGURE_MESH_CA -> {
+        String trustDomain =
+            meshCa.knownTrustDomain(ctx).orElse("<trust domain of " + ctx.revision() + ">");
+        yield planned(
+            step,
+            () -> {
+              List<PlannedChange> changes = new ArrayList<>();
+              for (AddonVersion v : pf.addonVersions()) {
+                changes.addAll(meshCa.plan(ctx, v, trustDomain, MIGRATION_ID));
+              }
+              return changes;
+            });
+      }
+      case MIGRATE_WORKLOADS -> planned(step, () -> namespaces(request, step, pf.namespaces()));
+      case REPLACE_GATEWAY -> planned(step, () -> gateway.plan(ctx));
+      case REPLACE_WEBHOOK -> planned(step, () -> webhook.plan(ctx));
+      case MIGRATE_REMAINING_WORKLOADS ->
+          planned(
+              step,
+              () ->
+                  namespaces(
+                      request,
+                      step,
+                      workloads.remainingNamespaces(
+                          new RemainingRequest(
+                              ctx, pf.namespaces().stream().map(NamespacePlan::name).toList()))));
+      case WRITE_MARKER -> skipped(step, "writes migrationStatus SUCCESS to the state ConfigMap");
+      case APPROVAL -> skipped(step, "waits for an operator's approval (start --auto-approve)");
+      case DISABLE_ADDON -> planned(step, () -> addon.planDisable(ctx));
+      case CLEANUP -> {
+        Set<ObjectKey> deleted = new HashSet<>();
+        for (MigrationPlan.StepPlan s : before) {
+          for (PlannedChange c : s.changes()) {
+            if (c.verb().equals("delete")) {
+              deleted.add(
+                  new ObjectKey(c.apiVersion(), c.kind(), blankToNull(c.namespace()), c.name()));
+            }
+          }
+        }
+        yield planned(step, () -> addon.planCleanup(ctx, deleted));
+      }
+    };
   }
 
   private List<PlannedChange> namespaces(Request request, Step step, List<NamespacePlan> list) {
@@ -234,18 +241,18 @@ public final class MigrationPlanner {
     try {
       List<PlannedChange> changes = plan.get();
       return new MigrationPlan.StepPlan(
-          step.id(), changes.isEmpty() ? "nothing to change" : null, null, changes);
+          step.id(), step.title(), changes.isEmpty() ? "nothing to change" : null, null, changes);
     } catch (ApplicationFailure e) {
       if (!e.isNonRetryable()) {
         throw e;
       }
       return new MigrationPlan.StepPlan(
-          step.id(), null, e.getType() + ": " + e.getOriginalMessage(), List.of());
+          step.id(), step.title(), null, e.getType() + ": " + e.getOriginalMessage(), List.of());
     }
   }
 
   private static MigrationPlan.StepPlan skipped(Step step, String why) {
-    return new MigrationPlan.StepPlan(step.id(), why, null, List.of());
+    return new MigrationPlan.StepPlan(step.id(), step.title(), why, null, List.of());
   }
 
   private static String blankToNull(String s) {

@@ -1,0 +1,96 @@
+package dev.asmmigrate.workflows;
+
+import static dev.asmmigrate.workflows.Failures.failure;
+
+import dev.asmmigrate.workflows.activities.ConfigActivities.ConfigRequest;
+import dev.asmmigrate.workflows.model.ConfigReport;
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.MigrationRequest;
+import dev.asmmigrate.workflows.model.MigrationState;
+import io.temporal.workflow.Workflow;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+
+/**
+ * The runbook's waits for an operator: blocking configuration findings wait for a recheck or an
+ * abort (config-check), and the point of no return waits for an approval (approval).
+ */
+final class OperatorWaits {
+  // the workflow's logger, so that the worker's log reads as it did when this was part of it
+  private static final Logger log = Workflow.getLogger(MigrationWorkflowImpl.class);
+
+  private final ActivityStubs act;
+  private final MigrationRequest request;
+  private final Progress progress;
+  private final StepRunner run;
+  private final Supplier<MigrationContext> ctx;
+
+  /**
+   * @param ctx the migration's context as it is when asked (pre-flight may adopt an earlier run's)
+   */
+  OperatorWaits(
+      ActivityStubs act,
+      MigrationRequest request,
+      Progress progress,
+      StepRunner run,
+      Supplier<MigrationContext> ctx) {
+    this.act = act;
+    this.request = request;
+    this.progress = progress;
+    this.run = run;
+    this.ctx = ctx;
+  }
+
+  /**
+   * config-check, and while it finds blocking findings: records MIGRATION_CONFIG_ERROR and waits
+   * for an operator to fix them and re-check (then checks again), or to abort.
+   */
+  void checkConfigsUntilClean() {
+    while (true) {
+      ConfigReport report = act.config.checkConfigs(new ConfigRequest(ctx.get()));
+      progress.findings(report.findings());
+      if (report.blocking() == 0) {
+        return;
+      }
+      log.warn(
+          "config-check: {} blocking findings; waiting for recheck or abort", report.blocking());
+      run.writeState(MigrationState.MIGRATION_CONFIG_ERROR);
+      progress.phase(Progress.WAITING_FOR_RECHECK);
+      Workflow.await(() -> progress.recheckRequested() || progress.abortReason() != null);
+      progress.phase(Progress.RUNNING);
+      if (progress.abortReason() != null) {
+        throw failure(
+            FailureType.BLOCKING_CONFIG,
+            "aborted with "
+                + report.blocking()
+                + " blocking configuration findings: "
+                + progress.abortReason());
+      }
+      progress.clearRecheck();
+      run.writeState(MigrationState.PENDING);
+    }
+  }
+
+  /** Waits for an operator's approval (or --auto-approve); a rollback or abort asked ends it. */
+  void awaitApproval() {
+    if (request.autoApprove() && progress.rollbackReason() == null) {
+      progress.approve("auto-approve");
+      return;
+    }
+    progress.phase(Progress.WAITING_FOR_APPROVAL);
+    log.info("approval: waiting for an operator to approve disabling the add-on");
+    Workflow.await(
+        () ->
+            progress.approvedBy() != null
+                || progress.rollbackReason() != null
+                || progress.abortReason() != null);
+    progress.phase(Progress.RUNNING);
+    if (progress.approvedBy() == null) {
+      String why =
+          progress.rollbackReason() != null ? progress.rollbackReason() : progress.abortReason();
+      throw failure(FailureType.ABORTED, "rollback requested before approval: " + why);
+    }
+    log.info("approval: approved by {}", progress.approvedBy());
+  }
+}
