@@ -11,6 +11,7 @@ import dev.asmmigrate.workflows.activities.PreflightActivities;
 import dev.asmmigrate.workflows.activities.StateActivities;
 import dev.asmmigrate.workflows.activities.WebhookActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.ConfigReport;
@@ -200,14 +201,19 @@ final class FakeActivities
   public RestartResult restartWorkloads(RestartRequest r) {
     record(
         r.context(),
-        "restartWorkloads:" + r.namespace() + (r.onlyIfRestartedAt() == null ? "" : ":rollback"));
+        "restartWorkloads:"
+            + r.namespace()
+            + (r.direction() == Direction.ROLL_BACK ? ":rollback" : ""));
     return new RestartResult(List.of("Deployment/web"), List.of());
   }
 
   @Override
   public VerifyResult verifyNamespace(VerifyRequest r) {
     record(
-        r.context(), "verifyNamespace:" + r.namespace() + (r.revision() == null ? ":addon" : ""));
+        r.context(),
+        "verifyNamespace:"
+            + r.namespace()
+            + (r.direction() == Direction.ROLL_BACK ? ":addon" : ""));
     return new VerifyResult(r.namespace().equals("app-a") ? 4 : 2, 2);
   }
 

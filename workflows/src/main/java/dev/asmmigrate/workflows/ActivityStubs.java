@@ -18,6 +18,7 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The activity stubs of one migration with their options: quick calls retry transient faults with
@@ -59,8 +60,6 @@ final class ActivityStubs {
   final MeshCaActivities meshCa;
   final MeshCaActivities meshCaWait;
   final WorkloadActivities workloads;
-  final WorkloadActivities workloadRestart;
-  final WorkloadActivities workloadWait;
   final GatewayActivities gateway;
   final WebhookActivities webhook;
   final AddonActivities addon;
@@ -94,15 +93,18 @@ final class ActivityStubs {
     meshCa = Workflow.newActivityStub(MeshCaActivities.class, waiting(timeouts.rollout()));
     meshCaWait =
         Workflow.newActivityStub(MeshCaActivities.class, waiting(timeouts.rootDistribution()));
-    workloads = Workflow.newActivityStub(WorkloadActivities.class, quick);
     // restarts heartbeat once per workload: a worker killed in the middle of a namespace's
     // restarts is noticed after HEARTBEAT, not after the quick calls' minute, and the retry skips
-    // the workloads that carry the restart value already
-    workloadRestart =
+    // the workloads that carry the restart value already; the verification is a wait
+    workloads =
         Workflow.newActivityStub(
             WorkloadActivities.class,
-            ActivityOptions.newBuilder(quick).setHeartbeatTimeout(HEARTBEAT).build());
-    workloadWait = Workflow.newActivityStub(WorkloadActivities.class, waiting(timeouts.rollout()));
+            quick,
+            Map.of(
+                "RestartWorkloads",
+                ActivityOptions.newBuilder(quick).setHeartbeatTimeout(HEARTBEAT).build(),
+                "VerifyNamespace",
+                waiting(timeouts.rollout())));
     gateway = Workflow.newActivityStub(GatewayActivities.class, waiting(timeouts.gateway()));
     webhook = Workflow.newActivityStub(WebhookActivities.class, quick);
     addon = Workflow.newActivityStub(AddonActivities.class, waiting(Duration.ofMinutes(15)));

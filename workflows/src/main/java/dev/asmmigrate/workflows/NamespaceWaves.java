@@ -1,5 +1,6 @@
 package dev.asmmigrate.workflows;
 
+import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.NamespaceRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartResult;
@@ -10,6 +11,7 @@ import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Saga;
@@ -26,6 +28,13 @@ import org.slf4j.Logger;
  * The workload phase: canary namespaces one at a time, then the rest in waves of at most {@code
  * concurrency}. Each namespace is relabelled, restarted and verified; one that fails its gate is
  * rolled back on its own, then the migration stops (default) or goes on.
+ *
+ * <p>A namespace is undone exactly once (version 1 of {@code namespace-undo-on-success}): the one
+ * that fails its gate by its own catch, at once; one that passed it by the saga, whose undo is
+ * registered only then; and a wave ends only when each of its namespaces has done one or the other.
+ * Histories recorded before registered every namespace's undo when it started, and the saga undid a
+ * failed namespace again (default version of {@code namespace-undone-once}) or skipped it (its
+ * version 1): they replay that way.
  */
 final class NamespaceWaves {
   private static final Logger log = Workflow.getLogger(NamespaceWaves.class);
@@ -36,8 +45,10 @@ final class NamespaceWaves {
   private final Progress progress;
   private final Saga saga;
   private final String restartedAt;
-  private final Set<String> rolledBack = new HashSet<>();
-  private final Set<String> undone = new HashSet<>();
+  private final boolean undoOnSuccess;
+
+  /** Histories before {@code namespace-undo-on-success}: the namespaces undone at once. */
+  private final Set<String> undoneAtOnce = new HashSet<>();
 
   NamespaceWaves(
       ActivityStubs act,
@@ -51,6 +62,8 @@ final class NamespaceWaves {
     this.progress = progress;
     this.saga = saga;
     this.restartedAt = restartToken(ctx);
+    this.undoOnSuccess =
+        Workflow.getVersion("namespace-undo-on-success", Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   void migrate(List<NamespacePlan> namespaces, List<String> canary) {
@@ -74,10 +87,32 @@ final class NamespaceWaves {
       for (NamespacePlan ns : wave) {
         running.add(Async.procedure(() -> migrateOne(ns)));
       }
-      Promise.allOf(running).get();
-      for (Promise<Void> p : running) {
-        p.get();
+      if (undoOnSuccess) {
+        awaitEach(running);
+      } else {
+        Promise.allOf(running).get();
+        for (Promise<Void> p : running) {
+          p.get();
+        }
       }
+    }
+  }
+
+  /**
+   * Waits for every namespace of a wave, then throws the first failure: a namespace still running
+   * when another fails ends migrated (its undo registered) or undone, never in between.
+   */
+  private static void awaitEach(List<Promise<Void>> running) {
+    RuntimeException failure = null;
+    for (Promise<Void> p : running) {
+      try {
+        p.get();
+      } catch (RuntimeException e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 
@@ -93,62 +128,22 @@ final class NamespaceWaves {
           FailureType.ABORTED, "aborted by an operator: " + progress.abortReason());
     }
     progress.namespaceStarted(ns);
-    saga.addCompensation(
-        () -> {
-          // A namespace that failed its gate was undone at once (below), successfully or not:
-          // the saga does not undo it a second time (version 1; older histories did).
-          if (undone.contains(ns.name())
-              && Workflow.getVersion("namespace-undone-once", Workflow.DEFAULT_VERSION, 1) == 1) {
-            return;
-          }
-          undoNamespace(ns, null);
-        });
+    if (!undoOnSuccess) {
+      saga.addCompensation(
+          () -> {
+            if (undoneAtOnce.contains(ns.name())
+                && Workflow.getVersion("namespace-undone-once", Workflow.DEFAULT_VERSION, 1) == 1) {
+              return;
+            }
+            undoNamespace(ns, null);
+          });
+    }
     try {
-      act.workloads.relabelNamespace(
-          new NamespaceRequest(ctx, ns.name(), ns.version(), ctx.revision()));
-      progress.namespace(ns, "RELABELLED", 0, 0, "labelled istio.io/rev=" + ctx.revision());
-      RestartResult restarted =
-          act.workloadRestart.restartWorkloads(
-              new RestartRequest(
-                  ctx, ns.name(), restartedAt, request.restartStatefulSetsAndDaemonSets(), null));
-      progress.namespace(
-          ns,
-          "RESTARTED",
-          0,
-          0,
-          "restarted "
-              + restarted.workloads().size()
-              + " workloads"
-              + (restarted.unmanagedPods().isEmpty()
-                  ? ""
-                  : "; pods no controller owns keep the old proxy: " + restarted.unmanagedPods()));
-      VerifyResult verified =
-          act.workloadWait.verifyNamespace(
-              new VerifyRequest(
-                  ctx,
-                  ns.name(),
-                  ctx.revision(),
-                  ns.version(),
-                  request.timeouts().rollout(),
-                  request.restartStatefulSetsAndDaemonSets()));
-      progress.namespace(
-          ns,
-          "VERIFIED",
-          verified.podsVerified(),
-          verified.podsVerified(),
-          verified.podsVerified()
-              + " pods on "
-              + ctx.revision()
-              + " across "
-              + verified.workloads()
-              + " workloads"
-              + (verified.notRestarted().isEmpty()
-                  ? ""
-                  : "; StatefulSet/DaemonSet pods not restarted (restart of sets off) keep their"
-                      + " proxy: "
-                      + verified.notRestarted()));
-      MigrationMetrics.namespaceEnded("migrated");
-    } catch (ActivityFailure failure) {
+      migrateNamespace(ns);
+    } catch (TemporalFailure failure) {
+      if (!undoOnSuccess && !(failure instanceof ActivityFailure)) {
+        throw failure;
+      }
       boolean aborted = progress.abortReason() != null && Failures.canceled(failure);
       String why =
           aborted
@@ -164,18 +159,72 @@ final class NamespaceWaves {
       if (aborted || !restored[0] || !request.continueOnNamespaceFailure()) {
         throw failure;
       }
+      return;
     }
+    if (undoOnSuccess) {
+      saga.addCompensation(() -> undoNamespace(ns, null));
+    }
+    MigrationMetrics.namespaceEnded("migrated");
+  }
+
+  /** Relabels, restarts and verifies one namespace, recording each in its progress. */
+  private void migrateNamespace(NamespacePlan ns) {
+    act.workloads.relabelNamespace(new NamespaceRequest(ctx, ns.name()));
+    progress.namespace(ns, "RELABELLED", 0, 0, "labelled istio.io/rev=" + ctx.revision());
+    RestartResult restarted =
+        act.workloads.restartWorkloads(
+            RestartRequest.migrate(
+                ctx, ns.name(), restartedAt, request.restartStatefulSetsAndDaemonSets()));
+    progress.namespace(
+        ns,
+        "RESTARTED",
+        0,
+        0,
+        "restarted "
+            + restarted.workloads().size()
+            + " workloads"
+            + (restarted.unmanagedPods().isEmpty()
+                ? ""
+                : "; pods no controller owns keep the old proxy: " + restarted.unmanagedPods()));
+    VerifyResult verified = act.workloads.verifyNamespace(verify(ns, Direction.MIGRATE));
+    progress.namespace(
+        ns,
+        "VERIFIED",
+        verified.podsVerified(),
+        verified.podsVerified(),
+        verified.podsVerified()
+            + " pods on "
+            + ctx.revision()
+            + " across "
+            + verified.workloads()
+            + " workloads"
+            + (verified.notRestarted().isEmpty()
+                ? ""
+                : "; StatefulSet/DaemonSet pods not restarted (restart of sets off) keep their"
+                    + " proxy: "
+                    + verified.notRestarted()));
+  }
+
+  private VerifyRequest verify(NamespacePlan ns, Direction direction) {
+    return new VerifyRequest(
+        ctx,
+        ns.name(),
+        direction,
+        ns.version(),
+        request.timeouts().rollout(),
+        request.restartStatefulSetsAndDaemonSets());
   }
 
   /**
-   * Undoes one namespace ({@link #rollBackNamespace}) once: its failure is recorded as an undo that
+   * Undoes one namespace ({@link #rollBackNamespace}): its failure is recorded as an undo that
    * failed, with what it left, and the namespace shows ROLLBACK_FAILED.
    *
    * @param why why the namespace is undone at once (it failed its gate), or null from the saga
    * @return whether the namespace is back on the add-on's proxy
    */
   private boolean undoNamespace(NamespacePlan ns, String why) {
-    undone.add(ns.name());
+    // histories before namespace-undo-on-success may undo a failed namespace a second time
+    boolean again = !undoOnSuccess && !undoneAtOnce.add(ns.name());
     int before = progress.rollbackFailures().size();
     Rollback.runUndo(
         progress, "undo of migrate-workloads, namespace " + ns.name(), () -> rollBackNamespace(ns));
@@ -192,6 +241,9 @@ final class NamespaceWaves {
     if (why != null) {
       progress.namespace(ns, "ROLLED_BACK", 0, 0, why);
     }
+    if (!again) {
+      MigrationMetrics.namespaceEnded("rolled_back");
+    }
     return true;
   }
 
@@ -199,26 +251,15 @@ final class NamespaceWaves {
    * Labels back, restarts what the migration restarted, and verifies the add-on's proxy is back.
    */
   private void rollBackNamespace(NamespacePlan ns) {
-    act.workloads.restoreNamespaceLabels(new NamespaceRequest(ctx, ns.name(), ns.version(), null));
+    act.workloads.restoreNamespaceLabels(new NamespaceRequest(ctx, ns.name()));
     String rollbackAt =
         Instant.ofEpochMilli(Workflow.currentTimeMillis())
             .truncatedTo(ChronoUnit.SECONDS)
             .toString();
-    act.workloadRestart.restartWorkloads(
-        new RestartRequest(
-            ctx, ns.name(), rollbackAt, request.restartStatefulSetsAndDaemonSets(), restartedAt));
-    act.workloadWait.verifyNamespace(
-        new VerifyRequest(
-            ctx,
-            ns.name(),
-            null,
-            ns.version(),
-            request.timeouts().rollout(),
-            request.restartStatefulSetsAndDaemonSets()));
-    // A namespace that failed its gate is rolled back at once and again by the saga: count it once.
-    if (rolledBack.add(ns.name())) {
-      MigrationMetrics.namespaceEnded("rolled_back");
-    }
+    act.workloads.restartWorkloads(
+        RestartRequest.rollBack(
+            ctx, ns.name(), restartedAt, rollbackAt, request.restartStatefulSetsAndDaemonSets()));
+    act.workloads.verifyNamespace(verify(ns, Direction.ROLL_BACK));
   }
 
   /**

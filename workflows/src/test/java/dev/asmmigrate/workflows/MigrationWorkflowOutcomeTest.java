@@ -12,6 +12,7 @@ import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.StepTiming;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.time.Duration;
@@ -151,6 +152,42 @@ class MigrationWorkflowOutcomeTest {
     assertThat(count("restoreNamespaceLabels:app-b")).isEqualTo(1);
     assertThat(count("verifyNamespace:app-b:addon")).isEqualTo(1);
     assertThat(count("verifyNamespace:app-a:addon")).isEqualTo(1);
+  }
+
+  /**
+   * Concurrency 2: app-a and app-b run in one wave. app-b fails its gate while app-a still
+   * verifies: app-b is undone at once, app-a is left alone while it runs (no undo racing its
+   * migration), then, migrated, undone by the rollback once.
+   */
+  @Test
+  void givenANamespaceThatFailsWhileAnotherOfItsWaveRuns_eachShouldBeUndoneOnceAfterItEnded() {
+    CountDownLatch verifying = new CountDownLatch(1);
+    activities.holds.put("verifyNamespace:app-a", verifying);
+    activities.failOn.add("verifyNamespace:app-b");
+    MigrationWorkflow wf = stub();
+    WorkflowClient.start(wf::migrate, request(true, null, false, List.of()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> activities.calls.contains("verifyNamespace:app-b:addon"));
+
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !activities.calls.contains("restoreNamespaceLabels:app-a"));
+    activities.calls.add("released:verifyNamespace:app-a");
+    verifying.countDown();
+    MigrationResult result = WorkflowStub.fromTyped(wf).getResult(MigrationResult.class);
+
+    assertThat(result.state()).isEqualTo(MigrationState.ROLLED_BACK);
+    assertThat(result.rollbackFailures()).isEmpty();
+    assertThat(count("restoreNamespaceLabels:app-a")).isEqualTo(1);
+    assertThat(count("verifyNamespace:app-a:addon")).isEqualTo(1);
+    assertThat(count("restoreNamespaceLabels:app-b")).isEqualTo(1);
+    assertThat(count("verifyNamespace:app-b:addon")).isEqualTo(1);
+    assertThat(activities.calls)
+        .containsSubsequence(
+            "released:verifyNamespace:app-a", "restoreNamespaceLabels:app-a", "restoreMeshCa:1.4")
+        .doesNotContain("relabelNamespace:app-c");
   }
 
   @Test

@@ -13,6 +13,8 @@ import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.Timeouts;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -87,6 +89,37 @@ class MigrationWorkflowTest {
             .setWorkflowId(CLUSTER.workflowId())
             .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
             .build());
+  }
+
+  /**
+   * One stub of the workload activities, its options per method: the quick calls' timeouts for the
+   * relabel, a short heartbeat timeout for the restart (a dead worker's restart moves on within
+   * seconds), and the rollout's bound for the verification, as the three stubs gave before.
+   */
+  @Test
+  void givenAMigration_theWorkloadActivitiesShouldBeScheduledWithTheirOwnTimeouts() {
+    stub().migrate(request(true, null, false, List.of()));
+
+    Map<String, String> timeouts = new java.util.TreeMap<>();
+    for (HistoryEvent e : client.fetchHistory(CLUSTER.workflowId()).getEvents()) {
+      if (e.hasActivityTaskScheduledEventAttributes()) {
+        var a = e.getActivityTaskScheduledEventAttributes();
+        timeouts.put(
+            a.getActivityType().getName(),
+            "startToClose="
+                + a.getStartToCloseTimeout().getSeconds()
+                + "s heartbeat="
+                + a.getHeartbeatTimeout().getSeconds()
+                + "s");
+      }
+    }
+
+    long rollout = Timeouts.defaults().rollout().plusMinutes(2).getSeconds();
+    assertThat(timeouts)
+        .containsEntry("RelabelNamespace", "startToClose=120s heartbeat=60s")
+        .containsEntry("RestartWorkloads", "startToClose=120s heartbeat=20s")
+        .containsEntry("VerifyNamespace", "startToClose=" + rollout + "s heartbeat=20s")
+        .containsEntry("RemainingNamespaces", "startToClose=120s heartbeat=60s");
   }
 
   @Test

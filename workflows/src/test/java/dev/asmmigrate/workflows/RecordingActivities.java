@@ -11,6 +11,7 @@ import dev.asmmigrate.workflows.activities.PreflightActivities;
 import dev.asmmigrate.workflows.activities.StateActivities;
 import dev.asmmigrate.workflows.activities.WebhookActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.ConfigReport;
@@ -252,25 +253,20 @@ final class RecordingActivities
 
   @Override
   public RestartResult restartWorkloads(RestartRequest request) {
-    record(
-        "restartWorkloads:"
-            + request.namespace()
-            + (request.onlyIfRestartedAt() == null ? "" : ":rollback"));
-    restartTokens.put(
-        request.namespace() + (request.onlyIfRestartedAt() == null ? "" : ":rollback"),
-        request.restartedAt());
+    String rollback = request.direction() == Direction.ROLL_BACK ? ":rollback" : "";
+    record("restartWorkloads:" + request.namespace() + rollback);
+    restartTokens.put(request.namespace() + rollback, request.restartedAt());
     setsIncluded.put(
-        "restartWorkloads:"
-            + request.namespace()
-            + (request.onlyIfRestartedAt() == null ? "" : ":rollback"),
-        request.includeSetsAndDaemonSets());
+        "restartWorkloads:" + request.namespace() + rollback, request.includeSetsAndDaemonSets());
     return new RestartResult(List.of("Deployment/x"), List.of());
   }
 
   @Override
   public VerifyResult verifyNamespace(VerifyRequest request) {
     String call =
-        "verifyNamespace:" + request.namespace() + (request.revision() == null ? ":addon" : "");
+        "verifyNamespace:"
+            + request.namespace()
+            + (request.direction() == Direction.ROLL_BACK ? ":addon" : "");
     setsIncluded.put(call, request.includeSetsAndDaemonSets());
     record(call);
     return new VerifyResult(3, 1, notRestarted.getOrDefault(request.namespace(), List.of()));

@@ -1,22 +1,23 @@
 package dev.asmmigrate.activities.workloads;
 
+import static dev.asmmigrate.activities.workloads.NamespaceChanges.injectionLabels;
+import static dev.asmmigrate.activities.workloads.NamespaceChanges.labelsPatch;
 import static dev.asmmigrate.activities.workloads.WorkloadActivitiesImpl.INJECTION_LABEL;
 import static dev.asmmigrate.activities.workloads.WorkloadActivitiesImpl.REV_LABEL;
 import static dev.asmmigrate.activities.workloads.WorkloadActivitiesImpl.STEP;
 import static dev.asmmigrate.activities.workloads.WorkloadObjects.json;
-import static dev.asmmigrate.activities.workloads.WorkloadObjects.key;
 import static dev.asmmigrate.activities.workloads.WorkloadObjects.labels;
 import static dev.asmmigrate.activities.workloads.WorkloadObjects.namespace;
 import static dev.asmmigrate.activities.workloads.WorkloadObjects.tree;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.Backup;
-import dev.asmmigrate.activities.backup.BackupContent;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
+import dev.asmmigrate.activities.workloads.NamespaceChanges.LabelChange;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.NamespaceRequest;
 import dev.asmmigrate.workflows.model.BackupRef;
 import dev.asmmigrate.workflows.model.FailureType;
@@ -26,7 +27,6 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,36 +45,28 @@ record NamespaceRelabel(KubeClients clients, BackupStores backups) {
   StepResult relabelNamespace(NamespaceRequest request) {
     MigrationContext ctx = request.context();
     String name = request.namespace();
-    String revision = request.toRevision();
-    if (revision == null || revision.isBlank()) {
+    if (ctx.revision() == null || ctx.revision().isBlank()) {
       throw Failures.permanent(
-          FailureType.INVALID_INPUT,
-          "relabel namespace " + name + ": no target revision (restoreNamespaceLabels goes back)");
+          FailureType.INVALID_INPUT, "relabel namespace " + name + ": the context has no revision");
     }
     KubernetesClient client = clients.client(ctx.connection());
     Namespace ns = namespace(client, name);
-    ObjectKey key = namespaceKey(name);
-    BackupRef ref = backups.forContext(ctx).save(ctx.migrationId(), STEP, key, tree(ns));
-    Map<String, String> labels = labels(ns);
-    if (revision.equals(labels.get(REV_LABEL)) && !labels.containsKey(INJECTION_LABEL)) {
+    BackupRef ref =
+        backups.forContext(ctx).save(ctx.migrationId(), STEP, namespaceKey(name), tree(ns));
+    LabelChange change = NamespaceChanges.relabel(ns, ctx.revision());
+    if (!change.needed()) {
       log.info(
-          "relabel: namespace {} already labelled {}={}; unchanged", name, REV_LABEL, revision);
-      return new StepResult(List.of(ref), List.of("namespace " + name + " already on " + revision));
+          "relabel: namespace {} already labelled {}={}; unchanged",
+          name,
+          REV_LABEL,
+          ctx.revision());
+      return new StepResult(
+          List.of(ref), List.of("namespace " + name + " already on " + ctx.revision()));
     }
-    patchLabels(client, name, relabelling(revision));
-    String change =
-        "labelled namespace "
-            + name
-            + " "
-            + REV_LABEL
-            + "="
-            + revision
-            + (labels.containsKey(INJECTION_LABEL) ? ", removed " + INJECTION_LABEL : "")
-            + " (was "
-            + injectionLabels(labels)
-            + ")";
-    log.info("relabel: {}", change);
-    return new StepResult(List.of(ref), List.of(change));
+    patchLabels(client, name, change.mergePatch());
+    String done = "labelled namespace " + name + " " + change.describe();
+    log.info("relabel: {}", done);
+    return new StepResult(List.of(ref), List.of(done));
   }
 
   /**
@@ -116,7 +108,7 @@ record NamespaceRelabel(KubeClients clients, BackupStores backups) {
       log.info("restore labels: namespace {} already has {}", name, injectionLabels(before));
       return;
     }
-    patchLabels(client, name, patch);
+    patchLabels(client, name, labelsPatch(patch));
     log.info(
         "restore labels: namespace {} back to {} (was {})",
         name,
@@ -124,32 +116,7 @@ record NamespaceRelabel(KubeClients clients, BackupStores backups) {
         injectionLabels(now));
   }
 
-  /** The merge patch of a namespace's labels; a null value removes the label. */
-  static ObjectNode labelsPatch(Map<String, String> labels) {
-    ObjectNode patch = BackupContent.MAPPER.createObjectNode();
-    ObjectNode node = patch.putObject("metadata").putObject("labels");
-    new java.util.TreeMap<>(labels)
-        .forEach(
-            (k, v) -> {
-              if (v == null) {
-                node.putNull(k);
-              } else {
-                node.put(k, v);
-              }
-            });
-    return patch;
-  }
-
-  /** The labels relabel sets: the revision, and no istio-injection. */
-  static Map<String, String> relabelling(String revision) {
-    Map<String, String> patch = new HashMap<>();
-    patch.put(REV_LABEL, revision);
-    patch.put(INJECTION_LABEL, null);
-    return patch;
-  }
-
-  static void patchLabels(KubernetesClient client, String name, Map<String, String> labels) {
-    ObjectNode patch = labelsPatch(labels);
+  static void patchLabels(KubernetesClient client, String name, ObjectNode patch) {
     StepChanges.patch(
         "patch namespace " + name,
         () ->
@@ -161,15 +128,5 @@ record NamespaceRelabel(KubeClients clients, BackupStores backups) {
 
   static ObjectKey namespaceKey(String name) {
     return new ObjectKey("v1", "Namespace", null, name);
-  }
-
-  static String injectionLabels(Map<String, String> labels) {
-    List<String> parts = new ArrayList<>();
-    for (String label : List.of(INJECTION_LABEL, REV_LABEL)) {
-      if (labels.containsKey(label)) {
-        parts.add(label + "=" + labels.get(label));
-      }
-    }
-    return parts.isEmpty() ? "no injection label" : String.join(",", parts);
   }
 }

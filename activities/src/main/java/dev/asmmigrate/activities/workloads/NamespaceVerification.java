@@ -11,6 +11,7 @@ import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.workflows.MigrationMetrics;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyResult;
 import dev.asmmigrate.workflows.model.AddonVersion;
@@ -129,17 +130,22 @@ record NamespaceVerification(KubeClients clients) {
    * Whether a verification expects the managed proxy (a migration) or the add-on's (a rollback).
    */
   static boolean managed(VerifyRequest request) {
-    return request.revision() != null && !request.revision().isBlank();
+    return request.direction() == Direction.MIGRATE;
   }
 
   private ExpectedProxy expectedProxy(KubernetesClient client, VerifyRequest request) {
+    if (request.direction() == null) {
+      throw Failures.permanent(
+          FailureType.INVALID_INPUT,
+          "verify namespace " + request.namespace() + ": no direction (migrate or roll back)");
+    }
     if (managed(request)) {
-      return ExpectedProxy.managed(request.revision());
+      return ExpectedProxy.managed(request.context().revision());
     }
     if (request.version() == null) {
       throw Failures.permanent(
           FailureType.INVALID_INPUT,
-          "verify namespace " + request.namespace() + ": neither a revision nor an add-on version");
+          "verify namespace " + request.namespace() + ": a rollback without the add-on version");
     }
     return ExpectedProxy.addon(request.version(), addonImage(client, request.version()));
   }

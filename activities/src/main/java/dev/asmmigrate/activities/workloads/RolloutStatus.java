@@ -1,5 +1,6 @@
 package dev.asmmigrate.activities.workloads;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -7,6 +8,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
+import java.util.Optional;
 
 /**
  * Whether a workload has rolled out, judged as {@code kubectl rollout status} judges it (kubectl's
@@ -66,16 +68,10 @@ record RolloutStatus(boolean observed, boolean done, String waitingFor, String f
 
   static RolloutStatus of(StatefulSet s) {
     String ref = "StatefulSet " + s.getMetadata().getName();
-    if (s.getSpec().getUpdateStrategy() != null
-        && "OnDelete".equals(s.getSpec().getUpdateStrategy().getType())) {
-      return waiting(
-          true,
-          ref + " uses updateStrategy OnDelete: its pods are replaced only when deleted by hand");
-    }
     StatefulSetStatus status = s.getStatus();
-    if (status == null
-        || !observed(s.getMetadata().getGeneration(), status.getObservedGeneration())) {
-      return waiting(false, ref + ": the controller has not observed its latest spec yet");
+    Optional<RolloutStatus> first = notStarted(ref, s);
+    if (first.isPresent()) {
+      return first.get();
     }
     int replicas = orOne(s.getSpec().getReplicas());
     int ready = orZero(status.getReadyReplicas());
@@ -113,16 +109,10 @@ record RolloutStatus(boolean observed, boolean done, String waitingFor, String f
 
   static RolloutStatus of(DaemonSet d) {
     String ref = "DaemonSet " + d.getMetadata().getName();
-    if (d.getSpec().getUpdateStrategy() != null
-        && "OnDelete".equals(d.getSpec().getUpdateStrategy().getType())) {
-      return waiting(
-          true,
-          ref + " uses updateStrategy OnDelete: its pods are replaced only when deleted by hand");
-    }
     DaemonSetStatus status = d.getStatus();
-    if (status == null
-        || !observed(d.getMetadata().getGeneration(), status.getObservedGeneration())) {
-      return waiting(false, ref + ": the controller has not observed its latest spec yet");
+    Optional<RolloutStatus> first = notStarted(ref, d);
+    if (first.isPresent()) {
+      return first.get();
     }
     int desired = orZero(status.getDesiredNumberScheduled());
     int updated = orZero(status.getUpdatedNumberScheduled());
@@ -134,6 +124,50 @@ record RolloutStatus(boolean observed, boolean done, String waitingFor, String f
       return waiting(true, ref + ": " + available + " of " + desired + " updated pods available");
     }
     return complete();
+  }
+
+  /**
+   * What a StatefulSet's or DaemonSet's rollout waits for before its replicas count: an OnDelete
+   * strategy (its pods are replaced only by hand), or a controller that has not observed the latest
+   * spec; empty when neither.
+   */
+  /**
+   * What a StatefulSet's or DaemonSet's rollout waits for before its replicas count: an OnDelete
+   * strategy (its pods are replaced only by hand), or a controller that has not observed its latest
+   * spec; empty when neither.
+   */
+  private static Optional<RolloutStatus> notStarted(String ref, HasMetadata workload) {
+    String strategyType = null;
+    Object status = null;
+    Long observedGeneration = null;
+    if (workload instanceof StatefulSet s) {
+      strategyType =
+          s.getSpec().getUpdateStrategy() == null
+              ? null
+              : s.getSpec().getUpdateStrategy().getType();
+      status = s.getStatus();
+      observedGeneration = s.getStatus() == null ? null : s.getStatus().getObservedGeneration();
+    } else if (workload instanceof DaemonSet d) {
+      strategyType =
+          d.getSpec().getUpdateStrategy() == null
+              ? null
+              : d.getSpec().getUpdateStrategy().getType();
+      status = d.getStatus();
+      observedGeneration = d.getStatus() == null ? null : d.getStatus().getObservedGeneration();
+    }
+    if ("OnDelete".equals(strategyType)) {
+      return Optional.of(
+          waiting(
+              true,
+              ref
+                  + " uses updateStrategy OnDelete: its pods are replaced only when deleted by"
+                  + " hand"));
+    }
+    if (status == null || !observed(workload.getMetadata().getGeneration(), observedGeneration)) {
+      return Optional.of(
+          waiting(false, ref + ": the controller has not observed its latest spec yet"));
+    }
+    return Optional.empty();
   }
 
   private static boolean observed(Long generation, Long observedGeneration) {

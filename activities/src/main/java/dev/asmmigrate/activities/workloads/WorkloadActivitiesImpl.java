@@ -1,20 +1,15 @@
 package dev.asmmigrate.activities.workloads;
 
-import static dev.asmmigrate.activities.workloads.NamespaceRelabel.injectionLabels;
-import static dev.asmmigrate.activities.workloads.NamespaceRelabel.labelsPatch;
+import static dev.asmmigrate.activities.workloads.NamespaceChanges.injectionLabels;
 import static dev.asmmigrate.activities.workloads.NamespaceRelabel.namespaceKey;
-import static dev.asmmigrate.activities.workloads.NamespaceRelabel.relabelling;
-import static dev.asmmigrate.activities.workloads.WorkloadObjects.byName;
-import static dev.asmmigrate.activities.workloads.WorkloadObjects.call;
 import static dev.asmmigrate.activities.workloads.WorkloadObjects.key;
-import static dev.asmmigrate.activities.workloads.WorkloadObjects.labels;
 import static dev.asmmigrate.activities.workloads.WorkloadObjects.namespace;
-import static dev.asmmigrate.activities.workloads.WorkloadRestarts.meshed;
-import static dev.asmmigrate.activities.workloads.WorkloadRestarts.restartPatch;
 
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.plan.PlannedChange;
+import dev.asmmigrate.activities.workloads.NamespaceChanges.LabelChange;
+import dev.asmmigrate.activities.workloads.NamespaceChanges.Restart;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.NamespaceRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RemainingRequest;
@@ -26,17 +21,11 @@ import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.StepResult;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The workload phase, per namespace: relabel it for the managed revision, rolling-restart its
@@ -87,8 +76,8 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
 
   /**
    * What {@link #relabelNamespace} and {@link #restartWorkloads} will do to one namespace, read
-   * only: the label patch, then a restart patch for each Deployment and (with {@code
-   * includeSetsAndDaemonSets}) each StatefulSet and DaemonSet whose pods carry a sidecar.
+   * only: exactly the {@link NamespaceChanges} they apply, the label patch, then each restart
+   * patch.
    *
    * @param restartedAt the restart annotation's value (fixed by the workflow when it starts)
    */
@@ -100,57 +89,40 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
       String restartedAt) {
     KubernetesClient client = clients.client(ctx.connection());
     Namespace ns = namespace(client, namespace);
+    RestartRequest restart =
+        RestartRequest.migrate(ctx, namespace, restartedAt, includeSetsAndDaemonSets);
+    NamespaceChanges changes =
+        NamespaceChanges.migrate(
+            ns,
+            ctx.revision(),
+            WorkloadRestarts.read(client, namespace, includeSetsAndDaemonSets),
+            restart);
     List<PlannedChange> out = new ArrayList<>();
-    Map<String, String> labels = labels(ns);
-    if (!ctx.revision().equals(labels.get(REV_LABEL)) || labels.containsKey(INJECTION_LABEL)) {
+    LabelChange labels = changes.labels();
+    if (labels.needed()) {
       out.add(
           PlannedChange.patch(
               step,
               namespaceKey(namespace),
               "merge",
-              labelsPatch(relabelling(ctx.revision())),
-              REV_LABEL + "=" + ctx.revision() + " (was " + injectionLabels(labels) + ")"));
+              labels.mergePatch(),
+              REV_LABEL
+                  + "="
+                  + ctx.revision()
+                  + " (was "
+                  + injectionLabels(labels.before())
+                  + ")"));
     }
-    List<Pod> pods =
-        call(
-            "list pods in " + namespace,
-            () -> client.pods().inNamespace(namespace).list().getItems());
-    RestartRequest request =
-        new RestartRequest(ctx, namespace, restartedAt, includeSetsAndDaemonSets, null);
-    List<HasMetadata> restarted = new ArrayList<>();
-    List<Deployment> deployments =
-        call(
-            "list deployments in " + namespace,
-            () -> client.apps().deployments().inNamespace(namespace).list().getItems());
-    restarted.addAll(byName(deployments));
-    if (includeSetsAndDaemonSets) {
-      for (StatefulSet s :
-          byName(
-              call(
-                  "list statefulsets in " + namespace,
-                  () -> client.apps().statefulSets().inNamespace(namespace).list().getItems()))) {
-        if (meshed(s, pods, s.getSpec().getTemplate(), request)) {
-          restarted.add(s);
-        }
+    for (Restart r : changes.restarts()) {
+      if (r.action() == NamespaceChanges.Action.PATCH) {
+        out.add(
+            PlannedChange.patch(
+                step,
+                key(r.workload(), namespace),
+                "merge",
+                r.patch(),
+                "rollout restart: its pods come back with the " + ctx.revision() + " proxy"));
       }
-      for (DaemonSet d :
-          byName(
-              call(
-                  "list daemonsets in " + namespace,
-                  () -> client.apps().daemonSets().inNamespace(namespace).list().getItems()))) {
-        if (meshed(d, pods, d.getSpec().getTemplate(), request)) {
-          restarted.add(d);
-        }
-      }
-    }
-    for (HasMetadata w : restarted) {
-      out.add(
-          PlannedChange.patch(
-              step,
-              key(w, namespace),
-              "merge",
-              restartPatch(restartedAt),
-              "rollout restart: its pods come back with the " + ctx.revision() + " proxy"));
     }
     return out;
   }

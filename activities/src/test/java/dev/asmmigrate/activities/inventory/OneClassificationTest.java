@@ -11,6 +11,7 @@ import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.workflows.activities.PreflightActivities;
 import dev.asmmigrate.workflows.activities.PreflightActivities.PreflightRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RemainingRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartResult;
@@ -170,7 +171,7 @@ class OneClassificationTest {
     // the restart: the same workloads, the same pods left on their proxy
     RestartResult restarted =
         workloads.restartWorkloads(
-            new RestartRequest(ctx, APPS, "asm-migrate/one-classification", true, null));
+            RestartRequest.migrate(ctx, APPS, "asm-migrate/one-classification", true));
     assertThat(restarted.workloads())
         .containsExactlyInAnyOrder("Deployment/web", "StatefulSet/native-db");
     assertThat(restarted.unmanagedPods())
@@ -181,7 +182,8 @@ class OneClassificationTest {
     // verification: the same workloads judged, each pod's proxy the add-on's (native one too)
     VerifyResult verified =
         workloads.verifyNamespace(
-            new VerifyRequest(ctx, APPS, null, AddonVersion.V1_4, Duration.ofSeconds(60)));
+            new VerifyRequest(
+                ctx, APPS, Direction.ROLL_BACK, AddonVersion.V1_4, Duration.ofSeconds(60), true));
     assertThat(verified.workloads()).isEqualTo(apps.workloads());
     assertThat(verified.podsVerified()).isEqualTo(2);
   }

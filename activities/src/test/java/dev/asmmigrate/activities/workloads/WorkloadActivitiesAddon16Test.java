@@ -7,6 +7,7 @@ import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.kube.TestActivities;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.NamespaceRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RemainingRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyRequest;
@@ -61,15 +62,14 @@ class WorkloadActivitiesAddon16Test {
     assertThat(workloads.remainingNamespaces(new RemainingRequest(ctx, List.of())))
         .contains(new NamespacePlan(BOUTIQUE, AddonVersion.V1_6, 12, 0));
 
-    workloads.relabelNamespace(
-        new NamespaceRequest(ctx, BOUTIQUE, AddonVersion.V1_6, "asm-managed"));
+    workloads.relabelNamespace(new NamespaceRequest(ctx, BOUTIQUE));
 
     assertThat(TestWorkloads.labels(h, BOUTIQUE))
         .containsEntry("istio.io/rev", "asm-managed")
         .doesNotContainKey("istio-injection");
 
-    workloads.restoreNamespaceLabels(new NamespaceRequest(ctx, BOUTIQUE, AddonVersion.V1_6, null));
-    workloads.restoreNamespaceLabels(new NamespaceRequest(ctx, BOUTIQUE, AddonVersion.V1_6, null));
+    workloads.restoreNamespaceLabels(new NamespaceRequest(ctx, BOUTIQUE));
+    workloads.restoreNamespaceLabels(new NamespaceRequest(ctx, BOUTIQUE));
 
     assertThat(TestWorkloads.labels(h, BOUTIQUE))
         .containsEntry("istio.io/rev", "istio-1611")
@@ -83,13 +83,24 @@ class WorkloadActivitiesAddon16Test {
 
     VerifyResult onAddon =
         workloads.verifyNamespace(
-            new VerifyRequest(ctx, BOUTIQUE, null, AddonVersion.V1_6, Duration.ofSeconds(30)));
+            new VerifyRequest(
+                ctx,
+                BOUTIQUE,
+                Direction.ROLL_BACK,
+                AddonVersion.V1_6,
+                Duration.ofSeconds(30),
+                true));
     Throwable thrown =
         catchThrowable(
             () ->
                 workloads.verifyNamespace(
                     new VerifyRequest(
-                        ctx, BOUTIQUE, "asm-managed", AddonVersion.V1_6, Duration.ofSeconds(30))));
+                        ctx,
+                        BOUTIQUE,
+                        Direction.MIGRATE,
+                        AddonVersion.V1_6,
+                        Duration.ofSeconds(30),
+                        true)));
 
     assertThat(onAddon).isEqualTo(new VerifyResult(12, 12));
     ApplicationFailure failure = TestActivities.applicationFailure(thrown);

@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.activities.backup.ClusterBackupStore;
 import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.sandbox.SandboxSettings;
+import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.workflows.MigrationMetrics;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.NamespaceRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RemainingRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartRequest;
@@ -25,6 +29,7 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
@@ -90,8 +95,7 @@ class WorkloadActivitiesImplTest {
   @Order(2)
   void
       givenOnlineBoutique_whenRelabelledRestartedAndVerifiedTwice_itShouldRunEveryPodOnTheAsmProxyAfterOneRollout() {
-    NamespaceRequest relabel =
-        new NamespaceRequest(ctx, BOUTIQUE, AddonVersion.V1_4, "asm-managed");
+    NamespaceRequest relabel = new NamespaceRequest(ctx, BOUTIQUE);
     StepResult firstRelabel = workloads.relabelNamespace(relabel);
     StepResult secondRelabel = workloads.relabelNamespace(relabel);
 
@@ -102,7 +106,7 @@ class WorkloadActivitiesImplTest {
     assertThat(secondRelabel.backups()).isEqualTo(firstRelabel.backups());
 
     Map<String, Integer> replicaSetsBefore = TestWorkloads.replicaSetsPerDeployment(h, BOUTIQUE);
-    RestartRequest restart = new RestartRequest(ctx, BOUTIQUE, MIGRATED_AT, true, null);
+    RestartRequest restart = RestartRequest.migrate(ctx, BOUTIQUE, MIGRATED_AT, true);
     RestartResult first = workloads.restartWorkloads(restart);
     RestartResult second = workloads.restartWorkloads(restart);
 
@@ -118,7 +122,7 @@ class WorkloadActivitiesImplTest {
     VerifyResult verified =
         workloads.verifyNamespace(
             new VerifyRequest(
-                ctx, BOUTIQUE, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60)));
+                ctx, BOUTIQUE, Direction.MIGRATE, AddonVersion.V1_4, Duration.ofSeconds(60), true));
 
     assertThat(verified).isEqualTo(new VerifyResult(12, 12));
     await()
@@ -153,7 +157,7 @@ class WorkloadActivitiesImplTest {
   @Test
   @Order(3)
   void givenAMigratedNamespace_whenRolledBack_itShouldGetItsLabelsBackAndRunTheAddonProxyAgain() {
-    NamespaceRequest restore = new NamespaceRequest(ctx, BOUTIQUE, AddonVersion.V1_4, null);
+    NamespaceRequest restore = new NamespaceRequest(ctx, BOUTIQUE);
     workloads.restoreNamespaceLabels(restore);
     workloads.restoreNamespaceLabels(restore);
 
@@ -163,10 +167,16 @@ class WorkloadActivitiesImplTest {
 
     RestartResult restarted =
         workloads.restartWorkloads(
-            new RestartRequest(ctx, BOUTIQUE, "2024-05-01T11:00:00Z", true, MIGRATED_AT));
+            RestartRequest.rollBack(ctx, BOUTIQUE, MIGRATED_AT, "2024-05-01T11:00:00Z", true));
     VerifyResult verified =
         workloads.verifyNamespace(
-            new VerifyRequest(ctx, BOUTIQUE, null, AddonVersion.V1_4, Duration.ofSeconds(60)));
+            new VerifyRequest(
+                ctx,
+                BOUTIQUE,
+                Direction.ROLL_BACK,
+                AddonVersion.V1_4,
+                Duration.ofSeconds(60),
+                true));
 
     assertThat(restarted.workloads()).hasSize(12);
     assertThat(verified).isEqualTo(new VerifyResult(12, 12));
@@ -183,8 +193,8 @@ class WorkloadActivitiesImplTest {
       givenARestartLimitedToTheMigrationsOwn_whenAWorkloadCarriesAnotherValue_itShouldLeaveItAlone() {
     RestartResult none =
         workloads.restartWorkloads(
-            new RestartRequest(
-                ctx, BOUTIQUE, "2024-05-01T12:00:00Z", true, "1999-01-01T00:00:00Z"));
+            RestartRequest.rollBack(
+                ctx, BOUTIQUE, "1999-01-01T00:00:00Z", "2024-05-01T12:00:00Z", true));
 
     assertThat(none.workloads()).isEmpty();
     assertThat(
@@ -202,8 +212,8 @@ class WorkloadActivitiesImplTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> TestWorkloads.readyPods(h, ns) == 1);
     h.sandbox.faults().crashLoopNamespaces.add(ns);
     try {
-      workloads.relabelNamespace(new NamespaceRequest(ctx, ns, AddonVersion.V1_4, "asm-managed"));
-      workloads.restartWorkloads(new RestartRequest(ctx, ns, MIGRATED_AT, true, null));
+      workloads.relabelNamespace(new NamespaceRequest(ctx, ns));
+      workloads.restartWorkloads(RestartRequest.migrate(ctx, ns, MIGRATED_AT, true));
 
       Instant started = Instant.now();
       Throwable thrown =
@@ -211,7 +221,12 @@ class WorkloadActivitiesImplTest {
               () ->
                   workloads.verifyNamespace(
                       new VerifyRequest(
-                          ctx, ns, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60))));
+                          ctx,
+                          ns,
+                          Direction.MIGRATE,
+                          AddonVersion.V1_4,
+                          Duration.ofSeconds(60),
+                          true)));
 
       ApplicationFailure failure = TestActivities.applicationFailure(thrown);
       assertThat(failure.getType()).isEqualTo(FailureType.VERIFICATION_FAILED.name());
@@ -246,7 +261,13 @@ class WorkloadActivitiesImplTest {
         catchThrowable(
             () ->
                 workloads.verifyNamespace(
-                    new VerifyRequest(ctx, ns, null, AddonVersion.V1_4, Duration.ofSeconds(2))));
+                    new VerifyRequest(
+                        ctx,
+                        ns,
+                        Direction.ROLL_BACK,
+                        AddonVersion.V1_4,
+                        Duration.ofSeconds(2),
+                        true)));
 
     ApplicationFailure failure = TestActivities.applicationFailure(thrown);
     assertThat(failure.getType()).isEqualTo(FailureType.VERIFICATION_FAILED.name());
@@ -271,14 +292,15 @@ class WorkloadActivitiesImplTest {
     TestWorkloads.createBarePod(h, ns, "debug");
     await().atMost(Duration.ofSeconds(30)).until(() -> TestWorkloads.readyPods(h, ns) == 2);
 
-    workloads.relabelNamespace(new NamespaceRequest(ctx, ns, AddonVersion.V1_4, "asm-managed"));
+    workloads.relabelNamespace(new NamespaceRequest(ctx, ns));
     RestartResult withoutSets =
-        workloads.restartWorkloads(new RestartRequest(ctx, ns, MIGRATED_AT, false, null));
+        workloads.restartWorkloads(RestartRequest.migrate(ctx, ns, MIGRATED_AT, false));
     RestartResult restarted =
-        workloads.restartWorkloads(new RestartRequest(ctx, ns, MIGRATED_AT, true, null));
+        workloads.restartWorkloads(RestartRequest.migrate(ctx, ns, MIGRATED_AT, true));
     VerifyResult verified =
         workloads.verifyNamespace(
-            new VerifyRequest(ctx, ns, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60)));
+            new VerifyRequest(
+                ctx, ns, Direction.MIGRATE, AddonVersion.V1_4, Duration.ofSeconds(60), true));
 
     assertThat(withoutSets.workloads()).isEmpty();
     assertThat(withoutSets.unmanagedPods()).containsExactly("debug (no controller)");
@@ -302,11 +324,12 @@ class WorkloadActivitiesImplTest {
     TestWorkloads.createStatefulSet(h, ns, "db");
     await().atMost(Duration.ofSeconds(30)).until(() -> TestWorkloads.readyPods(h, ns) == 2);
 
-    workloads.relabelNamespace(new NamespaceRequest(ctx, ns, AddonVersion.V1_4, "asm-managed"));
+    workloads.relabelNamespace(new NamespaceRequest(ctx, ns));
     RestartResult restarted =
-        workloads.restartWorkloads(new RestartRequest(ctx, ns, MIGRATED_AT, false, null));
+        workloads.restartWorkloads(RestartRequest.migrate(ctx, ns, MIGRATED_AT, false));
     VerifyRequest withoutSets =
-        new VerifyRequest(ctx, ns, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60), false);
+        new VerifyRequest(
+            ctx, ns, Direction.MIGRATE, AddonVersion.V1_4, Duration.ofSeconds(60), false);
     VerifyResult first = workloads.verifyNamespace(withoutSets);
     VerifyResult second = workloads.verifyNamespace(withoutSets);
     // what the gate did before the flag reached it: it judged the set it was told not to restart
@@ -315,7 +338,12 @@ class WorkloadActivitiesImplTest {
             () ->
                 workloads.verifyNamespace(
                     new VerifyRequest(
-                        ctx, ns, "asm-managed", AddonVersion.V1_4, Duration.ofSeconds(60))));
+                        ctx,
+                        ns,
+                        Direction.MIGRATE,
+                        AddonVersion.V1_4,
+                        Duration.ofSeconds(60),
+                        true)));
 
     assertThat(restarted.workloads()).containsExactly("Deployment/web");
     assertThat(first)
@@ -342,13 +370,81 @@ class WorkloadActivitiesImplTest {
   @Order(9)
   void givenAMissingNamespace_whenRelabelled_itShouldFailPermanentlyNamingIt() {
     Throwable thrown =
-        catchThrowable(
-            () ->
-                workloads.relabelNamespace(
-                    new NamespaceRequest(ctx, "no-such-ns", AddonVersion.V1_4, "asm-managed")));
+        catchThrowable(() -> workloads.relabelNamespace(new NamespaceRequest(ctx, "no-such-ns")));
 
     ApplicationFailure failure = TestActivities.applicationFailure(thrown);
     assertThat(failure.getType()).isEqualTo(FailureType.NOT_FOUND.name());
     assertThat(failure.getOriginalMessage()).contains("no-such-ns");
+  }
+
+  /**
+   * Plan and migration share one computation ({@link NamespaceChanges}): the plan of a namespace
+   * lists its label patch and the restart of its Deployment and meshed StatefulSet, and relabel and
+   * restart then make exactly those changes (each mutating request the sandbox answered, the
+   * backups aside) and no other, leaving the objects as planned.
+   */
+  @Test
+  @Order(10)
+  void
+      givenANamespace_whenPlannedThenRelabelledAndRestarted_theChangesMadeShouldBeThePlannedOnes() {
+    String ns = "planned";
+    TestWorkloads.createInjectedNamespace(h, ns);
+    TestWorkloads.createDeployment(h, ns, "web", Map.of());
+    TestWorkloads.createStatefulSet(h, ns, "db");
+    TestWorkloads.createBarePod(h, ns, "debug");
+    await().atMost(Duration.ofSeconds(30)).until(() -> TestWorkloads.readyPods(h, ns) == 3);
+
+    List<PlannedChange> plan =
+        new WorkloadActivitiesImpl(h.clients, h.backups)
+            .plan(ctx, "migrate-workloads", ns, true, MIGRATED_AT);
+    long since = h.sandbox.apiServer().requestLog().entries().size();
+    workloads.relabelNamespace(new NamespaceRequest(ctx, ns));
+    workloads.restartWorkloads(RestartRequest.migrate(ctx, ns, MIGRATED_AT, true));
+    List<String> made =
+        h.sandbox.apiServer().requestLog().entries().stream()
+            .skip(since)
+            .filter(e -> List.of("create", "update", "patch", "delete").contains(e.verb()))
+            .filter(e -> !e.dryRun() && !e.namespace().equals(ClusterBackupStore.NAMESPACE))
+            // the activities' own requests, not the sandbox's controllers'
+            .filter(e -> e.userAgent().startsWith("asm-migrate"))
+            .filter(e -> !e.userAgent().startsWith("asm-migrate-sandbox"))
+            .map(e -> e.verb() + " " + e.resource() + " " + e.namespace() + "/" + e.name())
+            .toList();
+
+    assertThat(plan)
+        .extracting(c -> c.verb() + " " + c.kind() + " " + c.namespace() + "/" + c.name())
+        .containsExactly(
+            "patch Namespace /" + ns,
+            "patch Deployment " + ns + "/web",
+            "patch StatefulSet " + ns + "/db");
+    assertThat(plan.get(0).body().toString())
+        .isEqualTo(
+            "{\"metadata\":{\"labels\":{\"istio-injection\":null,\"istio.io/rev\":\"asm-managed\"}}}");
+    assertThat(made)
+        .containsExactlyElementsOf(
+            plan.stream()
+                .map(
+                    c ->
+                        c.verb()
+                            + " "
+                            + c.kind().toLowerCase(Locale.ROOT)
+                            + "s "
+                            + c.namespace()
+                            + "/"
+                            + c.name())
+                .toList());
+    assertThat(TestWorkloads.labels(h, ns))
+        .containsEntry("istio.io/rev", "asm-managed")
+        .doesNotContainKey("istio-injection");
+    assertThat(TestWorkloads.templateAnnotation(h, ns, "web", WorkloadActivitiesImpl.RESTARTED_AT))
+        .isEqualTo(MIGRATED_AT);
+    assertThat(
+            h.sandbox
+                .store()
+                .require(ResourceRegistry.STATEFULSETS, ns, "db")
+                .at("/spec/template/metadata/annotations")
+                .path(WorkloadActivitiesImpl.RESTARTED_AT)
+                .asText(null))
+        .isEqualTo(MIGRATED_AT);
   }
 }

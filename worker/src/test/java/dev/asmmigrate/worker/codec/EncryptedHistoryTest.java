@@ -44,8 +44,9 @@ class EncryptedHistoryTest {
   /** What a version marker may carry: one of the workflow's change ids, or a version number. */
   private static final String VERSION_MARKER_DATA =
       "\"(undo-after-cancelled-step-stops|config-check-before-changes"
-          + "|restart-token-from-migration-id|namespace-undone-once|resume-only-resumable-states"
-          + "|abort-recorded-as-abort|preflight-refusal-outcome|status-memo)\"|-?[0-9]+";
+          + "|restart-token-from-migration-id|namespace-undone-once|namespace-undo-on-success"
+          + "|resume-only-resumable-states|abort-recorded-as-abort"
+          + "|preflight-refusal-outcome|status-memo)\"|-?[0-9]+";
 
   /** Pre-flight failing permanently, with text that must not reach the server in clear. */
   public static final class FailingPreflight implements PreflightActivities {

@@ -8,29 +8,72 @@ import io.temporal.activity.ActivityInterface;
 import java.time.Duration;
 import java.util.List;
 
-/** Steps {@code migrate-workloads} and {@code migrate-remaining-workloads}, per namespace. */
+/**
+ * Steps {@code migrate-workloads} and {@code migrate-remaining-workloads}, per namespace. Each
+ * request says which way it goes ({@link Direction}); the managed revision is the context's.
+ */
 @ActivityInterface
 public interface WorkloadActivities {
 
-  /**
-   * @param toRevision the namespace's target: the managed revision, or null to go back to its
-   *     add-on {@code version}
-   */
-  record NamespaceRequest(
-      MigrationContext context, String namespace, AddonVersion version, String toRevision) {}
+  /** Which way a namespace goes: to the managed revision, or back to its add-on. */
+  enum Direction {
+    /** To the context's managed revision. */
+    MIGRATE,
+    /** Back to the namespace's add-on: its proxy, the workloads the migration restarted. */
+    ROLL_BACK
+  }
+
+  record NamespaceRequest(MigrationContext context, String namespace) {}
 
   /**
-   * @param restartedAt the value of {@code kubectl.kubernetes.io/restartedAt}, fixed by the
-   *     workflow so that a retried restart changes nothing more
-   * @param onlyIfRestartedAt when not null, restart only workloads whose template carries this
-   *     restartedAt (those the migration restarted): a rollback leaves the others alone
+   * @param direction MIGRATE restarts every Deployment (and sidecar-carrying StatefulSet and
+   *     DaemonSet); ROLL_BACK only those whose template carries {@code migrationRestartedAt}, the
+   *     ones the migration restarted, and leaves the others alone
+   * @param migrationRestartedAt the value of {@code kubectl.kubernetes.io/restartedAt} the
+   *     migration's restart sets, fixed by the workflow so that a retried restart changes nothing
+   *     more
+   * @param restartedAt the value this restart sets: {@code migrationRestartedAt} when migrating, a
+   *     new one when rolling back
    */
   record RestartRequest(
       MigrationContext context,
       String namespace,
+      Direction direction,
+      String migrationRestartedAt,
       String restartedAt,
-      boolean includeSetsAndDaemonSets,
-      String onlyIfRestartedAt) {}
+      boolean includeSetsAndDaemonSets) {
+
+    /** The migration's restart of a namespace. */
+    public static RestartRequest migrate(
+        MigrationContext context,
+        String namespace,
+        String migrationRestartedAt,
+        boolean includeSetsAndDaemonSets) {
+      return new RestartRequest(
+          context,
+          namespace,
+          Direction.MIGRATE,
+          migrationRestartedAt,
+          migrationRestartedAt,
+          includeSetsAndDaemonSets);
+    }
+
+    /** The rollback's restart: again, with {@code restartedAt}, what the migration restarted. */
+    public static RestartRequest rollBack(
+        MigrationContext context,
+        String namespace,
+        String migrationRestartedAt,
+        String restartedAt,
+        boolean includeSetsAndDaemonSets) {
+      return new RestartRequest(
+          context,
+          namespace,
+          Direction.ROLL_BACK,
+          migrationRestartedAt,
+          restartedAt,
+          includeSetsAndDaemonSets);
+    }
+  }
 
   /**
    * @param workloads {@code Kind/name} of each workload restarted (or already restarted)
@@ -38,8 +81,9 @@ public interface WorkloadActivities {
   record RestartResult(List<String> workloads, List<String> unmanagedPods) {}
 
   /**
-   * @param revision the revision every pod's proxy must come from (null: the add-on's own)
-   * @param version the add-on version, when verifying the old proxy after a rollback
+   * @param direction MIGRATE: every pod's proxy must come from the context's revision; ROLL_BACK:
+   *     from the add-on {@code version}
+   * @param version the namespace's add-on version
    * @param includeSetsAndDaemonSets whether the sidecar-carrying StatefulSets and DaemonSets were
    *     restarted and are judged too; when false they keep their proxy and their pods are only
    *     reported (as {@link RestartRequest#includeSetsAndDaemonSets()} of the same namespace)
@@ -47,21 +91,10 @@ public interface WorkloadActivities {
   record VerifyRequest(
       MigrationContext context,
       String namespace,
-      String revision,
+      Direction direction,
       AddonVersion version,
       Duration timeout,
-      boolean includeSetsAndDaemonSets) {
-
-    /** A request that judges every workload, StatefulSets and DaemonSets included. */
-    public VerifyRequest(
-        MigrationContext context,
-        String namespace,
-        String revision,
-        AddonVersion version,
-        Duration timeout) {
-      this(context, namespace, revision, version, timeout, true);
-    }
-  }
+      boolean includeSetsAndDaemonSets) {}
 
   /**
    * @param notRestarted injected pods of StatefulSets and DaemonSets left out of the restart, that
@@ -83,23 +116,23 @@ public interface WorkloadActivities {
   List<NamespacePlan> remainingNamespaces(RemainingRequest request);
 
   /**
-   * Relabels the namespace for {@code toRevision} ({@code istio.io/rev=<rev>}, removing {@code
+   * Relabels the namespace for the context's revision ({@code istio.io/rev=<rev>}, removing {@code
    * istio-injection}), backing up its labels first. Idempotent.
    */
   StepResult relabelNamespace(NamespaceRequest request);
 
   /**
-   * Rolling-restarts every Deployment (and sidecar-carrying StatefulSet and DaemonSet) by setting
-   * the pod template's restartedAt annotation to the given value: a retry sets the same value and
-   * starts no second rollout.
+   * Rolling-restarts the namespace's workloads, in the request's direction, by setting the pod
+   * template's restartedAt annotation to the given value: a retry sets the same value and starts no
+   * second rollout.
    */
   RestartResult restartWorkloads(RestartRequest request);
 
   /**
    * Waits, with a watch and heartbeats, until every pod of the namespace's workloads is Running and
-   * Ready with all containers, its proxy from the expected control plane, with no restarts. Without
-   * {@code includeSetsAndDaemonSets}, StatefulSets and DaemonSets are not judged and their injected
-   * pods on another proxy are returned in {@code notRestarted}. Read-only.
+   * Ready with all containers, its proxy from the control plane of the request's direction, with no
+   * restarts. Without {@code includeSetsAndDaemonSets}, StatefulSets and DaemonSets are not judged
+   * and their injected pods on another proxy are returned in {@code notRestarted}. Read-only.
    *
    * @throws io.temporal.failure.ApplicationFailure VERIFICATION_FAILED naming namespace, workload
    *     and pod (crash loop, wrong proxy, time-out)
