@@ -187,16 +187,13 @@ public final class AddonActivitiesImpl implements AddonActivities {
     return result;
   }
 
-  /** What cleanup reads: the fixed list's objects that exist, and the labelled candidates. */
+  /**
+   * What cleanup reads: the Mixer objects and Jobs labelled as the add-on labels its own, then
+   * every object of the fixed list and those, by name (absent ones left out).
+   */
   private static AddonChanges.Observed observe(KubernetesClient client) {
     Restorer restorer = new Restorer(client);
-    Map<ObjectKey, ObjectNode> live = new HashMap<>();
-    for (ObjectKey key : AddonObjects.fixed()) {
-      ObjectNode found = restorer.read(key);
-      if (found != null) {
-        live.put(key, found);
-      }
-    }
+    Set<ObjectKey> candidates = new LinkedHashSet<>(AddonObjects.fixed());
     Map<String, List<ObjectNode>> mixer = new HashMap<>();
     for (String kind : MixerDefaults.KINDS) {
       // none when the Mixer CRDs are gone
@@ -204,10 +201,9 @@ public final class AddonActivitiesImpl implements AddonActivities {
       for (GenericKubernetesResource item :
           GenericResources.list(
               client, MixerDefaults.API_VERSION, kind, NS, Map.of("k8s-app", "istio"))) {
-        ObjectNode tree = Restorer.toTree(item);
-        items.add(tree);
-        live.putIfAbsent(
-            new ObjectKey(MixerDefaults.API_VERSION, kind, NS, item.getMetadata().getName()), tree);
+        items.add(Restorer.toTree(item));
+        candidates.add(
+            new ObjectKey(MixerDefaults.API_VERSION, kind, NS, item.getMetadata().getName()));
       }
       mixer.put(kind, items);
     }
@@ -225,9 +221,16 @@ public final class AddonActivitiesImpl implements AddonActivities {
                     .withLabel("app", "security")
                     .list()
                     .getItems())) {
-      ObjectNode tree = Restorer.toTree(job);
-      jobs.add(tree);
-      live.putIfAbsent(new ObjectKey("batch/v1", "Job", NS, job.getMetadata().getName()), tree);
+      jobs.add(Restorer.toTree(job));
+      candidates.add(new ObjectKey("batch/v1", "Job", NS, job.getMetadata().getName()));
+    }
+    // each as it is now, read by name as it is backed up
+    Map<ObjectKey, ObjectNode> live = new HashMap<>();
+    for (ObjectKey key : candidates) {
+      ObjectNode found = restorer.read(key);
+      if (found != null) {
+        live.put(key, found);
+      }
     }
     return new AddonChanges.Observed(mixer, jobs, live);
   }

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -110,7 +111,7 @@ public record DesiredChange(PlannedChange planned, JsonNode sent, String done) {
    */
   public static List<DesiredChange> reconcile(
       StepChanges changes, Supplier<List<DesiredChange>> compute) {
-    List<DesiredChange> applied = new java.util.ArrayList<>();
+    List<DesiredChange> applied = new ArrayList<>();
     for (int attempt = 1; ; attempt++) {
       List<DesiredChange> desired = compute.get();
       if (desired.isEmpty() && applied.isEmpty()) {

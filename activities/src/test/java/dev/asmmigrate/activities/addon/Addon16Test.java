@@ -146,11 +146,11 @@ class Addon16Test {
                     c.namespace().isEmpty() ? null : c.namespace(),
                     c.name()))
         .containsAll(v16);
-    long mark = MadeChanges.mark(h.sandbox);
+    MadeChanges made = MadeChanges.watch(h.sandbox);
 
     StepResult result = addon.cleanup(new AddonRequest(ctx));
 
-    assertThat(MadeChanges.since(h.sandbox, mark)).isEqualTo(MadeChanges.of(planned));
+    made.assertMadeExactly(planned);
 
     for (ObjectKey key : v16) {
       assertThat(restorer.read(key)).as(key.toString()).isNull();

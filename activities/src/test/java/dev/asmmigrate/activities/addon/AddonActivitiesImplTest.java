@@ -196,15 +196,16 @@ class AddonActivitiesImplTest {
     h.sandbox.googleApis().cluster().setIstioAddonEnabled(true);
     try {
       List<PlannedChange> planned = reader().planDisable(ctx);
-      assertThat(MadeChanges.described(planned))
+      assertThat(planned)
+          .extracting(PlannedChange::describe)
           .containsExactly(
               "call container.googleapis.com/v1beta1 UpdateCluster "
                   + ctx.cluster().resourceName());
-      long mark = MadeChanges.mark(h.sandbox);
+      MadeChanges made = MadeChanges.watch(h.sandbox);
 
       addon.disableAddon(new AddonRequest(ctx));
 
-      assertThat(MadeChanges.since(h.sandbox, mark)).isEqualTo(MadeChanges.of(planned));
+      made.assertMadeExactly(planned);
       assertThat(reader().planDisable(ctx)).isEmpty();
     } finally {
       // as the add-on was: enabled (the other disabling test starts from there)
@@ -335,11 +336,11 @@ class AddonActivitiesImplTest {
     // one computation: plan lists what cleanup then deletes (breaking AddonChanges#cleanup fails
     // the plan's assertion below and the outcome's)
     List<PlannedChange> planned = reader().planCleanup(ctx, Set.of());
-    long mark = MadeChanges.mark(h.sandbox);
+    MadeChanges made = MadeChanges.watch(h.sandbox);
 
     StepResult first = addon.cleanup(new AddonRequest(ctx));
 
-    assertThat(MadeChanges.since(h.sandbox, mark)).isEqualTo(MadeChanges.of(planned));
+    made.assertMadeExactly(planned);
 
     for (ObjectKey key : AddonObjects.fixed()) {
       assertThat(restorer.read(key)).as(key.toString()).isNull();

@@ -300,7 +300,8 @@ class GatewayActivitiesImplTest {
     GatewayActivitiesImpl reader = new GatewayActivitiesImpl(h.clients, h.backups);
     try {
       List<PlannedChange> planned = reader.plan(ctx);
-      assertThat(MadeChanges.described(planned))
+      assertThat(planned)
+          .extracting(PlannedChange::describe)
           .containsExactly(
               "patch Namespace istio-system",
               "create ServiceAccount istio-system/asm-ingressgateway",
@@ -310,11 +311,11 @@ class GatewayActivitiesImplTest {
               "patch HorizontalPodAutoscaler istio-system/istio-ingressgateway",
               "patch Deployment istio-system/istio-ingressgateway");
       assertThat(planned.get(4).body().path("spec").path("replicas").asInt()).isEqualTo(2);
-      long mark = MadeChanges.mark(h.sandbox);
+      MadeChanges made = MadeChanges.watch(h.sandbox);
 
       gateway.replaceGateway(request);
 
-      assertThat(MadeChanges.since(h.sandbox, mark)).isEqualTo(MadeChanges.of(planned));
+      made.assertMadeExactly(planned);
     } finally {
       gateway.restoreGateway(request);
       setHpaMinReplicas(1);
