@@ -30,123 +30,139 @@ public final class AddonObjects {
   /** The fixed list, in deletion order (the operator first, so it cannot recreate istiod). */
   public static List<ObjectKey> fixed() {
     List<ObjectKey> keys = new ArrayList<>();
-    keys.add(new ObjectKey("install.istio.io/v1alpha1", "IstioOperator", NS, "istio-1-6-11-gke-0"));
-    for (String sa :
-        List.of(
-            "istio-citadel-service-account",
-            "istio-galley-service-account",
-            "istio-ingressgateway-service-account",
-            "istio-mixer-service-account",
-            "istio-multi",
-            "istio-pilot-service-account",
-            "istio-security-post-install-account",
-            "istio-sidecar-injector-service-account",
-            "promsd",
-            "istiod-service-account")) {
-      keys.add(new ObjectKey("v1", "ServiceAccount", NS, sa));
-    }
-    keys.add(new ObjectKey("v1", "ServiceAccount", OPERATOR_NS, "istio-operator"));
+    add(keys, "install.istio.io/v1alpha1", "IstioOperator", NS, "istio-1-6-11-gke-0");
+    add(
+        keys,
+        "v1",
+        "ServiceAccount",
+        NS,
+        "istio-citadel-service-account",
+        "istio-galley-service-account",
+        "istio-ingressgateway-service-account",
+        "istio-mixer-service-account",
+        "istio-multi",
+        "istio-pilot-service-account",
+        "istio-security-post-install-account",
+        "istio-sidecar-injector-service-account",
+        "promsd",
+        "istiod-service-account");
+    add(keys, "v1", "ServiceAccount", OPERATOR_NS, "istio-operator");
     String rbac = "rbac.authorization.k8s.io/v1";
-    for (String cr :
-        List.of(
-            "istio-citadel-istio-system",
-            "istio-galley-istio-system",
-            "istio-mixer-istio-system",
-            "istio-operator",
-            "istio-pilot-istio-system",
-            "istio-security-post-install-istio-system",
-            "istio-sidecar-injector-istio-system",
-            "promsd-istio-system",
-            "istiod-istio-system")) {
-      keys.add(new ObjectKey(rbac, "ClusterRole", null, cr));
-    }
-    for (String crb :
-        List.of(
-            "istio-citadel-istio-system",
-            "istio-galley-admin-role-binding-istio-system",
-            "istio-mixer-admin-role-binding-istio-system",
-            "istio-multi",
-            "istio-operator",
-            "istio-pilot-istio-system",
-            "istio-security-post-install-role-binding-istio-system",
-            "istio-sidecar-injector-admin-role-binding-istio-system",
-            "promsd-istio-system",
-            "istiod-pilot-istio-system")) {
-      keys.add(new ObjectKey(rbac, "ClusterRoleBinding", null, crb));
-    }
-    for (String cm :
-        List.of(
-            "istio",
-            "istio-galley-configuration",
-            "istio-security-custom-resources",
-            "istio-sidecar-injector",
-            "promsd",
-            "promsd-rules",
-            "promsd-sidecar",
-            "istio-istio-1611",
-            "istio-sidecar-injector-istio-1611")) {
-      keys.add(new ObjectKey("v1", "ConfigMap", NS, cm));
-    }
-    keys.add(new ObjectKey("v1", "Service", OPERATOR_NS, "istio-operator"));
-    for (String svc :
-        List.of(
-            "istio-citadel",
-            "istio-galley",
-            "istio-pilot",
-            "istio-policy",
-            "istio-sidecar-injector",
-            "istio-telemetry",
-            "promsd",
-            "istiod-istio-1611")) {
-      keys.add(new ObjectKey("v1", "Service", NS, svc));
-    }
-    keys.add(new ObjectKey("apps/v1", "Deployment", OPERATOR_NS, "istio-operator"));
-    for (String d :
-        List.of(
-            "istio-citadel",
-            "istio-galley",
-            "istio-ingressgateway",
-            "istio-pilot",
-            "istio-policy",
-            "istio-sidecar-injector",
-            "istio-telemetry",
-            "promsd",
-            "istiod-istio-1611")) {
-      keys.add(new ObjectKey("apps/v1", "Deployment", NS, d));
-    }
-    for (String hpa :
-        List.of(
-            "istio-ingressgateway",
-            "istio-pilot",
-            "istio-policy",
-            "istio-telemetry",
-            "istiod-istio-1611")) {
-      keys.add(new ObjectKey("autoscaling/v2", "HorizontalPodAutoscaler", NS, hpa));
-    }
+    add(
+        keys,
+        rbac,
+        "ClusterRole",
+        null,
+        "istio-citadel-istio-system",
+        "istio-galley-istio-system",
+        "istio-mixer-istio-system",
+        "istio-operator",
+        "istio-pilot-istio-system",
+        "istio-security-post-install-istio-system",
+        "istio-sidecar-injector-istio-system",
+        "promsd-istio-system",
+        "istiod-istio-system");
+    add(
+        keys,
+        rbac,
+        "ClusterRoleBinding",
+        null,
+        "istio-citadel-istio-system",
+        "istio-galley-admin-role-binding-istio-system",
+        "istio-mixer-admin-role-binding-istio-system",
+        "istio-multi",
+        "istio-operator",
+        "istio-pilot-istio-system",
+        "istio-security-post-install-role-binding-istio-system",
+        "istio-sidecar-injector-admin-role-binding-istio-system",
+        "promsd-istio-system",
+        "istiod-pilot-istio-system");
+    add(
+        keys,
+        "v1",
+        "ConfigMap",
+        NS,
+        "istio",
+        "istio-galley-configuration",
+        "istio-security-custom-resources",
+        "istio-sidecar-injector",
+        "promsd",
+        "promsd-rules",
+        "promsd-sidecar",
+        "istio-istio-1611",
+        "istio-sidecar-injector-istio-1611");
+    add(keys, "v1", "Service", OPERATOR_NS, "istio-operator");
+    add(
+        keys,
+        "v1",
+        "Service",
+        NS,
+        "istio-citadel",
+        "istio-galley",
+        "istio-pilot",
+        "istio-policy",
+        "istio-sidecar-injector",
+        "istio-telemetry",
+        "promsd",
+        "istiod-istio-1611");
+    add(keys, "apps/v1", "Deployment", OPERATOR_NS, "istio-operator");
+    add(
+        keys,
+        "apps/v1",
+        "Deployment",
+        NS,
+        "istio-citadel",
+        "istio-galley",
+        "istio-ingressgateway",
+        "istio-pilot",
+        "istio-policy",
+        "istio-sidecar-injector",
+        "istio-telemetry",
+        "promsd",
+        "istiod-istio-1611");
+    add(
+        keys,
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        NS,
+        "istio-ingressgateway",
+        "istio-pilot",
+        "istio-policy",
+        "istio-telemetry",
+        "istiod-istio-1611");
     String mixer = "config.istio.io/v1alpha2";
-    keys.add(new ObjectKey(mixer, "attributemanifest", NS, "istioproxy"));
-    keys.add(new ObjectKey(mixer, "attributemanifest", NS, "kubernetes"));
-    keys.add(new ObjectKey(mixer, "handler", NS, "kubernetesenv"));
-    keys.add(new ObjectKey(mixer, "handler", NS, "stackdriver-mixer"));
-    keys.add(new ObjectKey(mixer, "instance", NS, "attributes"));
-    keys.add(new ObjectKey(mixer, "instance", NS, "mixer-request-count"));
-    keys.add(new ObjectKey(mixer, "instance", NS, "mixer-request-latency"));
-    keys.add(new ObjectKey(mixer, "rule", NS, "stackdriver-mixer"));
-    keys.add(new ObjectKey(mixer, "rule", NS, "kubeattrgenrulerule"));
-    keys.add(new ObjectKey(mixer, "rule", NS, "tcpkubeattrgenrulerule"));
+    add(keys, mixer, "attributemanifest", NS, "istioproxy", "kubernetes");
+    add(keys, mixer, "handler", NS, "kubernetesenv", "stackdriver-mixer");
+    add(keys, mixer, "instance", NS, "attributes", "mixer-request-count", "mixer-request-latency");
+    add(
+        keys,
+        mixer,
+        "rule",
+        NS,
+        "stackdriver-mixer",
+        "kubeattrgenrulerule",
+        "tcpkubeattrgenrulerule");
     String networking = "networking.istio.io/v1alpha3";
-    keys.add(new ObjectKey(networking, "DestinationRule", NS, "istio-policy"));
-    keys.add(new ObjectKey(networking, "DestinationRule", NS, "istio-telemetry"));
-    keys.add(new ObjectKey(networking, "EnvoyFilter", NS, "metadata-exchange-1.6-istio-1611"));
-    keys.add(new ObjectKey(networking, "EnvoyFilter", NS, "stackdriver-filter-1.6-istio-1611"));
+    add(keys, networking, "DestinationRule", NS, "istio-policy", "istio-telemetry");
+    add(
+        keys,
+        networking,
+        "EnvoyFilter",
+        NS,
+        "metadata-exchange-1.6-istio-1611",
+        "stackdriver-filter-1.6-istio-1611");
     String admission = "admissionregistration.k8s.io/v1";
-    keys.add(new ObjectKey(admission, "ValidatingWebhookConfiguration", null, "istio-galley"));
-    keys.add(
-        new ObjectKey(
-            admission, "MutatingWebhookConfiguration", null, "istio-sidecar-injector-istio-1611"));
-    keys.add(new ObjectKey("v1", "Secret", NS, "cacerts"));
-    keys.add(new ObjectKey("v1", "Secret", NS, "istio-ca-secret"));
+    add(keys, admission, "ValidatingWebhookConfiguration", null, "istio-galley");
+    add(keys, admission, "MutatingWebhookConfiguration", null, "istio-sidecar-injector-istio-1611");
+    add(keys, "v1", "Secret", NS, "cacerts", "istio-ca-secret");
     return keys;
+  }
+
+  private static void add(
+      List<ObjectKey> keys, String apiVersion, String kind, String namespace, String... names) {
+    for (String name : names) {
+      keys.add(new ObjectKey(apiVersion, kind, namespace, name));
+    }
   }
 
   /** The Mixer kinds whose add-on objects ({@code k8s-app=istio}) cleanup looks at. */

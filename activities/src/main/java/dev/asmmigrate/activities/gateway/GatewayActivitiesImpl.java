@@ -13,6 +13,7 @@ import dev.asmmigrate.activities.kube.Rollouts;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.activities.kube.Waits.Check;
+import dev.asmmigrate.activities.plan.DesiredChange;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.activities.GatewayActivities;
 import dev.asmmigrate.workflows.model.FailureType;
@@ -24,28 +25,24 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EndpointAddress;
 import io.fabric8.kubernetes.api.model.EndpointSubset;
 import io.fabric8.kubernetes.api.model.Endpoints;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.autoscaling.v1.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Step {@code replace-gateway}: the add-on's ingress gateway is replaced by a managed-ASM gateway
@@ -92,25 +89,11 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
     MigrationContext ctx = request.context();
     StepChanges changes = session(ctx);
     KubernetesClient client = changes.client();
-
-    // the old gateway's replicas as they were before the migration, whatever this step did since
-    Resource<Deployment> old = client.apps().deployments().inNamespace(NS).withName(OLD);
-    Deployment oldNow = StepChanges.call("get " + OLD_KEY, old::get);
-    if (oldNow == null && changes.original(OLD_KEY).isEmpty()) {
-      throw Failures.permanent(
-          FailureType.NOT_FOUND,
-          OLD_KEY
-              + " not found: there is no add-on gateway to replace (a custom one is migrated"
-              + " by hand)");
-    }
-    changes.backup(OLD_KEY, oldNow);
-    int replicas = Math.max(1, originalReplicas(changes));
-
-    removeInjectionLabels(changes);
-    for (Map.Entry<ObjectKey, ObjectNode> e : desiredObjects(ctx.revision(), replicas).entrySet()) {
-      StepChanges.rereadOnConflict(
-          "ensure " + e.getKey(), () -> ensure(changes, e.getKey(), e.getValue()));
-    }
+    DesiredChange.reconcile(
+        changes,
+        () -> GatewayChanges.desired(observe(client, changes), ctx.revision()).beforeServing());
+    // as many new pods as the old gateway had before the migration (its backup's replicas)
+    int replicas = Math.max(1, originalReplicas(changes.original(OLD_KEY), null));
 
     String behind =
         Waits.until(
@@ -121,237 +104,96 @@ public final class GatewayActivitiesImpl implements GatewayActivities {
             FailureType.VERIFICATION_FAILED);
     changes.unchanged("new gateway verified: " + behind);
 
-    minReplicasOne(changes);
-    scaleOldToZero(changes, old);
+    DesiredChange.reconcile(
+        changes,
+        () -> GatewayChanges.desired(observe(client, changes), ctx.revision()).afterServing());
     return changes.result();
   }
 
-  /** The new gateway's four objects, in the order they are created. */
-  static Map<ObjectKey, ObjectNode> desiredObjects(String revision, int replicas) {
-    Map<ObjectKey, ObjectNode> out = new LinkedHashMap<>();
-    out.put(SA_KEY, StepChanges.template("gateway/serviceaccount.yaml"));
-    out.put(ROLE_KEY, StepChanges.template("gateway/role.yaml"));
-    out.put(BINDING_KEY, StepChanges.template("gateway/rolebinding.yaml"));
-    ObjectNode deployment = StepChanges.template("gateway/deployment.yaml");
-    ObjectNode spec = (ObjectNode) deployment.get("spec");
-    spec.put("replicas", replicas);
-    ((ObjectNode) spec.path("template").path("metadata").path("labels")).put(REV_LABEL, revision);
-    out.put(DEPLOYMENT_KEY, deployment);
-    return out;
-  }
-
-  /** The merge patch removing istio-system's injection labels. */
-  static ObjectNode injectionLabelsRemoval() {
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    ObjectNode l = patch.putObject("metadata").putObject("labels");
-    l.putNull(INJECTION_LABEL);
-    l.putNull(REV_LABEL);
-    return patch;
-  }
-
-  static ObjectNode minReplicasPatch() {
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    patch.putObject("spec").put("minReplicas", 1);
-    return patch;
-  }
-
-  static ObjectNode scaleToZeroPatch() {
-    ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    patch.putObject("spec").put("replicas", 0);
-    return patch;
-  }
-
   /**
-   * What {@link #replaceGateway} will do, read only, from the same builders: istio-system's
-   * injection labels removed, the four objects created (or replaced), the HPA's minReplicas, the
-   * old gateway scaled to 0.
+   * What {@link #replaceGateway} will do, read only: the changes {@link GatewayChanges} computes,
+   * which the activity applies.
    */
   public List<PlannedChange> plan(MigrationContext ctx) {
     KubernetesClient client = clients.client(ctx.connection());
-    String step = Step.REPLACE_GATEWAY.id();
-    List<PlannedChange> out = new ArrayList<>();
-    Deployment old =
-        StepChanges.call(
-            "get " + OLD_KEY, client.apps().deployments().inNamespace(NS).withName(OLD)::get);
-    if (old == null) {
+    return DesiredChange.planned(
+        GatewayChanges.desired(observe(client, null), ctx.revision()).all());
+  }
+
+  /**
+   * Reads what the step needs. With {@code changes} (the activity, not {@code plan}), backs every
+   * object up before its first change, and takes the old gateway's replicas from its backup: as
+   * they were before the migration, whatever this step did since.
+   */
+  private static GatewayChanges.Observed observe(KubernetesClient client, StepChanges changes) {
+    ObjectNode old =
+        read(OLD_KEY, () -> client.apps().deployments().inNamespace(NS).withName(OLD).get());
+    Optional<Backup> original = changes == null ? Optional.empty() : changes.original(OLD_KEY);
+    if (old == null && original.isEmpty()) {
       throw Failures.permanent(
           FailureType.NOT_FOUND,
           OLD_KEY
               + " not found: there is no add-on gateway to replace (a custom one is migrated"
               + " by hand)");
     }
-    Integer oldReplicas = old.getSpec().getReplicas();
-    int replicas = Math.max(1, oldReplicas == null ? 1 : oldReplicas);
-    Namespace ns = StepChanges.call("get " + NAMESPACE_KEY, client.namespaces().withName(NS)::get);
-    Map<String, String> labels =
-        ns == null || ns.getMetadata().getLabels() == null
-            ? Map.of()
-            : ns.getMetadata().getLabels();
-    if (labels.containsKey(INJECTION_LABEL) || labels.containsKey(REV_LABEL)) {
-      out.add(
-          PlannedChange.patch(
-              step,
-              NAMESPACE_KEY,
-              "merge",
-              injectionLabelsRemoval(),
-              "remove the injection labels: only the gateway pods' own revision label counts"));
+    if (changes != null) {
+      changes.backupTree(OLD_KEY, old);
+      original = changes.original(OLD_KEY);
     }
-    for (Map.Entry<ObjectKey, ObjectNode> e : desiredObjects(ctx.revision(), replicas).entrySet()) {
-      ObjectKey key = e.getKey();
-      GenericKubernetesResource current =
-          StepChanges.call(
-              "get " + key,
+    int replicas = originalReplicas(original, old);
+    ObjectNode namespace = read(NAMESPACE_KEY, () -> client.namespaces().withName(NS).get());
+    if (namespace == null) {
+      throw Failures.permanent(FailureType.NOT_FOUND, NAMESPACE_KEY + " not found");
+    }
+    Map<ObjectKey, ObjectNode> live = new HashMap<>();
+    for (ObjectKey key : List.of(SA_KEY, ROLE_KEY, BINDING_KEY, DEPLOYMENT_KEY)) {
+      ObjectNode current =
+          read(
+              key,
               () ->
                   client
                       .genericKubernetesResources(key.apiVersion(), key.kind())
                       .inNamespace(NS)
                       .withName(key.name())
                       .get());
-      if (current == null) {
-        out.add(PlannedChange.create(step, key, e.getValue(), "the managed ASM gateway"));
-      } else if (!StepChanges.covers(Restorer.toTree(current), e.getValue())) {
-        out.add(
-            PlannedChange.update(step, key, e.getValue(), "replaced with the template's content"));
+      if (current != null) {
+        live.put(key, current);
+      }
+      if (changes != null) {
+        changes.backupTree(key, current);
       }
     }
-    HorizontalPodAutoscaler hpa =
-        StepChanges.call(
-            "get " + HPA_KEY,
-            client.autoscaling().v1().horizontalPodAutoscalers().inNamespace(NS).withName(OLD)
-                ::get);
-    if (hpa != null
-        && (hpa.getSpec().getMinReplicas() == null || hpa.getSpec().getMinReplicas() != 1)) {
-      out.add(
-          PlannedChange.patch(
-              step, HPA_KEY, "merge", minReplicasPatch(), "minReplicas 1, before the scale to 0"));
+    ObjectNode hpa =
+        read(
+            HPA_KEY,
+            () ->
+                client
+                    .autoscaling()
+                    .v1()
+                    .horizontalPodAutoscalers()
+                    .inNamespace(NS)
+                    .withName(OLD)
+                    .get());
+    if (changes != null) {
+      changes.backupTree(NAMESPACE_KEY, namespace);
+      if (hpa == null) {
+        changes.recordExisting(HPA_KEY);
+      } else {
+        changes.backupTree(HPA_KEY, hpa);
+      }
     }
-    if (oldReplicas == null || oldReplicas != 0) {
-      out.add(
-          PlannedChange.patch(
-              step,
-              OLD_KEY,
-              "merge",
-              scaleToZeroPatch(),
-              "scaled to 0 once "
-                  + NEW
-                  + " pods are Ready endpoints of Service "
-                  + NS
-                  + "/"
-                  + SERVICE));
-    }
-    return out;
+    return new GatewayChanges.Observed(namespace, old, replicas, live, hpa);
   }
 
-  private static int originalReplicas(StepChanges changes) {
-    Backup backup =
-        changes
-            .original(OLD_KEY)
-            .orElseThrow(() -> new IllegalStateException("no backup of " + OLD_KEY));
-    if (backup.absent()) {
-      return 1;
-    }
-    JsonNode r = backup.object().path("spec").path("replicas");
-    return r.isMissingNode() || r.isNull() ? 1 : r.asInt();
+  /** The old gateway's replicas in its backup, else ({@code plan}) in {@code current}. */
+  private static int originalReplicas(Optional<Backup> backup, ObjectNode current) {
+    return backup
+        .map(b -> b.absent() ? 1 : GatewayChanges.replicas(b.object()))
+        .orElseGet(() -> GatewayChanges.replicas(current));
   }
 
-  /** istio-system loses its injection labels, so only the pods' own revision label counts. */
-  private void removeInjectionLabels(StepChanges changes) {
-    Resource<Namespace> ns = changes.client().namespaces().withName(NS);
-    Namespace current = StepChanges.call("get " + NAMESPACE_KEY, ns::get);
-    if (current == null) {
-      throw Failures.permanent(FailureType.NOT_FOUND, NAMESPACE_KEY + " not found");
-    }
-    changes.backup(NAMESPACE_KEY, current);
-    Map<String, String> labels =
-        current.getMetadata().getLabels() == null ? Map.of() : current.getMetadata().getLabels();
-    if (!labels.containsKey(INJECTION_LABEL) && !labels.containsKey(REV_LABEL)) {
-      changes.unchanged(NAMESPACE_KEY + " has no injection labels");
-      return;
-    }
-    ObjectNode patch = injectionLabelsRemoval();
-    StepChanges.patch(
-        "patch " + NAMESPACE_KEY,
-        () -> ns.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
-    changes.changed(
-        "removed labels " + INJECTION_LABEL + ", " + REV_LABEL + " from " + NAMESPACE_KEY);
-  }
-
-  /**
-   * Creates the object of a template (after {@code edit}) when absent; replaces it when it exists
-   * unlike the template (fields the API server defaults aside); else leaves it.
-   */
-  private void ensure(StepChanges changes, ObjectKey key, ObjectNode desired) {
-    KubernetesClient client = changes.client();
-    NonNamespaceOperation<
-            GenericKubernetesResource,
-            GenericKubernetesResourceList,
-            Resource<GenericKubernetesResource>>
-        op = client.genericKubernetesResources(key.apiVersion(), key.kind()).inNamespace(NS);
-    GenericKubernetesResource current =
-        StepChanges.call("get " + key, () -> op.withName(key.name()).get());
-    changes.backup(key, current);
-    if (current == null) {
-      StepChanges.call("create " + key, () -> op.resource(Restorer.fromTree(desired)).create());
-      changes.changed("created " + key);
-      return;
-    }
-    ObjectNode live = Restorer.toTree(current);
-    ObjectNode wanted = desired.deepCopy();
-    if (StepChanges.covers(live, wanted)) {
-      changes.unchanged(key + " is as the template makes it");
-      return;
-    }
-    ((ObjectNode) wanted.get("metadata"))
-        .put("resourceVersion", live.path("metadata").path("resourceVersion").asText());
-    StepChanges.call("update " + key, () -> op.resource(Restorer.fromTree(wanted)).update());
-    changes.changed("replaced " + key + " with the template's content");
-  }
-
-  /** HPA istio-ingressgateway: minReplicas 1, as Google's script sets it before scaling to 0. */
-  private void minReplicasOne(StepChanges changes) {
-    Resource<HorizontalPodAutoscaler> hpa =
-        changes
-            .client()
-            .autoscaling()
-            .v1()
-            .horizontalPodAutoscalers()
-            .inNamespace(NS)
-            .withName(OLD);
-    HorizontalPodAutoscaler current = StepChanges.call("get " + HPA_KEY, hpa::get);
-    if (current == null) {
-      changes.recordExisting(HPA_KEY);
-      changes.unchanged(HPA_KEY + " does not exist");
-      return;
-    }
-    changes.backup(HPA_KEY, current);
-    Integer min = current.getSpec().getMinReplicas();
-    if (min != null && min == 1) {
-      changes.unchanged(HPA_KEY + " minReplicas is 1");
-      return;
-    }
-    ObjectNode patch = minReplicasPatch();
-    StepChanges.patch(
-        "patch " + HPA_KEY,
-        () -> hpa.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
-    changes.changed("set " + HPA_KEY + " minReplicas to 1");
-  }
-
-  private void scaleOldToZero(StepChanges changes, Resource<Deployment> old) {
-    Deployment current = StepChanges.call("get " + OLD_KEY, old::get);
-    if (current == null) {
-      changes.unchanged(OLD_KEY + " does not exist any more");
-      return;
-    }
-    Integer r = current.getSpec().getReplicas();
-    if (r != null && r == 0) {
-      changes.unchanged(OLD_KEY + " is scaled to 0");
-      return;
-    }
-    ObjectNode patch = scaleToZeroPatch();
-    StepChanges.patch(
-        "scale " + OLD_KEY,
-        () -> old.patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
-    changes.changed("scaled " + OLD_KEY + " from " + (r == null ? 1 : r) + " to 0 replicas");
+  private static ObjectNode read(ObjectKey key, Supplier<? extends HasMetadata> get) {
+    return Restorer.toTree(StepChanges.call("get " + key, get));
   }
 
   /**

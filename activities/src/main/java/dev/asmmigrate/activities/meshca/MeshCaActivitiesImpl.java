@@ -10,7 +10,6 @@ import static dev.asmmigrate.activities.meshca.MeshCaObjects.OPERATOR_KEY;
 import static dev.asmmigrate.activities.meshca.MeshCaObjects.PILOT_KEY;
 import static dev.asmmigrate.activities.meshca.MeshCaObjects.TRIGGER_KEY;
 import static dev.asmmigrate.activities.meshca.MeshCaObjects.awaitRollouts;
-import static dev.asmmigrate.activities.meshca.MeshCaObjects.sha256;
 
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.ObjectKey;
@@ -21,7 +20,6 @@ import dev.asmmigrate.workflows.activities.MeshCaActivities;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
-import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepResult;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.failure.ApplicationFailure;
@@ -121,23 +119,17 @@ public final class MeshCaActivitiesImpl implements MeshCaActivities {
 
   /**
    * What {@link #configureMeshCa} and {@link #awaitRootDistribution} will do for one add-on
-   * version, read only, from the same builders. The managed control plane's trust domain and the
-   * migration's id are not known before the migration runs: {@code trustDomain} and {@code
-   * migrationId} stand for them in the bodies shown. Secret content never appears: a note names the
-   * key and the root's sha256.
+   * version, read only: the changes {@link MeshCa14Changes} and {@link MeshCa16Changes} compute,
+   * which the activities apply. The managed control plane's trust domain and the migration's id are
+   * not known before the migration runs: {@code trustDomain} and {@code migrationId} stand for them
+   * in the bodies shown. Secret content never appears: a note names the key and the root's sha256.
    */
   public List<PlannedChange> plan(
       MigrationContext ctx, AddonVersion version, String trustDomain, String migrationId) {
     KubernetesClient client = clients.client(ctx.connection());
-    String step = Step.CONFIGURE_MESH_CA.id();
-    String rootHash = "sha256:" + sha256(MeshCaRoot.PEM);
-    List<PlannedChange> out = new ArrayList<>();
-    if (version == AddonVersion.V1_4) {
-      v14.plan(client, out, step, rootHash, trustDomain);
-    } else {
-      v16.plan(client, out, step, rootHash, trustDomain, migrationId);
-    }
-    return out;
+    return version == AddonVersion.V1_4
+        ? v14.plan(client, trustDomain)
+        : v16.plan(client, trustDomain, migrationId);
   }
 
   /**

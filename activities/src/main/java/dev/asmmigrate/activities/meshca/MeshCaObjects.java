@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.backup.ObjectKey;
+import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.Rollouts;
@@ -14,7 +15,6 @@ import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.IstioNames;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.Step;
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The add-on objects step {@code configure-mesh-ca} reads and changes, by version, and the small
@@ -86,42 +87,44 @@ final class MeshCaObjects {
           .withNamespaced(true)
           .build();
 
+  static final String STEP = Step.CONFIGURE_MESH_CA.id();
   static final String TRIGGER_TEMPLATE = "meshca/trigger-root-cert.yaml";
 
   private MeshCaObjects() {}
 
   static StepChanges session(KubeClients clients, BackupStores backups, MigrationContext ctx) {
-    return new StepChanges(
-        clients.client(ctx.connection()),
-        backups.forContext(ctx),
-        ctx,
-        Step.CONFIGURE_MESH_CA.id());
+    return new StepChanges(clients.client(ctx.connection()), backups.forContext(ctx), ctx, STEP);
   }
 
   static Resource<Deployment> deployment(KubernetesClient client, String name) {
     return client.apps().deployments().inNamespace(NS).withName(name);
   }
 
-  static void requireDeployment(KubernetesClient client, String name) {
-    require(new ObjectKey("apps/v1", "Deployment", NS, name), () -> deployment(client, name).get());
+  /** The object as a Jackson tree, or null when it does not exist. */
+  static ObjectNode read(ObjectKey key, Supplier<? extends HasMetadata> get) {
+    return Restorer.toTree(StepChanges.call("get " + key, get));
   }
 
-  static void requireConfigMap(KubernetesClient client, String name) {
-    require(
-        new ObjectKey("v1", "ConfigMap", NS, name),
-        () -> client.configMaps().inNamespace(NS).withName(name).get());
-  }
-
-  static void requireSecret(KubernetesClient client, String name) {
-    require(
-        new ObjectKey("v1", "Secret", NS, name),
-        () -> client.secrets().inNamespace(NS).withName(name).get());
-  }
-
-  static void require(ObjectKey key, java.util.function.Supplier<HasMetadata> get) {
-    if (StepChanges.call("get " + key, get) == null) {
-      throw notFound(key, "the add-on");
+  /** The add-on's object as a Jackson tree; NOT_FOUND when it does not exist. */
+  static ObjectNode require(ObjectKey key, Supplier<? extends HasMetadata> get, String of) {
+    ObjectNode found = read(key, get);
+    if (found == null) {
+      throw notFound(key, of);
     }
+    return found;
+  }
+
+  static ObjectNode requireDeployment(KubernetesClient client, ObjectKey key) {
+    return require(key, () -> deployment(client, key.name()).get(), "the add-on");
+  }
+
+  static ObjectNode requireConfigMap(KubernetesClient client, ObjectKey key) {
+    return require(
+        key, () -> client.configMaps().inNamespace(NS).withName(key.name()).get(), "the add-on");
+  }
+
+  static ObjectNode secret(KubernetesClient client, ObjectKey key) {
+    return read(key, () -> client.secrets().inNamespace(NS).withName(key.name()).get());
   }
 
   static RuntimeException notFound(ObjectKey key, String of) {
@@ -129,12 +132,14 @@ final class MeshCaObjects {
         FailureType.NOT_FOUND, key + " not found: it is part of " + of + " this step configures");
   }
 
-  static Container container(Deployment d, String name, ObjectKey key) {
-    return d.getSpec().getTemplate().getSpec().getContainers().stream()
-        .filter(c -> name.equals(c.getName()))
-        .findFirst()
-        .orElseThrow(
-            () -> Failures.permanent(FailureType.NOT_FOUND, key + " has no container " + name));
+  /** Container {@code name} of a Deployment's pod template; NOT_FOUND without it. */
+  static JsonNode container(JsonNode deployment, String name, ObjectKey key) {
+    for (JsonNode c : deployment.path("spec").path("template").path("spec").path("containers")) {
+      if (name.equals(c.path("name").asText())) {
+        return c;
+      }
+    }
+    throw Failures.permanent(FailureType.NOT_FOUND, key + " has no container " + name);
   }
 
   /** {@code {"spec":{"template":{"spec":{"containers":[c]}}}}}: strategic merge by name. */
@@ -191,6 +196,11 @@ final class MeshCaObjects {
           () -> Rollouts.rolledOut(NS + "/" + name, d.get()),
           FailureType.VERIFICATION_FAILED);
     }
+  }
+
+  /** The Mesh CA root as plans name it: by its hash, never its content. */
+  static String rootHash() {
+    return "sha256:" + sha256(MeshCaRoot.PEM);
   }
 
   static String sha256(String text) {

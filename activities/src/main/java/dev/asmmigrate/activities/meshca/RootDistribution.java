@@ -2,33 +2,27 @@ package dev.asmmigrate.activities.meshca;
 
 import static dev.asmmigrate.activities.meshca.MeshCaObjects.BUNDLE_CONFIGMAP_16;
 import static dev.asmmigrate.activities.meshca.MeshCaObjects.BUNDLE_SECRET_14;
-import static dev.asmmigrate.activities.meshca.MeshCaObjects.ENVOY_FILTERS;
-import static dev.asmmigrate.activities.meshca.MeshCaObjects.NS;
 import static dev.asmmigrate.activities.meshca.MeshCaObjects.ROOT_CERT_KEY;
-import static dev.asmmigrate.activities.meshca.MeshCaObjects.TRIGGER;
 import static dev.asmmigrate.activities.meshca.MeshCaObjects.TRIGGER_KEY;
-import static dev.asmmigrate.activities.meshca.MeshCaObjects.TRIGGER_TEMPLATE;
 import static dev.asmmigrate.activities.meshca.MeshCaObjects.decode;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.backup.BackupStores;
-import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.inventory.MeshInventory;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.activities.kube.Waits.Check;
+import dev.asmmigrate.activities.plan.DesiredChange;
 import dev.asmmigrate.workflows.activities.MeshCaActivities;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.Resource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -157,32 +151,27 @@ record RootDistribution(
 
   /**
    * 1.6 proxies fetch roots over SDS only when they need a secret: EnvoyFilter trigger-root-cert
-   * makes each ask for a new one. It is backed up as absent first, so that an undo after a crash
-   * here deletes it, held briefly, and deleted.
+   * makes each ask for a new one ({@link MeshCa16Changes#trigger}). It is backed up as absent
+   * first, so that an undo after a crash here deletes it, created, held briefly, and deleted; one
+   * an earlier attempt left is held, then put back as before the migration (absent: deleted).
    */
   private void triggerRootCertFetch(MigrationContext ctx, KubernetesClient client) {
     StepChanges changes = MeshCaObjects.session(clients, backups, ctx);
-    Resource<GenericKubernetesResource> filter =
-        client.genericKubernetesResources(ENVOY_FILTERS).inNamespace(NS).withName(TRIGGER);
-    GenericKubernetesResource current = StepChanges.call("get " + TRIGGER_KEY, filter::get);
-    changes.backup(TRIGGER_KEY, current);
-    if (current == null) {
-      ObjectNode desired = StepChanges.template(TRIGGER_TEMPLATE);
-      StepChanges.call(
-          "create " + TRIGGER_KEY,
-          () ->
-              client
-                  .genericKubernetesResources(ENVOY_FILTERS)
-                  .inNamespace(NS)
-                  .resource(Restorer.fromTree(desired))
-                  .create());
-      changes.changed("created " + TRIGGER_KEY + " so that 1.6 proxies fetch the new roots");
-    }
+    ObjectNode current = MeshCa16.trigger(client);
+    changes.backupTree(TRIGGER_KEY, current);
+    List<DesiredChange> trigger = MeshCa16Changes.trigger(current, settings.triggerHold());
+    trigger.stream()
+        .filter(c -> c.planned().verb().equals("create"))
+        .forEach(c -> c.apply(changes));
     Waits.hold(
         "add-on 1.6 proxies fetching the new roots (" + TRIGGER_KEY + ")",
         settings.triggerHold(),
         settings.pollInterval());
-    // put back as before the migration: absent (the usual case) deletes it
-    changes.restore(TRIGGER_KEY);
+    if (trigger.isEmpty()) {
+      changes.restore(TRIGGER_KEY);
+    }
+    trigger.stream()
+        .filter(c -> c.planned().verb().equals("delete"))
+        .forEach(c -> c.apply(changes));
   }
 }

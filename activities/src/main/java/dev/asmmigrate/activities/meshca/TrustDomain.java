@@ -1,7 +1,6 @@
 package dev.asmmigrate.activities.meshca;
 
 import static dev.asmmigrate.activities.meshca.MeshCaObjects.NS;
-import static dev.asmmigrate.activities.meshca.MeshCaObjects.notFound;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,14 +12,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.asmmigrate.activities.backup.ObjectKey;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.activities.kube.StepChanges;
+import dev.asmmigrate.activities.plan.DesiredChange;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.workflows.model.FailureType;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.Resource;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 
 /**
  * The managed control plane's trust domain, and its alias in the add-on's mesh config: read,
@@ -88,39 +85,35 @@ final class TrustDomain {
   }
 
   /**
-   * Adds the managed control plane's trust domain to {@code trustDomainAliases} of the mesh config
-   * in ConfigMap {@code name}, editing the text in place and keeping everything else as it is.
+   * The update adding the managed control plane's trust domain to {@code trustDomainAliases} of the
+   * mesh config in {@code configMap}, the text edited in place and everything else kept; empty when
+   * the alias is there already.
    */
-  static void addAlias(StepChanges changes, String name, ObjectKey key, String trustDomain) {
-    Resource<ConfigMap> resource = changes.client().configMaps().inNamespace(NS).withName(name);
-    ConfigMap current = StepChanges.call("get " + key, resource::get);
-    if (current == null) {
-      throw notFound(key, "the add-on's mesh config");
-    }
-    changes.backup(key, current);
-    String mesh = current.getData() == null ? null : current.getData().get("mesh");
+  static Optional<DesiredChange> alias(ObjectNode configMap, ObjectKey key, String trustDomain) {
+    String mesh = configMap.path("data").path("mesh").asText(null);
     String edited = withTrustDomainAlias(mesh, trustDomain, key);
     if (edited == null) {
-      changes.unchanged(key + " mesh already has trust domain alias " + trustDomain);
-      return;
+      return Optional.empty();
     }
-    Map<String, String> data = new LinkedHashMap<>();
-    if (current.getData() != null) {
-      data.putAll(current.getData());
-    }
-    data.put("mesh", edited);
-    current.setData(data);
-    StepChanges.call(
-        "update " + key,
-        () -> changes.client().configMaps().inNamespace(NS).resource(current).update());
-    changes.changed("added trust domain alias " + trustDomain + " to " + key + " mesh");
+    ObjectNode shown = JsonNodeFactory.instance.objectNode();
+    shown.putObject("data").put("mesh", edited);
+    ObjectNode sent = configMap.deepCopy();
+    sent.with("data").put("mesh", edited);
+    return Optional.of(
+        new DesiredChange(
+            PlannedChange.update(
+                MeshCaObjects.STEP,
+                key,
+                shown,
+                "add trust domain alias " + trustDomain + " to the mesh config"),
+            sent,
+            "added trust domain alias " + trustDomain + " to " + key + " mesh"));
   }
 
   /**
    * The mesh config text with {@code trustDomain} in its {@code trustDomainAliases} (aliases
    * already there are kept), or null when it is there already. Edited in place ({@link
-   * MeshConfigText}): comments, key order and every other value stay byte for byte. Plan and apply
-   * both call this.
+   * MeshConfigText}): comments, key order and every other value stay byte for byte.
    */
   static String withTrustDomainAlias(String mesh, String trustDomain, ObjectKey key) {
     try {
@@ -128,26 +121,6 @@ final class TrustDomain {
     } catch (MeshConfigText.NotEditable e) {
       throw Failures.permanent(
           FailureType.INVALID_INPUT, key + " " + e.getMessage() + "; fix it by hand");
-    }
-  }
-
-  static void planAlias(
-      KubernetesClient client,
-      List<PlannedChange> out,
-      String step,
-      String name,
-      ObjectKey key,
-      String trustDomain) {
-    ConfigMap current =
-        StepChanges.call("get " + key, client.configMaps().inNamespace(NS).withName(name)::get);
-    String mesh = current.getData() == null ? null : current.getData().get("mesh");
-    String edited = withTrustDomainAlias(mesh, trustDomain, key);
-    if (edited != null) {
-      ObjectNode body = JsonNodeFactory.instance.objectNode();
-      body.putObject("data").put("mesh", edited);
-      out.add(
-          PlannedChange.update(
-              step, key, body, "add trust domain alias " + trustDomain + " to the mesh config"));
     }
   }
 }

@@ -7,6 +7,8 @@ import dev.asmmigrate.activities.backup.Restorer;
 import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.MadeChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.activities.preflight.PreflightActivitiesImpl;
 import dev.asmmigrate.activities.state.StateConfigMap;
 import dev.asmmigrate.sandbox.SandboxSettings;
@@ -24,6 +26,7 @@ import dev.asmmigrate.workflows.model.StepResult;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -130,7 +133,24 @@ class Addon16Test {
       assertThat(restorer.read(key)).as("fixture " + key).isNotNull();
     }
 
+    // one computation: plan lists what cleanup then deletes
+    List<PlannedChange> planned =
+        new AddonActivitiesImpl(h.clients, h.backups, google, Duration.ofSeconds(60))
+            .planCleanup(ctx, Set.of());
+    assertThat(planned)
+        .extracting(
+            c ->
+                new ObjectKey(
+                    c.apiVersion(),
+                    c.kind(),
+                    c.namespace().isEmpty() ? null : c.namespace(),
+                    c.name()))
+        .containsAll(v16);
+    MadeChanges made = MadeChanges.watch(h.sandbox);
+
     StepResult result = addon.cleanup(new AddonRequest(ctx));
+
+    made.assertMadeExactly(planned);
 
     for (ObjectKey key : v16) {
       assertThat(restorer.read(key)).as(key.toString()).isNull();

@@ -12,6 +12,8 @@ import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.kube.GenericResources;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.MadeChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.activities.state.StateConfigMap;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
@@ -184,6 +186,37 @@ class AddonActivitiesImplTest {
     assertThat(second.changes()).isEmpty();
   }
 
+  /**
+   * One computation: what plan lists is what the activity does. Breaking {@link
+   * AddonChanges#disable} fails the plan's assertion here and the outcome's in the test above.
+   */
+  @Test
+  @Order(1)
+  void givenTheAddonEnabled_whenPlannedThenDisabled_itShouldMakeExactlyThePlannedCall() {
+    h.sandbox.googleApis().cluster().setIstioAddonEnabled(true);
+    try {
+      List<PlannedChange> planned = reader().planDisable(ctx);
+      assertThat(planned)
+          .extracting(PlannedChange::describe)
+          .containsExactly(
+              "call container.googleapis.com/v1beta1 UpdateCluster "
+                  + ctx.cluster().resourceName());
+      MadeChanges made = MadeChanges.watch(h.sandbox);
+
+      addon.disableAddon(new AddonRequest(ctx));
+
+      made.assertMadeExactly(planned);
+      assertThat(reader().planDisable(ctx)).isEmpty();
+    } finally {
+      // as the add-on was: enabled (the other disabling test starts from there)
+      h.sandbox.googleApis().cluster().setIstioAddonEnabled(true);
+    }
+  }
+
+  static AddonActivitiesImpl reader() {
+    return new AddonActivitiesImpl(h.clients, h.backups, google, Duration.ofSeconds(60));
+  }
+
   @Test
   @Order(2)
   void givenNoSuccessState_whenCleanupRuns_itShouldRefuseAndDeleteNothing() {
@@ -300,7 +333,14 @@ class AddonActivitiesImplTest {
     jobsBefore.remove("rotate-certs");
     assertThat(jobsBefore).isNotEmpty();
 
+    // one computation: plan lists what cleanup then deletes (breaking AddonChanges#cleanup fails
+    // the plan's assertion below and the outcome's)
+    List<PlannedChange> planned = reader().planCleanup(ctx, Set.of());
+    MadeChanges made = MadeChanges.watch(h.sandbox);
+
     StepResult first = addon.cleanup(new AddonRequest(ctx));
+
+    made.assertMadeExactly(planned);
 
     for (ObjectKey key : AddonObjects.fixed()) {
       assertThat(restorer.read(key)).as(key.toString()).isNull();
@@ -386,6 +426,10 @@ class AddonActivitiesImplTest {
     mixerLeft.forEach(m -> expected.add("deleted " + m.replace("/", " istio-system/")));
     jobsBefore.forEach(j -> expected.add("deleted Job istio-system/" + j));
     assertThat(new java.util.TreeSet<>(deleted)).isEqualTo(expected);
+    assertThat(planned)
+        .extracting(c -> "deleted " + c.kind() + " " + c.namespace() + "/" + c.name())
+        .map(d -> d.replace(" /", " "))
+        .containsExactlyInAnyOrderElementsOf(expected);
     assertThat(first.backups()).hasSize(deleted.size());
     for (ObjectKey key : present) {
       Backup b = store.load(ctx.migrationId(), key).orElseThrow();

@@ -10,6 +10,8 @@ import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.kube.StepChanges;
 import dev.asmmigrate.activities.kube.TestActivities;
 import dev.asmmigrate.activities.meshca.MeshCaActivitiesImpl;
+import dev.asmmigrate.activities.plan.MadeChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.sandbox.api.ResourceType;
@@ -279,6 +281,44 @@ class GatewayActivitiesImplTest {
       h.client().apps().deployments().inNamespace(NS).withName("istio-ingressgateway").scale(1);
       h.client().apps().deployments().inNamespace(NS).withName("asm-ingressgateway").delete();
       h.client().serviceAccounts().inNamespace(NS).withName("asm-ingressgateway").delete();
+    }
+  }
+
+  /**
+   * One computation: what plan lists is what the activity does. Breaking {@link
+   * GatewayChanges#desired} fails the plan's assertion here and the outcome's in the first test.
+   */
+  @Test
+  @Order(3)
+  void givenTwoOldReplicas_whenPlannedThenReplaced_itShouldMakeExactlyThePlannedChanges() {
+    setHpaMinReplicas(2);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> availableReplicas("istio-ingressgateway") == 2);
+    MigrationContext ctx = h.context();
+    GatewayRequest request = new GatewayRequest(ctx, Duration.ofSeconds(90));
+    GatewayActivitiesImpl reader = new GatewayActivitiesImpl(h.clients, h.backups);
+    try {
+      List<PlannedChange> planned = reader.plan(ctx);
+      assertThat(planned)
+          .extracting(PlannedChange::describe)
+          .containsExactly(
+              "patch Namespace istio-system",
+              "create ServiceAccount istio-system/asm-ingressgateway",
+              "create Role istio-system/asm-ingressgateway",
+              "create RoleBinding istio-system/asm-ingressgateway",
+              "create Deployment istio-system/asm-ingressgateway",
+              "patch HorizontalPodAutoscaler istio-system/istio-ingressgateway",
+              "patch Deployment istio-system/istio-ingressgateway");
+      assertThat(planned.get(4).body().path("spec").path("replicas").asInt()).isEqualTo(2);
+      MadeChanges made = MadeChanges.watch(h.sandbox);
+
+      gateway.replaceGateway(request);
+
+      made.assertMadeExactly(planned);
+    } finally {
+      gateway.restoreGateway(request);
+      setHpaMinReplicas(1);
     }
   }
 }

@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.MadeChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.sandbox.istio.MeshCa;
@@ -27,9 +29,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /** configure-mesh-ca on add-on 1.4 against the sandbox's Citadel. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MeshCaActivities14Test extends MeshCaSandboxTest {
   @BeforeAll
   static void start() {
@@ -357,6 +363,45 @@ class MeshCaActivities14Test extends MeshCaSandboxTest {
                 .path("replicas")
                 .asInt())
         .isEqualTo(1);
+  }
+
+  /**
+   * One computation: what plan lists is what the activity does. Breaking {@link
+   * MeshCa14Changes#desired} fails the plan's assertion here and the outcome's in the test above.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void givenAddon14_whenPlannedThenConfigured_itShouldMakeExactlyThePlannedChanges() {
+    MigrationContext ctx = h.context();
+    MeshCaRequest request = new MeshCaRequest(ctx, AddonVersion.V1_4);
+    MeshCaActivitiesImpl reader = new MeshCaActivitiesImpl(h.clients, h.backups);
+    String trustDomain = reader.knownTrustDomain(ctx).orElseThrow();
+    try {
+      List<PlannedChange> planned =
+          reader.plan(ctx, AddonVersion.V1_4, trustDomain, ctx.migrationId());
+      assertThat(planned)
+          .extracting(PlannedChange::describe)
+          .containsExactly(
+              "create Secret istio-system/meshca-root",
+              "update ConfigMap istio-system/istio",
+              "patch Deployment istio-system/istio-pilot",
+              "patch Deployment istio-system/istio-citadel");
+      // the Secret's plan names the root by its hash, never by its content
+      assertThat(planned.toString())
+          .doesNotContain("MIIG")
+          .doesNotContain(MeshCaActivitiesImpl.base64(MeshCaRoot.PEM).substring(0, 40))
+          .contains("sha256:");
+      MadeChanges made = MadeChanges.watch(h.sandbox);
+
+      StepResult result = meshCa.configureMeshCa(request);
+
+      // (the Secret's planned body names the root by its hash: requests compared, not content)
+      assertThat(made.made()).containsExactlyElementsOf(MadeChanges.described(planned));
+      assertThat(result.changes()).hasSize(planned.size());
+      assertThat(reader.plan(ctx, AddonVersion.V1_4, trustDomain, ctx.migrationId())).isEmpty();
+    } finally {
+      meshCa.restoreMeshCa(request);
+    }
   }
 
   static List<String> concat(List<String> list, String last) {

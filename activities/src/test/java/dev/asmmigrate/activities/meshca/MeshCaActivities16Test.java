@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.plan.MadeChanges;
+import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.sandbox.api.ResourceType;
@@ -23,9 +25,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /** configure-mesh-ca on add-on 1.6 against the sandbox's istiod 1.6. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MeshCaActivities16Test extends MeshCaSandboxTest {
   @BeforeAll
   static void start() {
@@ -178,5 +184,54 @@ class MeshCaActivities16Test extends MeshCaSandboxTest {
     assertThat(essence(ResourceRegistry.SECRETS, "istio-ca-secret")).isEqualTo(caSecretBefore);
     assertThat(essence(ResourceRegistry.DEPLOYMENTS, "istiod-istio-1611")).isEqualTo(istiodBefore);
     assertThat(get(envoyFilters, "trigger-root-cert")).isEmpty();
+  }
+
+  /**
+   * One computation: what plan lists is what the two activities do. Breaking {@link
+   * MeshCa16Changes#desired} fails the plan's assertion here and the outcome's in the test above.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void givenAddon16_whenPlannedThenConfiguredAndAwaited_itShouldMakeExactlyThePlannedChanges() {
+    MigrationContext ctx = h.context();
+    MeshCaRequest request = new MeshCaRequest(ctx, AddonVersion.V1_6);
+    MeshCaActivitiesImpl reader =
+        new MeshCaActivitiesImpl(
+            h.clients,
+            h.backups,
+            MeshCaActivitiesImpl.Settings.defaults()
+                .withHolds(Duration.ZERO, Duration.ofMillis(500)));
+    String trustDomain = reader.knownTrustDomain(ctx).orElseThrow();
+    try {
+      List<PlannedChange> planned =
+          reader.plan(ctx, AddonVersion.V1_6, trustDomain, ctx.migrationId());
+      assertThat(planned)
+          .extracting(PlannedChange::describe)
+          .containsExactly(
+              "update ConfigMap istio-system/istio-istio-1611",
+              "patch IstioOperator istio-system/istio-1-6-11-gke-0",
+              "update Secret istio-system/istio-ca-secret",
+              "patch Deployment istio-system/istiod-istio-1611",
+              "create EnvoyFilter istio-system/trigger-root-cert",
+              "delete EnvoyFilter istio-system/trigger-root-cert");
+      assertThat(planned.get(2).body()).isNull();
+      assertThat(planned.toString()).doesNotContain("BEGIN CERTIFICATE").contains("sha256:");
+      MadeChanges made = MadeChanges.watch(h.sandbox);
+
+      meshCa.configureMeshCa(request);
+      meshCa.awaitRootDistribution(
+          new RootDistributionRequest(ctx, AddonVersion.V1_6, Duration.ofSeconds(60)));
+
+      // (the Secret's planned body names the root by its hash: requests compared, not content)
+      assertThat(made.made()).containsExactlyElementsOf(MadeChanges.described(planned));
+      assertThat(reader.plan(ctx, AddonVersion.V1_6, trustDomain, ctx.migrationId()))
+          .extracting(PlannedChange::describe)
+          .as("left to do: only the trigger, which the await creates and deletes each time")
+          .containsExactly(
+              "create EnvoyFilter istio-system/trigger-root-cert",
+              "delete EnvoyFilter istio-system/trigger-root-cert");
+    } finally {
+      meshCa.restoreMeshCa(request);
+    }
   }
 }
