@@ -86,7 +86,13 @@ public final class ObjectStore {
     lock.lock();
     try {
       List<ObjectNode> out = new ArrayList<>();
-      for (ObjectNode o : collection(type).values()) {
+      TreeMap<String, ObjectNode> all = collection(type);
+      // keys are namespace/name: one namespace's objects are one range of the sorted map
+      Map<String, ObjectNode> scope =
+          namespace == null || !registry.storageType(type).namespaced()
+              ? all
+              : all.subMap(namespace + "/", namespace + "0");
+      for (ObjectNode o : scope.values()) {
         if ((namespace == null || namespace.equals(namespaceOf(o))) && filter.test(o)) {
           out.add(o.deepCopy());
         }

@@ -61,10 +61,9 @@ public final class DaemonSetController extends SetControllerSupport {
 
   @Override
   protected void onStart() {
-    sets =
-        inform(client.apps().daemonSets().inAnyNamespace(), RESYNC, s -> queue.add(SetPods.key(s)));
-    inform(client.pods().inAnyNamespace(), RESYNC, this::podChanged);
-    inform(client.nodes(), RESYNC, n -> enqueueAll());
+    sets = inform(DaemonSet.class, RESYNC, s -> queue.add(SetPods.key(s)));
+    inform(Pod.class, RESYNC, this::podChanged);
+    inform(Node.class, RESYNC, n -> enqueueAll());
   }
 
   private void podChanged(Pod pod) {

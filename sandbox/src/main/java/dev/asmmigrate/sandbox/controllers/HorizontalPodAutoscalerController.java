@@ -36,10 +36,7 @@ public final class HorizontalPodAutoscalerController extends SetControllerSuppor
 
   @Override
   protected void onStart() {
-    inform(
-        client.autoscaling().v2().horizontalPodAutoscalers().inAnyNamespace(),
-        SYNC_PERIOD,
-        h -> queue.add(SetPods.key(h)));
+    inform(HorizontalPodAutoscaler.class, SYNC_PERIOD, h -> queue.add(SetPods.key(h)));
   }
 
   @Override

@@ -47,9 +47,8 @@ public final class JobController extends SetControllerSupport {
 
   @Override
   protected void onStart() {
-    jobs =
-        inform(client.batch().v1().jobs().inAnyNamespace(), RESYNC, j -> queue.add(SetPods.key(j)));
-    inform(client.pods().inAnyNamespace(), RESYNC, this::podChanged);
+    jobs = inform(Job.class, RESYNC, j -> queue.add(SetPods.key(j)));
+    inform(Pod.class, RESYNC, this::podChanged);
   }
 
   private void podChanged(Pod pod) {

@@ -58,10 +58,8 @@ public final class StatefulSetController extends SetControllerSupport {
 
   @Override
   protected void onStart() {
-    sets =
-        inform(
-            client.apps().statefulSets().inAnyNamespace(), RESYNC, s -> queue.add(SetPods.key(s)));
-    inform(client.pods().inAnyNamespace(), RESYNC, this::podChanged);
+    sets = inform(StatefulSet.class, RESYNC, s -> queue.add(SetPods.key(s)));
+    inform(Pod.class, RESYNC, this::podChanged);
   }
 
   private void podChanged(Pod pod) {
