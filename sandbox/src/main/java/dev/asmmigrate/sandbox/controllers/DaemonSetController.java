@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -67,17 +66,8 @@ public final class DaemonSetController extends SetControllerSupport {
   }
 
   private void podChanged(Pod pod) {
-    if (SetPods.controllerOf(pod).isPresent()) {
-      enqueueController(pod, "DaemonSet");
-      return;
-    }
-    for (DaemonSet ds : sets.getStore().list()) {
-      if (Objects.equals(ds.getMetadata().getNamespace(), pod.getMetadata().getNamespace())
-          && ds.getSpec() != null
-          && SetPods.selects(ds.getSpec().getSelector(), SetPods.labels(pod))) {
-        queue.add(SetPods.key(ds));
-      }
-    }
+    enqueueOwnerOrAdopters(
+        pod, "DaemonSet", sets, s -> s.getSpec() == null ? null : s.getSpec().getSelector());
   }
 
   private void enqueueAll() {

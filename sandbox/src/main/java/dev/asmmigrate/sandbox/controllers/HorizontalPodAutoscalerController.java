@@ -42,14 +42,7 @@ public final class HorizontalPodAutoscalerController extends SetControllerSuppor
   @Override
   protected void reconcile(String key) {
     String ns = SetPods.namespaceOf(key);
-    HorizontalPodAutoscaler hpa =
-        client
-            .autoscaling()
-            .v2()
-            .horizontalPodAutoscalers()
-            .inNamespace(ns)
-            .withName(SetPods.nameOf(key))
-            .get();
+    HorizontalPodAutoscaler hpa = get(HorizontalPodAutoscaler.class, key);
     if (hpa == null || hpa.getSpec() == null || SetPods.isTerminating(hpa)) {
       return;
     }

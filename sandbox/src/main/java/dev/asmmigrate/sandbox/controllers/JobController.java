@@ -52,17 +52,8 @@ public final class JobController extends SetControllerSupport {
   }
 
   private void podChanged(Pod pod) {
-    if (SetPods.controllerOf(pod).isPresent()) {
-      enqueueController(pod, "Job");
-      return;
-    }
-    for (Job job : jobs.getStore().list()) {
-      if (Objects.equals(job.getMetadata().getNamespace(), pod.getMetadata().getNamespace())
-          && job.getSpec() != null
-          && SetPods.selects(job.getSpec().getSelector(), SetPods.labels(pod))) {
-        queue.add(SetPods.key(job));
-      }
-    }
+    enqueueOwnerOrAdopters(
+        pod, "Job", jobs, j -> j.getSpec() == null ? null : j.getSpec().getSelector());
   }
 
   @Override

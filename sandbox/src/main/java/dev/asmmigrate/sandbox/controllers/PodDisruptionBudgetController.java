@@ -66,14 +66,7 @@ public final class PodDisruptionBudgetController extends SetControllerSupport {
   @Override
   protected void reconcile(String key) {
     String ns = SetPods.namespaceOf(key);
-    PodDisruptionBudget pdb =
-        client
-            .policy()
-            .v1()
-            .podDisruptionBudget()
-            .inNamespace(ns)
-            .withName(SetPods.nameOf(key))
-            .get();
+    PodDisruptionBudget pdb = get(PodDisruptionBudget.class, key);
     if (pdb == null || pdb.getSpec() == null) {
       return;
     }

@@ -155,6 +155,36 @@ abstract class SetControllerSupport implements Controller {
     }
   }
 
+  /**
+   * A pod changed: queues its controller if that is of {@code kind}; for an orphan, every owner in
+   * its namespace whose selector matches it (they may adopt it).
+   */
+  protected final <T extends HasMetadata> void enqueueOwnerOrAdopters(
+      Pod pod,
+      String kind,
+      SharedIndexInformer<T> owners,
+      java.util.function.Function<T, LabelSelector> selector) {
+    if (SetPods.controllerOf(pod).isPresent()) {
+      enqueueController(pod, kind);
+      return;
+    }
+    for (T owner : owners.getStore().list()) {
+      if (Objects.equals(owner.getMetadata().getNamespace(), pod.getMetadata().getNamespace())
+          && SetPods.selects(selector.apply(owner), SetPods.labels(pod))) {
+        queue.add(SetPods.key(owner));
+      }
+    }
+  }
+
+  /** The object behind a {@code namespace/name} key, read afresh from the API; null if gone. */
+  protected final <T extends HasMetadata> T get(Class<T> type, String key) {
+    return client
+        .resources(type)
+        .inNamespace(SetPods.namespaceOf(key))
+        .withName(SetPods.nameOf(key))
+        .get();
+  }
+
   /** Queues the controller owning {@code o} if it is of {@code kind}. */
   protected final void enqueueController(HasMetadata o, String kind) {
     SetPods.controllerOf(o)
