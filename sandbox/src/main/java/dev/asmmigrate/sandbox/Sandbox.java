@@ -41,6 +41,11 @@ public final class Sandbox implements AutoCloseable {
   /** User-agent prefix of the sandbox's own components; their requests are never faulted. */
   public static final String USER_AGENT_PREFIX = "asm-migrate-sandbox/";
 
+  /** How long start waits at most for the add-on's injectors to be up. */
+  private static final java.time.Duration INJECTORS_UP = java.time.Duration.ofMinutes(2);
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Sandbox.class);
+
   private final SandboxSettings settings;
   private final Faults faults = new Faults();
   private final ObjectStore store = new ObjectStore(new ResourceRegistry(), Clock.systemUTC());
@@ -62,7 +67,10 @@ public final class Sandbox implements AutoCloseable {
     this.settings = settings;
   }
 
-  /** Builds the cluster from its fixtures and starts serving it. */
+  /**
+   * Builds the cluster from its fixtures and starts serving it; returns once the add-on's sidecar
+   * injector is up, so that the first workload created finds it.
+   */
   public static Sandbox start(SandboxSettings settings) {
     Sandbox sandbox = new Sandbox(settings);
     try {
@@ -94,6 +102,14 @@ public final class Sandbox implements AutoCloseable {
     }
     google = new FakeGoogleApis(settings, faults);
     google.start();
+    try {
+      if (!IstioSimulation.startBackends(ctx, INJECTORS_UP)) {
+        log.warn("the add-on's sidecar injector was not available {} after start", INJECTORS_UP);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the sandbox started", e);
+    }
   }
 
   /**

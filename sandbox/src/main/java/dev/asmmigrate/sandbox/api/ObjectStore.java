@@ -86,7 +86,7 @@ public final class ObjectStore {
     lock.lock();
     try {
       List<ObjectNode> out = new ArrayList<>();
-      for (ObjectNode o : collection(type).values()) {
+      for (ObjectNode o : in(type, namespace)) {
         if ((namespace == null || namespace.equals(namespaceOf(o))) && filter.test(o)) {
           out.add(o.deepCopy());
         }
@@ -197,10 +197,7 @@ public final class ObjectStore {
     ResourceType type = registry.storageType(requested);
     lock.lock();
     try {
-      ObjectNode current = collection(type).get(key(type, namespace, name));
-      if (current == null) {
-        throw ApiException.notFound(type, name);
-      }
+      ObjectNode current = stored(type, namespace, name);
       String bodyRv = input.path("metadata").path("resourceVersion").asText("");
       String currentRv = current.path("metadata").path("resourceVersion").asText();
       if (!bodyRv.isEmpty() && !bodyRv.equals(currentRv)) {
@@ -276,10 +273,7 @@ public final class ObjectStore {
     ResourceType type = registry.storageType(requested);
     lock.lock();
     try {
-      ObjectNode current = collection(type).get(key(type, namespace, name));
-      if (current == null) {
-        throw ApiException.notFound(type, name);
-      }
+      ObjectNode current = stored(type, namespace, name);
       ObjectNode changed = change.apply(current.deepCopy());
       if (!changed.path("metadata").path("name").asText(name).equals(name)) {
         throw ApiException.badRequest("metadata.name cannot be changed by a patch");
@@ -306,36 +300,35 @@ public final class ObjectStore {
       String propagation,
       boolean dryRun) {
     ResourceType type = registry.storageType(requested);
-    lock.lock();
-    try {
-      ObjectNode current = collection(type).get(key(type, namespace, name));
-      if (current == null) {
-        throw ApiException.notFound(type, name);
-      }
-      if (dryRun) {
-        return current.deepCopy();
-      }
-      ObjectNode meta = (ObjectNode) current.get("metadata");
-      boolean hasFinalizers = meta.path("finalizers").size() > 0;
-      long grace = gracePeriodSeconds != null ? gracePeriodSeconds : defaultGrace(type, current);
-      boolean graceful =
-          type == ResourceRegistry.PODS && grace > 0 && current.path("spec").hasNonNull("nodeName");
-      if (hasFinalizers || graceful) {
-        if (meta.has("deletionTimestamp")) {
-          return current.deepCopy();
-        }
-        ObjectNode next = current.deepCopy();
-        ObjectNode nextMeta = (ObjectNode) next.get("metadata");
-        nextMeta.put("deletionTimestamp", Json.timestamp(now().plusSeconds(graceful ? grace : 0)));
-        nextMeta.put("deletionGracePeriodSeconds", graceful ? grace : 0);
-        ObjectNode stored = store(type, namespace, name, current, next, false);
-        cascade(type, current, propagation);
-        return stored;
-      }
-      return remove(type, namespace, name, current, propagation);
-    } finally {
-      lock.unlock();
-    }
+    return locked(
+        () -> {
+          ObjectNode current = stored(type, namespace, name);
+          if (dryRun) {
+            return current.deepCopy();
+          }
+          ObjectNode meta = (ObjectNode) current.get("metadata");
+          boolean hasFinalizers = meta.path("finalizers").size() > 0;
+          long grace =
+              gracePeriodSeconds != null ? gracePeriodSeconds : defaultGrace(type, current);
+          boolean graceful =
+              type == ResourceRegistry.PODS
+                  && grace > 0
+                  && current.path("spec").hasNonNull("nodeName");
+          if (hasFinalizers || graceful) {
+            if (meta.has("deletionTimestamp")) {
+              return current.deepCopy();
+            }
+            ObjectNode next = current.deepCopy();
+            ObjectNode nextMeta = (ObjectNode) next.get("metadata");
+            nextMeta.put(
+                "deletionTimestamp", Json.timestamp(now().plusSeconds(graceful ? grace : 0)));
+            nextMeta.put("deletionGracePeriodSeconds", graceful ? grace : 0);
+            ObjectNode stored = store(type, namespace, name, current, next, false);
+            cascade(type, current, propagation);
+            return stored;
+          }
+          return remove(type, namespace, name, current, propagation);
+        });
   }
 
   /**
@@ -480,10 +473,8 @@ public final class ObjectStore {
     if (type.equals(ResourceRegistry.NAMESPACES)) {
       for (ResourceType t : registry.all()) {
         if (t.namespaced() && registry.storageType(t).equals(t)) {
-          for (ObjectNode o : List.copyOf(collection(t).values())) {
-            if (name.equals(namespaceOf(o))) {
-              remove(t, name, o.path("metadata").path("name").asText(), o, "Background");
-            }
+          for (ObjectNode o : List.copyOf(in(t, name))) {
+            remove(t, name, o.path("metadata").path("name").asText(), o, "Background");
           }
         }
       }
@@ -513,10 +504,7 @@ public final class ObjectStore {
       if (!registry.storageType(t).equals(t)) {
         continue;
       }
-      for (ObjectNode o : List.copyOf(collection(t).values())) {
-        if (ownerNs != null && t.namespaced() && !ownerNs.equals(namespaceOf(o))) {
-          continue;
-        }
+      for (ObjectNode o : List.copyOf(in(t, ownerNs))) {
         boolean owned = false;
         for (JsonNode ref : o.path("metadata").path("ownerReferences")) {
           owned |= uid.equals(ref.path("uid").asText());
@@ -598,6 +586,34 @@ public final class ObjectStore {
   static String namespaceOf(JsonNode o) {
     JsonNode ns = o.path("metadata").get("namespace");
     return ns == null || ns.isNull() ? null : ns.asText();
+  }
+
+  /** Runs {@code action} under the store's lock. */
+  private <T> T locked(java.util.function.Supplier<T> action) {
+    lock.lock();
+    try {
+      return action.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The stored tree itself (never handed out), under the lock; 404 when there is none. */
+  private ObjectNode stored(ResourceType type, String namespace, String name) {
+    ObjectNode current = collection(type).get(key(type, namespace, name));
+    if (current == null) {
+      throw ApiException.notFound(type, name);
+    }
+    return current;
+  }
+
+  /** The objects of a type in a namespace (all of them for null or a cluster-scoped type). */
+  private java.util.Collection<ObjectNode> in(ResourceType type, String namespace) {
+    TreeMap<String, ObjectNode> all = collection(type);
+    // keys are namespace/name: one namespace's objects are one range of the sorted map
+    return namespace == null || !registry.storageType(type).namespaced()
+        ? all.values()
+        : all.subMap(namespace + "/", namespace + "0").values();
   }
 
   private TreeMap<String, ObjectNode> collection(ResourceType type) {

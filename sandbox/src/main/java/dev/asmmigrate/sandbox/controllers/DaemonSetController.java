@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -61,24 +60,14 @@ public final class DaemonSetController extends SetControllerSupport {
 
   @Override
   protected void onStart() {
-    sets =
-        inform(client.apps().daemonSets().inAnyNamespace(), RESYNC, s -> queue.add(SetPods.key(s)));
-    inform(client.pods().inAnyNamespace(), RESYNC, this::podChanged);
-    inform(client.nodes(), RESYNC, n -> enqueueAll());
+    sets = inform(DaemonSet.class, RESYNC, s -> queue.add(SetPods.key(s)));
+    inform(Pod.class, RESYNC, this::podChanged);
+    inform(Node.class, RESYNC, n -> enqueueAll());
   }
 
   private void podChanged(Pod pod) {
-    if (SetPods.controllerOf(pod).isPresent()) {
-      enqueueController(pod, "DaemonSet");
-      return;
-    }
-    for (DaemonSet ds : sets.getStore().list()) {
-      if (Objects.equals(ds.getMetadata().getNamespace(), pod.getMetadata().getNamespace())
-          && ds.getSpec() != null
-          && SetPods.selects(ds.getSpec().getSelector(), SetPods.labels(pod))) {
-        queue.add(SetPods.key(ds));
-      }
-    }
+    enqueueOwnerOrAdopters(
+        pod, "DaemonSet", sets, s -> s.getSpec() == null ? null : s.getSpec().getSelector());
   }
 
   private void enqueueAll() {

@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,26 +38,21 @@ import java.util.List;
  * RollingUpdate} (rolling.go) or {@link RecreateUpdate} (recreate.go); {@link DeploymentProgress}
  * (progress.go) and {@link DeploymentUtil} (util) serve them.
  */
-public final class DeploymentController implements Controller {
+public final class DeploymentController extends SetControllerSupport {
   // the annotations and the status's reading, where tests and readers look for them
   static final String REVISION = DeploymentUtil.REVISION;
   static final String REVISION_HISTORY = DeploymentUtil.REVISION_HISTORY;
 
-  private final KubernetesClient client;
-  private final WorkloadQueue queue;
   private final DeploymentWriter writer;
   private final DeploymentRevisions revisions;
   private final DeploymentSync sync;
   private final RollingUpdate rolling;
   private final RecreateUpdate recreate;
-  private SharedIndexInformer<Deployment> deployments;
-  private SharedIndexInformer<ReplicaSet> replicaSets;
-  private SharedIndexInformer<Pod> pods;
-  private volatile boolean running;
+  private volatile SharedIndexInformer<Deployment> deployments;
+  private volatile SharedIndexInformer<ReplicaSet> replicaSets;
 
   public DeploymentController(SandboxContext ctx) {
-    this.client = ctx.client();
-    this.queue = new WorkloadQueue("deployment-controller", ctx.scheduler(), this::reconcile);
+    super(ctx, "deployment-controller");
     this.writer = new DeploymentWriter(client);
     this.revisions = new DeploymentRevisions(client, writer, new PodTemplateHash(client));
     this.sync = new DeploymentSync(client, writer, revisions);
@@ -68,22 +62,18 @@ public final class DeploymentController implements Controller {
   }
 
   @Override
-  public void start() {
-    running = true;
-    queue.start();
+  protected void onStart() {
     deployments =
-        WorkloadSupport.inform(
-            client.apps().deployments().inAnyNamespace(),
-            () -> running,
+        informChanges(
+            Deployment.class,
             (before, after) -> {
               if (before == null || after == null || !statusOnly(before, after)) {
                 queue.add(key(after != null ? after : before));
               }
             });
     replicaSets =
-        WorkloadSupport.inform(
-            client.apps().replicaSets().inAnyNamespace(),
-            () -> running,
+        informChanges(
+            ReplicaSet.class,
             (before, after) -> {
               if (before != null) {
                 enqueueOwner(before);
@@ -92,24 +82,13 @@ public final class DeploymentController implements Controller {
                 enqueueOwner(after);
               }
             });
-    pods =
-        WorkloadSupport.inform(
-            client.pods().inAnyNamespace(),
-            () -> running,
-            (before, after) -> {
-              if (after == null) {
-                onPodDeleted(before);
-              }
-            });
-  }
-
-  @Override
-  public void close() {
-    running = false;
-    WorkloadSupport.closeQuietly(pods);
-    WorkloadSupport.closeQuietly(replicaSets);
-    WorkloadSupport.closeQuietly(deployments);
-    queue.close();
+    informChanges(
+        Pod.class,
+        (before, after) -> {
+          if (after == null) {
+            onPodDeleted(before);
+          }
+        });
   }
 
   private boolean statusOnly(Deployment before, Deployment after) {
@@ -160,7 +139,8 @@ public final class DeploymentController implements Controller {
   // --- the sync loop
   // -------------------------------------------------------------------------------
 
-  private void reconcile(String key) {
+  @Override
+  protected void reconcile(String key) {
     Deployment d =
         client.apps().deployments().inNamespace(namespaceOf(key)).withName(nameOf(key)).get();
     if (d == null) {

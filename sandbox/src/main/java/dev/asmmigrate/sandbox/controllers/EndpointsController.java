@@ -24,7 +24,6 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
@@ -42,50 +41,29 @@ import java.util.Objects;
  * container ports). Pods being deleted and finished pods are left out. Subsets group the pods that
  * resolve to the same ports.
  */
-public final class EndpointsController implements Controller {
+public final class EndpointsController extends SetControllerSupport {
   private static final String TOLERATE_UNREADY =
       "service.alpha.kubernetes.io/tolerate-unready-endpoints";
 
-  private final KubernetesClient client;
-  private final WorkloadQueue queue;
-  private SharedIndexInformer<Service> services;
-  private SharedIndexInformer<Pod> pods;
-  private SharedIndexInformer<Endpoints> endpoints;
-  private volatile boolean running;
+  private volatile SharedIndexInformer<Service> services;
 
   public EndpointsController(SandboxContext ctx) {
-    this.client = ctx.client();
-    this.queue = new WorkloadQueue("endpoints-controller", ctx.scheduler(), this::reconcile);
+    super(ctx, "endpoints-controller");
   }
 
   @Override
-  public void start() {
-    running = true;
-    queue.start();
+  protected void onStart() {
     services =
-        WorkloadSupport.inform(
-            client.services().inAnyNamespace(),
-            () -> running,
-            (before, after) -> queue.add(key(after != null ? after : before)));
-    pods = WorkloadSupport.inform(client.pods().inAnyNamespace(), () -> running, this::onPod);
-    endpoints =
-        WorkloadSupport.inform(
-            client.endpoints().inAnyNamespace(),
-            () -> running,
-            (before, after) -> {
-              if (after == null) {
-                queue.add(key(before)); // recreated if its Service still exists
-              }
-            });
-  }
-
-  @Override
-  public void close() {
-    running = false;
-    WorkloadSupport.closeQuietly(endpoints);
-    WorkloadSupport.closeQuietly(pods);
-    WorkloadSupport.closeQuietly(services);
-    queue.close();
+        informChanges(
+            Service.class, (before, after) -> queue.add(key(after != null ? after : before)));
+    informChanges(Pod.class, this::onPod);
+    informChanges(
+        Endpoints.class,
+        (before, after) -> {
+          if (after == null) {
+            queue.add(key(before)); // recreated if its Service still exists
+          }
+        });
   }
 
   private void onPod(Pod before, Pod after) {
@@ -108,7 +86,8 @@ public final class EndpointsController implements Controller {
 
   // ---------------------------------------------------------------------------------------------
 
-  private void reconcile(String key) {
+  @Override
+  protected void reconcile(String key) {
     String ns = namespaceOf(key);
     String name = nameOf(key);
     Service service = client.services().inNamespace(ns).withName(name).get();

@@ -36,23 +36,13 @@ public final class HorizontalPodAutoscalerController extends SetControllerSuppor
 
   @Override
   protected void onStart() {
-    inform(
-        client.autoscaling().v2().horizontalPodAutoscalers().inAnyNamespace(),
-        SYNC_PERIOD,
-        h -> queue.add(SetPods.key(h)));
+    inform(HorizontalPodAutoscaler.class, SYNC_PERIOD, h -> queue.add(SetPods.key(h)));
   }
 
   @Override
   protected void reconcile(String key) {
     String ns = SetPods.namespaceOf(key);
-    HorizontalPodAutoscaler hpa =
-        client
-            .autoscaling()
-            .v2()
-            .horizontalPodAutoscalers()
-            .inNamespace(ns)
-            .withName(SetPods.nameOf(key))
-            .get();
+    HorizontalPodAutoscaler hpa = get(HorizontalPodAutoscaler.class, key);
     if (hpa == null || hpa.getSpec() == null || SetPods.isTerminating(hpa)) {
       return;
     }

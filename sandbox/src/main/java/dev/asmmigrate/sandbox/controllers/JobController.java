@@ -47,23 +47,13 @@ public final class JobController extends SetControllerSupport {
 
   @Override
   protected void onStart() {
-    jobs =
-        inform(client.batch().v1().jobs().inAnyNamespace(), RESYNC, j -> queue.add(SetPods.key(j)));
-    inform(client.pods().inAnyNamespace(), RESYNC, this::podChanged);
+    jobs = inform(Job.class, RESYNC, j -> queue.add(SetPods.key(j)));
+    inform(Pod.class, RESYNC, this::podChanged);
   }
 
   private void podChanged(Pod pod) {
-    if (SetPods.controllerOf(pod).isPresent()) {
-      enqueueController(pod, "Job");
-      return;
-    }
-    for (Job job : jobs.getStore().list()) {
-      if (Objects.equals(job.getMetadata().getNamespace(), pod.getMetadata().getNamespace())
-          && job.getSpec() != null
-          && SetPods.selects(job.getSpec().getSelector(), SetPods.labels(pod))) {
-        queue.add(SetPods.key(job));
-      }
-    }
+    enqueueOwnerOrAdopters(
+        pod, "Job", jobs, j -> j.getSpec() == null ? null : j.getSpec().getSelector());
   }
 
   @Override

@@ -49,12 +49,8 @@ public final class PodDisruptionBudgetController extends SetControllerSupport {
 
   @Override
   protected void onStart() {
-    budgets =
-        inform(
-            client.policy().v1().podDisruptionBudget().inAnyNamespace(),
-            RESYNC,
-            b -> queue.add(SetPods.key(b)));
-    inform(client.pods().inAnyNamespace(), RESYNC, this::podChanged);
+    budgets = inform(PodDisruptionBudget.class, RESYNC, b -> queue.add(SetPods.key(b)));
+    inform(Pod.class, RESYNC, this::podChanged);
   }
 
   private void podChanged(Pod pod) {
@@ -70,14 +66,7 @@ public final class PodDisruptionBudgetController extends SetControllerSupport {
   @Override
   protected void reconcile(String key) {
     String ns = SetPods.namespaceOf(key);
-    PodDisruptionBudget pdb =
-        client
-            .policy()
-            .v1()
-            .podDisruptionBudget()
-            .inNamespace(ns)
-            .withName(SetPods.nameOf(key))
-            .get();
+    PodDisruptionBudget pdb = get(PodDisruptionBudget.class, key);
     if (pdb == null || pdb.getSpec() == null) {
       return;
     }

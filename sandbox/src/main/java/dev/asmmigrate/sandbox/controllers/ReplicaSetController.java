@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetCondition;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,43 +38,27 @@ import java.util.Objects;
  * fullyLabeledReplicas}, {@code readyReplicas}, {@code availableReplicas} (Ready for {@code
  * minReadySeconds}) and {@code observedGeneration}. Pods being deleted are not counted.
  */
-public final class ReplicaSetController implements Controller {
+public final class ReplicaSetController extends SetControllerSupport {
   /** Pods created or deleted per reconcile at most, as the real controller's burst. */
   private static final int BURST = 500;
 
-  private final KubernetesClient client;
-  private final WorkloadQueue queue;
-  private SharedIndexInformer<ReplicaSet> replicaSets;
-  private SharedIndexInformer<Pod> pods;
-  private volatile boolean running;
+  private volatile SharedIndexInformer<ReplicaSet> replicaSets;
 
   public ReplicaSetController(SandboxContext ctx) {
-    this.client = ctx.client();
-    this.queue = new WorkloadQueue("replicaset-controller", ctx.scheduler(), this::reconcile);
+    super(ctx, "replicaset-controller");
   }
 
   @Override
-  public void start() {
-    running = true;
-    queue.start();
+  protected void onStart() {
     replicaSets =
-        WorkloadSupport.inform(
-            client.apps().replicaSets().inAnyNamespace(),
-            () -> running,
+        informChanges(
+            ReplicaSet.class,
             (before, after) -> {
               if (before == null || after == null || !statusOnly(before, after)) {
                 queue.add(key(after != null ? after : before));
               }
             });
-    pods = WorkloadSupport.inform(client.pods().inAnyNamespace(), () -> running, this::onPod);
-  }
-
-  @Override
-  public void close() {
-    running = false;
-    WorkloadSupport.closeQuietly(pods);
-    WorkloadSupport.closeQuietly(replicaSets);
-    queue.close();
+    informChanges(Pod.class, this::onPod);
   }
 
   private static boolean statusOnly(ReplicaSet before, ReplicaSet after) {
@@ -112,7 +95,8 @@ public final class ReplicaSetController implements Controller {
 
   // ---------------------------------------------------------------------------------------------
 
-  private void reconcile(String key) {
+  @Override
+  protected void reconcile(String key) {
     String ns = namespaceOf(key);
     ReplicaSet rs = client.apps().replicaSets().inNamespace(ns).withName(nameOf(key)).get();
     if (rs == null) {

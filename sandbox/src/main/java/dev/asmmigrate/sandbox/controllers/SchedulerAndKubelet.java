@@ -9,7 +9,6 @@ import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.phase;
 import dev.asmmigrate.sandbox.SandboxContext;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,52 +28,40 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>This class is the entry point: it watches nodes and pods and hands each pod to the {@link
  * Scheduler} or the {@link Kubelet}; {@link PodStatuses} and {@link PodIdentities} serve them.
  */
-public final class SchedulerAndKubelet implements Controller {
-  private final KubernetesClient client;
-  private final WorkloadQueue queue;
+public final class SchedulerAndKubelet extends SetControllerSupport {
+  /**
+   * Pods worked on at once: a kubelet runs a worker per pod, the scheduler binds one at a time
+   * (binding is one quick write here).
+   */
+  private static final int WORKERS = 16;
+
   private final Scheduler scheduler;
   private final Kubelet kubelet;
 
   /** Per pod key: its uid, to forget state when it is gone. */
   private final Map<String, String> uids = new ConcurrentHashMap<>();
 
-  private SharedIndexInformer<Pod> pods;
-  private SharedIndexInformer<Node> nodes;
-  private volatile boolean running;
+  private volatile SharedIndexInformer<Pod> pods;
+  private volatile SharedIndexInformer<Node> nodes;
 
   public SchedulerAndKubelet(SandboxContext ctx) {
-    this.client = ctx.client();
-    this.queue = new WorkloadQueue("scheduler-kubelet", ctx.scheduler(), this::reconcile);
+    super(ctx, "scheduler-kubelet", WORKERS);
     this.scheduler = new Scheduler(client, () -> nodes.getStore().list());
     this.kubelet = new Kubelet(ctx, queue, nodeName -> nodes.getStore().getByKey(nodeName));
   }
 
   @Override
-  public void start() {
-    running = true;
-    queue.start();
+  protected void onStart() {
     nodes =
-        WorkloadSupport.inform(
-            client.nodes(),
-            () -> running,
+        informChanges(
+            Node.class,
             (before, after) -> {
               if (after != null && isSchedulable(after)) {
                 enqueueUnscheduled();
               }
             });
     pods =
-        WorkloadSupport.inform(
-            client.pods().inAnyNamespace(),
-            () -> running,
-            (before, after) -> queue.add(key(after != null ? after : before)));
-  }
-
-  @Override
-  public void close() {
-    running = false;
-    WorkloadSupport.closeQuietly(pods);
-    WorkloadSupport.closeQuietly(nodes);
-    queue.close();
+        informChanges(Pod.class, (before, after) -> queue.add(key(after != null ? after : before)));
   }
 
   private void enqueueUnscheduled() {
@@ -90,7 +77,8 @@ public final class SchedulerAndKubelet implements Controller {
 
   // ---------------------------------------------------------------------------------------------
 
-  private void reconcile(String key) {
+  @Override
+  protected void reconcile(String key) {
     Pod pod = client.pods().inNamespace(namespaceOf(key)).withName(nameOf(key)).get();
     if (pod == null) {
       kubelet.forget(uids.remove(key));

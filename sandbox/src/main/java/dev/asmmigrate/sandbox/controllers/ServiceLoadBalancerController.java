@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.LoadBalancerStatus;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -26,25 +25,21 @@ import java.util.Set;
  * one in 34.120.0.0/16 derived from its namespace and name), kept for the Service's life and the
  * same again if it is recreated. A Service that stops being a LoadBalancer loses it.
  */
-public final class ServiceLoadBalancerController implements Controller {
-  private final KubernetesClient client;
-  private final WorkloadQueue queue;
-  private SharedIndexInformer<Service> services;
-  private volatile boolean running;
+public final class ServiceLoadBalancerController extends SetControllerSupport {
+  /** kube-controller-manager's {@code --concurrent-service-syncs} default. */
+  private static final int WORKERS = 1;
+
+  private volatile SharedIndexInformer<Service> services;
 
   public ServiceLoadBalancerController(SandboxContext ctx) {
-    this.client = ctx.client();
-    this.queue = new WorkloadQueue("service-lb-controller", ctx.scheduler(), this::reconcile);
+    super(ctx, "service-lb-controller", WORKERS);
   }
 
   @Override
-  public void start() {
-    running = true;
-    queue.start();
+  protected void onStart() {
     services =
-        WorkloadSupport.inform(
-            client.services().inAnyNamespace(),
-            () -> running,
+        informChanges(
+            Service.class,
             (before, after) -> {
               if (after != null) {
                 queue.add(key(after));
@@ -53,13 +48,7 @@ public final class ServiceLoadBalancerController implements Controller {
   }
 
   @Override
-  public void close() {
-    running = false;
-    WorkloadSupport.closeQuietly(services);
-    queue.close();
-  }
-
-  private void reconcile(String key) {
+  protected void reconcile(String key) {
     Service service = client.services().inNamespace(namespaceOf(key)).withName(nameOf(key)).get();
     if (service == null || service.getSpec() == null) {
       return;

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
@@ -23,28 +22,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The skeleton the Node, StatefulSet, DaemonSet, Job, HPA and PDB controllers share: informers
- * (list and watch over the API, relisting when a watch breaks) that only queue keys, and one work
- * queue whose worker reconciles a key by reading the API afresh. {@link #start()} returns at once;
- * {@link #close()} stops the informers, the queue and every timer.
+ * The skeleton every workload controller shares: handlers of the sandbox's shared informers (list
+ * and watch over the API, relisting when a watch breaks) that only queue keys, and one work queue
+ * whose workers reconcile keys in parallel, each key by reading the API afresh. {@link #start()}
+ * returns at once; {@link #close()} removes the handlers and stops the queue and every timer.
  */
 abstract class SetControllerSupport implements Controller {
   private static final Logger log = LoggerFactory.getLogger(SetControllerSupport.class);
+
+  /** kube-controller-manager's default for most controllers' {@code --concurrent-*-syncs}. */
+  static final int DEFAULT_WORKERS = 5;
 
   protected final SandboxContext ctx;
   protected final KubernetesClient client;
   protected final WorkloadQueue queue;
   protected final Clock clock = Clock.systemUTC();
   private final String name;
-  private final List<SharedIndexInformer<?>> informers = new CopyOnWriteArrayList<>();
+  private final List<Runnable> unregister = new CopyOnWriteArrayList<>();
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile boolean closed;
 
   protected SetControllerSupport(SandboxContext ctx, String name) {
+    this(ctx, name, DEFAULT_WORKERS);
+  }
+
+  /**
+   * @param workers how many keys are reconciled at once
+   */
+  protected SetControllerSupport(SandboxContext ctx, String name, int workers) {
     this.ctx = ctx;
     this.client = ctx.client();
     this.name = name;
-    this.queue = new WorkloadQueue(name, ctx.scheduler(), this::reconcile);
+    this.queue = new WorkloadQueue(name, workers, ctx.scheduler(), this::reconcile);
   }
 
   @Override
@@ -56,20 +65,24 @@ abstract class SetControllerSupport implements Controller {
     onStart();
   }
 
-  /** Registers the informers (and any first work); must not block. */
+  /** Registers the informers' handlers (and any first work); must not block. */
   protected abstract void onStart();
 
   /** Brings the object behind {@code key} to its desired state; throws to be retried. */
   protected abstract void reconcile(String key) throws Exception;
 
   /**
-   * Starts an informer on {@code source} whose events call {@code onChange} with every object
-   * concerned (the old and the new one on an update, the last state on a delete).
+   * Follows every object of {@code type}: {@code onChange} gets every object concerned (the old and
+   * the new one on an update, the last state on a delete), and every object again each {@code
+   * resync}.
+   *
+   * @return the shared informer, whose store is the shared cache
    */
   protected final <T extends HasMetadata> SharedIndexInformer<T> inform(
-      Informable<T> source, Duration resync, Consumer<T> onChange) {
-    SharedIndexInformer<T> informer = source.runnableInformer(resync.toMillis());
-    informer.addEventHandler(
+      Class<T> type, Duration resync, Consumer<T> onChange) {
+    return register(
+        type,
+        resync,
         new ResourceEventHandler<T>() {
           @Override
           public void onAdd(T obj) {
@@ -89,17 +102,45 @@ abstract class SetControllerSupport implements Controller {
             dispatch(onChange, obj);
           }
         });
-    informer.exceptionHandler((isStarted, t) -> !closed);
-    informers.add(informer);
-    informer
-        .start()
-        .exceptionally(
-            t -> {
-              if (!closed) {
-                log.warn("{}: informer failed to start", name, t);
-              }
-              return null;
-            });
+  }
+
+  /**
+   * Called for each change an informer sees: {@code before} is null for an add, {@code after} for a
+   * delete.
+   */
+  @FunctionalInterface
+  interface Change<T> {
+    void on(T before, T after);
+  }
+
+  /** Follows every object of {@code type} as changes (before, after), without resyncs. */
+  protected final <T extends HasMetadata> SharedIndexInformer<T> informChanges(
+      Class<T> type, Change<T> change) {
+    return register(
+        type,
+        Duration.ZERO,
+        new ResourceEventHandler<T>() {
+          @Override
+          public void onAdd(T obj) {
+            dispatch(o -> change.on(null, o), obj);
+          }
+
+          @Override
+          public void onUpdate(T oldObj, T newObj) {
+            dispatch(o -> change.on(oldObj, o), newObj);
+          }
+
+          @Override
+          public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            dispatch(o -> change.on(o, null), obj);
+          }
+        });
+  }
+
+  private <T extends HasMetadata> SharedIndexInformer<T> register(
+      Class<T> type, Duration resync, ResourceEventHandler<T> handler) {
+    SharedIndexInformer<T> informer = ctx.informers().register(type, resync, handler);
+    unregister.add(() -> ctx.informers().unregister(type, handler));
     return informer;
   }
 
@@ -112,6 +153,36 @@ abstract class SetControllerSupport implements Controller {
     } catch (RuntimeException e) {
       log.warn("{}: event handler failed", name, e);
     }
+  }
+
+  /**
+   * A pod changed: queues its controller if that is of {@code kind}; for an orphan, every owner in
+   * its namespace whose selector matches it (they may adopt it).
+   */
+  protected final <T extends HasMetadata> void enqueueOwnerOrAdopters(
+      Pod pod,
+      String kind,
+      SharedIndexInformer<T> owners,
+      java.util.function.Function<T, LabelSelector> selector) {
+    if (SetPods.controllerOf(pod).isPresent()) {
+      enqueueController(pod, kind);
+      return;
+    }
+    for (T owner : owners.getStore().list()) {
+      if (Objects.equals(owner.getMetadata().getNamespace(), pod.getMetadata().getNamespace())
+          && SetPods.selects(selector.apply(owner), SetPods.labels(pod))) {
+        queue.add(SetPods.key(owner));
+      }
+    }
+  }
+
+  /** The object behind a {@code namespace/name} key, read afresh from the API; null if gone. */
+  protected final <T extends HasMetadata> T get(Class<T> type, String key) {
+    return client
+        .resources(type)
+        .inNamespace(SetPods.namespaceOf(key))
+        .withName(SetPods.nameOf(key))
+        .get();
   }
 
   /** Queues the controller owning {@code o} if it is of {@code kind}. */
@@ -232,18 +303,18 @@ abstract class SetControllerSupport implements Controller {
     } catch (RuntimeException e) {
       log.debug("{}: close failed", name, e);
     }
-    for (SharedIndexInformer<?> informer : informers) {
+    for (Runnable r : unregister) {
       try {
-        informer.stop();
+        r.run();
       } catch (RuntimeException e) {
-        // keep stopping the rest
+        // keep removing the rest
       }
     }
     queue.close();
   }
 
-  static boolean isNotFound(KubernetesClientException e) {
-    return e.getCode() == 404;
+  static boolean isNotFound(Throwable e) {
+    return WorkloadSupport.isNotFound(e);
   }
 
   static boolean isConflict(KubernetesClientException e) {

@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -58,25 +57,13 @@ public final class StatefulSetController extends SetControllerSupport {
 
   @Override
   protected void onStart() {
-    sets =
-        inform(
-            client.apps().statefulSets().inAnyNamespace(), RESYNC, s -> queue.add(SetPods.key(s)));
-    inform(client.pods().inAnyNamespace(), RESYNC, this::podChanged);
+    sets = inform(StatefulSet.class, RESYNC, s -> queue.add(SetPods.key(s)));
+    inform(Pod.class, RESYNC, this::podChanged);
   }
 
   private void podChanged(Pod pod) {
-    if (SetPods.controllerOf(pod).isPresent()) {
-      enqueueController(pod, "StatefulSet");
-      return;
-    }
-    // an orphan: the sets that could adopt it
-    for (StatefulSet set : sets.getStore().list()) {
-      if (Objects.equals(set.getMetadata().getNamespace(), pod.getMetadata().getNamespace())
-          && set.getSpec() != null
-          && SetPods.selects(set.getSpec().getSelector(), SetPods.labels(pod))) {
-        queue.add(SetPods.key(set));
-      }
-    }
+    enqueueOwnerOrAdopters(
+        pod, "StatefulSet", sets, s -> s.getSpec() == null ? null : s.getSpec().getSelector());
   }
 
   /** The mutable tally of one sync, as the real controller keeps it while it acts. */

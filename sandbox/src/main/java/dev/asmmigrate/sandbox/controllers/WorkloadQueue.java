@@ -1,10 +1,12 @@
 package dev.asmmigrate.sandbox.controllers;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * once however often it is added, a key is never reconciled twice at the same time (a key added
  * while it is being reconciled is reconciled again afterwards), and a failed reconcile is retried
  * with a per-key backoff (a few milliseconds after a 409 conflict, exponential up to 2 s after
- * other errors). A single worker thread runs the reconciles.
+ * other errors). Several workers reconcile different keys in parallel, as kube-controller-manager's
+ * {@code --concurrent-deployment-syncs} and its siblings: one slow key (a webhook refusing its
+ * pods, a long status write) does not hold up the others.
  */
 final class WorkloadQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkloadQueue.class);
@@ -40,19 +44,26 @@ final class WorkloadQueue implements AutoCloseable {
   private final Set<String> running = new HashSet<>();
   private final Set<String> again = new HashSet<>();
   private final Map<String, Integer> failures = new HashMap<>();
-  private final Thread worker;
+  private final List<Thread> workers = new ArrayList<>();
   private volatile boolean closed;
 
-  WorkloadQueue(String name, ScheduledExecutorService timers, Reconciler reconciler) {
+  /**
+   * @param workers how many keys are reconciled at once (kube-controller-manager's default for most
+   *     controllers is 5)
+   */
+  WorkloadQueue(String name, int workers, ScheduledExecutorService timers, Reconciler reconciler) {
     this.name = name;
     this.timers = timers;
     this.reconciler = reconciler;
-    this.worker = new Thread(this::work, "sandbox-" + name);
-    this.worker.setDaemon(true);
+    for (int i = 0; i < workers; i++) {
+      Thread worker = new Thread(this::work, "sandbox-" + name + "-" + i);
+      worker.setDaemon(true);
+      this.workers.add(worker);
+    }
   }
 
   void start() {
-    worker.start();
+    workers.forEach(Thread::start);
   }
 
   /** Queues a key, unless it is already waiting. */
@@ -64,7 +75,7 @@ final class WorkloadQueue implements AutoCloseable {
       if (running.contains(key)) {
         again.add(key);
       } else if (waiting.add(key)) {
-        lock.notifyAll();
+        lock.notify();
       }
     }
   }
@@ -100,7 +111,7 @@ final class WorkloadQueue implements AutoCloseable {
       waiting.clear();
       lock.notifyAll();
     }
-    worker.interrupt();
+    workers.forEach(Thread::interrupt);
   }
 
   private void work() {
@@ -160,7 +171,7 @@ final class WorkloadQueue implements AutoCloseable {
           running.remove(key);
           if (again.remove(key) && !closed) {
             waiting.add(key);
-            lock.notifyAll();
+            lock.notify();
           }
         }
       }

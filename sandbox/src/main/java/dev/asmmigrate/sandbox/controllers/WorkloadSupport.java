@@ -13,9 +13,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.Informable;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -23,9 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 
-/** What the workload controllers share: keys, informers, error kinds, owners, selectors, pods. */
+/** What the workload controllers share: keys, error kinds, owners, selectors, pods. */
 final class WorkloadSupport {
   static final String POD_TEMPLATE_HASH = "pod-template-hash";
 
@@ -52,56 +48,6 @@ final class WorkloadSupport {
 
   static String nameOf(String key) {
     return key.substring(key.indexOf('/') + 1);
-  }
-
-  // --- informers ---------------------------------------------------------------------------------
-
-  /**
-   * Called for each change an informer sees: {@code before} is null for an add, {@code after} for a
-   * delete.
-   */
-  @FunctionalInterface
-  interface Change<T> {
-    void on(T before, T after);
-  }
-
-  /**
-   * Starts an informer without waiting for its first list, retrying failed lists and watches for as
-   * long as {@code running} says so.
-   */
-  static <T extends HasMetadata> SharedIndexInformer<T> inform(
-      Informable<T> source, BooleanSupplier running, Change<T> change) {
-    SharedIndexInformer<T> informer = source.runnableInformer(0);
-    informer.exceptionHandler((started, t) -> running.getAsBoolean());
-    informer.addEventHandler(
-        new ResourceEventHandler<T>() {
-          @Override
-          public void onAdd(T obj) {
-            change.on(null, obj);
-          }
-
-          @Override
-          public void onUpdate(T oldObj, T newObj) {
-            change.on(oldObj, newObj);
-          }
-
-          @Override
-          public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-            change.on(obj, null);
-          }
-        });
-    informer.start();
-    return informer;
-  }
-
-  static void closeQuietly(SharedIndexInformer<?> informer) {
-    if (informer != null) {
-      try {
-        informer.close();
-      } catch (RuntimeException ignored) {
-        // closing anyway
-      }
-    }
   }
 
   // --- errors ------------------------------------------------------------------------------------

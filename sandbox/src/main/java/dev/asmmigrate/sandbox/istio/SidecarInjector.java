@@ -150,7 +150,7 @@ final class SidecarInjector implements AdmissionPlugin {
     defaulting.admit(r);
   }
 
-  private static boolean coversPodCreate(JsonNode webhook) {
+  static boolean coversPodCreate(JsonNode webhook) {
     for (JsonNode rule : webhook.path("rules")) {
       String scope = rule.path("scope").asText("*");
       if ((scope.equals("*") || scope.equals("Namespaced"))
