@@ -48,7 +48,11 @@ public final class Main implements Runnable {
 
   /** The configured command line, for tests to {@code execute(args)}. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main());
+    return configure(new CommandLine(new Main()));
+  }
+
+  /** {@code cl} set up as the CLI sets up its commands: converters and error handling. */
+  static CommandLine configure(CommandLine cl) {
     // Every Duration option reads durations as people write them (500ms, 2s, 1h30m, ISO-8601);
     // timeouts and intervals that must be more than 0 name PositiveDurationConverter.
     cl.registerConverter(Duration.class, new DurationConverter());

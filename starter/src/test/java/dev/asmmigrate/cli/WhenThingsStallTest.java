@@ -252,7 +252,7 @@ class WhenThingsStallTest {
       // built as start builds it while the path is clear, the file appears before the worker's
       // first backup, and the migration is followed as start --wait follows it.
       StartCommand start = new StartCommand();
-      new picocli.CommandLine(start)
+      Main.configure(new picocli.CommandLine(start))
           .parseArgs(
               "--kubeconfig",
               kubeconfig.toString(),

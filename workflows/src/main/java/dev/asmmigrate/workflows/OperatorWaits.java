@@ -15,32 +15,17 @@ import org.slf4j.Logger;
 /**
  * The runbook's waits for an operator: blocking configuration findings wait for a recheck or an
  * abort (config-check), and the point of no return waits for an approval (approval).
+ *
+ * @param ctx the migration's context as it is when asked (pre-flight may adopt an earlier run's)
  */
-final class OperatorWaits {
+record OperatorWaits(
+    ActivityStubs act,
+    MigrationRequest request,
+    Progress progress,
+    StepRunner run,
+    Supplier<MigrationContext> ctx) {
   // the workflow's logger, so that the worker's log reads as it did when this was part of it
   private static final Logger log = Workflow.getLogger(MigrationWorkflowImpl.class);
-
-  private final ActivityStubs act;
-  private final MigrationRequest request;
-  private final Progress progress;
-  private final StepRunner run;
-  private final Supplier<MigrationContext> ctx;
-
-  /**
-   * @param ctx the migration's context as it is when asked (pre-flight may adopt an earlier run's)
-   */
-  OperatorWaits(
-      ActivityStubs act,
-      MigrationRequest request,
-      Progress progress,
-      StepRunner run,
-      Supplier<MigrationContext> ctx) {
-    this.act = act;
-    this.request = request;
-    this.progress = progress;
-    this.run = run;
-    this.ctx = ctx;
-  }
 
   /**
    * config-check, and while it finds blocking findings: records MIGRATION_CONFIG_ERROR and waits

@@ -6,75 +6,102 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.asmmigrate.activities.inventory.MeshInventory;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.IstioNames;
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The sidecar a pod must carry after its namespace migrated (or rolled back): for the managed
- * control plane, an image from the ASM proxy repository and the revision in the pod's injection
- * status; for the add-on, exactly the proxy image its injector's values name.
- *
- * @param revision the managed revision ({@code asm-managed[-channel]}), or null for the add-on
- * @param addonImage the add-on's proxy image, when {@code revision} is null
- * @param version the add-on version, when {@code revision} is null
+ * control plane ({@link Managed}), an image from the ASM proxy repository and the revision in the
+ * pod's injection status; for the add-on ({@link Addon}), exactly the proxy image its injector's
+ * values name.
  */
-record ExpectedProxy(String revision, String addonImage, AddonVersion version) {
-  static final String PROXY_CONTAINER = IstioNames.PROXY_CONTAINER;
-  static final String STATUS_ANNOTATION = IstioNames.STATUS_ANNOTATION;
-  static final String REV_LABEL = IstioNames.REV_LABEL;
+sealed interface ExpectedProxy {
+  String PROXY_CONTAINER = IstioNames.PROXY_CONTAINER;
+  String STATUS_ANNOTATION = IstioNames.STATUS_ANNOTATION;
+  String REV_LABEL = IstioNames.REV_LABEL;
 
   /** The managed proxies' repository ends so ({@code gcr.io/gke-release/asm/proxyv2}). */
-  static final String ASM_PROXY_REPOSITORY_SUFFIX = "/asm/proxyv2";
+  String ASM_PROXY_REPOSITORY_SUFFIX = "/asm/proxyv2";
 
   /** The injector ConfigMap of each add-on version, in {@code istio-system}. */
-  static final Map<AddonVersion, String> INJECTOR_CONFIG_MAPS =
+  Map<AddonVersion, String> INJECTOR_CONFIG_MAPS =
       Map.of(
           AddonVersion.V1_4, IstioNames.INJECTOR_CONFIG_MAP_14,
           AddonVersion.V1_6, IstioNames.INJECTOR_CONFIG_MAP_16);
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  ObjectMapper MAPPER = new ObjectMapper();
+
+  /** The managed revision's proxy ({@code asm-managed[-channel]}). */
+  record Managed(String revision) implements ExpectedProxy {
+    @Override
+    public String describe() {
+      return "the " + revision + " proxy (repository *" + ASM_PROXY_REPOSITORY_SUFFIX + ")";
+    }
+
+    @Override
+    public Optional<String> mismatch(Pod pod) {
+      return proxyImage(pod)
+          .map(
+              image -> {
+                if (!repository(image).endsWith(ASM_PROXY_REPOSITORY_SUFFIX)) {
+                  return Optional.of("runs proxy " + image + ", not " + describe());
+                }
+                String injectedBy = injectedRevision(pod);
+                return revision.equals(injectedBy)
+                    ? Optional.<String>empty()
+                    : Optional.of(
+                        "was injected by revision "
+                            + (injectedBy == null ? "(unknown)" : injectedBy)
+                            + ", not "
+                            + revision);
+              })
+          .orElseGet(ExpectedProxy::notInjected);
+    }
+  }
+
+  /**
+   * The add-on's own proxy: exactly {@code image}, as the add-on {@code version}'s injector names.
+   */
+  record Addon(AddonVersion version, String image) implements ExpectedProxy {
+    @Override
+    public String describe() {
+      return "the add-on " + version.display() + " proxy " + image;
+    }
+
+    @Override
+    public Optional<String> mismatch(Pod pod) {
+      return proxyImage(pod)
+          .map(
+              actual ->
+                  actual.equals(image)
+                      ? Optional.<String>empty()
+                      : Optional.of("runs proxy " + actual + ", not " + describe()))
+          .orElseGet(ExpectedProxy::notInjected);
+    }
+  }
 
   static ExpectedProxy managed(String revision) {
-    return new ExpectedProxy(revision, null, null);
+    return new Managed(revision);
   }
 
   static ExpectedProxy addon(AddonVersion version, String image) {
-    return new ExpectedProxy(null, image, version);
+    return new Addon(version, image);
   }
 
   /** For messages: {@code the asm-managed proxy} or {@code the add-on 1.4 proxy <image>}. */
-  String describe() {
-    return revision != null
-        ? "the " + revision + " proxy (repository *" + ASM_PROXY_REPOSITORY_SUFFIX + ")"
-        : "the add-on " + version.display() + " proxy " + addonImage;
-  }
+  String describe();
 
   /** Why {@code pod}'s sidecar is not the expected one, or empty when it is. */
-  Optional<String> mismatch(Pod pod) {
-    Container proxy = MeshInventory.proxy(pod).orElse(null);
-    if (proxy == null) {
-      return Optional.of("has no " + PROXY_CONTAINER + " container (it was not injected)");
-    }
-    String image = proxy.getImage() == null ? "" : proxy.getImage();
-    if (revision == null) {
-      return image.equals(addonImage)
-          ? Optional.empty()
-          : Optional.of("runs proxy " + image + ", not " + describe());
-    }
-    if (!repository(image).endsWith(ASM_PROXY_REPOSITORY_SUFFIX)) {
-      return Optional.of("runs proxy " + image + ", not " + describe());
-    }
-    String injectedBy = injectedRevision(pod);
-    if (!revision.equals(injectedBy)) {
-      return Optional.of(
-          "was injected by revision "
-              + (injectedBy == null ? "(unknown)" : injectedBy)
-              + ", not "
-              + revision);
-    }
-    return Optional.empty();
+  Optional<String> mismatch(Pod pod);
+
+  /** The image of the pod's proxy (empty string when unset), or empty when it has none. */
+  private static Optional<String> proxyImage(Pod pod) {
+    return MeshInventory.proxy(pod).map(c -> c.getImage() == null ? "" : c.getImage());
+  }
+
+  private static Optional<String> notInjected() {
+    return Optional.of("has no " + PROXY_CONTAINER + " container (it was not injected)");
   }
 
   /** The revision that injected the pod: its injection status, else its {@code istio.io/rev}. */
