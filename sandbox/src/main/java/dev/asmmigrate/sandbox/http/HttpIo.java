@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 
 /** The wire: reading a request's body and query, writing JSON, text and Status answers. */
@@ -26,6 +27,22 @@ final class HttpIo {
    * discards what it would write. (Exchange attributes are shared by the whole context.)
    */
   static final ThreadLocal<Boolean> DISCARD_RESPONSE = new ThreadLocal<>();
+
+  /**
+   * Runs once, with the status code, just before this thread sends its answer: the request log
+   * records a request before its client can see the answer, so that whoever reads the log after the
+   * call returned finds it there (a real API server's audit log is written at ResponseComplete, but
+   * nothing here reads the log concurrently with the call it waits for).
+   */
+  static final ThreadLocal<IntConsumer> BEFORE_SEND = new ThreadLocal<>();
+
+  private static void beforeSend(int code) {
+    IntConsumer hook = BEFORE_SEND.get();
+    if (hook != null) {
+      BEFORE_SEND.remove();
+      hook.accept(code);
+    }
+  }
 
   static Predicate<JsonNode> filter(Map<String, String> query) {
     Predicate<JsonNode> labels = Selectors.labelSelector(query.get("labelSelector"));
@@ -97,6 +114,7 @@ final class HttpIo {
       return code;
     }
     byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+    beforeSend(code);
     ex.getResponseHeaders().set("Content-Type", "application/json");
     ex.sendResponseHeaders(code, bytes.length);
     try (OutputStream out = ex.getResponseBody()) {
@@ -107,6 +125,7 @@ final class HttpIo {
 
   static void sendText(HttpExchange ex, int code, String text) throws IOException {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    beforeSend(code);
     ex.getResponseHeaders().set("Content-Type", "text/plain");
     ex.sendResponseHeaders(code, bytes.length);
     try (OutputStream out = ex.getResponseBody()) {

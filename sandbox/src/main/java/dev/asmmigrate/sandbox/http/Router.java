@@ -116,6 +116,14 @@ record Router(
     boolean sandboxClient = ua != null && ua.startsWith(Sandbox.USER_AGENT_PREFIX);
     int code = 200;
     RequestLog.Fault fault = RequestLog.Fault.NONE;
+    boolean[] logged = {false};
+    // an answer sent normally is logged just before it is sent (HttpIo.BEFORE_SEND); a refusal,
+    // an injected fault, a dropped connection or a watch's end is logged below
+    HttpIo.BEFORE_SEND.set(
+        sent -> {
+          logged[0] = true;
+          log(t, verb, sent, ua, dryRun, RequestLog.Fault.NONE);
+        });
     try {
       if (!sandboxClient) {
         accessReview.checkDenied(verb, t);
@@ -146,18 +154,26 @@ record Router(
     } catch (FaultInjection.DroppedConnection e) {
       code = 0;
     } finally {
-      requestLog.add(
-          verb,
-          t.type().group(),
-          t.type().plural(),
-          t.subresource() == null ? "" : t.subresource(),
-          t.namespace() == null ? "" : t.namespace(),
-          t.name() == null ? "" : t.name(),
-          code,
-          ua,
-          dryRun,
-          fault);
+      HttpIo.BEFORE_SEND.remove();
+      if (!logged[0]) {
+        log(t, verb, code, ua, dryRun, fault);
+      }
     }
+  }
+
+  private void log(
+      Target t, String verb, int code, String ua, boolean dryRun, RequestLog.Fault fault) {
+    requestLog.add(
+        verb,
+        t.type().group(),
+        t.type().plural(),
+        t.subresource() == null ? "" : t.subresource(),
+        t.namespace() == null ? "" : t.namespace(),
+        t.name() == null ? "" : t.name(),
+        code,
+        ua,
+        dryRun,
+        fault);
   }
 
   private void log(
