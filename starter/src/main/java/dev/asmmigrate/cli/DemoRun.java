@@ -90,10 +90,6 @@ final class DemoRun implements AutoCloseable {
   static DemoRun prepare(
       String version, int extraNamespaces, Duration podReadyDelay, List<Path> fixtureDirs)
       throws IOException {
-    Path work =
-        Files.createTempDirectory(
-            "asm-migrate-demo",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     Sandbox sandbox =
         Sandbox.start(
             SandboxSettings.builder()
@@ -113,11 +109,25 @@ final class DemoRun implements AutoCloseable {
       if (!sandbox.awaitSettled(Duration.ofMinutes(3))) {
         throw new UserError(ExitCodes.UNEXPECTED, "the sandbox did not settle within 3 minutes");
       }
-      return new DemoRun(sandbox, work, ClusterSnapshot.take(sandbox.store()));
-    } catch (RuntimeException e) {
+      return of(sandbox);
+    } catch (RuntimeException | IOException e) {
       sandbox.close();
       throw e;
     }
+  }
+
+  /** A run on a sandbox built and settled by the caller (bench); closing the run closes it. */
+  static DemoRun of(Sandbox sandbox) throws IOException {
+    Path work =
+        Files.createTempDirectory(
+            "asm-migrate-demo",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    return new DemoRun(sandbox, work, ClusterSnapshot.take(sandbox.store()));
+  }
+
+  /** What to do once a migration ended, while its worker and embedded server are still up. */
+  interface AfterRun {
+    void accept(io.temporal.client.WorkflowClient client, String workflowId) throws IOException;
   }
 
   Sandbox sandbox() {
@@ -158,6 +168,22 @@ final class DemoRun implements AutoCloseable {
    */
   MigrationResult migrate(
       String failAt, String abortDuring, int concurrency, PrintWriter out, Path history)
+      throws IOException, InterruptedException {
+    return migrateThen(
+        failAt,
+        abortDuring,
+        concurrency,
+        out,
+        (client, id) -> {
+          if (history != null) {
+            Files.writeString(history, client.fetchHistory(id).toJson(true));
+          }
+        });
+  }
+
+  /** As above, calling {@code after} once the migration ended, before the worker stops. */
+  MigrationResult migrateThen(
+      String failAt, String abortDuring, int concurrency, PrintWriter out, AfterRun after)
       throws IOException, InterruptedException {
     Path kubeconfig = sandbox.writeKubeconfig(work.resolve("sandbox.kubeconfig"));
     SandboxSettings s = sandbox.settings();
@@ -208,9 +234,7 @@ final class DemoRun implements AutoCloseable {
             operator.join(Duration.ofSeconds(10).toMillis());
           }
         }
-        if (history != null) {
-          Files.writeString(history, worker.client().fetchHistory(id).toJson(true));
-        }
+        after.accept(worker.client(), id);
         return result;
       } finally {
         service.shutdownNow();
