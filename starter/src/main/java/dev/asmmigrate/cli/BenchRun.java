@@ -17,7 +17,6 @@ import dev.asmmigrate.workflows.model.StepTiming;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -315,29 +314,7 @@ final class BenchRun {
         .create();
     for (int d = 1; d <= size.deployments(); d++) {
       String app = "app-" + d;
-      Deployment deployment =
-          new DeploymentBuilder()
-              .withNewMetadata()
-              .withName(app)
-              .endMetadata()
-              .withNewSpec()
-              .withReplicas(size.replicas())
-              .withNewSelector()
-              .addToMatchLabels("app", app)
-              .endSelector()
-              .withNewTemplate()
-              .withNewMetadata()
-              .addToLabels("app", app)
-              .endMetadata()
-              .withNewSpec()
-              .addNewContainer()
-              .withName(app)
-              .withImage("gcr.io/google-samples/hello-app:1.0")
-              .endContainer()
-              .endSpec()
-              .endTemplate()
-              .endSpec()
-              .build();
+      Deployment deployment = DemoRun.hello(app, size.replicas());
       client.apps().deployments().inNamespace(ns).resource(deployment).create();
     }
   }

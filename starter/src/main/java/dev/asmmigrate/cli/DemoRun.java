@@ -304,6 +304,35 @@ final class DemoRun implements AutoCloseable {
     return t;
   }
 
+  /** A Deployment of {@code replicas} pods of the hello app, labelled and selected app=NAME. */
+  static io.fabric8.kubernetes.api.model.apps.Deployment hello(String app, int replicas) {
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(app)
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(replicas)
+        .withNewSelector()
+        .addToMatchLabels("app", app)
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .addToLabels("app", app)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName(app)
+        .withImage("gcr.io/google-samples/hello-app:1.0")
+        .addNewPort()
+        .withContainerPort(8080)
+        .endPort()
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
   /** N namespaces with three Deployments each; with {@code both}, alternately on 1.4 and 1.6. */
   private static void addNamespaces(Sandbox sandbox, String version, int n) {
     KubernetesClient client = sandbox.client("demo");
@@ -329,32 +358,7 @@ final class DemoRun implements AutoCloseable {
             .apps()
             .deployments()
             .inNamespace(ns)
-            .resource(
-                new DeploymentBuilder()
-                    .withNewMetadata()
-                    .withName(app)
-                    .endMetadata()
-                    .withNewSpec()
-                    .withReplicas(app.equals("web") ? 2 : 1)
-                    .withNewSelector()
-                    .addToMatchLabels("app", app)
-                    .endSelector()
-                    .withNewTemplate()
-                    .withNewMetadata()
-                    .addToLabels("app", app)
-                    .endMetadata()
-                    .withNewSpec()
-                    .addNewContainer()
-                    .withName(app)
-                    .withImage("gcr.io/google-samples/hello-app:1.0")
-                    .addNewPort()
-                    .withContainerPort(8080)
-                    .endPort()
-                    .endContainer()
-                    .endSpec()
-                    .endTemplate()
-                    .endSpec()
-                    .build())
+            .resource(hello(app, app.equals("web") ? 2 : 1))
             .create();
       }
     }
