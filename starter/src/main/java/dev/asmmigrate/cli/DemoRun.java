@@ -91,10 +91,6 @@ final class DemoRun implements AutoCloseable {
   static DemoRun prepare(
       String version, int extraNamespaces, Duration podReadyDelay, List<Path> fixtureDirs)
       throws IOException {
-    Path work =
-        Files.createTempDirectory(
-            "asm-migrate-demo",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     Sandbox sandbox =
         Sandbox.start(
             SandboxSettings.builder()
@@ -114,11 +110,25 @@ final class DemoRun implements AutoCloseable {
       if (!sandbox.awaitSettled(Duration.ofMinutes(3))) {
         throw new UserError(ExitCodes.UNEXPECTED, "the sandbox did not settle within 3 minutes");
       }
-      return new DemoRun(sandbox, work, ClusterSnapshot.take(sandbox.store()));
-    } catch (RuntimeException e) {
+      return of(sandbox);
+    } catch (RuntimeException | IOException e) {
       sandbox.close();
       throw e;
     }
+  }
+
+  /** A run on a sandbox built and settled by the caller (bench); closing the run closes it. */
+  static DemoRun of(Sandbox sandbox) throws IOException {
+    Path work =
+        Files.createTempDirectory(
+            "asm-migrate-demo",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    return new DemoRun(sandbox, work, ClusterSnapshot.take(sandbox.store()));
+  }
+
+  /** What to do once a migration ended, while its worker and embedded server are still up. */
+  interface AfterRun {
+    void accept(io.temporal.client.WorkflowClient client, String workflowId) throws IOException;
   }
 
   Sandbox sandbox() {
@@ -159,6 +169,22 @@ final class DemoRun implements AutoCloseable {
    */
   MigrationResult migrate(
       String failAt, String abortDuring, int concurrency, PrintWriter out, Path history)
+      throws IOException, InterruptedException {
+    return migrateThen(
+        failAt,
+        abortDuring,
+        concurrency,
+        out,
+        (client, id) -> {
+          if (history != null) {
+            Files.writeString(history, client.fetchHistory(id).toJson(true));
+          }
+        });
+  }
+
+  /** As above, calling {@code after} once the migration ended, before the worker stops. */
+  MigrationResult migrateThen(
+      String failAt, String abortDuring, int concurrency, PrintWriter out, AfterRun after)
       throws IOException, InterruptedException {
     Path kubeconfig = sandbox.writeKubeconfig(work.resolve("sandbox.kubeconfig"));
     SandboxSettings s = sandbox.settings();
@@ -209,9 +235,7 @@ final class DemoRun implements AutoCloseable {
             operator.join(Duration.ofSeconds(10).toMillis());
           }
         }
-        if (history != null) {
-          Files.writeString(history, worker.client().fetchHistory(id).toJson(true));
-        }
+        after.accept(worker.client(), id);
         return result;
       } finally {
         service.shutdownNow();
@@ -281,6 +305,42 @@ final class DemoRun implements AutoCloseable {
     return t;
   }
 
+  /** A Deployment of {@code replicas} pods of the hello app, labelled and selected app=NAME. */
+  static io.fabric8.kubernetes.api.model.apps.Deployment hello(String app, int replicas) {
+    return hello(app, replicas, List.of(8080));
+  }
+
+  /** {@link #hello(String, int)} with the container ports given. */
+  private static io.fabric8.kubernetes.api.model.apps.Deployment hello(
+      String app, int replicas, List<Integer> ports) {
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(app)
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(replicas)
+        .withNewSelector()
+        .addToMatchLabels("app", app)
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .addToLabels("app", app)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName(app)
+        .withImage("gcr.io/google-samples/hello-app:1.0")
+        .withPorts(
+            ports.stream()
+                .map(p -> new ContainerPortBuilder().withContainerPort(p).build())
+                .toList())
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
   /** N namespaces with three Deployments each; with {@code both}, alternately on 1.4 and 1.6. */
   private static void addNamespaces(Sandbox sandbox, String version, int n) {
     KubernetesClient client = sandbox.client("demo");
@@ -322,38 +382,7 @@ final class DemoRun implements AutoCloseable {
   /** A Deployment {@code app} of the hello-app sample, its pods labelled {@code app=<app>}. */
   private static void createHello(
       KubernetesClient client, String ns, String app, int replicas, List<Integer> ports) {
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .resource(
-            new DeploymentBuilder()
-                .withNewMetadata()
-                .withName(app)
-                .endMetadata()
-                .withNewSpec()
-                .withReplicas(replicas)
-                .withNewSelector()
-                .addToMatchLabels("app", app)
-                .endSelector()
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels("app", app)
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName(app)
-                .withImage("gcr.io/google-samples/hello-app:1.0")
-                .withPorts(
-                    ports.stream()
-                        .map(p -> new ContainerPortBuilder().withContainerPort(p).build())
-                        .toList())
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
+    client.apps().deployments().inNamespace(ns).resource(hello(app, replicas, ports)).create();
   }
 
   /**

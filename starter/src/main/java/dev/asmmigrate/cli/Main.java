@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       DemoCommand.class,
+      BenchCommand.class,
       SandboxCommand.class,
       ServerCommand.class,
       WorkerCommand.class,

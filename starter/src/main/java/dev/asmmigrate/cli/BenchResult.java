@@ -1,0 +1,140 @@
+package dev.asmmigrate.cli;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What {@code asm-migrate bench} measured: the figures, each with its unit, its meaning and, where
+ * issue 12 sets one, its target and whether it holds.
+ *
+ * @param size what was measured
+ * @param migrationState the migration's outcome (SUCCESS for a valid measurement)
+ * @param checks whether the migrated sandbox and the manual loop's copy both ended with every pod
+ *     Ready on the ASM proxy (a loop that did less would make the figures lie)
+ * @param figures the figures, in the order of the table
+ * @param notes how each figure was taken where the table cannot say it
+ */
+record BenchResult(
+    BenchRun.Size size,
+    String migrationState,
+    boolean checks,
+    List<Figure> figures,
+    Map<String, Object> details,
+    List<String> notes) {
+
+  /**
+   * One figure.
+   *
+   * @param name its key in the JSON
+   * @param value its value (NaN when it could not be measured)
+   * @param unit s, count, ratio, requests, events, MiB
+   * @param meaning one line
+   * @param target issue 12's target, or null
+   * @param holds whether the target holds, or null when there is none (or not measurable here)
+   */
+  record Figure(
+      String name, double value, String unit, String meaning, String target, Boolean holds) {}
+
+  boolean ok() {
+    return migrationState.equals("SUCCESS") && checks;
+  }
+
+  Figure figure(String name) {
+    return figures.stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  ObjectNode toJson() {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    ObjectNode root = f.objectNode();
+    root.put("namespaces", size.namespaces());
+    root.put("deployments", size.deployments());
+    root.put("replicas", size.replicas());
+    root.put("concurrency", size.concurrency());
+    root.put("podReadyDelayMillis", size.podReadyDelay().toMillis());
+    root.put("migrationState", migrationState);
+    root.put("checks", checks);
+    ObjectNode figs = root.putObject("figures");
+    for (Figure fig : figures) {
+      ObjectNode n = figs.putObject(fig.name());
+      if (Double.isNaN(fig.value())) {
+        n.putNull("value");
+      } else {
+        n.put("value", round(fig.value()));
+      }
+      n.put("unit", fig.unit());
+      n.put("meaning", fig.meaning());
+      if (fig.target() != null) {
+        n.put("target", fig.target());
+        if (fig.holds() == null) {
+          n.putNull("holds");
+        } else {
+          n.put("holds", fig.holds());
+        }
+      }
+    }
+    root.set("details", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(details));
+    var notesNode = root.putArray("notes");
+    notes.forEach(notesNode::add);
+    return root;
+  }
+
+  String table() {
+    StringBuilder b = new StringBuilder();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "bench: %d namespaces x %d Deployments x %d pods, concurrency %d, pod-ready delay %d"
+                + " ms; migration %s; checks %s%n%n",
+            size.namespaces(),
+            size.deployments(),
+            size.replicas(),
+            size.concurrency(),
+            size.podReadyDelay().toMillis(),
+            migrationState,
+            checks ? "passed" : "FAILED"));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%-28s %12s %-9s %-28s %s%n",
+            "FIGURE",
+            "VALUE",
+            "UNIT",
+            "TARGET",
+            "MEANING"));
+    for (Figure fig : figures) {
+      String target =
+          fig.target() == null
+              ? ""
+              : fig.target()
+                  + (fig.holds() == null ? " (n/a)" : fig.holds() ? " (holds)" : " (MISSED)");
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%-28s %12s %-9s %-28s %s%n",
+              fig.name(),
+              Double.isNaN(fig.value()) ? "-" : format(fig.value()),
+              fig.unit(),
+              target,
+              fig.meaning()));
+    }
+    if (!notes.isEmpty()) {
+      b.append(String.format("%n"));
+      notes.forEach(n -> b.append("note: ").append(n).append(String.format("%n")));
+    }
+    return b.toString();
+  }
+
+  private static String format(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e12) {
+      return String.format(Locale.ROOT, "%,d", (long) v);
+    }
+    return String.format(Locale.ROOT, "%,.2f", v);
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000.0) / 1000.0;
+  }
+}

@@ -1,0 +1,97 @@
+package dev.asmmigrate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code asm-migrate bench} at a tiny size, and its refusals of bad flags. */
+class BenchCommandTest {
+
+  @Test
+  void givenTwoNamespacesOfOneDeployment_whenBenched_itShouldPrintEveryFigureAsJsonAndExit0()
+      throws Exception {
+    CliRun r =
+        CliRun.of(
+            "bench",
+            "--namespaces",
+            "2",
+            "--deployments",
+            "1",
+            "--replicas",
+            "1",
+            "--concurrency",
+            "2",
+            "-o",
+            "json");
+
+    assertThat(r.code()).as(r.err() + r.out()).isEqualTo(ExitCodes.OK);
+    JsonNode json = new ObjectMapper().readTree(r.out());
+    assertThat(json.path("migrationState").asText()).isEqualTo("SUCCESS");
+    assertThat(json.path("checks").asBoolean()).isTrue();
+    JsonNode f = json.path("figures");
+    for (String name :
+        new String[] {
+          "workloadPhase",
+          "waves",
+          "oneNamespaceAlone",
+          "criticalPath",
+          "phaseOverCriticalPath",
+          "manualLoop",
+          "speedUp",
+          "apiRequestsPerNamespace",
+          "apiRequestsPerDeployment",
+          "historyEventsPerNamespace",
+          "largestRunEvents",
+          "heapAfterFullGc"
+        }) {
+      assertThat(f.path(name).path("value").isNumber()).as(name + " in " + f).isTrue();
+      assertThat(f.path(name).path("unit").asText()).as(name).isNotEmpty();
+      assertThat(f.path(name).path("meaning").asText()).as(name).isNotEmpty();
+    }
+    assertThat(f.path("namespacesMigrated").path("value").asInt()).isEqualTo(2);
+    assertThat(f.path("waves").path("value").asInt()).isEqualTo(1);
+    assertThat(f.path("workloadPhase").path("value").asDouble()).isPositive();
+    assertThat(f.path("oneNamespaceAlone").path("value").asDouble()).isPositive();
+    assertThat(f.path("manualLoop").path("value").asDouble()).isPositive();
+    assertThat(f.path("speedUp").path("value").asDouble()).isPositive();
+    assertThat(f.path("apiRequestsPerNamespace").path("value").asDouble()).isPositive();
+    assertThat(f.path("historyEventsPerNamespace").path("value").asDouble()).isPositive();
+    assertThat(f.path("largestRunEvents").path("value").asLong())
+        .isGreaterThan(f.path("historyEventsPerNamespace").path("value").asLong());
+    assertThat(f.path("heapAfterFullGc").path("value").asDouble()).isPositive();
+    assertThat(f.path("speedUp").path("target").asText()).isEqualTo(">= 8");
+    assertThat(json.path("details").path("manualChecks").asBoolean()).isTrue();
+    assertThat(r.err()).contains("bench [").contains("manual loop");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "--namespaces,0,--namespaces must be between 1 and 500",
+    "--namespaces,501,--namespaces must be between 1 and 500",
+    "--deployments,11,--deployments must be between 1 and 10",
+    "--replicas,0,--replicas must be between 1 and 20",
+    "--concurrency,0,--concurrency must be between 1 and 50",
+    "-o,yaml,-o must be table or json",
+    "--namespaces,many,many"
+  })
+  void givenABadFlag_whenBenched_itShouldExit2SayingWhy(String flag, String value, String says) {
+    CliRun r = CliRun.of("bench", flag, value);
+
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err()).contains(says);
+    assertThat(r.out()).doesNotContain("FIGURE");
+  }
+
+  @Test
+  void givenHelp_whenAsked_itShouldDescribeTheFlagsAndExit0() {
+    CliRun r = CliRun.of("bench", "--help");
+
+    assertThat(r.code()).isEqualTo(ExitCodes.OK);
+    assertThat(r.out())
+        .contains("--namespaces", "--deployments", "--replicas", "--concurrency", "-o");
+  }
+}
