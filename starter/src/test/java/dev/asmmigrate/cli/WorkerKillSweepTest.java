@@ -48,8 +48,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the cluster, the activity never learns it: its retry must find it done); <b>after a write</b> - a
  * fixed delay later, while the activity waits and heartbeats; <b>before an activity</b> - at the
  * state ConfigMap write that opens a step (the workflow records the step, then schedules its
- * activity). Preflight writes nothing: it is killed when the worker logs its report, before the
- * activity returns it.
+ * activity). Pre-flight and disable-addon write nothing in the cluster (disable-addon calls the GKE
+ * API): they are killed when the worker logs their result, before the activity returns it.
  *
  * <p>"As an uncrashed run": {@link MigratedCluster#assertMigrated} (the object-by-object checks an
  * uncrashed run is held to: labels, webhooks, gateway, every pod's proxy, cleanup, backups,
@@ -73,6 +73,15 @@ class WorkerKillSweepTest {
 
   /** One kill point: where in the migration, what moment, and the trigger. */
   record KillPoint(int n, String activity, String moment, Trigger trigger, long delayMs) {
+    /** A point killed when the worker logs {@code logLine} (a regex), not at a store event. */
+    static KillPoint atLogLine(int n, String activity, String moment, String logLine) {
+      return new KillPoint(n, activity, moment + " [log: " + logLine + "]", null, 0);
+    }
+
+    String logLine() {
+      return moment.substring(moment.indexOf("[log: ") + 6, moment.length() - 1);
+    }
+
     @Override
     public String toString() {
       return n + ": " + activity + ", " + moment;
@@ -88,8 +97,11 @@ class WorkerKillSweepTest {
   static Stream<KillPoint> points() {
     List<KillPoint> all =
         List.of(
-            new KillPoint(
-                1, "preflight", "right after it examined the cluster (report logged)", null, 0),
+            KillPoint.atLogLine(
+                1,
+                "preflight",
+                "right after it examined the cluster",
+                "preflight .*namespaces to migrate"),
             new KillPoint(
                 2,
                 "preflight -> config-check",
@@ -192,12 +204,12 @@ class WorkerKillSweepTest {
                 "at the marker write (migrationStatus SUCCESS), before the activity returns",
                 (s, e) -> s.isState(e) && s.becomes(e, "migrationStatus", "SUCCESS"),
                 0),
-            new KillPoint(
+            // disable-addon writes nothing in the cluster: it calls the GKE API
+            KillPoint.atLogLine(
                 19,
                 "disable-addon",
-                "at its first write",
-                (s, e) -> s.nthWriteIn(e, "disable-addon", 1),
-                0),
+                "right after the GKE call disabled the add-on, before the activity returns",
+                "disable-addon: disabled the Istio add-on"),
             new KillPoint(
                 20,
                 "cleanup",
@@ -262,9 +274,9 @@ class WorkerKillSweepTest {
       }
       CliProcess start = rig.start("start", "--wait", "--auto-approve", "--concurrency", "1");
       if (p.trigger() == null) {
-        worker.awaitLine("preflight .*namespaces to migrate", Duration.ofMinutes(4));
+        worker.awaitLine(p.logLine(), Duration.ofMinutes(8));
         worker.killNow();
-        at[0] = "worker log: preflight report";
+        at[0] = "worker log line";
         fired.countDown();
       }
       Awaitility.await("the kill point or the migration's end")
