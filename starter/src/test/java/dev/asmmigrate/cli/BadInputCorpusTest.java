@@ -433,9 +433,11 @@ class BadInputCorpusTest {
       await()
           .atMost(Duration.ofSeconds(30))
           .until(
-              () ->
-                  galley.get().getStatus().getAvailableReplicas() == null
-                      || galley.get().getStatus().getAvailableReplicas() == 0);
+              () -> {
+                // one read: two could see the status change between them (a null then)
+                Integer available = galley.get().getStatus().getAvailableReplicas();
+                return available == null || available == 0;
+              });
       long before = lastSeq();
 
       CliRun plan = CliRun.of(resolve(plan()));

@@ -118,6 +118,18 @@ final class CliProcess implements AutoCloseable {
     assertThat(process.exitValue()).as(name + " exit status after SIGKILL").isEqualTo(137);
   }
 
+  /**
+   * SIGKILL without waiting for the process to end: safe to call from a sandbox store listener, on
+   * the thread that applied a write, before the write is answered. {@link #kill9()} then waits.
+   */
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  void killNow() {
+    process.destroyForcibly();
+  }
+
   @Override
   public void close() {
     if (process.isAlive()) {

@@ -145,6 +145,33 @@ class MigrationUnderApiFaultsTest {
           .as("backups changed after they were written")
           .isEmpty();
 
+      // no object deleted twice, no pod evicted twice by the product: a delete or an eviction that
+      // took effect is never repeated for the same object (a retry of one answered 500 after it
+      // was applied must find it done, 404, not a second effect). Creates name their object in
+      // the body, not the URL the log keeps: the backups' are counted above.
+      Map<String, Long> effective =
+          product.stream()
+              .filter(e -> List.of("create", "delete").contains(e.verb()))
+              .filter(e -> !e.name().isEmpty())
+              .filter(MigrationUnderApiFaultsTest::tookEffect)
+              .collect(
+                  Collectors.groupingBy(
+                      e ->
+                          e.verb()
+                              + " "
+                              + e.resource()
+                              + (e.subresource().isEmpty() ? "" : "/" + e.subresource())
+                              + " "
+                              + e.namespace()
+                              + "/"
+                              + e.name(),
+                      TreeMap::new,
+                      Collectors.counting()));
+      assertThat(effective).as("deletes that took effect").isNotEmpty();
+      assertThat(effective.entrySet().stream().filter(e -> e.getValue() > 1).toList())
+          .as("objects deleted (pods evicted) more than once")
+          .isEmpty();
+
       // no list entry (container, env var, arg, volume, webhook, rule, label selector term...)
       // appears twice where it did not before the migration
       Map<String, Set<String>> duplicatesAfter = duplicateEntries(store);

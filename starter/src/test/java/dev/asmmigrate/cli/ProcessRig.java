@@ -32,6 +32,7 @@ final class ProcessRig implements AutoCloseable {
   final Path dir;
   final Path kubeconfig;
   private final List<CliProcess> processes = new ArrayList<>();
+  private final List<Runnable> closeFirst = new ArrayList<>();
   private int port;
   private int servers;
   private int workers;
@@ -47,11 +48,19 @@ final class ProcessRig implements AutoCloseable {
 
   /** A settled add-on 1.6 sandbox (both control planes, Online Boutique on 1.6). */
   static ProcessRig create(String name) throws IOException {
+    return create(name, 0);
+  }
+
+  /**
+   * As {@link #create(String)}, with {@code extraNamespaces} more namespaces on 1.6 ({@code
+   * demo-N}).
+   */
+  static ProcessRig create(String name, int extraNamespaces) throws IOException {
     Path dir =
         Path.of("target", "process-logs", name + "-" + Instant.now().toEpochMilli())
             .toAbsolutePath();
     Files.createDirectories(dir);
-    DemoRun run = DemoRun.prepare("1.6", 0, Duration.ofMillis(300));
+    DemoRun run = DemoRun.prepare("1.6", extraNamespaces, Duration.ofMillis(300));
     try {
       Path kubeconfig = run.sandbox().writeKubeconfig(dir.resolve("sandbox.kubeconfig"));
       return new ProcessRig(run, dir, kubeconfig);
@@ -193,8 +202,14 @@ final class ProcessRig implements AutoCloseable {
     return last[0];
   }
 
+  /** Runs {@code action} (e.g. a store listener's unsubscribe) first when the rig closes. */
+  void closeAfter(Runnable action) {
+    closeFirst.add(action);
+  }
+
   @Override
   public void close() {
+    closeFirst.forEach(Runnable::run);
     for (CliProcess p : processes) {
       p.close();
     }
