@@ -174,7 +174,7 @@ public final class Sandbox implements AutoCloseable {
         return false;
       }
     }
-    return EndpointsController.caughtUp(store);
+    return EndpointsController.caughtUp(store) && IstioSimulation.caughtUp(store);
   }
 
   /**

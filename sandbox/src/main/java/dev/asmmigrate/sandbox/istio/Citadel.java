@@ -1,6 +1,8 @@
 package dev.asmmigrate.sandbox.istio;
 
 import dev.asmmigrate.sandbox.SandboxContext;
+import dev.asmmigrate.sandbox.api.ObjectStore;
+import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -277,6 +279,43 @@ final class Citadel extends SimulatedComponent {
 
   static String key(String name) {
     return ControlPlane.SYSTEM_NAMESPACE + "/" + name;
+  }
+
+  /**
+   * Whether a running Citadel has issued every workload Secret it keeps: {@code istio.default} in
+   * each namespace and {@code istio.<name>} for each other service account. True without a Citadel
+   * (none, not available, or no CA to sign with): then it issues nothing.
+   */
+  static boolean caughtUp(ObjectStore store) {
+    var citadel =
+        store.get(ResourceRegistry.DEPLOYMENTS, ControlPlane.SYSTEM_NAMESPACE, DEPLOYMENT);
+    if (citadel.isEmpty()
+        || citadel.get().path("status").path("availableReplicas").asInt() < 1
+        || store
+            .get(ResourceRegistry.SECRETS, ControlPlane.SYSTEM_NAMESPACE, CA_SECRET)
+            .isEmpty()) {
+      return true;
+    }
+    Set<String> live = new HashSet<>();
+    for (var ns : store.list(ResourceRegistry.NAMESPACES, null)) {
+      if (!ns.path("metadata").has("deletionTimestamp")) {
+        String name = ns.path("metadata").path("name").asText();
+        live.add(name);
+        if (store.get(ResourceRegistry.SECRETS, name, WORKLOAD_SECRET).isEmpty()) {
+          return false;
+        }
+      }
+    }
+    for (var sa : store.list(ResourceRegistry.SERVICEACCOUNTS, null)) {
+      String ns = sa.path("metadata").path("namespace").asText();
+      String name = sa.path("metadata").path("name").asText();
+      if (live.contains(ns)
+          && !name.equals("default")
+          && store.get(ResourceRegistry.SECRETS, ns, "istio." + name).isEmpty()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static boolean available(Deployment d) {

@@ -32,6 +32,11 @@ public final class IstioSimulation {
   private IstioSimulation() {}
 
   /** Admission-time behaviour: sidecar injection and Galley's validation webhook. */
+  /** Whether the simulated Istio has caught up with the cluster: Citadel's workload Secrets. */
+  public static boolean caughtUp(ObjectStore store) {
+    return Citadel.caughtUp(store);
+  }
+
   public static List<AdmissionPlugin> admissionPlugins(SandboxContext ctx) {
     AtomicBoolean running = running(ctx);
     WebhookTls tls = new WebhookTls(ctx.store());
