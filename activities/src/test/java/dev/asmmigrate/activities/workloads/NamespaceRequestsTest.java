@@ -15,7 +15,11 @@ import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyResult;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.MigrationContext;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,6 +106,45 @@ class NamespaceRequestsTest {
     }
     assertThat(requests.values()).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(15 + 2 * 3));
     assertThat(requests.values()).containsOnly(requests.get(1));
+  }
+
+  @Test
+  void
+      givenASharedCacheBehindAFreshList_whenWatchingANamespace_itShouldJudgeNothingUntilItCatchesUp()
+          throws InterruptedException {
+    String ns = "fresh-cache";
+    TestWorkloads.createInjectedNamespace(h, ns);
+    createDeployment(ns, "app", 1);
+    KubernetesClient test = h.sandbox.client("test");
+    Deployment listed = test.apps().deployments().inNamespace(ns).withName("app").get();
+    // a list taken after a change the shared cache has not seen yet: one generation ahead of it
+    Deployment ahead =
+        new DeploymentBuilder(listed)
+            .editMetadata()
+            .withGeneration(listed.getMetadata().getGeneration() + 1)
+            .endMetadata()
+            .build();
+    try (ClusterWatch cluster = new ClusterWatch(h.client());
+        NamespaceWatch current = new NamespaceWatch(cluster, ns, List.of(List.of(listed)));
+        NamespaceWatch stale = new NamespaceWatch(cluster, ns, List.of(List.of(ahead)))) {
+      current.start();
+      stale.start();
+      assertThat(current.awaitListed(Duration.ofSeconds(60))).isTrue();
+      assertThat(stale.awaitListed(Duration.ofMillis(300))).isFalse();
+
+      test.apps()
+          .deployments()
+          .inNamespace(ns)
+          .withName("app")
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"a\":\"b\"}}}}}");
+
+      assertThat(stale.awaitListed(Duration.ofSeconds(60))).isTrue();
+      assertThat(stale.snapshot().deployments())
+          .extracting(d -> d.getMetadata().getGeneration())
+          .containsExactly(listed.getMetadata().getGeneration() + 1);
+    }
   }
 
   private static long lastSeq() {
