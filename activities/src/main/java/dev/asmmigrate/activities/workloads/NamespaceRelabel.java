@@ -24,6 +24,7 @@ import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.StepResult;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -116,13 +117,21 @@ record NamespaceRelabel(KubeClients clients, BackupStores backups) {
         injectionLabels(now));
   }
 
+  /**
+   * Sends the labels' merge patch. The patch is addressed through an object carrying only the
+   * namespace's name ({@code resource(...)}), not {@code withName(...)}: fabric8 reads an object
+   * named that way from the server before patching it, one GET per patch that a merge patch of
+   * labels does not need (it carries no resourceVersion).
+   */
   static void patchLabels(KubernetesClient client, String name, ObjectNode patch) {
+    Namespace address =
+        new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build();
     StepChanges.patch(
         "patch namespace " + name,
         () ->
             client
                 .namespaces()
-                .withName(name)
+                .resource(address)
                 .patch(PatchContext.of(PatchType.JSON_MERGE), json(patch)));
   }
 

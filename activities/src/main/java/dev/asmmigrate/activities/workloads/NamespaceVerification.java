@@ -19,6 +19,10 @@ import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.Timeouts;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.temporal.activity.Activity;
@@ -32,8 +36,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The verification of a namespace with a watch: every workload's pods ready and running the
  * expected proxy (the managed revision's, or the add-on's on a rollback), within the timeout.
+ *
+ * <p>The watch is the cluster's shared one ({@link ClusterWatches}): a verification costs the
+ * namespace's get and a fresh list of the workloads it judges (Deployments, and StatefulSets and
+ * DaemonSets when they were restarted), which the shared caches must catch up with before anything
+ * is judged; no informer of its own.
  */
-record NamespaceVerification(KubeClients clients) {
+record NamespaceVerification(KubeClients clients, ClusterWatches watches) {
+  NamespaceVerification(KubeClients clients) {
+    this(clients, new ClusterWatches());
+  }
+
   private static final Logger log = LoggerFactory.getLogger(WorkloadActivitiesImpl.class);
 
   VerifyResult verifyNamespace(VerifyRequest request) {
@@ -50,7 +63,8 @@ record NamespaceVerification(KubeClients clients) {
         ns,
         timeout,
         expected.describe());
-    try (NamespaceWatch watch = new NamespaceWatch(client, ns)) {
+    List<List<? extends HasMetadata>> workloads = fresh(client, ns, request);
+    try (NamespaceWatch watch = new NamespaceWatch(watches.of(client), ns, workloads)) {
       watch.start();
       while (!watch.awaitListed(shorter(remaining(deadline), HEARTBEAT_EVERY))) {
         Waits.heartbeat(ns + ": listing its workloads");
@@ -124,6 +138,31 @@ record NamespaceVerification(KubeClients clients) {
     } catch (KubernetesClientException e) {
       throw Failures.kubernetes("watch namespace " + ns, e);
     }
+  }
+
+  /**
+   * The workloads a verification judges as a list shows them now, after the restart: Deployments,
+   * StatefulSets, DaemonSets (none of the last two when they were not restarted: they are then only
+   * reported, not judged).
+   */
+  private static List<List<? extends HasMetadata>> fresh(
+      KubernetesClient client, String ns, VerifyRequest request) {
+    List<Deployment> deployments =
+        call(
+            "list deployments in " + ns,
+            () -> client.apps().deployments().inNamespace(ns).list().getItems());
+    if (!request.includeSetsAndDaemonSets()) {
+      return List.of(deployments);
+    }
+    List<StatefulSet> sets =
+        call(
+            "list statefulsets in " + ns,
+            () -> client.apps().statefulSets().inNamespace(ns).list().getItems());
+    List<DaemonSet> daemonSets =
+        call(
+            "list daemonsets in " + ns,
+            () -> client.apps().daemonSets().inNamespace(ns).list().getItems());
+    return List.of(deployments, sets, daemonSets);
   }
 
   /**

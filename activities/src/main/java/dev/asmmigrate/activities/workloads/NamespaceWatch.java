@@ -1,93 +1,108 @@
 package dev.asmmigrate.activities.workloads;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * Watches one namespace's pods, Deployments, ReplicaSets, StatefulSets, DaemonSets and
- * ControllerRevisions with informers (one list, then a watch each), and wakes its owner whenever
- * any of them changes. Closing it stops every informer.
+ * One namespace's view of its cluster's shared {@link ClusterWatch}: its objects from the shared
+ * caches, and a wake-up whenever one of them changes. Closing it stops the wake-ups, not the shared
+ * informers.
+ *
+ * <p>A shared cache may lag behind the cluster: just after a restart it may still hold a workload
+ * as it was before its restart annotation was set, whose old pods would be judged as the current
+ * ones. So the view is not {@linkplain #awaitListed listed} until the caches have caught up with a
+ * fresh list of the namespace's workloads taken after the restart: every listed workload in the
+ * cache, same uid, at least at the listed generation (a restart changes the generation). Only then
+ * is a snapshot judged; from there on a lagging cache only delays a verdict.
  */
 final class NamespaceWatch implements AutoCloseable {
   private final Semaphore changed = new Semaphore(0);
-  private CompletableFuture<Void> listed = CompletableFuture.completedFuture(null);
-  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
-  private final SharedIndexInformer<io.fabric8.kubernetes.api.model.Pod> pods;
-  private final SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.Deployment> deployments;
-  private final SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.ReplicaSet> replicaSets;
-  private final SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.StatefulSet> statefulSets;
-  private final SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.DaemonSet> daemonSets;
-  private final SharedIndexInformer<io.fabric8.kubernetes.api.model.apps.ControllerRevision>
-      revisions;
+  private final ClusterWatch cluster;
+  private final String namespace;
+  private final List<Expected> fresh = new ArrayList<>();
 
-  NamespaceWatch(KubernetesClient client, String namespace) {
-    pods = track(client.pods().inNamespace(namespace).runnableInformer(0));
-    deployments = track(client.apps().deployments().inNamespace(namespace).runnableInformer(0));
-    replicaSets = track(client.apps().replicaSets().inNamespace(namespace).runnableInformer(0));
-    statefulSets = track(client.apps().statefulSets().inNamespace(namespace).runnableInformer(0));
-    daemonSets = track(client.apps().daemonSets().inNamespace(namespace).runnableInformer(0));
-    revisions =
-        track(client.apps().controllerRevisions().inNamespace(namespace).runnableInformer(0));
-  }
+  /** A workload as a fresh list showed it, and the cache it must be found in. */
+  private record Expected(
+      SharedIndexInformer<? extends HasMetadata> informer, String uid, long generation) {}
 
-  private <T extends HasMetadata> SharedIndexInformer<T> track(SharedIndexInformer<T> informer) {
-    informer.addEventHandler(
-        new ResourceEventHandler<T>() {
-          @Override
-          public void onAdd(T obj) {
-            changed.release();
-          }
-
-          @Override
-          public void onUpdate(T oldObj, T newObj) {
-            changed.release();
-          }
-
-          @Override
-          public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-            changed.release();
-          }
-        });
-    informers.add(informer);
-    return informer;
-  }
-
-  /** Starts every informer: each lists, then watches. */
-  void start() {
-    List<CompletableFuture<Void>> started = new ArrayList<>();
-    for (SharedIndexInformer<?> informer : informers) {
-      started.add(informer.start().toCompletableFuture());
+  /**
+   * @param workloads the namespace's workloads as a fresh list (taken now) showed them, each list
+   *     of the kind the cache {@code cluster} holds in the same position of {@link
+   *     ClusterWatch#workloadInformers}
+   */
+  NamespaceWatch(
+      ClusterWatch cluster, String namespace, List<List<? extends HasMetadata>> workloads) {
+    this.cluster = cluster;
+    this.namespace = namespace;
+    List<SharedIndexInformer<? extends HasMetadata>> informers = cluster.workloadInformers();
+    for (int i = 0; i < workloads.size(); i++) {
+      for (HasMetadata w : workloads.get(i)) {
+        Long generation = w.getMetadata().getGeneration();
+        fresh.add(
+            new Expected(
+                informers.get(i), w.getMetadata().getUid(), generation == null ? 0 : generation));
+      }
     }
-    listed = CompletableFuture.allOf(started.toArray(CompletableFuture[]::new));
+  }
+
+  /** Starts the wake-ups. */
+  void start() {
+    cluster.addWaiter(namespace, changed);
   }
 
   /**
-   * Waits, at most {@code atMost}, for every informer's first list (an informer retries a failed
-   * list by itself).
+   * Waits, at most {@code atMost}, until the shared informers have listed the cluster and their
+   * caches hold every workload of the fresh list at least as new as it was listed.
    *
-   * @return whether every first list has arrived
+   * @return whether the caches are that fresh
    * @throws RuntimeException the API's failure of a first list, when an informer gives up
    */
   boolean awaitListed(Duration atMost) throws InterruptedException {
-    try {
-      listed.get(Math.max(1, atMost.toMillis()), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
+    Instant until = Instant.now().plus(atMost);
+    if (!cluster.awaitListed(atMost)) {
       return false;
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
     }
+    while (true) {
+      changed.drainPermits();
+      if (caughtUp()) {
+        return true;
+      }
+      Duration left = Duration.between(Instant.now(), until);
+      if (left.isNegative() || left.isZero()) {
+        return false;
+      }
+      changed.tryAcquire(Math.max(1, left.toMillis()), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private boolean caughtUp() {
+    Map<SharedIndexInformer<? extends HasMetadata>, Map<String, Long>> byUid = new HashMap<>();
+    for (Expected e : fresh) {
+      Map<String, Long> cached =
+          byUid.computeIfAbsent(
+              e.informer(),
+              informer -> {
+                Map<String, Long> m = new HashMap<>();
+                for (HasMetadata o : ClusterWatch.inNamespace(informer, namespace)) {
+                  Long g = o.getMetadata().getGeneration();
+                  m.put(o.getMetadata().getUid(), g == null ? 0 : g);
+                }
+                return m;
+              });
+      Long generation = cached.get(e.uid());
+      if (generation == null || generation < e.generation()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -101,26 +116,24 @@ final class NamespaceWatch implements AutoCloseable {
     return any;
   }
 
+  /**
+   * The namespace's objects in the shared caches.
+   *
+   * @throws IllegalStateException when a shared informer has stopped: its cache no longer follows
+   *     the cluster (a transient failure; the retry starts new informers)
+   */
   Verification.Snapshot snapshot() {
     // Drain first: a change arriving while the snapshot is taken wakes the next wait.
     changed.drainPermits();
-    return new Verification.Snapshot(
-        deployments.getStore().list(),
-        replicaSets.getStore().list(),
-        statefulSets.getStore().list(),
-        daemonSets.getStore().list(),
-        revisions.getStore().list(),
-        pods.getStore().list());
+    if (!cluster.healthy()) {
+      throw new IllegalStateException(
+          "the shared watches of the cluster stopped; verification of " + namespace + " retried");
+    }
+    return cluster.snapshot(namespace);
   }
 
   @Override
   public void close() {
-    for (SharedIndexInformer<?> informer : informers) {
-      try {
-        informer.close();
-      } catch (RuntimeException ignored) {
-        // stop the others regardless
-      }
-    }
+    cluster.removeWaiter(namespace, changed);
   }
 }

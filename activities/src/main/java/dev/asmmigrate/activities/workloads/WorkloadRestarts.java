@@ -133,23 +133,33 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
     return new Workloads(deployments, sets, daemonSets, pods);
   }
 
-  /** Backs the workload up, then sets its restart annotation. */
+  /**
+   * Backs the workload up, then sets its restart annotation. The merge patch is addressed through
+   * the listed object ({@code resource(workload)}), not {@code withName(...)}: fabric8 reads an
+   * object named that way from the server before patching it, a GET per workload that a merge patch
+   * of one annotation does not need (it carries no resourceVersion; only the object's name and
+   * namespace are used to address it).
+   */
   private void apply(KubernetesClient client, MigrationContext ctx, String ns, Restart restart) {
     HasMetadata workload = restart.workload();
     backups.forContext(ctx).save(ctx.migrationId(), STEP, key(workload, ns), tree(workload));
-    String name = workload.getMetadata().getName();
     PatchContext merge = PatchContext.of(PatchType.JSON_MERGE);
     String patch = json(restart.patch());
     StepChanges.patch(
         "patch " + restart.ref() + " in " + ns,
         () -> {
-          if (workload instanceof StatefulSet) {
-            return client.apps().statefulSets().inNamespace(ns).withName(name).patch(merge, patch);
+          if (workload instanceof StatefulSet set) {
+            return client.apps().statefulSets().inNamespace(ns).resource(set).patch(merge, patch);
           }
-          if (workload instanceof DaemonSet) {
-            return client.apps().daemonSets().inNamespace(ns).withName(name).patch(merge, patch);
+          if (workload instanceof DaemonSet ds) {
+            return client.apps().daemonSets().inNamespace(ns).resource(ds).patch(merge, patch);
           }
-          return client.apps().deployments().inNamespace(ns).withName(name).patch(merge, patch);
+          return client
+              .apps()
+              .deployments()
+              .inNamespace(ns)
+              .resource((Deployment) workload)
+              .patch(merge, patch);
         });
   }
 
