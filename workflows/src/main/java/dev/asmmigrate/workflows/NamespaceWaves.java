@@ -74,7 +74,11 @@ final class NamespaceWaves {
     }
     for (NamespacePlan ns : first) {
       log.info("migrate-workloads: canary namespace {}", ns.name());
-      migrateOne(ns);
+      try {
+        migrateOne(ns);
+      } finally {
+        progress.publishNamespaces();
+      }
     }
     int size = Math.max(1, request.concurrency());
     for (int i = 0; i < rest.size(); i += size) {
@@ -87,13 +91,17 @@ final class NamespaceWaves {
       for (NamespacePlan ns : wave) {
         running.add(Async.procedure(() -> migrateOne(ns)));
       }
-      if (undoOnSuccess) {
-        awaitEach(running);
-      } else {
-        Promise.allOf(running).get();
-        for (Promise<Void> p : running) {
-          p.get();
+      try {
+        if (undoOnSuccess) {
+          awaitEach(running);
+        } else {
+          Promise.allOf(running).get();
+          for (Promise<Void> p : running) {
+            p.get();
+          }
         }
+      } finally {
+        progress.publishNamespaces();
       }
     }
   }
