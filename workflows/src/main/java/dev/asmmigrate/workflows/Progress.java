@@ -33,9 +33,12 @@ final class Progress {
   static final String ROLLING_BACK = "ROLLING_BACK";
   static final String DONE = "DONE";
 
+  /** A namespace's phase while its one activity relabels, restarts and verifies it. */
+  static final String MIGRATING = "MIGRATING";
+
   /** A namespace's phases on its way to success, published once per wave. */
   private static final Set<String> ON_THE_WAY =
-      Set.of("PENDING", "RELABELLED", "RESTARTED", "VERIFIED");
+      Set.of("PENDING", MIGRATING, "RELABELLED", "RESTARTED", "VERIFIED");
 
   private String migrationId;
   private ClusterRef cluster;
@@ -168,28 +171,54 @@ final class Progress {
   }
 
   void namespace(NamespacePlan p, String nsPhase, int ready, int total, String message) {
+    namespace(p, nsPhase, ready, total, message, Map.of());
+  }
+
+  /**
+   * A namespace's change, with the moments of the phases it went through on the way (an activity's
+   * clock): each kept between the namespace's last moment and now, so that its timeline stays in
+   * order whatever the two clocks say.
+   */
+  void namespace(
+      NamespacePlan p,
+      String nsPhase,
+      int ready,
+      int total,
+      String message,
+      Map<String, Long> earlier) {
     NamespaceStatus before = namespaces.get(p.name());
     Map<String, Long> times = new LinkedHashMap<>(before == null ? Map.of() : before.times());
-    times.put(nsPhase, Workflow.currentTimeMillis());
+    long now = Workflow.currentTimeMillis();
+    long last = times.values().stream().mapToLong(Long::longValue).max().orElse(now);
+    for (Map.Entry<String, Long> e : earlier.entrySet()) {
+      last = Math.min(now, Math.max(last, e.getValue()));
+      times.put(e.getKey(), last);
+    }
+    times.put(nsPhase, now);
     namespaces.put(
         p.name(),
         new NamespaceStatus(p.name(), p.version(), nsPhase, ready, total, message, times));
     publishNamespace(nsPhase);
   }
 
-  /** The namespace's migration (or its rollback) begins: the start of its timeline. */
-  void namespaceStarted(NamespacePlan p) {
+  /**
+   * The namespace's migration (or its rollback) begins: the start of its timeline.
+   *
+   * @param inFlight the phase it shows while it runs, or null to keep its phase
+   */
+  void namespaceStarted(NamespacePlan p, String inFlight) {
     NamespaceStatus before = namespaces.get(p.name());
     Map<String, Long> times = new LinkedHashMap<>(before == null ? Map.of() : before.times());
     times.putIfAbsent("STARTED", Workflow.currentTimeMillis());
     namespaces.put(
         p.name(),
         before == null
-            ? new NamespaceStatus(p.name(), p.version(), "PENDING", 0, 0, "", times)
+            ? new NamespaceStatus(
+                p.name(), p.version(), inFlight == null ? "PENDING" : inFlight, 0, 0, "", times)
             : new NamespaceStatus(
                 p.name(),
                 p.version(),
-                before.phase(),
+                inFlight == null ? before.phase() : inFlight,
                 before.podsReady(),
                 before.podsTotal(),
                 before.message(),
