@@ -62,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
       description =
           "Abort while this step runs, as an operator would (asm-migrate abort): the running"
               + " activities must stop, then everything done so far is rolled back and the run"
-              + " must end ROLLED_BACK. For the workload steps the abort comes once a"
-              + " namespace's workloads are restarted, while their pods are verified.")
+              + " must end ROLLED_BACK. For the workload steps the abort comes while a"
+              + " namespace is being migrated (its workloads restarted, their pods verified).")
   String abortDuring;
 
   @Option(

@@ -263,10 +263,14 @@ final class DemoRun implements AutoCloseable {
                   if (s.endedAt() != null) {
                     return;
                   }
+                  // RESTARTED: its pods being verified; MIGRATING: its one activity relabels,
+                  // restarts and verifies it (version namespace-one-activity)
                   java.util.Optional<String> verifying =
                       s.namespaces().stream()
-                          .filter(ns -> ns.phase().equals("RESTARTED"))
-                          .map(ns -> ns.name())
+                          .filter(
+                              ns ->
+                                  ns.phase().equals("RESTARTED") || ns.phase().equals("MIGRATING"))
+                          .map(ns -> ns.name() + ": " + ns.phase())
                           .findFirst();
                   boolean inFlight = !workloads || verifying.isPresent();
                   if (step.equals(s.step()) && inFlight) {
@@ -277,8 +281,8 @@ final class DemoRun implements AutoCloseable {
                             out.println(
                                 "operator: "
                                     + ns
-                                    + ": RESTARTED (its pods being verified) when the abort is"
-                                    + " sent"));
+                                    + " (its pods being restarted and verified) when the abort"
+                                    + " is sent"));
                     String reason = "demo: --abort-during " + step;
                     String answer =
                         Migrations.updateOrSignal(

@@ -94,7 +94,9 @@ record StatusView(
     }
     Map<String, int[]> live = new LinkedHashMap<>();
     for (PendingActivityInfo a : described.getPendingActivitiesList()) {
-      if (!a.getActivityType().getName().equalsIgnoreCase("verifyNamespace")
+      // the verification heartbeats its progress, alone or inside a namespace's one activity
+      String type = a.getActivityType().getName();
+      if (!(type.equalsIgnoreCase("verifyNamespace") || type.equalsIgnoreCase("migrateNamespace"))
           || a.getHeartbeatDetails().getPayloadsCount() == 0) {
         continue;
       }

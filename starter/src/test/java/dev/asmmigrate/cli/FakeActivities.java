@@ -222,6 +222,25 @@ final class FakeActivities
     record(r.context(), "restoreNamespaceLabels:" + r.namespace());
   }
 
+  /** The three calls of one namespace, in order, as the real activity composes them. */
+  @Override
+  public MigrateNamespaceResult migrateNamespace(MigrateNamespaceRequest r) {
+    relabelNamespace(r.relabel());
+    long relabelledAt = System.currentTimeMillis();
+    RestartResult restarted = restartWorkloads(r.restart());
+    long restartedAt = System.currentTimeMillis();
+    return new MigrateNamespaceResult(
+        restarted, verifyNamespace(r.verify()), relabelledAt, restartedAt);
+  }
+
+  /** The three calls of one namespace's undo, in order, as the real activity composes them. */
+  @Override
+  public VerifyResult rollBackNamespace(RollBackNamespaceRequest r) {
+    restoreNamespaceLabels(r.labels());
+    restartWorkloads(r.restart());
+    return verifyNamespace(r.verify());
+  }
+
   @Override
   public StepResult replaceGateway(GatewayRequest r) {
     record(r.context(), "replaceGateway");

@@ -132,9 +132,9 @@ final class RollbackRehearsal {
           .startsWith(abort ? "ABORTED: aborted by an operator" : "INJECTED_FAILURE");
       if (abort) {
         assertThat(log.toString())
-            .as("the abort came while a namespace's restarted pods were being verified")
+            .as("the abort came while a namespace was being restarted and verified")
             .contains(
-                ": RESTARTED ",
+                ": MIGRATING (its pods being restarted and verified) when the abort is sent",
                 "operator: abort during " + step.id() + ": aborted: rolling back",
                 ": FAILED (aborted by an operator: demo: --abort-during " + step.id() + ")",
                 ": ROLLED_BACK (aborted by an operator");

@@ -95,7 +95,18 @@ final class ActivityStubs {
         Workflow.newActivityStub(MeshCaActivities.class, waiting(timeouts.rootDistribution()));
     // restarts heartbeat once per workload: a worker killed in the middle of a namespace's
     // restarts is noticed after HEARTBEAT, not after the quick calls' minute, and the retry skips
-    // the workloads that carry the restart value already; the verification is a wait
+    // the workloads that carry the restart value already; the verification is a wait. A whole
+    // namespace each way (relabel or its undo, restart, verification as one activity) is bounded
+    // by the sum of its parts' bounds and heartbeats as the verification does.
+    ActivityOptions verify = waiting(timeouts.rollout());
+    ActivityOptions wholeNamespace =
+        ActivityOptions.newBuilder(verify)
+            .setStartToCloseTimeout(
+                quick
+                    .getStartToCloseTimeout()
+                    .multipliedBy(2)
+                    .plus(verify.getStartToCloseTimeout()))
+            .build();
     workloads =
         Workflow.newActivityStub(
             WorkloadActivities.class,
@@ -104,7 +115,11 @@ final class ActivityStubs {
                 "RestartWorkloads",
                 ActivityOptions.newBuilder(quick).setHeartbeatTimeout(HEARTBEAT).build(),
                 "VerifyNamespace",
-                waiting(timeouts.rollout())));
+                verify,
+                "MigrateNamespace",
+                wholeNamespace,
+                "RollBackNamespace",
+                wholeNamespace));
     gateway = Workflow.newActivityStub(GatewayActivities.class, waiting(timeouts.gateway()));
     webhook = Workflow.newActivityStub(WebhookActivities.class, quick);
     addon = Workflow.newActivityStub(AddonActivities.class, waiting(Duration.ofMinutes(15)));

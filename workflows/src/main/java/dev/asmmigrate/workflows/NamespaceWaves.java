@@ -1,9 +1,12 @@
 package dev.asmmigrate.workflows;
 
 import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.MigrateNamespaceRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.MigrateNamespaceResult;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.NamespaceRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartResult;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.RollBackNamespaceRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyResult;
 import dev.asmmigrate.workflows.model.FailureType;
@@ -20,7 +23,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 
@@ -35,6 +40,12 @@ import org.slf4j.Logger;
  * Histories recorded before registered every namespace's undo when it started, and the saga undid a
  * failed namespace again (default version of {@code namespace-undone-once}) or skipped it (its
  * version 1): they replay that way.
+ *
+ * <p>Each way, a namespace is one activity (version 1 of {@code namespace-one-activity}): {@code
+ * migrateNamespace} relabels, restarts and verifies it, {@code rollBackNamespace} undoes the three;
+ * one activity and one workflow task per namespace instead of three. The namespace shows MIGRATING
+ * while it runs, then VERIFIED with the relabel's and the restart's moments from the activity's
+ * result. Histories recorded before call the three activities one after another.
  */
 final class NamespaceWaves {
   private static final Logger log = Workflow.getLogger(NamespaceWaves.class);
@@ -46,6 +57,7 @@ final class NamespaceWaves {
   private final Saga saga;
   private final String restartedAt;
   private final boolean undoOnSuccess;
+  private final boolean oneActivity;
 
   /** Histories before {@code namespace-undo-on-success}: the namespaces undone at once. */
   private final Set<String> undoneAtOnce = new HashSet<>();
@@ -64,6 +76,8 @@ final class NamespaceWaves {
     this.restartedAt = restartToken(ctx);
     this.undoOnSuccess =
         Workflow.getVersion("namespace-undo-on-success", Workflow.DEFAULT_VERSION, 1) == 1;
+    this.oneActivity =
+        Workflow.getVersion("namespace-one-activity", Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   void migrate(List<NamespacePlan> namespaces, List<String> canary) {
@@ -74,7 +88,11 @@ final class NamespaceWaves {
     }
     for (NamespacePlan ns : first) {
       log.info("migrate-workloads: canary namespace {}", ns.name());
-      migrateOne(ns);
+      try {
+        migrateOne(ns);
+      } finally {
+        progress.publishNamespaces();
+      }
     }
     int size = Math.max(1, request.concurrency());
     for (int i = 0; i < rest.size(); i += size) {
@@ -87,13 +105,17 @@ final class NamespaceWaves {
       for (NamespacePlan ns : wave) {
         running.add(Async.procedure(() -> migrateOne(ns)));
       }
-      if (undoOnSuccess) {
-        awaitEach(running);
-      } else {
-        Promise.allOf(running).get();
-        for (Promise<Void> p : running) {
-          p.get();
+      try {
+        if (undoOnSuccess) {
+          awaitEach(running);
+        } else {
+          Promise.allOf(running).get();
+          for (Promise<Void> p : running) {
+            p.get();
+          }
         }
+      } finally {
+        progress.publishNamespaces();
       }
     }
   }
@@ -127,7 +149,7 @@ final class NamespaceWaves {
       throw Failures.failure(
           FailureType.ABORTED, "aborted by an operator: " + progress.abortReason());
     }
-    progress.namespaceStarted(ns);
+    progress.namespaceStarted(ns, oneActivity ? Progress.MIGRATING : null);
     if (!undoOnSuccess) {
       saga.addCompensation(
           () -> {
@@ -169,40 +191,63 @@ final class NamespaceWaves {
 
   /** Relabels, restarts and verifies one namespace, recording each in its progress. */
   private void migrateNamespace(NamespacePlan ns) {
+    if (oneActivity) {
+      MigrateNamespaceResult done =
+          act.workloads.migrateNamespace(
+              new MigrateNamespaceRequest(
+                  new NamespaceRequest(ctx, ns.name()),
+                  restart(ns),
+                  verify(ns, Direction.MIGRATE)));
+      Map<String, Long> parts = new LinkedHashMap<>();
+      parts.put("RELABELLED", done.relabelledAt());
+      parts.put("RESTARTED", done.restartedAt());
+      String unmanaged = unmanaged(done.restarted());
+      progress.namespace(
+          ns,
+          "VERIFIED",
+          done.verified().podsVerified(),
+          done.verified().podsVerified(),
+          verified(done.verified()) + unmanaged,
+          parts);
+      return;
+    }
     act.workloads.relabelNamespace(new NamespaceRequest(ctx, ns.name()));
     progress.namespace(ns, "RELABELLED", 0, 0, "labelled istio.io/rev=" + ctx.revision());
-    RestartResult restarted =
-        act.workloads.restartWorkloads(
-            RestartRequest.migrate(
-                ctx, ns.name(), restartedAt, request.restartStatefulSetsAndDaemonSets()));
+    RestartResult restarted = act.workloads.restartWorkloads(restart(ns));
     progress.namespace(
         ns,
         "RESTARTED",
         0,
         0,
-        "restarted "
-            + restarted.workloads().size()
-            + " workloads"
-            + (restarted.unmanagedPods().isEmpty()
-                ? ""
-                : "; pods no controller owns keep the old proxy: " + restarted.unmanagedPods()));
+        "restarted " + restarted.workloads().size() + " workloads" + unmanaged(restarted));
     VerifyResult verified = act.workloads.verifyNamespace(verify(ns, Direction.MIGRATE));
     progress.namespace(
-        ns,
-        "VERIFIED",
-        verified.podsVerified(),
-        verified.podsVerified(),
-        verified.podsVerified()
-            + " pods on "
-            + ctx.revision()
-            + " across "
-            + verified.workloads()
-            + " workloads"
-            + (verified.notRestarted().isEmpty()
-                ? ""
-                : "; StatefulSet/DaemonSet pods not restarted (restart of sets off) keep their"
-                    + " proxy: "
-                    + verified.notRestarted()));
+        ns, "VERIFIED", verified.podsVerified(), verified.podsVerified(), verified(verified));
+  }
+
+  private RestartRequest restart(NamespacePlan ns) {
+    return RestartRequest.migrate(
+        ctx, ns.name(), restartedAt, request.restartStatefulSetsAndDaemonSets());
+  }
+
+  private static String unmanaged(RestartResult restarted) {
+    return restarted.unmanagedPods().isEmpty()
+        ? ""
+        : "; pods no controller owns keep the old proxy: " + restarted.unmanagedPods();
+  }
+
+  private String verified(VerifyResult verified) {
+    return verified.podsVerified()
+        + " pods on "
+        + ctx.revision()
+        + " across "
+        + verified.workloads()
+        + " workloads"
+        + (verified.notRestarted().isEmpty()
+            ? ""
+            : "; StatefulSet/DaemonSet pods not restarted (restart of sets off) keep their"
+                + " proxy: "
+                + verified.notRestarted());
   }
 
   private VerifyRequest verify(NamespacePlan ns, Direction direction) {
@@ -251,15 +296,27 @@ final class NamespaceWaves {
    * Labels back, restarts what the migration restarted, and verifies the add-on's proxy is back.
    */
   private void rollBackNamespace(NamespacePlan ns) {
+    if (oneActivity) {
+      act.workloads.rollBackNamespace(
+          new RollBackNamespaceRequest(
+              new NamespaceRequest(ctx, ns.name()),
+              rollbackRestart(ns),
+              verify(ns, Direction.ROLL_BACK)));
+      return;
+    }
     act.workloads.restoreNamespaceLabels(new NamespaceRequest(ctx, ns.name()));
+    act.workloads.restartWorkloads(rollbackRestart(ns));
+    act.workloads.verifyNamespace(verify(ns, Direction.ROLL_BACK));
+  }
+
+  /** The rollback's restart, with a new restartedAt value: the moment the rollback asks it. */
+  private RestartRequest rollbackRestart(NamespacePlan ns) {
     String rollbackAt =
         Instant.ofEpochMilli(Workflow.currentTimeMillis())
             .truncatedTo(ChronoUnit.SECONDS)
             .toString();
-    act.workloads.restartWorkloads(
-        RestartRequest.rollBack(
-            ctx, ns.name(), restartedAt, rollbackAt, request.restartStatefulSetsAndDaemonSets()));
-    act.workloads.verifyNamespace(verify(ns, Direction.ROLL_BACK));
+    return RestartRequest.rollBack(
+        ctx, ns.name(), restartedAt, rollbackAt, request.restartStatefulSetsAndDaemonSets());
   }
 
   /**

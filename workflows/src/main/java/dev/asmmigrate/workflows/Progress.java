@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the workflow knows about its own progress, and what operators asked of it: the source of the
@@ -31,6 +32,13 @@ final class Progress {
   static final String PAUSED = "PAUSED";
   static final String ROLLING_BACK = "ROLLING_BACK";
   static final String DONE = "DONE";
+
+  /** A namespace's phase while its one activity relabels, restarts and verifies it. */
+  static final String MIGRATING = "MIGRATING";
+
+  /** A namespace's phases on its way to success, published once per wave. */
+  private static final Set<String> ON_THE_WAY =
+      Set.of("PENDING", MIGRATING, "RELABELLED", "RESTARTED", "VERIFIED");
 
   private String migrationId;
   private ClusterRef cluster;
@@ -58,6 +66,7 @@ final class Progress {
   private final List<String> rollbackFailures = new ArrayList<>();
   private String backups;
   private boolean memo;
+  private boolean memoPerWave;
   private MigrationStatus publishedHead;
   private List<String> publishedNames = List.of();
   private final Map<String, NamespaceStatus> publishedNamespaces = new LinkedHashMap<>();
@@ -74,13 +83,37 @@ final class Progress {
     // the status is kept in the memo from here on, so that status and report need no worker;
     // histories recorded before replay without the memo's upserts
     memo = Workflow.getVersion("status-memo", Workflow.DEFAULT_VERSION, 1) == 1;
+    // a namespace's progress reaches the memo once per wave ({@link #publishNamespaces}) and with
+    // any other change, not at each of its phases: one upsert event per wave instead of four per
+    // namespace; histories recorded before upsert at each phase
+    memoPerWave = Workflow.getVersion("status-memo-per-wave", Workflow.DEFAULT_VERSION, 1) == 1;
     publish();
+  }
+
+  /**
+   * Upserts the namespaces' progress not yet in the memo: called once per wave, when it ended (and
+   * any other change publishes it too, so every step boundary does).
+   */
+  void publishNamespaces() {
+    publish();
+  }
+
+  /**
+   * A namespace's change: its way to success (started, relabelled, restarted, verified) waits for
+   * the wave's end; a failure and its undo (FAILED, ROLLED_BACK, ROLLBACK_FAILED) are published at
+   * once, as every change was in histories from before the memo per wave.
+   */
+  private void publishNamespace(String nsPhase) {
+    if (!memoPerWave || !ON_THE_WAY.contains(nsPhase)) {
+      publish();
+    }
   }
 
   /**
    * Upserts into the workflow's memo what changed since the last upsert ({@link StatusMemo}): the
    * status without its namespaces, the namespaces' names in order, and each namespace that changed.
-   * Called after every change, so the memo is as fresh as the status query.
+   * Called after every change but a namespace's (published once per wave, {@link
+   * #publishNamespaces}), so the memo is as fresh as the status query at every step boundary.
    */
   private void publish() {
     if (!memo) {
@@ -138,33 +171,59 @@ final class Progress {
   }
 
   void namespace(NamespacePlan p, String nsPhase, int ready, int total, String message) {
+    namespace(p, nsPhase, ready, total, message, Map.of());
+  }
+
+  /**
+   * A namespace's change, with the moments of the phases it went through on the way (an activity's
+   * clock): each kept between the namespace's last moment and now, so that its timeline stays in
+   * order whatever the two clocks say.
+   */
+  void namespace(
+      NamespacePlan p,
+      String nsPhase,
+      int ready,
+      int total,
+      String message,
+      Map<String, Long> earlier) {
     NamespaceStatus before = namespaces.get(p.name());
     Map<String, Long> times = new LinkedHashMap<>(before == null ? Map.of() : before.times());
-    times.put(nsPhase, Workflow.currentTimeMillis());
+    long now = Workflow.currentTimeMillis();
+    long last = times.values().stream().mapToLong(Long::longValue).max().orElse(now);
+    for (Map.Entry<String, Long> e : earlier.entrySet()) {
+      last = Math.min(now, Math.max(last, e.getValue()));
+      times.put(e.getKey(), last);
+    }
+    times.put(nsPhase, now);
     namespaces.put(
         p.name(),
         new NamespaceStatus(p.name(), p.version(), nsPhase, ready, total, message, times));
-    publish();
+    publishNamespace(nsPhase);
   }
 
-  /** The namespace's migration (or its rollback) begins: the start of its timeline. */
-  void namespaceStarted(NamespacePlan p) {
+  /**
+   * The namespace's migration (or its rollback) begins: the start of its timeline.
+   *
+   * @param inFlight the phase it shows while it runs, or null to keep its phase
+   */
+  void namespaceStarted(NamespacePlan p, String inFlight) {
     NamespaceStatus before = namespaces.get(p.name());
     Map<String, Long> times = new LinkedHashMap<>(before == null ? Map.of() : before.times());
     times.putIfAbsent("STARTED", Workflow.currentTimeMillis());
     namespaces.put(
         p.name(),
         before == null
-            ? new NamespaceStatus(p.name(), p.version(), "PENDING", 0, 0, "", times)
+            ? new NamespaceStatus(
+                p.name(), p.version(), inFlight == null ? "PENDING" : inFlight, 0, 0, "", times)
             : new NamespaceStatus(
                 p.name(),
                 p.version(),
-                before.phase(),
+                inFlight == null ? before.phase() : inFlight,
                 before.podsReady(),
                 before.podsTotal(),
                 before.message(),
                 times));
-    publish();
+    publishNamespace("PENDING");
   }
 
   /** The injected pods pre-flight found that no restart moves to the new proxy. */

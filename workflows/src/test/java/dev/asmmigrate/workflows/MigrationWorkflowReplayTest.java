@@ -73,6 +73,22 @@ class MigrationWorkflowReplayTest {
   }
 
   /**
+   * A demo run since {@code namespace-one-activity}: each namespace migrated by one activity
+   * (MigrateNamespace) instead of three.
+   */
+  @Test
+  void givenTheHistoryOfADemoRunWithOneActivityPerNamespace_whenReplayed_itShouldBeDeterministic()
+      throws Exception {
+    WorkflowExecutionHistory run = history("histories/demo-addon-1.4-one-activity.json");
+    assertThat(run.getEvents())
+        .filteredOn(HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .extracting(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+        .contains("MigrateNamespace")
+        .doesNotContain("RelabelNamespace", "RestartWorkloads", "VerifyNamespace");
+    WorkflowReplayer.replayWorkflowExecution(run, worker);
+  }
+
+  /**
    * {@code demo --abort-during migrate-workloads}, recorded: the abort update, the cancel request
    * of the running verification and, only once it was cancelled, the rollback's activities. Today's
    * code must replay it: the abort path and its version marker stay deterministic. (Replay does not

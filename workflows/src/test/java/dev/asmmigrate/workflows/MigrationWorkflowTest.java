@@ -92,9 +92,9 @@ class MigrationWorkflowTest {
   }
 
   /**
-   * One stub of the workload activities, its options per method: the quick calls' timeouts for the
-   * relabel, a short heartbeat timeout for the restart (a dead worker's restart moves on within
-   * seconds), and the rollout's bound for the verification, as the three stubs gave before.
+   * One stub of the workload activities, its options per method: a namespace's one activity is
+   * bounded by the sum of the relabel's, the restart's and the verification's bounds, and
+   * heartbeats as the verification does (a dead worker's namespace moves on within seconds).
    */
   @Test
   void givenAMigration_theWorkloadActivitiesShouldBeScheduledWithTheirOwnTimeouts() {
@@ -115,10 +115,12 @@ class MigrationWorkflowTest {
     }
 
     long rollout = Timeouts.defaults().rollout().plusMinutes(2).getSeconds();
+    // one activity per namespace (version namespace-one-activity): the relabel's, the restart's
+    // and the verification's bounds in sum, the verification's heartbeat
     assertThat(timeouts)
-        .containsEntry("RelabelNamespace", "startToClose=120s heartbeat=60s")
-        .containsEntry("RestartWorkloads", "startToClose=120s heartbeat=20s")
-        .containsEntry("VerifyNamespace", "startToClose=" + rollout + "s heartbeat=20s")
+        .containsEntry(
+            "MigrateNamespace", "startToClose=" + (120 + 120 + rollout) + "s heartbeat=20s")
+        .doesNotContainKeys("RelabelNamespace", "RestartWorkloads", "VerifyNamespace")
         .containsEntry("RemainingNamespaces", "startToClose=120s heartbeat=60s");
   }
 

@@ -277,6 +277,40 @@ final class RecordingActivities
     record("restoreNamespaceLabels:" + request.namespace());
   }
 
+  /**
+   * How long (real milliseconds) a namespace's one activity takes, by namespace: so that the
+   * namespaces of a wave end at distinct moments, as on a cluster, not in one workflow task.
+   */
+  volatile java.util.function.ToLongFunction<String> namespaceMillis = ns -> 0;
+
+  /** The three calls of one namespace, in order, as the real activity composes them. */
+  @Override
+  public MigrateNamespaceResult migrateNamespace(MigrateNamespaceRequest r) {
+    long millis = namespaceMillis.applyAsLong(r.relabel().namespace());
+    if (millis > 0) {
+      try {
+        Thread.sleep(millis); // the namespace's rollout, simulated
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    relabelNamespace(r.relabel());
+    long relabelledAt = System.currentTimeMillis();
+    RestartResult restarted = restartWorkloads(r.restart());
+    long restartedAt = System.currentTimeMillis();
+    return new MigrateNamespaceResult(
+        restarted, verifyNamespace(r.verify()), relabelledAt, restartedAt);
+  }
+
+  /** The three calls of one namespace's undo, in order, as the real activity composes them. */
+  @Override
+  public VerifyResult rollBackNamespace(RollBackNamespaceRequest r) {
+    restoreNamespaceLabels(r.labels());
+    restartWorkloads(r.restart());
+    return verifyNamespace(r.verify());
+  }
+
   @Override
   public StepResult replaceGateway(GatewayRequest request) {
     record("replaceGateway");

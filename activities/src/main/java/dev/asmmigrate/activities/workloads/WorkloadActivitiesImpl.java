@@ -7,6 +7,7 @@ import static dev.asmmigrate.activities.workloads.WorkloadObjects.namespace;
 
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.kube.Waits;
 import dev.asmmigrate.activities.plan.PlannedChange;
 import dev.asmmigrate.activities.workloads.NamespaceChanges.LabelChange;
 import dev.asmmigrate.activities.workloads.NamespaceChanges.Restart;
@@ -137,6 +138,26 @@ public final class WorkloadActivitiesImpl implements WorkloadActivities {
   @Override
   public VerifyResult verifyNamespace(VerifyRequest request) {
     return verification.verifyNamespace(request);
+  }
+
+  // --- one namespace as one activity, each way ---------------------------------------------------
+
+  @Override
+  public MigrateNamespaceResult migrateNamespace(MigrateNamespaceRequest request) {
+    relabel.relabelNamespace(request.relabel());
+    Waits.heartbeat("relabel: " + request.relabel().namespace());
+    long relabelledAt = System.currentTimeMillis();
+    RestartResult restarted = restarts.restartWorkloads(request.restart());
+    long restartedAt = System.currentTimeMillis();
+    VerifyResult verified = verification.verifyNamespace(request.verify());
+    return new MigrateNamespaceResult(restarted, verified, relabelledAt, restartedAt);
+  }
+
+  @Override
+  public VerifyResult rollBackNamespace(RollBackNamespaceRequest request) {
+    relabel.restoreNamespaceLabels(request.labels());
+    restarts.restartWorkloads(request.restart());
+    return verification.verifyNamespace(request.verify());
   }
 
   @Override

@@ -14,10 +14,13 @@ import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.workflows.MigrationMetrics;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.MigrateNamespaceRequest;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.MigrateNamespaceResult;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.NamespaceRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RemainingRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.RestartResult;
+import dev.asmmigrate.workflows.activities.WorkloadActivities.RollBackNamespaceRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyRequest;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.VerifyResult;
 import dev.asmmigrate.workflows.model.AddonVersion;
@@ -446,5 +449,61 @@ class WorkloadActivitiesImplTest {
                 .path(WorkloadActivitiesImpl.RESTARTED_AT)
                 .asText(null))
         .isEqualTo(MIGRATED_AT);
+  }
+
+  /**
+   * A namespace's one activity each way (what the workflow calls since {@code
+   * namespace-one-activity}), each run twice as a retry would: relabelled, restarted once and
+   * verified on the managed proxy, then labels back, restarted once more and verified on the
+   * add-on's proxy.
+   */
+  @Test
+  @Order(11)
+  void givenANamespace_whenMigratedAndRolledBackAsOneActivityEachTwice_eachShouldActOnce() {
+    String ns = "whole";
+    TestWorkloads.createInjectedNamespace(h, ns);
+    TestWorkloads.createDeployment(h, ns, "web", Map.of());
+    await().atMost(Duration.ofSeconds(30)).until(() -> TestWorkloads.readyPods(h, ns) == 1);
+    Map<String, Integer> replicaSetsBefore = TestWorkloads.replicaSetsPerDeployment(h, ns);
+    MigrateNamespaceRequest migrate =
+        new MigrateNamespaceRequest(
+            new NamespaceRequest(ctx, ns),
+            RestartRequest.migrate(ctx, ns, MIGRATED_AT, true),
+            new VerifyRequest(
+                ctx, ns, Direction.MIGRATE, AddonVersion.V1_4, Duration.ofSeconds(60), true));
+
+    MigrateNamespaceResult first = workloads.migrateNamespace(migrate);
+    MigrateNamespaceResult again = workloads.migrateNamespace(migrate);
+
+    assertThat(first.restarted().workloads()).containsExactly("Deployment/web");
+    assertThat(first.verified()).isEqualTo(new VerifyResult(1, 1));
+    assertThat(again.verified()).isEqualTo(first.verified());
+    assertThat(first.relabelledAt()).isLessThanOrEqualTo(first.restartedAt());
+    assertThat(TestWorkloads.labels(h, ns))
+        .containsEntry("istio.io/rev", "asm-managed")
+        .doesNotContainKey("istio-injection");
+    assertThat(TestWorkloads.replicaSetsPerDeployment(h, ns))
+        .containsEntry("web", replicaSetsBefore.get("web") + 1);
+    assertThat(TestWorkloads.livePods(h, ns))
+        .extracting(TestWorkloads::proxyImage)
+        .containsExactly(ASM_PROXY);
+
+    RollBackNamespaceRequest rollBack =
+        new RollBackNamespaceRequest(
+            new NamespaceRequest(ctx, ns),
+            RestartRequest.rollBack(ctx, ns, MIGRATED_AT, "2024-05-01T11:00:00Z", true),
+            new VerifyRequest(
+                ctx, ns, Direction.ROLL_BACK, AddonVersion.V1_4, Duration.ofSeconds(60), true));
+    assertThat(workloads.rollBackNamespace(rollBack)).isEqualTo(new VerifyResult(1, 1));
+    assertThat(workloads.rollBackNamespace(rollBack)).isEqualTo(new VerifyResult(1, 1));
+
+    assertThat(TestWorkloads.labels(h, ns))
+        .containsEntry("istio-injection", "enabled")
+        .doesNotContainKey("istio.io/rev");
+    assertThat(TestWorkloads.replicaSetsPerDeployment(h, ns))
+        .containsEntry("web", replicaSetsBefore.get("web") + 2);
+    assertThat(TestWorkloads.livePods(h, ns))
+        .extracting(TestWorkloads::proxyImage)
+        .containsExactly(ADDON_14_PROXY);
   }
 }

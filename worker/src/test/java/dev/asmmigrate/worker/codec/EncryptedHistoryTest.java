@@ -46,7 +46,7 @@ class EncryptedHistoryTest {
       "\"(undo-after-cancelled-step-stops|config-check-before-changes"
           + "|restart-token-from-migration-id|namespace-undone-once|namespace-undo-on-success"
           + "|resume-only-resumable-states|abort-recorded-as-abort"
-          + "|preflight-refusal-outcome|status-memo)\"|-?[0-9]+";
+          + "|preflight-refusal-outcome|status-memo|status-memo-per-wave|namespace-one-activity)\"|-?[0-9]+";
 
   /** Pre-flight failing permanently, with text that must not reach the server in clear. */
   public static final class FailingPreflight implements PreflightActivities {

@@ -110,6 +110,28 @@ public interface WorkloadActivities {
     }
   }
 
+  /**
+   * One namespace's whole migration ({@link #migrateNamespace}): its relabel, its restart and its
+   * verification, each as the separate activity would take it.
+   */
+  record MigrateNamespaceRequest(
+      NamespaceRequest relabel, RestartRequest restart, VerifyRequest verify) {}
+
+  /**
+   * What {@link #migrateNamespace} did: the restart's and the verification's results, and when the
+   * relabel and the restart ended (epoch millis, the worker's clock), for the namespace's timeline.
+   */
+  record MigrateNamespaceResult(
+      RestartResult restarted, VerifyResult verified, long relabelledAt, long restartedAt) {}
+
+  /**
+   * One namespace's whole rollback ({@link #rollBackNamespace}): its labels restored, the restart
+   * of what the migration restarted ({@link Direction#ROLL_BACK}), and the verification that the
+   * add-on's proxy is back.
+   */
+  record RollBackNamespaceRequest(
+      NamespaceRequest labels, RestartRequest restart, VerifyRequest verify) {}
+
   record RemainingRequest(MigrationContext context, List<String> alreadyMigrated) {}
 
   /** Injected namespaces still on an add-on control plane. Read-only. */
@@ -138,6 +160,23 @@ public interface WorkloadActivities {
    *     and pod (crash loop, wrong proxy, time-out)
    */
   VerifyResult verifyNamespace(VerifyRequest request);
+
+  /**
+   * {@link #relabelNamespace}, {@link #restartWorkloads} and {@link #verifyNamespace} of one
+   * namespace as one activity, heartbeating as the restart and the verification do: one activity
+   * and one workflow task per namespace instead of three. Idempotent when retried whole: the
+   * relabel is, the restart's value is fixed by the workflow, and the verification is a wait.
+   *
+   * @throws io.temporal.failure.ApplicationFailure as the three activities throw
+   */
+  MigrateNamespaceResult migrateNamespace(MigrateNamespaceRequest request);
+
+  /**
+   * The undo of {@link #migrateNamespace} as one activity: {@link #restoreNamespaceLabels}, the
+   * rollback's {@link #restartWorkloads} and {@link #verifyNamespace} of the add-on's proxy.
+   * Idempotent when retried whole (the rollback's restart value is fixed by the workflow).
+   */
+  VerifyResult rollBackNamespace(RollBackNamespaceRequest request);
 
   /**
    * Undo of {@link #relabelNamespace}: restores the namespace's labels from the backup (1.4: {@code
