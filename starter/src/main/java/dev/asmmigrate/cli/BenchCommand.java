@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     sortOptions = false,
+    subcommands = BenchWorkerCommand.class,
     description = {
       "Measures a migration on an in-process sandbox (add-on 1.4, N namespaces x D Deployments x"
           + " R pods): the workload phase's wall time against its critical path (waves x one"
@@ -118,7 +119,7 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private static void range(String option, int value, int min, int max) {
+  static void range(String option, int value, int min, int max) {
     if (value < min || value > max) {
       throw new UserError(
           ExitCodes.USAGE, option + " must be between " + min + " and " + max + ", got " + value);
