@@ -1,15 +1,12 @@
 package dev.asmmigrate.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,8 +37,7 @@ import picocli.CommandLine.Spec;
     })
 final class BenchWorkerCommand implements Callable<Integer> {
   static final int MAX_NAMESPACES = 5_000;
-  static final int MAX_DEPLOYMENTS = 10;
-  static final int MAX_REPLICAS = 20;
+  static final int DEPLOYMENTS = 5;
 
   @Spec CommandSpec spec;
 
@@ -52,35 +48,7 @@ final class BenchWorkerCommand implements Callable<Integer> {
       description = "Injected namespaces, 1 to " + MAX_NAMESPACES + " (default: ${DEFAULT-VALUE}).")
   int namespaces;
 
-  @Option(
-      names = "--deployments",
-      defaultValue = "5",
-      paramLabel = "D",
-      description =
-          "Deployments per namespace, 1 to " + MAX_DEPLOYMENTS + " (default: ${DEFAULT-VALUE}).")
-  int deployments;
-
-  @Option(
-      names = "--replicas",
-      defaultValue = "1",
-      paramLabel = "R",
-      description = "Pods per Deployment, 1 to " + MAX_REPLICAS + " (default: ${DEFAULT-VALUE}).")
-  int replicas;
-
-  @Option(
-      names = "--pod-ready-delay",
-      defaultValue = "300ms",
-      converter = DurationConverter.class,
-      description =
-          "How long a started container takes to become Ready (default: ${DEFAULT-VALUE}).")
-  Duration podReadyDelay;
-
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "table",
-      paramLabel = "table|json",
-      description = "Output format (default: ${DEFAULT-VALUE}).")
-  String output;
+  @Mixin BenchOptions options = new BenchOptions();
 
   /**
    * What was measured.
@@ -117,35 +85,13 @@ final class BenchWorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    validate();
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    Result result =
-        new BenchWorkerRun(
-                new BenchWorkerRun.Size(namespaces, deployments, replicas, podReadyDelay), err)
-            .run();
-    if (output.equals("json")) {
-      out.println(
-          new ObjectMapper()
-              .enable(SerializationFeature.INDENT_OUTPUT)
-              .writeValueAsString(result.toJson()));
-    } else {
-      out.print(result.table());
-    }
-    out.flush();
+    BenchOptions.range("--namespaces", namespaces, 1, MAX_NAMESPACES);
+    options.validate();
+    BenchWorkerRun.Size size =
+        new BenchWorkerRun.Size(
+            namespaces, options.deployments(DEPLOYMENTS), options.replicas, options.podReadyDelay);
+    Result result = new BenchWorkerRun(size, spec.commandLine().getErr()).run();
+    options.print(spec.commandLine().getOut(), result::toJson, result::table);
     return ExitCodes.OK;
-  }
-
-  private void validate() {
-    BenchCommand.range("--namespaces", namespaces, 1, MAX_NAMESPACES);
-    BenchCommand.range("--deployments", deployments, 1, MAX_DEPLOYMENTS);
-    BenchCommand.range("--replicas", replicas, 1, MAX_REPLICAS);
-    if (podReadyDelay.isNegative() || podReadyDelay.compareTo(Duration.ofMinutes(1)) > 0) {
-      throw new UserError(ExitCodes.USAGE, "--pod-ready-delay must be between 0 and 1m");
-    }
-    output = output.toLowerCase(Locale.ROOT);
-    if (!output.equals("table") && !output.equals("json")) {
-      throw new UserError(ExitCodes.USAGE, "-o must be table or json, got '" + output + "'");
-    }
   }
 }
