@@ -56,25 +56,7 @@ record BenchResult(
     root.put("podReadyDelayMillis", size.podReadyDelay().toMillis());
     root.put("migrationState", migrationState);
     root.put("checks", checks);
-    ObjectNode figs = root.putObject("figures");
-    for (Figure fig : figures) {
-      ObjectNode n = figs.putObject(fig.name());
-      if (Double.isNaN(fig.value())) {
-        n.putNull("value");
-      } else {
-        n.put("value", round(fig.value()));
-      }
-      n.put("unit", fig.unit());
-      n.put("meaning", fig.meaning());
-      if (fig.target() != null) {
-        n.put("target", fig.target());
-        if (fig.holds() == null) {
-          n.putNull("holds");
-        } else {
-          n.put("holds", fig.holds());
-        }
-      }
-    }
+    putFigures(root, figures);
     root.set("details", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(details));
     var notesNode = root.putArray("notes");
     notes.forEach(notesNode::add);
@@ -95,6 +77,35 @@ record BenchResult(
             size.podReadyDelay().toMillis(),
             migrationState,
             checks ? "passed" : "FAILED"));
+    appendFigures(b, figures, notes);
+    return b.toString();
+  }
+
+  /** The figures as JSON fields of {@code root.figures}. */
+  static void putFigures(ObjectNode root, List<Figure> figures) {
+    ObjectNode figs = root.putObject("figures");
+    for (Figure fig : figures) {
+      ObjectNode n = figs.putObject(fig.name());
+      if (Double.isNaN(fig.value())) {
+        n.putNull("value");
+      } else {
+        n.put("value", round(fig.value()));
+      }
+      n.put("unit", fig.unit());
+      n.put("meaning", fig.meaning());
+      if (fig.target() != null) {
+        n.put("target", fig.target());
+        if (fig.holds() == null) {
+          n.putNull("holds");
+        } else {
+          n.put("holds", fig.holds());
+        }
+      }
+    }
+  }
+
+  /** The figures as table rows, then the notes. */
+  static void appendFigures(StringBuilder b, List<Figure> figures, List<String> notes) {
     b.append(
         String.format(
             Locale.ROOT,
@@ -124,7 +135,6 @@ record BenchResult(
       b.append(String.format("%n"));
       notes.forEach(n -> b.append("note: ").append(n).append(String.format("%n")));
     }
-    return b.toString();
   }
 
   private static String format(double v) {

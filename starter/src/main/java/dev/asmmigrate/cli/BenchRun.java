@@ -278,7 +278,7 @@ final class BenchRun {
     try {
       KubernetesClient client = sandbox.client("bench");
       for (String ns : namespaces()) {
-        addNamespace(client, ns);
+        addNamespace(client, ns, size.deployments(), size.replicas());
       }
       Duration bound = Duration.ofMinutes(3).plusSeconds(3L * size.namespaces());
       if (!sandbox.awaitSettled(bound)) {
@@ -301,7 +301,7 @@ final class BenchRun {
   }
 
   /** A namespace on the 1.4 add-on's injection label with D Deployments of R pods. */
-  private void addNamespace(KubernetesClient client, String ns) {
+  static void addNamespace(KubernetesClient client, String ns, int deployments, int replicas) {
     client
         .namespaces()
         .resource(
@@ -312,9 +312,9 @@ final class BenchRun {
                 .endMetadata()
                 .build())
         .create();
-    for (int d = 1; d <= size.deployments(); d++) {
+    for (int d = 1; d <= deployments; d++) {
       String app = "app-" + d;
-      Deployment deployment = DemoRun.hello(app, size.replicas());
+      Deployment deployment = DemoRun.hello(app, replicas);
       client.apps().deployments().inNamespace(ns).resource(deployment).create();
     }
   }
@@ -564,7 +564,7 @@ final class BenchRun {
    */
   private double aloneOnSameSandbox(Sandbox sandbox) {
     KubernetesClient kube = sandbox.client("bench-alone");
-    addNamespace(kube, ALONE);
+    addNamespace(kube, ALONE, size.deployments(), size.replicas());
     for (Deployment d : kube.apps().deployments().inNamespace(ALONE).list().getItems()) {
       kube.apps()
           .deployments()

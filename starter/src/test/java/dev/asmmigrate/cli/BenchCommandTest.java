@@ -87,6 +87,51 @@ class BenchCommandTest {
   }
 
   @Test
+  void givenOneNamespace_whenTheWorkerIsBenched_itShouldTimePreflightAndWeighTheCachesAsJson()
+      throws Exception {
+    CliRun r =
+        CliRun.of(
+            "bench",
+            "worker",
+            "--namespaces",
+            "1",
+            "--deployments",
+            "1",
+            "--replicas",
+            "2",
+            "--pod-ready-delay",
+            "50ms",
+            "-o",
+            "json");
+
+    assertThat(r.code()).as(r.err() + r.out()).isEqualTo(ExitCodes.OK);
+    JsonNode f = new ObjectMapper().readTree(r.out()).path("figures");
+    assertThat(f.path("pods").path("value").asInt()).isEqualTo(2);
+    assertThat(f.path("preflightNamespaces").path("value").asInt()).isEqualTo(1);
+    assertThat(f.path("preflight").path("value").asDouble()).isPositive();
+    assertThat(f.path("preflight").path("holds").isNull()).isTrue();
+    assertThat(f.path("workerCaches").path("value").isNumber()).isTrue();
+    assertThat(f.path("workerCachesAt10000Pods").path("target").asText()).isEqualTo("<= 512 MB");
+    assertThat(r.err()).contains("bench worker [").contains("shared watches listed");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "--namespaces,0,--namespaces must be between 1 and 5000",
+    "--namespaces,5001,--namespaces must be between 1 and 5000",
+    "--replicas,21,--replicas must be between 1 and 20",
+    "-o,yaml,-o must be table or json"
+  })
+  void givenABadFlag_whenTheWorkerIsBenched_itShouldExit2SayingWhy(
+      String flag, String value, String says) {
+    CliRun r = CliRun.of("bench", "worker", flag, value);
+
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err()).contains(says);
+    assertThat(r.out()).doesNotContain("FIGURE");
+  }
+
+  @Test
   void givenHelp_whenAsked_itShouldDescribeTheFlagsAndExit0() {
     CliRun r = CliRun.of("bench", "--help");
 

@@ -52,4 +52,28 @@ class BenchResultTest {
     assertThat(json.path("details").path("requestLogComplete").asBoolean()).isTrue();
     assertThat(result.ok()).isTrue();
   }
+
+  @Test
+  void givenTheWorkersFigures_whenTabledAndJson_itShouldShowTheSizeVerdictsAndNotes() {
+    BenchWorkerCommand.Result worker =
+        new BenchWorkerCommand.Result(
+            new BenchWorkerRun.Size(2000, 1, 5, Duration.ofMillis(300)),
+            List.of(
+                new Figure("preflight", 6.198, "s", "pre-flight", "< 10 s at 200 namespaces", true),
+                new Figure("workerCaches", 600.5, "MiB", "caches", "<= 512 MB with 10,000", false)),
+            List.of("the sandbox runs in a child JVM"));
+
+    String table = worker.table();
+    assertThat(table).contains("bench worker: 2000 namespaces x 1 Deployments x 5 pods");
+    assertThat(table.lines().filter(l -> l.startsWith("preflight")).findFirst().orElseThrow())
+        .contains("6.20", "< 10 s at 200 namespaces (holds)");
+    assertThat(table.lines().filter(l -> l.startsWith("workerCaches")).findFirst().orElseThrow())
+        .contains("600.50", "(MISSED)");
+    assertThat(table).contains("note: the sandbox runs in a child JVM");
+    var json = worker.toJson();
+    assertThat(json.path("namespaces").asInt()).isEqualTo(2000);
+    assertThat(json.path("figures").path("preflight").path("value").asDouble()).isEqualTo(6.198);
+    assertThat(json.path("figures").path("workerCaches").path("holds").asBoolean()).isFalse();
+    assertThat(json.path("notes").get(0).asText()).isEqualTo("the sandbox runs in a child JVM");
+  }
 }

@@ -13,8 +13,17 @@ public final class InventoryReads {
 
   /** Every namespace, and the workloads and pods of all of them. */
   public static MeshInventory cluster(KubernetesClient client) {
+    return cluster(client, call("list namespaces", () -> client.namespaces().list().getItems()));
+  }
+
+  /**
+   * The namespaces already read, and the workloads and pods of every namespace: one list per kind
+   * for the whole cluster (seven requests whatever the number of namespaces), not one per
+   * namespace; {@link MeshInventory#byNamespace()} splits it.
+   */
+  public static MeshInventory cluster(KubernetesClient client, List<Namespace> namespaces) {
     return new MeshInventory(
-        call("list namespaces", () -> client.namespaces().list().getItems()),
+        namespaces,
         call("list pods", () -> client.pods().inAnyNamespace().list().getItems()),
         call(
             "list replicasets",
@@ -28,29 +37,6 @@ public final class InventoryReads {
         call(
             "list daemonsets", () -> client.apps().daemonSets().inAnyNamespace().list().getItems()),
         call("list jobs", () -> client.batch().v1().jobs().inAnyNamespace().list().getItems()));
-  }
-
-  /** One namespace (already read) and its workloads and pods. */
-  public static MeshInventory namespace(KubernetesClient client, Namespace namespace) {
-    String ns = namespace.getMetadata().getName();
-    return new MeshInventory(
-        List.of(namespace),
-        call("list pods in " + ns, () -> client.pods().inNamespace(ns).list().getItems()),
-        call(
-            "list replicasets in " + ns,
-            () -> client.apps().replicaSets().inNamespace(ns).list().getItems()),
-        call(
-            "list deployments in " + ns,
-            () -> client.apps().deployments().inNamespace(ns).list().getItems()),
-        call(
-            "list statefulsets in " + ns,
-            () -> client.apps().statefulSets().inNamespace(ns).list().getItems()),
-        call(
-            "list daemonsets in " + ns,
-            () -> client.apps().daemonSets().inNamespace(ns).list().getItems()),
-        call(
-            "list jobs in " + ns,
-            () -> client.batch().v1().jobs().inNamespace(ns).list().getItems()));
   }
 
   /** Runs an API call, turning its failure into a permanent or transient one. */

@@ -30,8 +30,10 @@ import java.util.concurrent.TimeoutException;
  * are read from the informers' caches by their namespace index, and the namespace's waiters are
  * woken whenever one of its objects changes.
  *
- * <p>A cache may lag behind the cluster; {@link NamespaceWatch} guards against judging a stale one.
- * Started lazily by the first verification of a cluster; closed with the worker's clients.
+ * <p>The caches hold each object less its managed fields and last-applied annotation ({@link
+ * LeanItemStore}). A cache may lag behind the cluster; {@link NamespaceWatch} guards against
+ * judging a stale one. Started lazily by the first verification of a cluster; closed with the
+ * worker's clients.
  */
 final class ClusterWatch implements AutoCloseable {
   private final Map<String, Set<Semaphore>> waiters = new ConcurrentHashMap<>();
@@ -59,6 +61,7 @@ final class ClusterWatch implements AutoCloseable {
   }
 
   private <T extends HasMetadata> SharedIndexInformer<T> track(SharedIndexInformer<T> informer) {
+    informer.itemStore(new LeanItemStore<>());
     informer.addEventHandler(
         new ResourceEventHandler<T>() {
           @Override

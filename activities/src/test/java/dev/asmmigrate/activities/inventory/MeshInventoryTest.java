@@ -78,6 +78,47 @@ class MeshInventoryTest {
         .containsExactly("debug (no controller)", "lone-a (ReplicaSet lone)", "once-a (Job once)");
   }
 
+  @Test
+  void givenTheWholeClustersLists_whenSplitByNamespace_itShouldGiveEachNamespaceItsOwnObjects() {
+    Pod a1 = inNamespace(pod("a-1", null, "istio-proxy", "app"), "a");
+    Pod b1 = inNamespace(pod("b-1", null, "istio-proxy", "app"), "b");
+    Pod a2 = inNamespace(pod("a-2", null, "app"), "a");
+    Pod gone = inNamespace(pod("x-1", null, "app"), "not-read");
+    ReplicaSet rsB = replicaSet("b-rs", "rs-b", "Deployment");
+    rsB.getMetadata().setNamespace("b");
+    MeshInventory cluster =
+        new MeshInventory(
+            List.of(ns("a", Map.of()), ns("b", Map.of()), ns("empty", Map.of())),
+            List.of(a1, b1, a2, gone),
+            List.of(rsB),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of());
+
+    Map<String, MeshInventory> split = cluster.byNamespace();
+
+    assertThat(split).containsOnlyKeys("a", "b", "empty");
+    assertThat(split.get("a").pods()).containsExactly(a1, a2);
+    assertThat(split.get("a").replicaSets()).isEmpty();
+    assertThat(split.get("a").namespaces())
+        .extracting(n -> n.getMetadata().getName())
+        .containsExactly("a");
+    assertThat(split.get("b").pods()).containsExactly(b1);
+    assertThat(split.get("b").replicaSets()).containsExactly(rsB);
+    assertThat(split.get("empty").pods()).isEmpty();
+    // the same answers as the whole cluster's lists filtered per namespace
+    for (String name : List.of("a", "b", "empty")) {
+      assertThat(split.get(name).unmanagedPods(name)).isEqualTo(cluster.unmanagedPods(name));
+      assertThat(split.get(name).workloads(name)).isEqualTo(cluster.workloads(name));
+    }
+  }
+
+  static Pod inNamespace(Pod pod, String namespace) {
+    pod.getMetadata().setNamespace(namespace);
+    return pod;
+  }
+
   static Standing standing(String name, Map<String, String> labels) {
     return MeshInventory.injection(ns(name, labels), ONLY_14, "asm-managed").standing();
   }

@@ -147,6 +147,40 @@ class NamespaceRequestsTest {
     }
   }
 
+  @Test
+  void givenObjectsWithManagedFieldsAndLastApplied_whenCached_itShouldKeepNeitherButTheRest()
+      throws InterruptedException {
+    String ns = "lean-cache";
+    TestWorkloads.createInjectedNamespace(h, ns);
+    KubernetesClient test = h.sandbox.client("test");
+    Deployment d =
+        new DeploymentBuilder(deployment(ns, "app", 1))
+            .editMetadata()
+            .addToAnnotations(LeanItemStore.LAST_APPLIED, "{\"kind\":\"Deployment\"}")
+            .addToAnnotations("team", "web")
+            .addNewManagedField()
+            .withManager("kubectl-client-side-apply")
+            .withOperation("Update")
+            .withApiVersion("apps/v1")
+            .endManagedField()
+            .endMetadata()
+            .build();
+    test.apps().deployments().inNamespace(ns).resource(d).create();
+    Deployment served = test.apps().deployments().inNamespace(ns).withName("app").get();
+    assertThat(served.getMetadata().getManagedFields()).isNotEmpty();
+    assertThat(served.getMetadata().getAnnotations()).containsKey(LeanItemStore.LAST_APPLIED);
+
+    try (ClusterWatch cluster = new ClusterWatch(h.client())) {
+      assertThat(cluster.awaitListed(Duration.ofSeconds(60))).isTrue();
+      Deployment cached = ClusterWatch.inNamespace(cluster.deployments, ns).get(0);
+      assertThat(cached.getMetadata().getManagedFields()).isNullOrEmpty();
+      assertThat(cached.getMetadata().getAnnotations())
+          .doesNotContainKey(LeanItemStore.LAST_APPLIED)
+          .containsEntry("team", "web");
+      assertThat(cached.getSpec()).isEqualTo(served.getSpec());
+    }
+  }
+
   private static long lastSeq() {
     List<RequestLog.Entry> all = h.sandbox.apiServer().requestLog().entries();
     return all.isEmpty() ? 0 : all.get(all.size() - 1).seq();
@@ -172,30 +206,33 @@ class NamespaceRequestsTest {
         .apps()
         .deployments()
         .inNamespace(ns)
-        .resource(
-            new DeploymentBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(ns)
-                .endMetadata()
-                .withNewSpec()
-                .withReplicas(replicas)
-                .withNewSelector()
-                .addToMatchLabels("app", name)
-                .endSelector()
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels("app", name)
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("app")
-                .withImage("gcr.io/google-samples/microservices-demo/frontend:v0.3.4")
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
+        .resource(deployment(ns, name, replicas))
         .create();
+  }
+
+  private static Deployment deployment(String ns, String name, int replicas) {
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(ns)
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(replicas)
+        .withNewSelector()
+        .addToMatchLabels("app", name)
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .addToLabels("app", name)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("app")
+        .withImage("gcr.io/google-samples/microservices-demo/frontend:v0.3.4")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
   }
 }
