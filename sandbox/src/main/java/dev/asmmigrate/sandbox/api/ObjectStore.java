@@ -26,7 +26,8 @@ import java.util.function.UnaryOperator;
  * versions, generations, admission, graceful and cascading deletion, and an ordered event stream
  * that watches are served from.
  *
- * <p>All reads and writes return deep copies; callers never share a tree with the store.
+ * <p>All reads and writes return deep copies; callers never share a tree with the store. A stored
+ * tree is never changed in place: a write stores a new tree, so watch events can share them.
  */
 public final class ObjectStore {
   private static final int HISTORY = 50_000;
@@ -538,10 +539,14 @@ public final class ObjectStore {
     }
   }
 
+  /**
+   * Records and hands out a change. The event holds the stored trees themselves, not copies: a
+   * stored tree is never changed once stored (every write stores a new tree, and reads hand out
+   * copies), and events are only read (a watch renders a copy of the object it sends).
+   */
   private void emit(
       String eventType, ResourceType type, ObjectNode object, ObjectNode old, long rv) {
-    WatchEvent event =
-        new WatchEvent(eventType, type, object.deepCopy(), old == null ? null : old.deepCopy(), rv);
+    WatchEvent event = new WatchEvent(eventType, type, object, old, rv);
     history.addLast(event);
     while (history.size() > HISTORY) {
       history.removeFirst();
