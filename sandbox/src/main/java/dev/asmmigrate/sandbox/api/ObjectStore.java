@@ -177,6 +177,11 @@ public final class ObjectStore {
         registry.registerCrd(obj);
       }
       emit("ADDED", type, obj, null, rv);
+      if (ownersGone(obj)) {
+        // the garbage collector deletes a dependent none of whose owners exists, e.g. a pod that
+        // a controller created from a cache that had not yet seen its ReplicaSet's deletion
+        delete(type, namespace, name, null, "Background", false);
+      }
       return obj.deepCopy();
     } finally {
       lock.unlock();
@@ -531,6 +536,30 @@ public final class ObjectStore {
         }
       }
     }
+  }
+
+  /** Whether {@code obj} has owner references and none of them names an existing owner. */
+  private boolean ownersGone(ObjectNode obj) {
+    JsonNode refs = obj.path("metadata").path("ownerReferences");
+    if (refs.size() == 0) {
+      return false;
+    }
+    for (JsonNode ref : refs) {
+      Optional<ResourceType> ownerType =
+          registry.forKind(ref.path("apiVersion").asText(), ref.path("kind").asText());
+      if (ownerType.isEmpty()) {
+        return false; // a kind this cluster does not serve: not judged
+      }
+      ResourceType t = registry.storageType(ownerType.get());
+      ObjectNode owner =
+          collection(t)
+              .get(key(t, t.namespaced() ? namespaceOf(obj) : null, ref.path("name").asText()));
+      if (owner != null
+          && owner.path("metadata").path("uid").asText().equals(ref.path("uid").asText())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void admit(AdmissionRequest request) {
