@@ -146,6 +146,7 @@ public final class ScaleBench {
     long cpu = cpuNanos();
     long wall = System.nanoTime();
     int logged = sandbox.apiServer().requestLog().entries().size();
+    java.util.Map<String, Long> threadCpu = threadCpu();
     try {
       return rolloutsTimed(sandbox, client, namespaces);
     } finally {
@@ -184,6 +185,25 @@ public final class ScaleBench {
                     v / (double) namespaces.size(),
                     k));
       }
+      if (Boolean.getBoolean("bench.threads")) {
+        // CPU by thread group; what no Java thread accounts for is the JVM's (GC, JIT)
+        java.util.Map<String, Long> after = threadCpu();
+        java.util.Map<String, Long> byGroup = new java.util.TreeMap<>();
+        long threads = 0;
+        for (var e : after.entrySet()) {
+          long d = e.getValue() - threadCpu.getOrDefault(e.getKey(), 0L);
+          threads += d;
+          byGroup.merge(e.getKey().replaceAll("[0-9]+", "#").replaceAll("@.*", ""), d, Long::sum);
+        }
+        byGroup.put("(JVM: GC, JIT)", cpuNanos() - cpu - threads);
+        byGroup.entrySet().stream()
+            .filter(e -> e.getValue() > 20_000_000L)
+            .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+            .forEach(
+                e ->
+                    System.out.printf(
+                        Locale.ROOT, "    %6.2f CPU-s: %s%n", e.getValue() / 1e9, e.getKey()));
+      }
       System.out.printf(
           Locale.ROOT,
           "  (%d namespaces: %.2f s wall, %.2f CPU-s, %.3f CPU-s per namespace)%n",
@@ -192,6 +212,21 @@ public final class ScaleBench {
           (cpuNanos() - cpu) / 1e9,
           (cpuNanos() - cpu) / 1e9 / namespaces.size());
     }
+  }
+
+  /** Each live thread's CPU time, by name and id. */
+  private static java.util.Map<String, Long> threadCpu() {
+    var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    java.util.Map<String, Long> out = new java.util.HashMap<>();
+    for (var info : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (info != null) {
+        long t = mx.getThreadCpuTime(info.getThreadId());
+        if (t >= 0) {
+          out.put(info.getThreadName() + "@" + info.getThreadId(), t);
+        }
+      }
+    }
+    return out;
   }
 
   /** This process's CPU time. */

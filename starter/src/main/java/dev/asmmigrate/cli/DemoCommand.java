@@ -46,8 +46,26 @@ final class DemoCommand implements Callable<Integer> {
       names = "--namespaces",
       defaultValue = "0",
       paramLabel = "N",
-      description = "Add N more injected namespaces with a few Deployments each.")
+      description =
+          "Add N more injected namespaces with a few Deployments each (up to "
+              + MAX_NAMESPACES
+              + ", or "
+              + MAX_NAMESPACES_LARGE
+              + " with --large).")
   int extraNamespaces;
+
+  @Option(
+      names = "--large",
+      description =
+          "Allow --namespaces up to "
+              + MAX_NAMESPACES_LARGE
+              + " (a sandbox of 2,000+ pods in this process: slower to build, more memory).")
+  boolean large;
+
+  /** The largest sandbox a demo builds unasked, and with --large. */
+  static final int MAX_NAMESPACES = 200;
+
+  static final int MAX_NAMESPACES_LARGE = 500;
 
   @Option(
       names = "--fail-at",
@@ -129,8 +147,15 @@ final class DemoCommand implements Callable<Integer> {
       throw new UserError(
           ExitCodes.USAGE, "--version must be 1.4, 1.6 or both, got '" + version + "'");
     }
-    if (extraNamespaces < 0 || extraNamespaces > 200) {
-      throw new UserError(ExitCodes.USAGE, "--namespaces must be between 0 and 200");
+    int max = large ? MAX_NAMESPACES_LARGE : MAX_NAMESPACES;
+    if (extraNamespaces < 0 || extraNamespaces > max) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--namespaces must be between 0 and "
+              + max
+              + (large ? "" : " (up to " + MAX_NAMESPACES_LARGE + " with --large)")
+              + ", got "
+              + extraNamespaces);
     }
     rollbackable("--fail-at", failAt);
     rollbackable("--abort-during", abortDuring);

@@ -39,9 +39,22 @@ class DemoCommandTest {
   }
 
   @Test
+  void givenMoreThan200Namespaces_theDemoShouldAskForLarge() {
+    CliRun run = CliRun.of("demo", "--namespaces", "201");
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err())
+        .contains("--namespaces must be between 0 and 200 (up to 500 with --large), got 201");
+    assertThat(run.out()).doesNotContain("demo: sandbox cluster");
+    CliRun large = CliRun.of("demo", "--large", "--namespaces", "501");
+    assertThat(large.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(large.err()).contains("--namespaces must be between 0 and 500, got 501");
+    assertThat(large.out()).doesNotContain("demo: sandbox cluster");
+  }
+
+  @Test
   void helpShouldNameTheRehearsals() {
     CliRun run = CliRun.of("demo", "--help");
     assertThat(run.code()).isZero();
-    assertThat(run.out()).contains("--fail-at", "--abort-during");
+    assertThat(run.out()).contains("--fail-at", "--abort-during", "--large");
   }
 }

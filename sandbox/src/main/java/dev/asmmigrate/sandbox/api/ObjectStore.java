@@ -26,7 +26,8 @@ import java.util.function.UnaryOperator;
  * versions, generations, admission, graceful and cascading deletion, and an ordered event stream
  * that watches are served from.
  *
- * <p>All reads and writes return deep copies; callers never share a tree with the store.
+ * <p>All reads and writes return deep copies; callers never share a tree with the store. A stored
+ * tree is never changed in place: a write stores a new tree, so watch events can share them.
  */
 public final class ObjectStore {
   private static final int HISTORY = 50_000;
@@ -176,6 +177,11 @@ public final class ObjectStore {
         registry.registerCrd(obj);
       }
       emit("ADDED", type, obj, null, rv);
+      if (ownersGone(obj)) {
+        // the garbage collector deletes a dependent none of whose owners exists, e.g. a pod that
+        // a controller created from a cache that had not yet seen its ReplicaSet's deletion
+        delete(type, namespace, name, null, "Background", false);
+      }
       return obj.deepCopy();
     } finally {
       lock.unlock();
@@ -532,16 +538,44 @@ public final class ObjectStore {
     }
   }
 
+  /** Whether {@code obj} has owner references and none of them names an existing owner. */
+  private boolean ownersGone(ObjectNode obj) {
+    JsonNode refs = obj.path("metadata").path("ownerReferences");
+    if (refs.size() == 0) {
+      return false;
+    }
+    for (JsonNode ref : refs) {
+      Optional<ResourceType> ownerType =
+          registry.forKind(ref.path("apiVersion").asText(), ref.path("kind").asText());
+      if (ownerType.isEmpty()) {
+        return false; // a kind this cluster does not serve: not judged
+      }
+      ResourceType t = registry.storageType(ownerType.get());
+      ObjectNode owner =
+          collection(t)
+              .get(key(t, t.namespaced() ? namespaceOf(obj) : null, ref.path("name").asText()));
+      if (owner != null
+          && owner.path("metadata").path("uid").asText().equals(ref.path("uid").asText())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private void admit(AdmissionRequest request) {
     for (AdmissionPlugin plugin : admission) {
       plugin.admit(request);
     }
   }
 
+  /**
+   * Records and hands out a change. The event holds the stored trees themselves, not copies: a
+   * stored tree is never changed once stored (every write stores a new tree, and reads hand out
+   * copies), and events are only read (a watch renders a copy of the object it sends).
+   */
   private void emit(
       String eventType, ResourceType type, ObjectNode object, ObjectNode old, long rv) {
-    WatchEvent event =
-        new WatchEvent(eventType, type, object.deepCopy(), old == null ? null : old.deepCopy(), rv);
+    WatchEvent event = new WatchEvent(eventType, type, object, old, rv);
     history.addLast(event);
     while (history.size() > HISTORY) {
       history.removeFirst();

@@ -3,7 +3,8 @@ package dev.asmmigrate.sandbox.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * A change in the store, as a watch delivers it.
+ * A change in the store, as a watch delivers it. The trees are the store's own: read them, never
+ * change them.
  *
  * @param type {@code ADDED}, {@code MODIFIED} or {@code DELETED}
  * @param resource the storage type of the object

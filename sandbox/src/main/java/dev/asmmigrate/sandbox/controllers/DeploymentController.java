@@ -5,15 +5,12 @@ import static dev.asmmigrate.sandbox.controllers.DeploymentUtil.strategyType;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.controllerOf;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.isTerminating;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.key;
-import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.nameOf;
-import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.namespaceOf;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.sandbox.SandboxContext;
-import dev.asmmigrate.sandbox.api.Json;
 import dev.asmmigrate.sandbox.controllers.DeploymentRevisions.Sets;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -23,6 +20,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The Deployment controller, following the real one's algorithm: ReplicaSets named {@code
@@ -91,17 +89,21 @@ public final class DeploymentController extends SetControllerSupport {
         });
   }
 
-  private boolean statusOnly(Deployment before, Deployment after) {
-    return withoutStatus(before).equals(withoutStatus(after));
+  /**
+   * Whether only the status (and the resourceVersion) changed, compared on the models (no
+   * serialization per event).
+   */
+  static boolean statusOnly(Deployment before, Deployment after) {
+    return Objects.equals(before.getSpec(), after.getSpec())
+        && Objects.equals(withoutVersion(before.getMetadata()), withoutVersion(after.getMetadata()))
+        && Objects.equals(before.getAdditionalProperties(), after.getAdditionalProperties());
   }
 
-  private JsonNode withoutStatus(Deployment d) {
-    ObjectNode tree = (ObjectNode) WorkloadSupport.tree(client, d);
-    tree.remove("status");
-    ObjectNode meta = Json.with(tree, "metadata");
-    meta.remove("resourceVersion");
-    meta.remove("managedFields");
-    return tree;
+  private static ObjectMeta withoutVersion(ObjectMeta m) {
+    if (m == null) {
+      return null;
+    }
+    return new ObjectMetaBuilder(m).withResourceVersion(null).withManagedFields().build();
   }
 
   private void enqueueOwner(ReplicaSet rs) {
@@ -141,8 +143,12 @@ public final class DeploymentController extends SetControllerSupport {
 
   @Override
   protected void reconcile(String key) {
-    Deployment d =
-        client.apps().deployments().inNamespace(namespaceOf(key)).withName(nameOf(key)).get();
+    if (!cachesSynced(key, deployments, replicaSets)) {
+      return;
+    }
+    // read from the shared caches, as the real controller's listers; every write carries the
+    // cached resourceVersion, so one made on a stale read conflicts and the key is retried
+    Deployment d = cached(deployments, key);
     if (d == null) {
       return; // the garbage collector deletes its ReplicaSets
     }
@@ -188,7 +194,7 @@ public final class DeploymentController extends SetControllerSupport {
   private List<ReplicaSet> claimReplicaSets(Deployment d) {
     List<ReplicaSet> owned = new ArrayList<>();
     String ns = d.getMetadata().getNamespace();
-    for (ReplicaSet rs : client.apps().replicaSets().inNamespace(ns).list().getItems()) {
+    for (ReplicaSet rs : cachedIn(replicaSets, ns)) {
       boolean matches =
           WorkloadSupport.matches(d.getSpec().getSelector(), rs.getMetadata().getLabels());
       OwnerReference ref = controllerOf(rs).orElse(null);

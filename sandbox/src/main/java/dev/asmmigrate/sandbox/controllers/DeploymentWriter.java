@@ -11,6 +11,7 @@ import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.orZero;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.LinkedHashMap;
@@ -23,7 +24,7 @@ import java.util.Map;
 record DeploymentWriter(KubernetesClient client) {
 
   DeploymentStatus copy(DeploymentStatus s) {
-    return client.getKubernetesSerialization().clone(s);
+    return new DeploymentStatusBuilder(s).build(); // a deep copy of the model, without JSON
   }
 
   <T> T clone(T o) {
@@ -31,8 +32,7 @@ record DeploymentWriter(KubernetesClient client) {
   }
 
   Deployment writeStatus(Deployment d, DeploymentStatus s) {
-    Deployment copy = clone(d);
-    copy.setStatus(s);
+    Deployment copy = WorkloadSupport.withStatus(d, s);
     return client
         .apps()
         .deployments()

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodReadinessGate;
 import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -168,16 +169,18 @@ final class PodStatuses {
 
   static PodStatus copyStatus(KubernetesClient client, Pod pod) {
     PodStatus status = pod.getStatus() == null ? new PodStatus() : pod.getStatus();
-    return client.getKubernetesSerialization().clone(status);
+    return new PodStatusBuilder(status).build(); // a deep copy of the model, without JSON
   }
 
   static void writeStatus(KubernetesClient client, Pod pod, PodStatus status) {
     if (Objects.equals(status, pod.getStatus())) {
       return;
     }
-    Pod copy = client.getKubernetesSerialization().clone(pod);
-    copy.setStatus(status);
-    client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(copy).updateStatus();
+    client
+        .pods()
+        .inNamespace(pod.getMetadata().getNamespace())
+        .resource(WorkloadSupport.withStatus(pod, status))
+        .updateStatus();
   }
 
   static Instant startedAt(ContainerStatus cs, Instant fallback) {

@@ -5,8 +5,6 @@ import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.isActive;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.isNotFound;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.isTerminating;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.key;
-import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.nameOf;
-import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.namespaceOf;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.omitZero;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.orZero;
 
@@ -43,6 +41,8 @@ public final class ReplicaSetController extends SetControllerSupport {
   private static final int BURST = 500;
 
   private volatile SharedIndexInformer<ReplicaSet> replicaSets;
+  private volatile SharedIndexInformer<Pod> pods;
+  private final PodExpectations expectations = new PodExpectations(clock);
 
   public ReplicaSetController(SandboxContext ctx) {
     super(ctx, "replicaset-controller");
@@ -58,7 +58,7 @@ public final class ReplicaSetController extends SetControllerSupport {
                 queue.add(key(after != null ? after : before));
               }
             });
-    informChanges(Pod.class, this::onPod);
+    pods = informChanges(Pod.class, this::onPod);
   }
 
   private static boolean statusOnly(ReplicaSet before, ReplicaSet after) {
@@ -71,8 +71,22 @@ public final class ReplicaSetController extends SetControllerSupport {
         && Objects.equals(before.getSpec(), after.getSpec());
   }
 
-  /** A pod changed: queue its owner, or, for an orphan, every ReplicaSet that may adopt it. */
+  /**
+   * A pod changed: queue its owner, or, for an orphan, every ReplicaSet that may adopt it. A pod
+   * added, marked for deletion or deleted is one of its owner's expectations observed.
+   */
   private void onPod(Pod before, Pod after) {
+    Pod p0 = after != null ? after : before;
+    OwnerReference owner = controllerOf(p0).orElse(null);
+    if (owner != null && "ReplicaSet".equals(owner.getKind())) {
+      String rsKey = WorkloadSupport.key(p0.getMetadata().getNamespace(), owner.getName());
+      if (before == null) {
+        expectations.creationsObserved(rsKey, 1);
+      }
+      if (after == null || isTerminating(after)) {
+        expectations.deletionObserved(rsKey, key(p0));
+      }
+    }
     for (Pod p : new Pod[] {before, after}) {
       if (p == null) {
         continue;
@@ -97,43 +111,40 @@ public final class ReplicaSetController extends SetControllerSupport {
 
   @Override
   protected void reconcile(String key) {
-    String ns = namespaceOf(key);
-    ReplicaSet rs = client.apps().replicaSets().inNamespace(ns).withName(nameOf(key)).get();
+    if (!cachesSynced(key, replicaSets, pods)) {
+      return;
+    }
+    // read from the shared caches, as the real controller's listers; writes carry the cached
+    // resourceVersion (a stale one conflicts and is retried) and the expectations keep a cache
+    // that has not yet seen this controller's own creations and deletions from doubling them
+    ReplicaSet rs = cached(replicaSets, key);
     if (rs == null) {
+      expectations.forget(key);
       return; // the garbage collector deletes its pods
     }
+    boolean manage = expectations.satisfied(key);
     List<Pod> owned = claimPods(rs);
     Duration requeue = null;
     RuntimeException failure = null;
     String failureReason = null;
-    if (!isTerminating(rs)) {
+    if (!isTerminating(rs) && manage) {
       List<Pod> active = owned.stream().filter(WorkloadSupport::isActive).toList();
       int diff = active.size() - orZero(rs.getSpec().getReplicas());
       if (diff < 0) {
         owned = new ArrayList<>(owned);
         try {
-          createPods(rs, Math.min(-diff, BURST), owned);
+          createPods(key, rs, Math.min(-diff, BURST), owned);
         } catch (RuntimeException e) {
           failure = e;
           failureReason = "FailedCreate";
         }
       } else if (diff > 0) {
         try {
-          deletePods(rs, active, Math.min(diff, BURST));
+          deletePods(key, active, Math.min(diff, BURST));
         } catch (RuntimeException e) {
           failure = e;
           failureReason = "FailedDelete";
         }
-        owned =
-            client
-                .pods()
-                .inNamespace(ns)
-                .withLabelSelector(rs.getSpec().getSelector())
-                .list()
-                .getItems()
-                .stream()
-                .filter(p -> WorkloadSupport.isControlledBy(p, rs))
-                .toList();
       }
     }
     requeue = updateStatus(rs, owned, failureReason, failure);
@@ -149,7 +160,7 @@ public final class ReplicaSetController extends SetControllerSupport {
   private List<Pod> claimPods(ReplicaSet rs) {
     String ns = rs.getMetadata().getNamespace();
     List<Pod> owned = new ArrayList<>();
-    for (Pod p : client.pods().inNamespace(ns).list().getItems()) {
+    for (Pod p : cachedIn(pods, ns)) {
       boolean matches =
           WorkloadSupport.matches(rs.getSpec().getSelector(), p.getMetadata().getLabels());
       OwnerReference ref = controllerOf(p).orElse(null);
@@ -195,11 +206,20 @@ public final class ReplicaSetController extends SetControllerSupport {
     }
   }
 
-  /** Creates pods one by one, adding each to {@code into} as soon as it exists. */
-  private void createPods(ReplicaSet rs, int count, List<Pod> into) {
-    for (int i = 0; i < count; i++) {
-      Pod pod = podFromTemplate(rs);
-      into.add(client.pods().inNamespace(rs.getMetadata().getNamespace()).resource(pod).create());
+  /**
+   * Creates pods one by one, adding each to {@code into} as soon as it exists; the creations not
+   * made (the first refused stops the rest) are no longer expected.
+   */
+  private void createPods(String key, ReplicaSet rs, int count, List<Pod> into) {
+    expectations.expectCreations(key, count);
+    int created = 0;
+    try {
+      for (; created < count; created++) {
+        Pod pod = podFromTemplate(rs);
+        into.add(client.pods().inNamespace(rs.getMetadata().getNamespace()).resource(pod).create());
+      }
+    } finally {
+      expectations.creationsObserved(key, count - created);
     }
   }
 
@@ -220,20 +240,32 @@ public final class ReplicaSetController extends SetControllerSupport {
         .build();
   }
 
-  private void deletePods(ReplicaSet rs, List<Pod> active, int count) {
+  private void deletePods(String key, List<Pod> active, int count) {
     List<Pod> ranked = new ArrayList<>(active);
     ranked.sort(DELETION_ORDER);
-    for (Pod p : ranked.subList(0, count)) {
-      try {
-        client
-            .pods()
-            .inNamespace(p.getMetadata().getNamespace())
-            .withName(p.getMetadata().getName())
-            .delete();
-      } catch (RuntimeException e) {
-        if (!isNotFound(e)) {
-          throw e;
+    List<Pod> doomed = ranked.subList(0, count);
+    expectations.expectDeletions(key, doomed.stream().map(WorkloadSupport::key).toList());
+    int i = 0;
+    try {
+      for (; i < doomed.size(); i++) {
+        Pod p = doomed.get(i);
+        try {
+          client
+              .pods()
+              .inNamespace(p.getMetadata().getNamespace())
+              .withName(p.getMetadata().getName())
+              .delete();
+        } catch (RuntimeException e) {
+          if (!isNotFound(e)) {
+            throw e;
+          }
+          expectations.deletionObserved(key, WorkloadSupport.key(p)); // gone already
         }
+      }
+    } finally {
+      // a failed deletion, and those not tried after it, will not be seen
+      for (; i < doomed.size(); i++) {
+        expectations.deletionObserved(key, WorkloadSupport.key(doomed.get(i)));
       }
     }
   }
@@ -323,8 +355,7 @@ public final class ReplicaSetController extends SetControllerSupport {
     status.setObservedGeneration(rs.getMetadata().getGeneration());
     status.setConditions(conditions(old, failureReason, failure));
     if (!sameStatus(old, status)) {
-      ReplicaSet copy = client.getKubernetesSerialization().clone(rs);
-      copy.setStatus(status);
+      ReplicaSet copy = WorkloadSupport.withStatus(rs, status);
       try {
         client
             .apps()

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -58,8 +59,16 @@ final class Scheduler {
       return; // a node event queues the pod again
     }
     Node node = fit.get(Math.floorMod(roundRobin.getAndIncrement(), fit.size()));
-    pod.getSpec().setNodeName(node.getMetadata().getName());
-    Pod bound = client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).update();
+    // the pod is the shared cache's: the binding is a copy with its own spec
+    Pod binding =
+        new Pod(
+            pod.getApiVersion(),
+            pod.getKind(),
+            pod.getMetadata(),
+            new PodSpecBuilder(pod.getSpec()).withNodeName(node.getMetadata().getName()).build(),
+            pod.getStatus());
+    Pod bound =
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(binding).update();
     PodStatus status = copyStatus(client, bound);
     setCondition(status, condition("PodScheduled", "True", null, null));
     writeStatus(client, bound, status);

@@ -2,8 +2,6 @@ package dev.asmmigrate.sandbox.controllers;
 
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.isTerminating;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.key;
-import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.nameOf;
-import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.namespaceOf;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.phase;
 
 import dev.asmmigrate.sandbox.SandboxContext;
@@ -79,7 +77,12 @@ public final class SchedulerAndKubelet extends SetControllerSupport {
 
   @Override
   protected void reconcile(String key) {
-    Pod pod = client.pods().inNamespace(namespaceOf(key)).withName(nameOf(key)).get();
+    if (!cachesSynced(key, pods, nodes)) {
+      return;
+    }
+    // the pod as the shared cache holds it (the kubelet's pod source is a watch, too); status
+    // writes carry its resourceVersion, so one made on a stale read conflicts and is retried
+    Pod pod = cached(pods, key);
     if (pod == null) {
       kubelet.forget(uids.remove(key));
       return;

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -174,6 +175,38 @@ abstract class SetControllerSupport implements Controller {
         queue.add(SetPods.key(owner));
       }
     }
+  }
+
+  /**
+   * Whether every informer has listed once, as kube-controller-manager's WaitForCacheSync before
+   * its workers start: a controller that reads its caches must not act on an empty one (it would
+   * create pods that exist). Until then the key is queued again shortly.
+   */
+  protected final boolean cachesSynced(String key, SharedIndexInformer<?>... informers) {
+    for (SharedIndexInformer<?> informer : informers) {
+      if (informer == null || !informer.hasSynced()) {
+        queue.addAfter(key, CACHE_SYNC_RETRY);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final Duration CACHE_SYNC_RETRY = Duration.ofMillis(50);
+
+  /**
+   * The object behind a {@code namespace/name} key in a shared informer's cache (a lister's Get),
+   * null if it has none. The object is the cache's own: never change it, clone it to write.
+   */
+  protected static <T> T cached(SharedIndexInformer<T> informer, String key) {
+    return informer.getStore().getByKey(key);
+  }
+
+  /**
+   * The objects of one namespace in a shared informer's cache (a lister's List); never change them.
+   */
+  protected static <T> List<T> cachedIn(SharedIndexInformer<T> informer, String namespace) {
+    return informer.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace);
   }
 
   /** The object behind a {@code namespace/name} key, read afresh from the API; null if gone. */

@@ -11,6 +11,11 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
@@ -26,6 +31,34 @@ final class WorkloadSupport {
   static final String POD_TEMPLATE_HASH = "pod-template-hash";
 
   private WorkloadSupport() {}
+
+  // --- status writes ---------------------------------------------------------------------------
+
+  /*
+   * A status write sends the object with its new status: a shallow copy whose metadata and spec
+   * are the read object's own (only serialised for the request, never changed), not a deep copy of
+   * a whole pod (with its sidecar) through JSON for every status change.
+   */
+
+  static Pod withStatus(Pod p, PodStatus status) {
+    Pod copy = new Pod(p.getApiVersion(), p.getKind(), p.getMetadata(), p.getSpec(), status);
+    copy.setAdditionalProperties(p.getAdditionalProperties());
+    return copy;
+  }
+
+  static Deployment withStatus(Deployment d, DeploymentStatus status) {
+    Deployment copy =
+        new Deployment(d.getApiVersion(), d.getKind(), d.getMetadata(), d.getSpec(), status);
+    copy.setAdditionalProperties(d.getAdditionalProperties());
+    return copy;
+  }
+
+  static ReplicaSet withStatus(ReplicaSet rs, ReplicaSetStatus status) {
+    ReplicaSet copy =
+        new ReplicaSet(rs.getApiVersion(), rs.getKind(), rs.getMetadata(), rs.getSpec(), status);
+    copy.setAdditionalProperties(rs.getAdditionalProperties());
+    return copy;
+  }
 
   // --- keys --------------------------------------------------------------------------------------
 

@@ -86,6 +86,17 @@ final class Conversions {
     return o;
   }
 
+  /**
+   * The stored object as {@code requested} shows it, only to be serialised: the stored tree itself
+   * when no conversion applies (a watch sends every event to each of its watchers), else a rendered
+   * copy.
+   */
+  JsonNode view(ResourceType requested, ObjectNode stored) {
+    return requested.apiVersion().equals(stored.path("apiVersion").asText())
+        ? stored
+        : render(requested, stored);
+  }
+
   ObjectNode convertIn(ResourceType requested, ObjectNode body) {
     if (requested.equals(ResourceRegistry.HPAS.atVersion("v1"))) {
       HpaConversion.toV2(body);

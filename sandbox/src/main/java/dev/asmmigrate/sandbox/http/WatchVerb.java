@@ -70,7 +70,7 @@ final class WatchVerb {
                         List.of(conversions.render(type, o)),
                         o.path("metadata").path("resourceVersion").asText(),
                         includeObject)
-                    : conversions.render(type, o));
+                    : conversions.view(type, o));
     String rv = query.get("resourceVersion");
     List<ObjectNode> initial = List.of();
     List<WatchEvent> missed = List.of();

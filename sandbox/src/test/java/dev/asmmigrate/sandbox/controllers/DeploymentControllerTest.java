@@ -574,6 +574,46 @@ class DeploymentControllerTest {
   }
 
   /** Waits until the rollout is complete, as {@code kubectl rollout status} decides it. */
+  @Test
+  void aRolloutReadsTheSharedCachesAndCreatesEachPodOnce() {
+    t.namespace("reads");
+    t.client.resource(WorkloadTestSandbox.deployment("reads", "web", 3, "nginx:1.21")).create();
+    awaitComplete("reads", "web", 3);
+    long since = t.sandbox.apiServer().requestLog().entries().size();
+    edit(
+        "reads",
+        "web",
+        d -> {
+          d.getSpec()
+              .getTemplate()
+              .getMetadata()
+              .setAnnotations(
+                  new java.util.HashMap<>(
+                      java.util.Map.of(
+                          "kubectl.kubernetes.io/restartedAt", Instant.now().toString())));
+          return d;
+        });
+    awaitComplete("reads", "web", 3);
+    await().atMost(WAIT).until(() -> t.pods("reads", "web").size() == 3);
+    var controllers =
+        t.sandbox.apiServer().requestLog().entries().stream()
+            .skip(since)
+            .filter(e -> "reads".equals(e.namespace()))
+            .filter(e -> e.userAgent().contains("controllers"))
+            .toList();
+    // as kube-controller-manager's listers: the Deployment, ReplicaSet and pod controllers (and
+    // the kubelet) read from the shared informers, never one get or list per reconcile
+    assertThat(
+            controllers.stream()
+                .filter(e -> e.verb().equals("get") || e.verb().equals("list"))
+                .map(e -> e.verb() + " " + e.resource()))
+        .isEmpty();
+    // the ReplicaSet controller's expectations: a cache that has not yet seen its pods does not
+    // make it create them again
+    assertThat(controllers.stream().filter(e -> e.verb().equals("create")).map(e -> e.resource()))
+        .containsExactlyInAnyOrder("replicasets", "pods", "pods", "pods");
+  }
+
   private static Deployment awaitComplete(String ns, String name, int replicas) {
     await()
         .atMost(WAIT)

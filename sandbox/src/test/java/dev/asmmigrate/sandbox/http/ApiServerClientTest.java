@@ -84,6 +84,61 @@ class ApiServerClientTest {
         .build();
   }
 
+  /**
+   * Requests on a kept-alive connection are answered at once: with Nagle's algorithm on (the JDK
+   * server's default) each answer after the first waited for the client's delayed ACK, 40 ms.
+   */
+  @Test
+  void givenAKeptAliveConnection_requestsShouldNotWaitForDelayedAcks() {
+    client.configMaps().inNamespace("demo").resource(cm("a", Map.of())).create();
+    List<Long> micros = new java.util.ArrayList<>();
+    for (int i = 0; i < 21; i++) {
+      long t = System.nanoTime();
+      client.configMaps().inNamespace("demo").withName("a").get();
+      micros.add((System.nanoTime() - t) / 1_000);
+    }
+    List<Long> sorted = micros.subList(1, micros.size()).stream().sorted().toList();
+    assertThat(sorted.get(sorted.size() / 2)).as("median of %s µs", micros).isLessThan(25_000L);
+  }
+
+  /**
+   * The garbage collector deletes a dependent none of whose owners exists: a controller acting on a
+   * cache that had not yet seen its owner's deletion (a ReplicaSet deleted with its Deployment)
+   * must not leave a pod behind for good.
+   */
+  @Test
+  void givenAnOwnerThatIsGone_aDependentCreatedForItShouldBeCollected() {
+    ConfigMap owner =
+        client.configMaps().inNamespace("demo").resource(cm("owner", Map.of())).create();
+    ConfigMap orphan = cm("orphan", Map.of());
+    orphan
+        .getMetadata()
+        .setOwnerReferences(
+            List.of(
+                new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                    .withApiVersion("apps/v1")
+                    .withKind("ReplicaSet")
+                    .withName("web-123")
+                    .withUid("6c1e1b0e-0000-0000-0000-000000000000")
+                    .withController(true)
+                    .build()));
+    ConfigMap owned = cm("owned", Map.of());
+    owned
+        .getMetadata()
+        .setOwnerReferences(
+            List.of(
+                new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                    .withApiVersion("v1")
+                    .withKind("ConfigMap")
+                    .withName("owner")
+                    .withUid(owner.getMetadata().getUid())
+                    .build()));
+    client.configMaps().inNamespace("demo").resource(orphan).create();
+    client.configMaps().inNamespace("demo").resource(owned).create();
+    assertThat(client.configMaps().inNamespace("demo").withName("orphan").get()).isNull();
+    assertThat(client.configMaps().inNamespace("demo").withName("owned").get()).isNotNull();
+  }
+
   @Test
   void givenAStaleResourceVersion_whenUpdating_itShouldAnswer409AndKeepTheNewerObject() {
     ConfigMap created =
