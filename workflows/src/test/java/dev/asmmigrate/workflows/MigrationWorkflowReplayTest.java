@@ -38,7 +38,7 @@ class MigrationWorkflowReplayTest {
         env.newWorker(
             "replay",
             WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(60_000).build());
-    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(WorkflowTypes.all());
   }
 
   @AfterEach
