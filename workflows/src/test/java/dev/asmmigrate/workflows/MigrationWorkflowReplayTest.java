@@ -89,6 +89,35 @@ class MigrationWorkflowReplayTest {
   }
 
   /**
+   * A demo run since {@code namespace-group-children}: the namespaces run in a group of waves, a
+   * child workflow whose ID comes from the request (a replay runs under another workflow ID), and
+   * the migration's own history holds none of their activities.
+   */
+  @Test
+  void givenTheHistoryOfADemoRunWithGroupsOfWaves_whenReplayed_itShouldBeDeterministic()
+      throws Exception {
+    WorkflowExecutionHistory run = history("histories/demo-addon-1.4-namespace-groups.json");
+    assertThat(run.getEvents())
+        .filteredOn(HistoryEvent::hasStartChildWorkflowExecutionInitiatedEventAttributes)
+        .extracting(
+            e ->
+                e.getStartChildWorkflowExecutionInitiatedEventAttributes()
+                        .getWorkflowType()
+                        .getName()
+                    + " "
+                    + e.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowId())
+        .containsExactly(
+            "NamespaceGroupWorkflow"
+                + " asm-migrate/sandbox-project/us-central1-c/sandbox-cluster"
+                + "/workloads-migrate-workloads-1");
+    assertThat(run.getEvents())
+        .filteredOn(HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .extracting(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+        .doesNotContain("MigrateNamespace", "RelabelNamespace", "RestartWorkloads");
+    WorkflowReplayer.replayWorkflowExecution(run, worker);
+  }
+
+  /**
    * {@code demo --abort-during migrate-workloads}, recorded: the abort update, the cancel request
    * of the running verification and, only once it was cancelled, the rollback's activities. Today's
    * code must replay it: the abort path and its version marker stay deterministic. (Replay does not
