@@ -63,15 +63,18 @@ final class NamespaceGroups {
     for (int i = 0; i < rest.size(); i += size) {
       waves.add(List.copyOf(rest.subList(i, Math.min(rest.size(), i + size))));
     }
+    // the step the groups belong to, also in the IDs of their undos (which run in the rollback,
+    // at another step)
+    String step = progress.step().id();
     for (List<List<NamespacePlan>> group : groups(waves)) {
       List<List<NamespacePlan>> left = group;
       while (!left.isEmpty()) {
         awaitSafePoint();
-        GroupResult r = run(left, false);
+        GroupResult r = run(step, left, false);
         if (!r.migrated().isEmpty()) {
           List<NamespacePlan> migrated = new ArrayList<>(r.migrated());
           java.util.Collections.reverse(migrated);
-          saga.addCompensation(() -> run(List.of(migrated), true));
+          saga.addCompensation(() -> run(step, List.of(migrated), true));
         }
         if (r.failureType() != null || r.failureMessage() != null) {
           throw ApplicationFailure.newNonRetryableFailure(
@@ -120,13 +123,13 @@ final class NamespaceGroups {
    * operator's abort, pause and resume (not to an undo: the rollback is not aborted or paused);
    * records what it returned in the migration's progress.
    */
-  private GroupResult run(List<List<NamespacePlan>> waves, boolean rollBack) {
+  private GroupResult run(String step, List<List<NamespacePlan>> waves, boolean rollBack) {
     // from the request, not from Workflow.getInfo(): a history replayed outside its server (the
     // history command's JSON, the committed histories) runs under another workflow ID
     String id =
         request.cluster().workflowId()
             + "/workloads-"
-            + progress.step().id()
+            + step
             + "-"
             + (++started)
             + (rollBack ? "-undo" : "");
@@ -139,8 +142,7 @@ final class NamespaceGroups {
         }
       }
     }
-    log.info(
-        "{}: a group of {} waves as child workflow {}", progress.step().id(), waves.size(), id);
+    log.info("{}: a group of {} waves as child workflow {}", step, waves.size(), id);
     NamespaceGroupWorkflow child =
         Workflow.newChildWorkflowStub(
             NamespaceGroupWorkflow.class,

@@ -118,6 +118,32 @@ class MigrationWorkflowReplayTest {
   }
 
   /**
+   * The two groups of waves of one migration (recording activities, concurrency 2, app-b failing
+   * its gate with --continue-on-namespace-failure, a failure injected at replace-gateway): the
+   * first migrated app-a and app-c and undid app-b at once, its undo group undid app-c then app-a.
+   * Today's group code must replay both, as a worker does for a group running when it is upgraded.
+   */
+  @Test
+  void givenTheHistoriesOfAGroupOfWavesAndItsUndo_whenReplayed_theyShouldBeDeterministic()
+      throws Exception {
+    WorkflowExecutionHistory group = history("histories/group-of-waves-1.json");
+    WorkflowExecutionHistory undo = history("histories/group-of-waves-2-undo.json");
+    assertThat(activityTypes(group))
+        .containsExactly(
+            "MigrateNamespace", "MigrateNamespace", "RollBackNamespace", "MigrateNamespace");
+    assertThat(activityTypes(undo)).containsExactly("RollBackNamespace", "RollBackNamespace");
+    WorkflowReplayer.replayWorkflowExecution(group, worker);
+    WorkflowReplayer.replayWorkflowExecution(undo, worker);
+  }
+
+  private static List<String> activityTypes(WorkflowExecutionHistory history) {
+    return history.getEvents().stream()
+        .filter(HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .map(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+        .toList();
+  }
+
+  /**
    * {@code demo --abort-during migrate-workloads}, recorded: the abort update, the cancel request
    * of the running verification and, only once it was cancelled, the rollback's activities. Today's
    * code must replay it: the abort path and its version marker stay deterministic. (Replay does not
