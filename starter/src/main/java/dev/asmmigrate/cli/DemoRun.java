@@ -259,7 +259,8 @@ final class DemoRun implements AutoCloseable {
             () -> {
               try {
                 while (!Thread.currentThread().isInterrupted()) {
-                  MigrationStatus s = wf.status();
+                  // with the namespaces of the group of waves it runs (a child workflow)
+                  MigrationStatus s = Migrations.over(client, "").queryWithGroups(id);
                   if (s.endedAt() != null) {
                     return;
                   }

@@ -2,10 +2,13 @@ package dev.asmmigrate.cli;
 
 import com.google.protobuf.ByteString;
 import dev.asmmigrate.workflows.MigrationWorkflow;
+import dev.asmmigrate.workflows.NamespaceGroupWorkflow;
 import dev.asmmigrate.workflows.StatusMemo;
 import dev.asmmigrate.workflows.model.MigrationStatus;
+import dev.asmmigrate.workflows.model.NamespaceStatus;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.Memo;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.TaskQueueType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -13,6 +16,7 @@ import io.temporal.api.failure.v1.Failure;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.taskqueue.v1.PollerInfo;
 import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflow.v1.PendingChildExecutionInfo;
 import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
@@ -22,7 +26,9 @@ import io.temporal.common.converter.DataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +43,9 @@ import java.util.function.Function;
 final class Migrations implements AutoCloseable {
   /** How long a status query may take before status says no worker answered. */
   static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The workflow type of a group of namespace waves, a child of the migration. */
+  private static final String GROUP_TYPE = NamespaceGroupWorkflow.class.getSimpleName();
 
   /** A poller not seen for longer is gone (a real server lists pollers for 5 min; polls last 1). */
   static final Duration POLLER_GONE = Duration.ofSeconds(90);
@@ -269,6 +278,71 @@ final class Migrations implements AutoCloseable {
 
   /** The workflow's description; an unknown ID is a usage error that names where it looked. */
   DescribeWorkflowExecutionResponse describe(String workflowId) {
+    return withGroups(describeOne(workflowId));
+  }
+
+  /**
+   * A migration's description with that of the group of namespace waves it runs, if any (a child
+   * workflow, {@link NamespaceGroupWorkflow}): the group's pending activities (a namespace's
+   * activity and its retries) are added to the migration's, and the namespaces its memo holds
+   * replace the migration's, which learns them only once the group ended. A group that ended in the
+   * meantime is left out: the migration has its namespaces by then.
+   */
+  private DescribeWorkflowExecutionResponse withGroups(
+      DescribeWorkflowExecutionResponse described) {
+    DescribeWorkflowExecutionResponse.Builder merged = null;
+    for (PendingChildExecutionInfo child : described.getPendingChildrenList()) {
+      if (!child.getWorkflowTypeName().equals(GROUP_TYPE)) {
+        continue;
+      }
+      DescribeWorkflowExecutionResponse group;
+      try {
+        group = describeOne(child.getWorkflowId());
+      } catch (RuntimeException ended) {
+        continue;
+      }
+      merged = merged == null ? described.toBuilder() : merged;
+      merged.addAllPendingActivities(group.getPendingActivitiesList());
+      Memo.Builder memo = merged.getWorkflowExecutionInfoBuilder().getMemoBuilder();
+      group
+          .getWorkflowExecutionInfo()
+          .getMemo()
+          .getFieldsMap()
+          .forEach(
+              (key, value) -> {
+                if (key.startsWith(StatusMemo.NAMESPACE)) {
+                  memo.putFields(key, value);
+                }
+              });
+    }
+    return merged == null ? described : merged.build();
+  }
+
+  /**
+   * The status query's answer with the namespaces of the group of waves the migration runs, if any
+   * ({@link #withGroups}), as that group's own status query answers (a worker answers both).
+   */
+  MigrationStatus queryWithGroups(String workflowId) {
+    MigrationStatus s = query(workflowId);
+    Map<String, NamespaceStatus> namespaces = new LinkedHashMap<>();
+    s.namespaces().forEach(ns -> namespaces.put(ns.name(), ns));
+    for (PendingChildExecutionInfo child : describeOne(workflowId).getPendingChildrenList()) {
+      if (child.getWorkflowTypeName().equals(GROUP_TYPE)) {
+        try {
+          client
+              .newWorkflowStub(NamespaceGroupWorkflow.class, child.getWorkflowId())
+              .status()
+              .namespaces()
+              .forEach(ns -> namespaces.replace(ns.name(), ns));
+        } catch (RuntimeException ended) {
+          // ended in the meantime: the migration has its namespaces by then
+        }
+      }
+    }
+    return s.withNamespaces(List.copyOf(namespaces.values()));
+  }
+
+  private DescribeWorkflowExecutionResponse describeOne(String workflowId) {
     try {
       return client.newUntypedWorkflowStub(workflowId).describe().getRawDescription();
     } catch (WorkflowNotFoundException e) {

@@ -376,6 +376,46 @@ class OperatorCommandsTest {
         .doesNotContain("disableAddon");
   }
 
+  /**
+   * The namespaces run in a group of waves, a child workflow: the migration learns them when the
+   * group ends, so status merges in the running group's own memo, where each wave's namespaces are
+   * as soon as the wave ended.
+   */
+  @Test
+  void givenAGroupOfWavesRunning_statusShouldShowTheNamespacesItsWavesMigratedSoFar() {
+    CountDownLatch verifying = new CountDownLatch(1);
+    activities.holds.put("live:verifyNamespace:app-b", verifying);
+    assertThat(start("live", "--concurrency", "1", "--auto-approve").code()).isZero();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> activities.callsOf("live").contains("verifyNamespace:app-b"));
+
+    JsonNode live = status("live");
+    assertThat(live.path("step").asText()).isEqualTo("migrate-workloads");
+    assertThat(live.path("namespaces").findValuesAsText("phase"))
+        .containsExactly("VERIFIED", "PENDING", "PENDING");
+    // the migration's own memo does not have app-a yet: the group's is what status shows
+    io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse own =
+        io.temporal.client.WorkflowClient.newInstance(service)
+            .newUntypedWorkflowStub(id("live"))
+            .describe()
+            .getRawDescription();
+    assertThat(own.getPendingChildrenCount()).isEqualTo(1);
+    assertThat(
+            dev.asmmigrate.workflows.StatusMemo.read(
+                    own.getWorkflowExecutionInfo().getMemo().getFieldsMap(),
+                    io.temporal.common.converter.DefaultDataConverter.newDefaultInstance())
+                .orElseThrow()
+                .namespaces())
+        .extracting(n -> n.phase())
+        .containsExactly("PENDING", "PENDING", "PENDING");
+
+    verifying.countDown();
+    Run ended =
+        run("status", "--cluster-id", "p/us-central1-c/live", "--watch", "--interval", "200ms");
+    assertThat(ended.out()).contains("state SUCCESS");
+  }
+
   @Test
   void givenBadInput_theCommandsShouldExplainAndExitWithUsageOrNotFound() {
     Run unknown = run("status", "--workflow-id", "asm-migrate/p/l/nope");

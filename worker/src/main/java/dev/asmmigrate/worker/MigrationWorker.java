@@ -3,7 +3,7 @@ package dev.asmmigrate.worker;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.workflows.AttemptReporting;
 import dev.asmmigrate.workflows.MigrationWorkflow;
-import dev.asmmigrate.workflows.MigrationWorkflowImpl;
+import dev.asmmigrate.workflows.WorkflowTypes;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -96,7 +96,7 @@ public final class MigrationWorker implements AutoCloseable {
       options.setStickyQueueScheduleToStartTimeout(Duration.ZERO);
     }
     Worker worker = factory.newWorker(MigrationWorkflow.TASK_QUEUE, options.build());
-    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(WorkflowTypes.all());
     worker.registerActivitiesImplementations(activities.toArray());
     // Checked here so that the Temporal UI can filter migrations; a migration never depends on it.
     SearchAttributeRegistration.Outcome indexed =

@@ -46,6 +46,11 @@ import org.slf4j.Logger;
  * one activity and one workflow task per namespace instead of three. The namespace shows MIGRATING
  * while it runs, then VERIFIED with the relabel's and the restart's moments from the activity's
  * result. Histories recorded before call the three activities one after another.
+ *
+ * <p>Since version 1 of {@code namespace-group-children} the migration runs its waves in groups,
+ * each a child workflow ({@link NamespaceGroups}, {@link NamespaceGroupWorkflow}) that runs them
+ * with this class (no saga: it returns the namespaces that passed); histories recorded before run
+ * every wave in the migration's own history.
  */
 final class NamespaceWaves {
   private static final Logger log = Workflow.getLogger(NamespaceWaves.class);
@@ -59,9 +64,19 @@ final class NamespaceWaves {
   private final boolean undoOnSuccess;
   private final boolean oneActivity;
 
+  /** Version 1 of {@code namespace-group-children}: groups of waves run as child workflows. */
+  private final boolean children;
+
+  /** In a group ({@link NamespaceGroupWorkflowImpl}, no saga): the namespaces that passed. */
+  private final List<NamespacePlan> migrated = new ArrayList<>();
+
   /** Histories before {@code namespace-undo-on-success}: the namespaces undone at once. */
   private final Set<String> undoneAtOnce = new HashSet<>();
 
+  /**
+   * @param saga the migration's, where each namespace that passed its gate registers its undo; null
+   *     in a group of waves, which returns them instead ({@link #migrated})
+   */
   NamespaceWaves(
       ActivityStubs act,
       MigrationContext ctx,
@@ -78,9 +93,16 @@ final class NamespaceWaves {
         Workflow.getVersion("namespace-undo-on-success", Workflow.DEFAULT_VERSION, 1) == 1;
     this.oneActivity =
         Workflow.getVersion("namespace-one-activity", Workflow.DEFAULT_VERSION, 1) == 1;
+    this.children =
+        saga != null
+            && Workflow.getVersion("namespace-group-children", Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   void migrate(List<NamespacePlan> namespaces, List<String> canary) {
+    if (children) {
+      new NamespaceGroups(ctx, request, progress, saga).migrate(namespaces, canary);
+      return;
+    }
     List<NamespacePlan> first = new ArrayList<>();
     List<NamespacePlan> rest = new ArrayList<>();
     for (NamespacePlan ns : namespaces) {
@@ -96,28 +118,37 @@ final class NamespaceWaves {
     }
     int size = Math.max(1, request.concurrency());
     for (int i = 0; i < rest.size(); i += size) {
-      List<NamespacePlan> wave = rest.subList(i, Math.min(rest.size(), i + size));
-      log.info(
-          "migrate-workloads: wave of {} namespaces: {}",
-          wave.size(),
-          wave.stream().map(NamespacePlan::name).toList());
-      List<Promise<Void>> running = new ArrayList<>();
-      for (NamespacePlan ns : wave) {
-        running.add(Async.procedure(() -> migrateOne(ns)));
-      }
-      try {
-        if (undoOnSuccess) {
-          awaitEach(running);
-        } else {
-          Promise.allOf(running).get();
-          for (Promise<Void> p : running) {
-            p.get();
-          }
-        }
-      } finally {
-        progress.publishNamespaces();
-      }
+      wave(rest.subList(i, Math.min(rest.size(), i + size)));
     }
+  }
+
+  /** Migrates one wave's namespaces at once; throws the first failure once all ended. */
+  void wave(List<NamespacePlan> wave) {
+    log.info(
+        "migrate-workloads: wave of {} namespaces: {}",
+        wave.size(),
+        wave.stream().map(NamespacePlan::name).toList());
+    List<Promise<Void>> running = new ArrayList<>();
+    for (NamespacePlan ns : wave) {
+      running.add(Async.procedure(() -> migrateOne(ns)));
+    }
+    try {
+      if (undoOnSuccess) {
+        awaitEach(running);
+      } else {
+        Promise.allOf(running).get();
+        for (Promise<Void> p : running) {
+          p.get();
+        }
+      }
+    } finally {
+      progress.publishNamespaces();
+    }
+  }
+
+  /** In a group of waves: the namespaces that passed their gate, in order. */
+  List<NamespacePlan> migrated() {
+    return List.copyOf(migrated);
   }
 
   /**
@@ -183,7 +214,9 @@ final class NamespaceWaves {
       }
       return;
     }
-    if (undoOnSuccess) {
+    if (saga == null) {
+      migrated.add(ns);
+    } else if (undoOnSuccess) {
       saga.addCompensation(() -> undoNamespace(ns, null));
     }
     MigrationMetrics.namespaceEnded("migrated");
@@ -267,7 +300,7 @@ final class NamespaceWaves {
    * @param why why the namespace is undone at once (it failed its gate), or null from the saga
    * @return whether the namespace is back on the add-on's proxy
    */
-  private boolean undoNamespace(NamespacePlan ns, String why) {
+  boolean undoNamespace(NamespacePlan ns, String why) {
     // histories before namespace-undo-on-success may undo a failed namespace a second time
     boolean again = !undoOnSuccess && !undoneAtOnce.add(ns.name());
     int before = progress.rollbackFailures().size();

@@ -226,6 +226,23 @@ final class Progress {
     publishNamespace("PENDING");
   }
 
+  /**
+   * Namespaces' statuses as a group of waves ({@link NamespaceGroupWorkflow}) left them, or as the
+   * migration knows them when the group starts: published at once.
+   */
+  void namespaces(List<NamespaceStatus> changed) {
+    for (NamespaceStatus n : changed) {
+      namespaces.put(n.name(), n);
+    }
+    publish();
+  }
+
+  /** The undos a group of waves ran that failed, each with what it left. */
+  void undoFailures(List<String> failures) {
+    rollbackFailures.addAll(failures);
+    publish();
+  }
+
   /** The injected pods pre-flight found that no restart moves to the new proxy. */
   void podsToRecreate(List<PodToRecreate> pods) {
     podsToRecreate = List.copyOf(pods);

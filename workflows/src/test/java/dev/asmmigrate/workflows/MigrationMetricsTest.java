@@ -40,7 +40,7 @@ class MigrationMetricsTest {
         TestWorkflowEnvironment.newInstance(
             TestEnvironmentOptions.newBuilder().setMetricsScope(scope).build());
     Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE);
-    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(WorkflowTypes.all());
     activities = new RecordingActivities();
     worker.registerActivitiesImplementations(activities);
     env.start();

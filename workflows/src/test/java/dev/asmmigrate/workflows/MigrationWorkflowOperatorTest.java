@@ -39,8 +39,15 @@ class MigrationWorkflowOperatorTest {
     env = TestWorkflowEnvironment.newInstance();
     env.registerSearchAttribute("AsmCluster", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     env.registerSearchAttribute("AsmPhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE);
-    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    // heartbeats reach the server every 200 ms, not every 16 s (80% of the 20 s heartbeat
+    // timeout): an abort's cancellation reaches a heartbeating activity within that
+    Worker worker =
+        env.newWorker(
+            MigrationWorkflow.TASK_QUEUE,
+            io.temporal.worker.WorkerOptions.newBuilder()
+                .setMaxHeartbeatThrottleInterval(Duration.ofMillis(200))
+                .build());
+    worker.registerWorkflowImplementationTypes(WorkflowTypes.all());
     activities = new RecordingActivities();
     worker.registerActivitiesImplementations(activities);
     env.start();
@@ -176,6 +183,51 @@ class MigrationWorkflowOperatorTest {
     MigrationResult result = result();
     assertThat(result.state()).isEqualTo(MigrationState.SUCCESS);
     assertThat(activities.calls).containsSubsequence("verifyNamespace:app-c", "replaceGateway");
+  }
+
+  /**
+   * The namespaces run in a group of waves, a child workflow (version {@code
+   * namespace-group-children}): the abort reaches it by signal, not by cancelling it, so that the
+   * namespace in flight is stopped and undone once by the group, the group's result (what it
+   * migrated, and how each namespace ended) reaches the migration, and its rollback undoes the
+   * rest.
+   */
+  @Test
+  void givenAnAbortWhileANamespaceRunsInItsGroup_itShouldBeUndoneOnceAndTheRestRolledBack() {
+    // Concurrency 2: the first wave is app-a and app-b; app-a is held in its verification.
+    CountDownLatch verifying = new CountDownLatch(1);
+    activities.heartbeatingHolds.put("verifyNamespace:app-a", verifying);
+    MigrationWorkflow wf = stub(false);
+    WorkflowClient.start(wf::migrate, request(true, null, false, List.of()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> activities.calls.contains("verifyNamespace:app-b"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> activities.calls.contains("verifyNamespace:app-a"));
+    assertThat(wf.abortUpdate("app-a looks wrong")).contains("rolling back");
+
+    MigrationResult result = result();
+    assertThat(result.state()).isEqualTo(MigrationState.ROLLED_BACK);
+    assertThat(result.failedStep()).isEqualTo("migrate-workloads");
+    assertThat(result.error()).isEqualTo("ABORTED: aborted by an operator: app-a looks wrong");
+    List<String> calls = List.copyOf(activities.calls);
+    assertThat(calls)
+        .containsSubsequence("stopped:verifyNamespace:app-a", "restoreNamespaceLabels:app-a");
+    assertThat(calls).filteredOn("restoreNamespaceLabels:app-a"::equals).hasSize(1);
+    assertThat(calls).filteredOn("restoreNamespaceLabels:app-b"::equals).hasSize(1);
+    assertThat(calls).doesNotContain("relabelNamespace:app-c", "restoreNamespaceLabels:app-c");
+    assertThat(result.namespaces())
+        .extracting(NamespaceStatus::name, NamespaceStatus::phase)
+        .contains(org.assertj.core.groups.Tuple.tuple("app-a", "ROLLED_BACK"));
+    // the group ended with its result, not cancelled
+    assertThat(
+            client
+                .newUntypedWorkflowStub(CLUSTER.workflowId() + "/workloads-migrate-workloads-1")
+                .describe()
+                .getStatus())
+        .isEqualTo(
+            io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
   }
 
   @Test

@@ -36,8 +36,15 @@ class MigrationWorkflowOutcomeTest {
   @BeforeEach
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
-    Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE);
-    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    // heartbeats reach the server every 200 ms, not every 16 s (80% of the 20 s heartbeat
+    // timeout): an abort's cancellation reaches a heartbeating activity within that
+    Worker worker =
+        env.newWorker(
+            MigrationWorkflow.TASK_QUEUE,
+            io.temporal.worker.WorkerOptions.newBuilder()
+                .setMaxHeartbeatThrottleInterval(java.time.Duration.ofMillis(200))
+                .build());
+    worker.registerWorkflowImplementationTypes(WorkflowTypes.all());
     activities = new RecordingActivities();
     worker.registerActivitiesImplementations(activities);
     env.start();

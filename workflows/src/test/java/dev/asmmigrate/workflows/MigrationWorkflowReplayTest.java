@@ -38,7 +38,7 @@ class MigrationWorkflowReplayTest {
         env.newWorker(
             "replay",
             WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(60_000).build());
-    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(WorkflowTypes.all());
   }
 
   @AfterEach
@@ -86,6 +86,61 @@ class MigrationWorkflowReplayTest {
         .contains("MigrateNamespace")
         .doesNotContain("RelabelNamespace", "RestartWorkloads", "VerifyNamespace");
     WorkflowReplayer.replayWorkflowExecution(run, worker);
+  }
+
+  /**
+   * A demo run since {@code namespace-group-children}: the namespaces run in a group of waves, a
+   * child workflow whose ID comes from the request (a replay runs under another workflow ID), and
+   * the migration's own history holds none of their activities.
+   */
+  @Test
+  void givenTheHistoryOfADemoRunWithGroupsOfWaves_whenReplayed_itShouldBeDeterministic()
+      throws Exception {
+    WorkflowExecutionHistory run = history("histories/demo-addon-1.4-namespace-groups.json");
+    assertThat(run.getEvents())
+        .filteredOn(HistoryEvent::hasStartChildWorkflowExecutionInitiatedEventAttributes)
+        .extracting(
+            e ->
+                e.getStartChildWorkflowExecutionInitiatedEventAttributes()
+                        .getWorkflowType()
+                        .getName()
+                    + " "
+                    + e.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowId())
+        .containsExactly(
+            "NamespaceGroupWorkflow"
+                + " asm-migrate/sandbox-project/us-central1-c/sandbox-cluster"
+                + "/workloads-migrate-workloads-1");
+    assertThat(run.getEvents())
+        .filteredOn(HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .extracting(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+        .doesNotContain("MigrateNamespace", "RelabelNamespace", "RestartWorkloads");
+    WorkflowReplayer.replayWorkflowExecution(run, worker);
+  }
+
+  /**
+   * The two groups of waves of one migration (recording activities, concurrency 2, app-b failing
+   * its gate with --continue-on-namespace-failure, a failure injected at replace-gateway): the
+   * first migrated app-a and app-c and undid app-b at once, its undo group undid app-c then app-a.
+   * Today's group code must replay both, as a worker does for a group running when it is upgraded.
+   */
+  @Test
+  void givenTheHistoriesOfAGroupOfWavesAndItsUndo_whenReplayed_theyShouldBeDeterministic()
+      throws Exception {
+    WorkflowExecutionHistory group = history("histories/group-of-waves-1.json");
+    WorkflowExecutionHistory undo = history("histories/group-of-waves-2-undo.json");
+    assertThat(activityTypes(group))
+        .containsExactly(
+            "MigrateNamespace", "MigrateNamespace", "RollBackNamespace", "MigrateNamespace");
+    assertThat(activityTypes(undo)).containsExactly("RollBackNamespace", "RollBackNamespace");
+    WorkflowReplayer.replayWorkflowExecution(group, worker);
+    WorkflowReplayer.replayWorkflowExecution(undo, worker);
+  }
+
+  private static List<String> activityTypes(WorkflowExecutionHistory history) {
+    return history.getEvents().stream()
+        .filter(HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .map(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+        .toList();
   }
 
   /**

@@ -52,7 +52,7 @@ class MigrationWorkflowTest {
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE);
-    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(WorkflowTypes.all());
     activities = new RecordingActivities();
     worker.registerActivitiesImplementations(activities);
     env.start();
@@ -101,7 +101,19 @@ class MigrationWorkflowTest {
     stub().migrate(request(true, null, false, List.of()));
 
     Map<String, String> timeouts = new java.util.TreeMap<>();
-    for (HistoryEvent e : client.fetchHistory(CLUSTER.workflowId()).getEvents()) {
+    // the migration's own history and those of its groups of waves (child workflows)
+    List<HistoryEvent> events =
+        new java.util.ArrayList<>(client.fetchHistory(CLUSTER.workflowId()).getEvents());
+    for (HistoryEvent e : List.copyOf(events)) {
+      if (e.hasStartChildWorkflowExecutionInitiatedEventAttributes()) {
+        events.addAll(
+            client
+                .fetchHistory(
+                    e.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowId())
+                .getEvents());
+      }
+    }
+    for (HistoryEvent e : events) {
       if (e.hasActivityTaskScheduledEventAttributes()) {
         var a = e.getActivityTaskScheduledEventAttributes();
         timeouts.put(

@@ -35,7 +35,7 @@ class RunbookTest {
   static void setUp() {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE);
-    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(WorkflowTypes.all());
     activities = new RecordingActivities();
     worker.registerActivitiesImplementations(activities);
     env.start();

@@ -17,7 +17,7 @@ import dev.asmmigrate.activities.workloads.WorkloadActivitiesImpl;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.http.RequestLog;
 import dev.asmmigrate.workflows.MigrationWorkflow;
-import dev.asmmigrate.workflows.MigrationWorkflowImpl;
+import dev.asmmigrate.workflows.WorkflowTypes;
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.MigrationResult;
@@ -120,7 +120,7 @@ class RequiredPermissionsTest {
         GoogleClients google = new GoogleClients();
         TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE);
-      worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+      worker.registerWorkflowImplementationTypes(WorkflowTypes.all());
       var backups = h.backups;
       var clients = h.clients;
       worker.registerActivitiesImplementations(

@@ -1,0 +1,74 @@
+package dev.asmmigrate.workflows;
+
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.MigrationRequest;
+import dev.asmmigrate.workflows.model.MigrationStatus;
+import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.NamespaceStatus;
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import java.util.List;
+
+/**
+ * A group of consecutive namespace waves of the workload phase, run as a child of the migration
+ * (workflow ID {@code <the cluster's migration workflow ID>/workloads-<step>-<n>}, {@code -undo}
+ * appended for the rollback's), so that no workflow run's history grows with the number of
+ * namespaces: the migration's own history holds a few events per group, each group's holds its
+ * namespaces' activities. Version 1 of {@code namespace-group-children}.
+ *
+ * <p>The migration waits for it in a detached scope and forwards an operator's abort, pause and
+ * resume by signal: an abort cancels the group's activities and undoes each namespace in flight
+ * once; a pause ends the group at its next safe point (between waves), with what it did, and the
+ * migration waits for the resume at its own safe point before it starts a group with the waves
+ * left. The group never throws: it returns each namespace's status, the namespaces it migrated and
+ * its failure, which the migration raises as its own.
+ */
+@WorkflowInterface
+public interface NamespaceGroupWorkflow {
+  @WorkflowMethod
+  GroupResult run(GroupRequest request);
+
+  /** The group's namespaces as it knows them (its memo holds the same, for the starter). */
+  @QueryMethod
+  MigrationStatus status();
+
+  @SignalMethod
+  void abort(String reason);
+
+  @SignalMethod
+  void pause();
+
+  @SignalMethod
+  void resume();
+
+  /**
+   * @param current each namespace's status as the migration knows it when the group starts
+   * @param waves the waves to migrate in order (a canary namespace is a wave of its own); with
+   *     {@code rollBack}, the namespaces to undo, one after another in this order
+   * @param rollBack whether the group undoes its namespaces (the migration's rollback) instead
+   */
+  record GroupRequest(
+      MigrationContext ctx,
+      MigrationRequest request,
+      List<NamespaceStatus> current,
+      List<List<NamespacePlan>> waves,
+      boolean rollBack) {}
+
+  /**
+   * @param namespaces each namespace's status as the group left it
+   * @param migrated the namespaces that passed their gate and were not undone, in order
+   * @param wavesDone how many of the waves asked it ran: fewer than asked when a pause ended it
+   * @param rollbackFailures each undo that failed, with what it left
+   * @param failureType the type of the failure that stopped the group, or null
+   * @param failureMessage its message, without its type
+   */
+  record GroupResult(
+      List<NamespaceStatus> namespaces,
+      List<NamespacePlan> migrated,
+      int wavesDone,
+      List<String> rollbackFailures,
+      String failureType,
+      String failureMessage) {}
+}

@@ -1,0 +1,115 @@
+package dev.asmmigrate.workflows;
+
+import dev.asmmigrate.workflows.model.FailureType;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.MigrationStatus;
+import dev.asmmigrate.workflows.model.NamespacePlan;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Workflow;
+import java.util.List;
+
+/**
+ * Runs a group of the workload phase's waves ({@link NamespaceGroupWorkflow}) with the migration's
+ * own code ({@link NamespaceWaves}): a pause waits at no point in it but ends it between two waves,
+ * an abort cancels its activities and each namespace in flight is undone once, as in the migration
+ * itself. Its memo holds its namespaces' progress as the migration's does ({@link StatusMemo}).
+ */
+public final class NamespaceGroupWorkflowImpl implements NamespaceGroupWorkflow {
+  private final Progress progress = new Progress();
+  private CancellationScope waves;
+
+  @Override
+  public GroupResult run(GroupRequest req) {
+    MigrationContext ctx = req.ctx();
+    ActivityStubs act = new ActivityStubs(req.request().timeouts(), true);
+    progress.start(ctx.migrationId(), ctx.cluster(), req.request().timeouts(), false);
+    progress.namespaces(req.current());
+    NamespaceWaves run = new NamespaceWaves(act, ctx, req.request(), progress, null);
+    int[] done = {0};
+    String[] failure = {null, null};
+    waves =
+        Workflow.newCancellationScope(
+            () -> {
+              if (req.rollBack()) {
+                for (List<NamespacePlan> wave : req.waves()) {
+                  for (NamespacePlan ns : wave) {
+                    run.undoNamespace(ns, null);
+                  }
+                  done[0]++;
+                }
+                return;
+              }
+              for (List<NamespacePlan> wave : req.waves()) {
+                // the safe point between two waves: a pause ends the group here
+                if (progress.paused() && progress.abortReason() == null) {
+                  return;
+                }
+                run.wave(wave);
+                done[0]++;
+              }
+            });
+    try {
+      waves.run();
+    } catch (TemporalFailure f) {
+      if (progress.abortReason() != null && Failures.canceled(f)) {
+        failure[0] = FailureType.ABORTED.name();
+        failure[1] = "aborted by an operator: " + progress.abortReason();
+      } else {
+        failure[0] = typeOf(f);
+        failure[1] = messageOf(f);
+      }
+    }
+    return new GroupResult(
+        progress.status().namespaces(),
+        run.migrated(),
+        done[0],
+        List.copyOf(progress.rollbackFailures()),
+        failure[0],
+        failure[1]);
+  }
+
+  /** The type of the application failure that caused {@code f}, or null if none did. */
+  private static String typeOf(Throwable f) {
+    for (Throwable cur = f; cur != null; cur = cur.getCause()) {
+      if (cur instanceof ApplicationFailure af) {
+        return af.getType();
+      }
+    }
+    return null;
+  }
+
+  /** The message {@link Failures#describe} gives without its type. */
+  private static String messageOf(Throwable f) {
+    for (Throwable cur = f; cur != null; cur = cur.getCause()) {
+      if (cur instanceof ApplicationFailure af) {
+        return af.getOriginalMessage();
+      }
+    }
+    return Failures.describe(f);
+  }
+
+  @Override
+  public MigrationStatus status() {
+    return progress.status();
+  }
+
+  @Override
+  public void abort(String reason) {
+    progress.abort(reason == null || reason.isBlank() ? "no reason given" : reason);
+    if (waves != null) {
+      waves.cancel(reason);
+    }
+  }
+
+  @Override
+  public void pause() {
+    progress.pause(true);
+  }
+
+  @Override
+  public void resume() {
+    progress.pause(false);
+  }
+}

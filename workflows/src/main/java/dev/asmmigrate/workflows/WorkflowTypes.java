@@ -1,0 +1,11 @@
+package dev.asmmigrate.workflows;
+
+/** The workflow implementations a worker registers, in one place: the migration and its groups. */
+public final class WorkflowTypes {
+  private WorkflowTypes() {}
+
+  /** For {@code Worker.registerWorkflowImplementationTypes}. */
+  public static Class<?>[] all() {
+    return new Class<?>[] {MigrationWorkflowImpl.class, NamespaceGroupWorkflowImpl.class};
+  }
+}
