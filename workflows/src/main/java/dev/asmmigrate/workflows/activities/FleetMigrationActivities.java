@@ -39,4 +39,17 @@ public interface FleetMigrationActivities {
    * ended.
    */
   MigrationResult awaitMigration(String workflowId);
+
+  /**
+   * The newest run of the {@code MigrationWorkflow} of ID {@code workflowId}, if any: whether it
+   * runs, and its result if it ended. Read-only; answers at once.
+   */
+  ExistingMigration findMigration(String workflowId);
+
+  /**
+   * @param running whether a run of that ID is open now
+   * @param result the newest closed run's result when none runs, null when it never ran (or its run
+   *     closed without a result: terminated, timed out)
+   */
+  record ExistingMigration(boolean running, MigrationResult result) {}
 }
