@@ -5,6 +5,7 @@ import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.configs.ConfigActivitiesImpl;
 import dev.asmmigrate.activities.controlplane.ControlPlaneActivitiesImpl;
 import dev.asmmigrate.activities.fleet.FleetActivitiesImpl;
+import dev.asmmigrate.activities.fleetmigration.FleetMigrationActivitiesImpl;
 import dev.asmmigrate.activities.galley.GalleyActivitiesImpl;
 import dev.asmmigrate.activities.gateway.GatewayActivitiesImpl;
 import dev.asmmigrate.activities.google.GoogleClients;
@@ -16,7 +17,11 @@ import dev.asmmigrate.activities.webhook.WebhookActivitiesImpl;
 import dev.asmmigrate.activities.workloads.WorkloadActivitiesImpl;
 import java.util.List;
 
-/** Every activity implementation of the migration, wired to one set of clients. */
+/**
+ * Every activity implementation of the migration and of a fleet's migration, wired to one set of
+ * clients. The fleet's activities get the worker's Temporal client when {@link MigrationWorker}
+ * registers them.
+ */
 public final class Activities {
   private Activities() {}
 
@@ -47,6 +52,7 @@ public final class Activities {
         new WorkloadActivitiesImpl(clients, backups),
         new GatewayActivitiesImpl(clients, backups),
         new WebhookActivitiesImpl(clients, backups),
-        new AddonActivitiesImpl(clients, backups, google));
+        new AddonActivitiesImpl(clients, backups, google),
+        new FleetMigrationActivitiesImpl(clients, google));
   }
 }

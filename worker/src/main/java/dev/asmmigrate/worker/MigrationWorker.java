@@ -1,5 +1,6 @@
 package dev.asmmigrate.worker;
 
+import dev.asmmigrate.activities.fleetmigration.FleetMigrationActivitiesImpl;
 import dev.asmmigrate.activities.kube.Failures;
 import dev.asmmigrate.workflows.AttemptReporting;
 import dev.asmmigrate.workflows.MigrationWorkflow;
@@ -97,7 +98,11 @@ public final class MigrationWorker implements AutoCloseable {
     }
     Worker worker = factory.newWorker(MigrationWorkflow.TASK_QUEUE, options.build());
     worker.registerWorkflowImplementationTypes(WorkflowTypes.all());
-    worker.registerActivitiesImplementations(activities.toArray());
+    // the fleet's activities follow migrations through this worker's own client
+    worker.registerActivitiesImplementations(
+        activities.stream()
+            .map(a -> a instanceof FleetMigrationActivitiesImpl f ? f.boundTo(client) : a)
+            .toArray());
     // Checked here so that the Temporal UI can filter migrations; a migration never depends on it.
     SearchAttributeRegistration.Outcome indexed =
         SearchAttributeRegistration.ensure(service, settings.namespace());
