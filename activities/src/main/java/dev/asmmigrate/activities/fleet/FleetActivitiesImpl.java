@@ -150,7 +150,12 @@ public final class FleetActivitiesImpl implements FleetActivities {
         meshSpecKey(fleet, membership),
         observed.spec() == null ? null : tree(observed.spec()));
     boolean created = existing == null || membershipRef.absent();
-    boolean enabled = read.feature() == null || featureRef.absent();
+    // enabled by this migration: absent when it first looked, and carrying its label (a fleet's
+    // clusters may race to enable it: the one whose CreateFeature won labelled it)
+    boolean enabled =
+        read.feature() == null
+            || (featureRef.absent()
+                && observed.label().equals(read.feature().getLabelsMap().get(LABEL)));
     if (existing != null) {
       if (existing.getState().getCode() != MembershipState.Code.READY) {
         awaitMembershipReady(ctx, membership);
@@ -175,9 +180,13 @@ public final class FleetActivitiesImpl implements FleetActivities {
           log.info("{}: registered {} as fleet membership {}", STEP, ctx.cluster(), membership);
         }
         case "CreateFeature" -> {
-          createFeature(ctx, fleet, (Feature) c.resource());
-          changes.add("enabled feature " + FEATURE + " on fleet project " + fleet);
-          log.info("{}: enabled feature {}", STEP, featureName(fleet));
+          enabled = createFeature(ctx, fleet, (Feature) c.resource(), observed.label());
+          if (enabled) {
+            changes.add("enabled feature " + FEATURE + " on fleet project " + fleet);
+            log.info("{}: enabled feature {}", STEP, featureName(fleet));
+          } else {
+            changes.add("feature " + FEATURE + " enabled meanwhile by another: unchanged");
+          }
         }
         case "UpdateFeature" -> {
           updateSpec(
@@ -266,7 +275,12 @@ public final class FleetActivitiesImpl implements FleetActivities {
     }
   }
 
-  private void createFeature(MigrationContext ctx, String fleet, Feature resource) {
+  /**
+   * Enables the feature; whether this migration did (false when another enabled it meanwhile: a
+   * cluster of the same fleet migrating at the same time).
+   */
+  private boolean createFeature(
+      MigrationContext ctx, String fleet, Feature resource, String label) {
     var hub = google.gkeHub(ctx.connection());
     CreateFeatureRequest create =
         CreateFeatureRequest.newBuilder()
@@ -290,8 +304,18 @@ public final class FleetActivitiesImpl implements FleetActivities {
       if (GoogleClients.code(e) != StatusCode.Code.ALREADY_EXISTS) {
         throw e;
       }
-      log.info("{}: feature {} was enabled meanwhile", STEP, featureName(fleet));
+      boolean ours =
+          getFeature(ctx, fleet)
+              .map(f -> label.equals(f.getLabelsMap().get(LABEL)))
+              .orElseThrow(() -> e);
+      log.info(
+          "{}: feature {} was enabled meanwhile{}",
+          STEP,
+          featureName(fleet),
+          ours ? " (by an earlier attempt of this migration)" : " by another");
+      return ours;
     }
+    return true;
   }
 
   /**
@@ -356,10 +380,7 @@ public final class FleetActivitiesImpl implements FleetActivities {
       Optional<com.google.cloud.gkehub.v1beta.Feature> feature = getBetaFeatureIfAny(ctx, fleet);
       if (feature.isPresent()) {
         boolean ours = label.equals(feature.get().getLabelsMap().get(LABEL));
-        List<String> others =
-            feature.get().getMembershipSpecsMap().keySet().stream()
-                .filter(k -> membership == null || !idOf(k).equals(idOf(membership)))
-                .toList();
+        List<String> others = otherMemberships(feature.get(), membership);
         if (!ours) {
           log.info(
               "{} undo: feature {} is not labelled with this migration; kept",
@@ -373,17 +394,7 @@ public final class FleetActivitiesImpl implements FleetActivities {
               featureName(fleet),
               others);
         } else {
-          var hub = google.gkeHub(ctx.connection());
-          DeleteFeatureRequest delete =
-              DeleteFeatureRequest.newBuilder()
-                  .setName(featureName(fleet))
-                  .setRequestId(requestId(ctx, "delete-feature"))
-                  .build();
-          awaitIgnoringNotFound(
-              ctx,
-              () -> hub.deleteFeatureCallable().call(delete),
-              "disable feature " + featureName(fleet));
-          log.info("{} undo: disabled feature {}", STEP, featureName(fleet));
+          disableUnlessInUse(ctx, fleet, membership);
         }
       }
     }
@@ -410,6 +421,68 @@ public final class FleetActivitiesImpl implements FleetActivities {
         }
       }
     }
+  }
+
+  /**
+   * The memberships other than {@code membership} with a spec in the feature, by location and ID
+   * (keys carry the project number, names the project ID; a regional membership may share an ID
+   * with a global one).
+   */
+  static List<String> otherMemberships(
+      com.google.cloud.gkehub.v1beta.Feature feature, String membership) {
+    return feature.getMembershipSpecsMap().keySet().stream()
+        .filter(k -> membership == null || !located(k).equals(located(membership)))
+        .sorted()
+        .toList();
+  }
+
+  /** {@code locations/<l>/memberships/<id>} of a membership's name or key. */
+  static String located(String membershipName) {
+    int at = membershipName.indexOf("/locations/");
+    return at < 0 ? membershipName : membershipName.substring(at + 1);
+  }
+
+  /**
+   * Disables the feature, without {@code force}: GKE Hub refuses (FAILED_PRECONDITION) to disable a
+   * feature in use, and a membership of the fleet may have set its spec since the undo looked (a
+   * cluster of the same fleet registering meanwhile); then, when another membership's spec is there
+   * now, the feature is kept for it (any other refusal is retried). Returns whether the feature was
+   * disabled.
+   */
+  boolean disableUnlessInUse(MigrationContext ctx, String fleet, String membership) {
+    var hub = google.gkeHub(ctx.connection());
+    DeleteFeatureRequest delete =
+        DeleteFeatureRequest.newBuilder()
+            .setName(featureName(fleet))
+            .setForce(false)
+            .setRequestId(requestId(ctx, "delete-feature"))
+            .build();
+    try {
+      awaitIgnoringNotFound(
+          ctx,
+          () -> hub.deleteFeatureCallable().call(delete),
+          "disable feature " + featureName(fleet));
+    } catch (RuntimeException e) {
+      if (GoogleClients.code(e) != StatusCode.Code.FAILED_PRECONDITION) {
+        throw e;
+      }
+      List<String> others =
+          getBetaFeatureIfAny(ctx, fleet)
+              .map(f -> otherMemberships(f, membership))
+              .orElse(List.of());
+      if (others.isEmpty()) {
+        throw e;
+      }
+      log.warn(
+          "{} undo: feature {} was enabled by this migration but other memberships use it now"
+              + " ({}); kept",
+          STEP,
+          featureName(fleet),
+          others);
+      return false;
+    }
+    log.info("{} undo: disabled feature {}", STEP, featureName(fleet));
+    return true;
   }
 
   // --- GKE Hub calls -----------------------------------------------------------------------------

@@ -73,7 +73,12 @@ class FleetActivitiesImplTest {
       hub.deleteMembershipAsync(m.getName());
     }
     if (feature().isPresent()) {
-      hub.deleteFeatureAsync(FEATURE);
+      // forced: specs of memberships whose deletion is still running keep it in use meanwhile
+      hub.deleteFeatureAsync(
+          com.google.cloud.gkehub.v1.DeleteFeatureRequest.newBuilder()
+              .setName(FEATURE)
+              .setForce(true)
+              .build());
     }
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(10))
@@ -287,5 +292,135 @@ class FleetActivitiesImplTest {
               assertThat(f.isNonRetryable()).isTrue();
               assertThat(f.getOriginalMessage()).contains("gkehub.memberships.list");
             });
+  }
+
+  // --- a fleet project several clusters share ----------------------------------------------------
+
+  static final String OTHER_LINK =
+      "//container.googleapis.com/projects/sandbox-project/locations/europe-west1/clusters/other";
+
+  static final com.google.cloud.gkehub.v1beta.MembershipFeatureSpec AUTOMATIC =
+      com.google.cloud.gkehub.v1beta.MembershipFeatureSpec.newBuilder()
+          .setMesh(
+              MembershipSpec.newBuilder()
+                  .setManagement(MembershipSpec.Management.MANAGEMENT_AUTOMATIC))
+          .build();
+
+  /** Sets a membership's mesh spec as {@code gcloud container fleet mesh update} does. */
+  static void setSpec(String membership) throws Exception {
+    google
+        .gkeHubBeta(h.connection)
+        .updateFeatureAsync(
+            com.google.cloud.gkehub.v1beta.UpdateFeatureRequest.newBuilder()
+                .setName(FEATURE)
+                .setUpdateMask(
+                    com.google.protobuf.FieldMask.newBuilder().addPaths("membership_specs"))
+                .setResource(
+                    com.google.cloud.gkehub.v1beta.Feature.newBuilder()
+                        .putMembershipSpecs(membership, AUTOMATIC))
+                .build())
+        .get();
+  }
+
+  static java.util.Map<String, MembershipSpec.Management> specs() {
+    java.util.Map<String, MembershipSpec.Management> out = new java.util.TreeMap<>();
+    feature()
+        .orElseThrow()
+        .getMembershipSpecsMap()
+        .forEach(
+            (k, v) ->
+                out.put(k.substring(k.indexOf("/locations/") + 1), v.getMesh().getManagement()));
+    return out;
+  }
+
+  /**
+   * Issue 13: a fleet's clusters share its project. This migration enabled the servicemesh feature;
+   * another cluster of the fleet set its mesh spec since. Rolling this migration back removes only
+   * its own membership and spec (UpdateFeature with mask membership_specs carries its key alone:
+   * GKE Hub merges map entries, an empty value removes a key) and keeps the feature for the other.
+   */
+  @Test
+  void
+      givenAnotherMembershipWithAMeshSpec_whenTheMigrationThatEnabledTheFeatureRollsBack_itShouldKeepTheFeatureAndTheOtherSpec()
+          throws Exception {
+    MigrationContext ctx = h.context();
+    FleetRequest request = new FleetRequest(ctx, PROJECT);
+    FleetResult registered = fleet.registerFleet(request);
+    assertThat(registered.enabledFeature()).isTrue();
+    String other = h.sandbox.googleApis().addOtherMembership("other", OTHER_LINK);
+    setSpec(other);
+    assertThat(specs())
+        .containsExactly(
+            java.util.Map.entry(
+                "locations/global/memberships/other",
+                MembershipSpec.Management.MANAGEMENT_AUTOMATIC),
+            java.util.Map.entry(
+                "locations/global/memberships/sandbox-cluster",
+                MembershipSpec.Management.MANAGEMENT_AUTOMATIC));
+
+    fleet.unregisterFleet(request);
+
+    assertThat(feature()).isPresent();
+    assertThat(specs())
+        .containsExactly(
+            java.util.Map.entry(
+                "locations/global/memberships/other",
+                MembershipSpec.Management.MANAGEMENT_AUTOMATIC));
+    assertThat(memberships()).extracting(Membership::getName).containsExactly(other);
+    assertThat(h.logLines())
+        .anyMatch(
+            l -> l.contains("other memberships use it now") && l.contains("memberships/other"));
+  }
+
+  /**
+   * The undo looked and saw no other membership; one registered its spec before the undo's
+   * DeleteFeature (two clusters of a fleet, one rolling back while the other registers). GKE Hub
+   * refuses to disable a feature in use without force: the undo keeps it, for the other.
+   */
+  @Test
+  void givenAnotherSpecSetAfterTheUndoLooked_whenDisabling_itShouldKeepTheFeature()
+      throws Exception {
+    MigrationContext ctx = h.context();
+    fleet.registerFleet(new FleetRequest(ctx, PROJECT));
+    String other = h.sandbox.googleApis().addOtherMembership("other", OTHER_LINK);
+    setSpec(other);
+    FleetActivitiesImpl impl = new FleetActivitiesImpl(h.clients, h.backups, google);
+
+    boolean disabled = impl.disableUnlessInUse(ctx, PROJECT, MEMBERSHIP);
+
+    assertThat(disabled).isFalse();
+    assertThat(specs()).containsKey("locations/global/memberships/other");
+  }
+
+  /**
+   * Two clusters of a fleet registering at once both see no feature; the one whose CreateFeature
+   * loses did not enable it, and says so on every attempt (its backup says "absent", the feature
+   * carries the other's label), so that its result does not claim the feature.
+   */
+  @Test
+  void givenTheFeatureEnabledByAnotherAfterThisMigrationLooked_whenRegistered_itShouldNotClaimIt()
+      throws Exception {
+    MigrationContext ctx = h.context();
+    // what a first attempt of this migration left: the feature seen absent
+    h.backups
+        .forContext(ctx)
+        .save(
+            ctx.migrationId(), "fleet-registration", FleetActivitiesImpl.featureKey(PROJECT), null);
+    google
+        .gkeHub(h.connection)
+        .createFeatureAsync(
+            CreateFeatureRequest.newBuilder()
+                .setParent(PARENT)
+                .setFeatureId("servicemesh")
+                .setResource(Feature.newBuilder().putLabels("asm-migrate-id", "another-migration"))
+                .build())
+        .get();
+
+    FleetResult result = fleet.registerFleet(new FleetRequest(ctx, PROJECT));
+
+    assertThat(result.enabledFeature()).isFalse();
+    assertThat(result.changes()).contains("feature servicemesh enabled already: unchanged");
+    fleet.unregisterFleet(new FleetRequest(ctx, PROJECT));
+    assertThat(feature()).isPresent();
   }
 }

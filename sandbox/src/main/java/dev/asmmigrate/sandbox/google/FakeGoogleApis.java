@@ -46,6 +46,7 @@ public final class FakeGoogleApis implements AutoCloseable {
   private final Rpc rpc;
   private ScheduledExecutorService scheduler;
   private Server server;
+  private Fleet fleet;
   private int port;
 
   public FakeGoogleApis(SandboxSettings settings, Faults faults) {
@@ -70,7 +71,7 @@ public final class FakeGoogleApis implements AutoCloseable {
     cluster.setListenerExecutor(scheduler);
     HubOperations hubOperations =
         new HubOperations(rpc, lock, scheduler, () -> faults.googleOperationDelay);
-    Fleet fleet = new Fleet(cluster, rpc, hubOperations);
+    fleet = new Fleet(cluster, rpc, hubOperations);
     Clusters clusters =
         new Clusters(cluster, rpc, lock, scheduler, () -> faults.googleOperationDelay);
     Server built =
@@ -112,6 +113,20 @@ public final class FakeGoogleApis implements AutoCloseable {
   /** The fleet (and cluster) project's number, which GKE Hub uses in membership keys. */
   public long projectNumber() {
     return cluster.projectNumber();
+  }
+
+  /**
+   * Registers, in the sandbox's fleet, a READY membership of a GKE cluster the sandbox does not
+   * simulate ({@code //container.googleapis.com/projects/P/locations/L/clusters/C}): another
+   * cluster of the fleet, for tests of what the product must leave alone.
+   */
+  public String addOtherMembership(String id, String resourceLink) {
+    synchronized (lock) {
+      if (fleet == null) {
+        throw new IllegalStateException("the fake Google APIs are not started");
+      }
+      return fleet.addOtherMembership(id, resourceLink).getName();
+    }
   }
 
   /** Every call answered so far, oldest first (the last 100,000). */

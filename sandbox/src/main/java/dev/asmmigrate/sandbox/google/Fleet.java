@@ -83,7 +83,12 @@ final class Fleet {
         api);
   }
 
-  Operation deleteFeature(String name, String requestId, HubApi api) {
-    return fleetFeatures.deleteFeature(name, requestId, api);
+  Operation deleteFeature(String name, boolean force, String requestId, HubApi api) {
+    return fleetFeatures.deleteFeature(name, force, requestId, api);
+  }
+
+  /** Registers a READY membership of a GKE cluster outside the sandbox (tests: a fleet's other). */
+  Membership addOtherMembership(String id, String resourceLink) {
+    return fleetMemberships.addOther(id, resourceLink);
   }
 }

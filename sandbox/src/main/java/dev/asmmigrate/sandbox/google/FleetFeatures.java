@@ -151,13 +151,28 @@ final class FleetFeatures extends FleetSection {
     return op;
   }
 
-  Operation deleteFeature(String name, String requestId, HubApi api) {
+  /**
+   * Disables a feature as GKE Hub does: without {@code force}, a feature in use ({@code
+   * FeatureState.has_resources}; for {@code servicemesh}, a membership with a spec) is refused with
+   * FAILED_PRECONDITION, as {@code gcloud container fleet mesh disable} is without {@code --force}.
+   */
+  Operation deleteFeature(String name, boolean force, String requestId, HubApi api) {
     String featureId = names.featureId(name);
     Operation replay = requestIds.replay(requestId);
     if (replay != null) {
       return replay;
     }
     Feature current = existingFeature(featureId, name);
+    if (!force && !current.getMembershipSpecsMap().isEmpty()) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription(
+              "Feature '"
+                  + current.getName()
+                  + "' is in use by memberships "
+                  + current.getMembershipSpecsMap().keySet()
+                  + ": remove their specs first, or delete with force=true to ignore them.")
+          .asRuntimeException();
+    }
     Feature disabling =
         current.toBuilder()
             .setResourceState(resourceState(FeatureResourceState.State.DISABLING))

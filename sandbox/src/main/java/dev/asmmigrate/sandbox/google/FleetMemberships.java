@@ -165,6 +165,30 @@ final class FleetMemberships extends FleetSection {
     return op;
   }
 
+  /**
+   * A READY membership of a GKE cluster outside the sandbox, as another cluster of the fleet
+   * registered by someone else (tests; the API registers only the sandbox's own cluster).
+   */
+  Membership addOther(String id, String resourceLink) {
+    if (memberships.containsKey(id)) {
+      throw Rpc.alreadyExists("Membership '" + names.membershipName(id) + "' already exists.");
+    }
+    Instant now = rpc.now();
+    Membership other =
+        Membership.newBuilder()
+            .setName(names.membershipName(id))
+            .setEndpoint(
+                MembershipEndpoint.newBuilder()
+                    .setGkeCluster(GkeCluster.newBuilder().setResourceLink(resourceLink)))
+            .setState(MembershipState.newBuilder().setCode(MembershipState.Code.READY))
+            .setCreateTime(Rpc.timestamp(now))
+            .setUpdateTime(Rpc.timestamp(now))
+            .setUniqueId(UUID.randomUUID().toString())
+            .build();
+    memberships.put(id, other);
+    return other;
+  }
+
   Operation deleteMembership(DeleteMembershipRequest request) {
     String id = names.membershipId(request.getName());
     Operation replay = requestIds.replay(request.getRequestId());

@@ -68,7 +68,8 @@ final class GkeHubV1BetaService {
             "gkehub.features.delete",
             DeleteFeatureRequest::getName,
             request ->
-                fleet.deleteFeature(request.getName(), request.getRequestId(), HubApi.V1BETA))
+                fleet.deleteFeature(
+                    request.getName(), request.getForce(), request.getRequestId(), HubApi.V1BETA))
         .build();
   }
 }

@@ -141,7 +141,9 @@ final class GkeHubV1Service extends GkeHubGrpc.GkeHubImplBase {
         "delete",
         request.getName(),
         observer,
-        () -> fleet.deleteFeature(request.getName(), request.getRequestId(), HubApi.V1));
+        () ->
+            fleet.deleteFeature(
+                request.getName(), request.getForce(), request.getRequestId(), HubApi.V1));
   }
 
   /** A feature RPC: the caller needs permission {@code gkehub.features.<verb>}. */

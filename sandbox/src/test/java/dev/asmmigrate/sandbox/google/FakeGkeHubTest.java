@@ -393,4 +393,57 @@ class FakeGkeHubTest {
         .containsSubsequence(
             List.of("CreateMembership", "CreateFeature", "DeleteMembership", "CreateMembership"));
   }
+
+  /**
+   * As GKE Hub (and {@code gcloud container fleet mesh disable} without {@code --force}): a feature
+   * a membership uses is not disabled unless forced, and a spec update keeps the other memberships'
+   * specs.
+   */
+  @Test
+  void disablingAFeatureInUseNeedsForce() throws Exception {
+    register("sandbox-cluster");
+    String other =
+        g.fake.addOtherMembership(
+            "other-cluster",
+            "//container.googleapis.com/projects/sandbox-project/locations/europe-west1/clusters/x");
+    String featureName = g.fleetParent() + "/features/servicemesh";
+    MembershipFeatureSpec auto =
+        MembershipFeatureSpec.newBuilder()
+            .setMesh(
+                MembershipSpec.newBuilder()
+                    .setManagement(MembershipSpec.Management.MANAGEMENT_AUTOMATIC))
+            .build();
+    g.hubBeta
+        .createFeatureAsync(
+            g.fleetParent(),
+            Feature.newBuilder().putMembershipSpecs(other, auto).build(),
+            "servicemesh")
+        .get(10, TimeUnit.SECONDS);
+    FieldMask specs = FieldMask.newBuilder().addPaths("membership_specs").build();
+    g.hubBeta
+        .updateFeatureAsync(
+            UpdateFeatureRequest.newBuilder()
+                .setName(featureName)
+                .setUpdateMask(specs)
+                .setResource(Feature.newBuilder().putMembershipSpecs(membershipName(), auto))
+                .build())
+        .get(10, TimeUnit.SECONDS);
+    assertThat(g.hubBeta.getFeature(featureName).getMembershipSpecsCount()).isEqualTo(2);
+
+    assertThat(cause(() -> g.hubBeta.deleteFeatureAsync(featureName).get(10, TimeUnit.SECONDS)))
+        .isInstanceOf(com.google.api.gax.rpc.FailedPreconditionException.class)
+        .hasMessageContaining("in use")
+        .hasMessageContaining("/memberships/other-cluster");
+    assertThat(g.hubBeta.getFeature(featureName).getMembershipSpecsCount()).isEqualTo(2);
+
+    g.hubBeta
+        .deleteFeatureAsync(
+            com.google.cloud.gkehub.v1beta.DeleteFeatureRequest.newBuilder()
+                .setName(featureName)
+                .setForce(true)
+                .build())
+        .get(10, TimeUnit.SECONDS);
+    assertThat(cause(() -> g.hubBeta.getFeature(featureName)))
+        .isInstanceOf(NotFoundException.class);
+  }
 }
