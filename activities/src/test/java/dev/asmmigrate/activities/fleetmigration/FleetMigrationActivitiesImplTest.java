@@ -290,6 +290,15 @@ class FleetMigrationActivitiesImplTest {
                                                 + cluster.resourceName()))))
                 .build())
         .get();
+    // two more: one whose GKE cluster is gone, one that is no GKE cluster
+    h.sandbox
+        .googleApis()
+        .addOtherMembership(
+            "gone",
+            "//container.googleapis.com/projects/"
+                + project
+                + "/locations/europe-west1/clusters/gone");
+    h.sandbox.googleApis().addOtherMembership("on-prem", "");
     h.sandbox.googleApis().cluster().setIstioAddonEnabled(true);
     try {
       List<FleetCluster> found = fleet.discoverClusters(project, h.connection);
@@ -300,6 +309,12 @@ class FleetMigrationActivitiesImplTest {
       assertThat(c.labels()).isEqualTo(Map.of("env", "prod"));
       assertThat(c.connection()).isEqualTo(h.connection);
       assertThat(c.fleetProject()).isEqualTo(project);
+      assertThat(h.logLines())
+          .anyMatch(
+              l ->
+                  l.contains(project + "/europe-west1/gone")
+                      && l.contains("memberships/gone is gone; left out"))
+          .anyMatch(l -> l.contains("memberships/on-prem is not a GKE cluster; left out"));
 
       // the add-on disabled: the cluster is left out, named in the log
       h.sandbox.googleApis().cluster().setIstioAddonEnabled(false);
@@ -311,7 +326,9 @@ class FleetMigrationActivitiesImplTest {
                       && l.contains("does not run the Istio add-on; left out"));
     } finally {
       h.sandbox.googleApis().cluster().setIstioAddonEnabled(false);
-      hub.deleteMembershipAsync(parent + "/memberships/prod-1").get();
+      for (String id : List.of("prod-1", "gone", "on-prem")) {
+        hub.deleteMembershipAsync(parent + "/memberships/" + id).get();
+      }
       assertThat(
               hub.listMembershipsCallable()
                   .call(ListMembershipsRequest.newBuilder().setParent(parent).build())
