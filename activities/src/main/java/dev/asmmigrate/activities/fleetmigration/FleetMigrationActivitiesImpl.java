@@ -112,6 +112,7 @@ public final class FleetMigrationActivitiesImpl implements FleetMigrationActivit
         continue;
       }
       ClusterRef cluster = new ClusterRef(lm.group(1), lm.group(2), lm.group(3));
+      Waits.heartbeat("fleet " + fleetProject + ": reading GKE cluster " + cluster);
       Optional<Cluster> gke = getCluster(connection, cluster);
       if (gke.isEmpty()) {
         log.info(
