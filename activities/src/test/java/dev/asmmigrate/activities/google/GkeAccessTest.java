@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.auth.oauth2.AccessToken;
+import com.google.auth.oauth2.GoogleCredentials;
+import com.google.auth.oauth2.ServiceAccountCredentials;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.kube.TestActivities;
@@ -40,6 +43,7 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -138,6 +142,28 @@ class GkeAccessTest {
             });
     assertThat(sandbox.apiServer().requestLog().entries())
         .anySatisfy(e -> assertThat(e.userAgent()).startsWith(KubeClients.USER_AGENT));
+  }
+
+  @Test
+  void givenATokenAboutToExpire_whenTheWorkerAsksForOne_itShouldGetAFreshOneFromTheEndpoint() {
+    Connection connection = viaGoogle(keyFile);
+    Date now = new Date();
+    ServiceAccountCredentials keyCredentials =
+        (ServiceAccountCredentials) GkeAccess.credentials(connection);
+    GoogleCredentials fresh =
+        keyCredentials.toBuilder()
+            .setAccessToken(new AccessToken("still-good", new Date(now.getTime() + 3_600_000)))
+            .build();
+    GoogleCredentials expiring =
+        keyCredentials.toBuilder()
+            .setAccessToken(new AccessToken("about-to-expire", new Date(now.getTime() + 60_000)))
+            .build();
+    int grantsBefore = sandbox.tokenEndpoint().log().size();
+
+    assertThat(GkeAccess.token(fresh, "test")).isEqualTo("still-good");
+    assertThat(sandbox.tokenEndpoint().log()).hasSize(grantsBefore);
+    assertThat(GkeAccess.token(expiring, "test")).startsWith("ya29.sandbox-");
+    assertThat(sandbox.tokenEndpoint().log()).hasSize(grantsBefore + 1);
   }
 
   @Test
