@@ -244,6 +244,31 @@ class GkeAccessTest {
   }
 
   @Test
+  void
+      givenNoKeyFileAndNoApplicationDefaultCredentials_whenTheWorkerConnects_itShouldSayWhatToDo() {
+    assumeThat(System.getenv("GOOGLE_APPLICATION_CREDENTIALS")).isNull();
+    assumeThat(System.getenv("CLOUDSDK_CONFIG")).isNull();
+    // no gcloud configuration: the well-known ADC file is looked for under user.home
+    String home = System.getProperty("user.home");
+    System.setProperty("user.home", dir.resolve("empty-home").toString());
+    try {
+      assertThatThrownBy(
+              () ->
+                  KubeClients.build(Connection.viaGoogle(cluster, sandbox.googleEndpoint(), null)))
+          .isInstanceOfSatisfying(
+              ApplicationFailure.class,
+              f -> {
+                assertThat(f.getType()).isEqualTo("PERMISSION_DENIED");
+                assertThat(f.getOriginalMessage())
+                    .contains("gcloud auth application-default login")
+                    .contains("--google-credentials");
+              });
+    } finally {
+      System.setProperty("user.home", home);
+    }
+  }
+
+  @Test
   void givenTheSecureSandboxsKubeconfig_fabric8AndKubectlShouldUseItsCaAndToken() throws Exception {
     Path kubeconfig = sandbox.writeKubeconfig(dir.resolve("secure.kubeconfig"));
     try (KubernetesClient client =
