@@ -1,5 +1,9 @@
 package dev.asmmigrate.sandbox;
 
+import dev.asmmigrate.sandbox.access.ApiTokens;
+import dev.asmmigrate.sandbox.access.ServiceAccountKey;
+import dev.asmmigrate.sandbox.access.ServingTls;
+import dev.asmmigrate.sandbox.access.TokenEndpoint;
 import dev.asmmigrate.sandbox.api.AdmissionPlugin;
 import dev.asmmigrate.sandbox.api.BuiltinAdmission;
 import dev.asmmigrate.sandbox.api.ObjectStore;
@@ -17,11 +21,13 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,6 +46,9 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class Sandbox implements AutoCloseable {
   /** User-agent prefix of the sandbox's own components; their requests are never faulted. */
   public static final String USER_AGENT_PREFIX = "asm-migrate-sandbox/";
+
+  /** How long the secure API accepts the kubeconfig's and the components' tokens. */
+  private static final java.time.Duration STATIC_TOKEN_TTL = java.time.Duration.ofDays(3650);
 
   /** How long start waits at most for the add-on's injectors to be up. */
   private static final java.time.Duration INJECTORS_UP = java.time.Duration.ofMinutes(2);
@@ -62,6 +71,14 @@ public final class Sandbox implements AutoCloseable {
   private ApiServer apiServer;
   private FakeGoogleApis google;
   private TrafficProbe probe;
+  // secure mode only (settings.secure()): the API's TLS identity, the tokens it accepts, the
+  // kubeconfig's and the sandbox's own components' tokens, the token endpoint and its account key
+  private ServingTls tls;
+  private ApiTokens tokens;
+  private String adminToken;
+  private String componentToken;
+  private TokenEndpoint tokenEndpoint;
+  private ServiceAccountKey serviceAccountKey;
 
   private Sandbox(SandboxSettings settings) {
     this.settings = settings;
@@ -86,6 +103,18 @@ public final class Sandbox implements AutoCloseable {
     store.addAdmissionPlugin(new BuiltinAdmission());
     apiServer =
         new ApiServer(store, faults, () -> probe, settings.port(), settings.masterVersion());
+    if (settings.secure()) {
+      Clock clock = Clock.systemUTC();
+      tls = ServingTls.generate(clock.instant());
+      tokens = new ApiTokens(clock);
+      adminToken = tokens.issue("sandbox-admin-", STATIC_TOKEN_TTL);
+      componentToken = tokens.issue("sandbox-components-", STATIC_TOKEN_TTL);
+      apiServer.secure(tls, tokens);
+      tokenEndpoint = new TokenEndpoint(tokens, clock);
+      tokenEndpoint.start();
+      serviceAccountKey = ServiceAccountKey.generate(settings.project(), "asm-migrate");
+      tokenEndpoint.register(serviceAccountKey);
+    }
     apiServer.start();
     SandboxContext ctx =
         new SandboxContext(settings, faults, client("controllers", 0), scheduler, store);
@@ -101,6 +130,9 @@ public final class Sandbox implements AutoCloseable {
       c.start();
     }
     google = new FakeGoogleApis(settings, faults);
+    if (tls != null) {
+      google.cluster().setEndpoint("127.0.0.1:" + apiServer.port(), base64(tls.caPem()));
+    }
     google.start();
     try {
       if (!IstioSimulation.startBackends(ctx, INJECTORS_UP)) {
@@ -219,9 +251,48 @@ public final class Sandbox implements AutoCloseable {
     return apiServer;
   }
 
-  /** The Kubernetes API's URL, {@code http://127.0.0.1:<port>}. */
+  /**
+   * The Kubernetes API's URL, {@code http://127.0.0.1:<port>}, or {@code https://...} for a secure
+   * sandbox.
+   */
   public String kubernetesUrl() {
-    return "http://127.0.0.1:" + apiServer.port();
+    return (tls == null ? "http" : "https") + "://127.0.0.1:" + apiServer.port();
+  }
+
+  /** Whether the API serves HTTPS and requires bearer tokens ({@link SandboxSettings#secure}). */
+  public boolean secure() {
+    return tls != null;
+  }
+
+  /** The secure API's cluster CA certificate (PEM), which its serving certificate chains to. */
+  public String clusterCaPem() {
+    requireSecure();
+    return tls.caPem();
+  }
+
+  /** The secure sandbox's token endpoint: its {@code tokenUri()} and the log of its grants. */
+  public TokenEndpoint tokenEndpoint() {
+    requireSecure();
+    return tokenEndpoint;
+  }
+
+  /**
+   * Writes the key file of the secure sandbox's service account, owner-only: google-auth-library
+   * exchanges it at the sandbox's token endpoint for an access token the API accepts.
+   */
+  public Path writeServiceAccountKey(Path file) throws IOException {
+    requireSecure();
+    return serviceAccountKey.write(file, tokenEndpoint.tokenUri());
+  }
+
+  private void requireSecure() {
+    if (tls == null) {
+      throw new IllegalStateException("the sandbox is not secure (SandboxSettings.secure)");
+    }
+  }
+
+  private static String base64(String text) {
+    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The fake Google APIs' {@code host:port}, plaintext gRPC. */
@@ -253,6 +324,10 @@ public final class Sandbox implements AutoCloseable {
             .withUserAgent(USER_AGENT_PREFIX + component)
             .withRequestRetryBackoffLimit(retries)
             .build();
+    if (tls != null) {
+      config.setCaCertData(base64(tls.caPem()));
+      config.setOauthToken(componentToken);
+    }
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     synchronized (clients) {
       clients.add(client);
@@ -260,7 +335,10 @@ public final class Sandbox implements AutoCloseable {
     return client;
   }
 
-  /** Writes an owner-only kubeconfig with one context, {@code sandbox}, pointing at this API. */
+  /**
+   * Writes an owner-only kubeconfig with one context, {@code sandbox}, pointing at this API; for a
+   * secure sandbox with the cluster CA and a token the API accepts.
+   */
   public Path writeKubeconfig(Path file) throws IOException {
     String kubeconfig =
         """
@@ -269,11 +347,11 @@ public final class Sandbox implements AutoCloseable {
         clusters:
         - name: sandbox
           cluster:
-            server: %s
+            server: %s%s
         users:
         - name: sandbox-admin
           user:
-            token: sandbox-admin-token
+            token: %s
         contexts:
         - name: sandbox
           context:
@@ -282,7 +360,10 @@ public final class Sandbox implements AutoCloseable {
             namespace: default
         current-context: sandbox
         """
-            .formatted(kubernetesUrl());
+            .formatted(
+                kubernetesUrl(),
+                tls == null ? "" : "\n    certificate-authority-data: " + base64(tls.caPem()),
+                tls == null ? "sandbox-admin-token" : adminToken);
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
@@ -310,6 +391,9 @@ public final class Sandbox implements AutoCloseable {
     }
     if (google != null) {
       google.close();
+    }
+    if (tokenEndpoint != null) {
+      tokenEndpoint.close();
     }
     if (apiServer != null) {
       apiServer.close();

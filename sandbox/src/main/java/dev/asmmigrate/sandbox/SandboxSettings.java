@@ -25,6 +25,10 @@ import java.util.List;
  * @param nodes how many simulated nodes (DaemonSets put a pod on each)
  * @param proxyRootPickupDelay how long after its namespace's root bundle changes an add-on proxy
  *     trusts the new roots (zero: at once); configure-mesh-ca must hold at least this long
+ * @param secure serve the Kubernetes API as a GKE cluster's endpoint: HTTPS with a cluster CA,
+ *     bearer tokens required, a token endpoint that issues them to the sandbox's service account
+ *     key, and the endpoint and CA in the fake ClusterManager's GetCluster (default off: plain
+ *     HTTP, no authentication)
  */
 public record SandboxSettings(
     Base base,
@@ -41,7 +45,8 @@ public record SandboxSettings(
     Duration rootDistributionDelay,
     String trafficTarget,
     int nodes,
-    Duration proxyRootPickupDelay) {
+    Duration proxyRootPickupDelay,
+    boolean secure) {
 
   /** The add-on installs the sandbox can start from. */
   public enum Base {
@@ -97,6 +102,7 @@ public record SandboxSettings(
     private String trafficTarget = "online-boutique/frontend";
     private int nodes = 3;
     private Duration proxyRootPickupDelay = Duration.ZERO;
+    private boolean secure;
 
     public Builder base(Base v) {
       base = v;
@@ -178,6 +184,11 @@ public record SandboxSettings(
       return this;
     }
 
+    public Builder secure(boolean v) {
+      secure = v;
+      return this;
+    }
+
     public SandboxSettings build() {
       return new SandboxSettings(
           base,
@@ -194,7 +205,8 @@ public record SandboxSettings(
           rootDistributionDelay,
           trafficTarget,
           nodes,
-          proxyRootPickupDelay);
+          proxyRootPickupDelay,
+          secure);
     }
   }
 }

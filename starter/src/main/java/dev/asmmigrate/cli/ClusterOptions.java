@@ -38,6 +38,24 @@ final class ClusterOptions {
           "Plaintext Google APIs endpoint (the sandbox's fakes); default: Google with application default credentials.")
   String googleEndpoint;
 
+  @Option(
+      names = "--gke-access",
+      description =
+          "Reach the cluster without a kubeconfig, as `gcloud container clusters get-credentials`"
+              + " does: its endpoint and CA from GKE, a token from Google credentials"
+              + " (--google-credentials, else application default credentials). Not with"
+              + " --kubeconfig or --context.")
+  boolean gkeAccess;
+
+  @Option(
+      names = "--google-credentials",
+      paramLabel = "KEYFILE",
+      description =
+          "Service account key file on the worker's machine for Google (and, with --gke-access,"
+              + " the cluster); default: application default credentials. Only its path is"
+              + " recorded.")
+  Path googleCredentials;
+
   ClusterRef clusterRef() {
     for (String[] v :
         new String[][] {{"--project", project}, {"--location", location}, {"--cluster", cluster}}) {
@@ -57,8 +75,22 @@ final class ClusterOptions {
     }
   }
 
-  /** The connection, after checking here that the kubeconfig is readable and well-formed. */
+  /**
+   * The connection, after checking here that the kubeconfig is readable and well-formed, or, with
+   * {@code --gke-access}, that GKE knows the cluster and the credentials get a token.
+   */
   Connection connection() {
+    if (gkeAccess && (kubeconfig != null || context != null)) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--gke-access reaches the cluster without a kubeconfig: drop --kubeconfig and --context,"
+              + " or drop --gke-access to use them");
+    }
+    if (googleCredentials != null && !Files.isReadable(googleCredentials)) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--google-credentials " + googleCredentials + " does not exist or is not readable");
+    }
     if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
       throw new UserError(
           ExitCodes.USAGE, "kubeconfig " + kubeconfig + " does not exist or is not readable");
@@ -67,11 +99,17 @@ final class ClusterOptions {
       throw new UserError(
           ExitCodes.USAGE, "--google-endpoint must be HOST:PORT, got '" + googleEndpoint + "'");
     }
+    String keyFile =
+        googleCredentials == null ? null : googleCredentials.toAbsolutePath().toString();
     Connection c =
-        new Connection(
-            kubeconfig == null ? null : kubeconfig.toAbsolutePath().toString(),
-            context,
-            googleEndpoint);
+        gkeAccess
+            ? Connection.viaGoogle(clusterRef(), googleEndpoint, keyFile)
+            : new Connection(
+                kubeconfig == null ? null : kubeconfig.toAbsolutePath().toString(),
+                context,
+                googleEndpoint,
+                null,
+                keyFile);
     try {
       KubeClients.build(c).close();
     } catch (ApplicationFailure e) {

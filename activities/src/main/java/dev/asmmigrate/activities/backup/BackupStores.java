@@ -25,7 +25,6 @@ public final class BackupStores {
     }
     var conn = ctx.connection();
     return stores.computeIfAbsent(
-        "cluster|" + conn.kubeconfig() + "|" + conn.context(),
-        k -> new ClusterBackupStore(clients.client(conn)));
+        "cluster|" + KubeClients.key(conn), k -> new ClusterBackupStore(clients.client(conn)));
   }
 }

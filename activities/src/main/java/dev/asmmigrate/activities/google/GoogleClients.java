@@ -1,6 +1,7 @@
 package dev.asmmigrate.activities.google;
 
 import com.google.api.gax.core.CredentialsProvider;
+import com.google.api.gax.core.FixedCredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
 import com.google.api.gax.rpc.ApiException;
@@ -22,7 +23,8 @@ import java.util.function.Supplier;
  * in v1beta1 (the only version whose {@code AddonsConfig} has {@code istio_config}; v1 has no Istio
  * add-on field at all). A connection with a {@code googleEndpoint} gets a plaintext channel to it
  * without credentials (the sandbox's fakes); without one, Google's default endpoints with
- * application default credentials. One set of clients per endpoint, closed with this object.
+ * application default credentials, or the service account key file the connection names. One set of
+ * clients per endpoint and key file, closed with this object.
  */
 public final class GoogleClients implements AutoCloseable {
   private final Map<String, Clients> clients = new ConcurrentHashMap<>();
@@ -57,17 +59,35 @@ public final class GoogleClients implements AutoCloseable {
 
   private Clients of(Connection connection) {
     String endpoint = connection.googleEndpoint();
-    String key = endpoint == null || endpoint.isBlank() ? "" : endpoint;
-    return clients.computeIfAbsent(key, GoogleClients::build);
+    boolean local = endpoint != null && !endpoint.isBlank();
+    String keyFile = local ? null : connection.credentialsFile();
+    String key = (local ? endpoint : "") + "|" + (keyFile == null ? "" : keyFile);
+    return clients.computeIfAbsent(
+        key,
+        k ->
+            build(
+                local ? endpoint : "",
+                keyFile == null
+                    ? null
+                    : FixedCredentialsProvider.create(GkeAccess.credentials(connection))));
   }
 
-  private static Clients build(String endpoint) {
+  /**
+   * The clients of an endpoint ("" for Google's), with {@code keyCredentials} (a service account
+   * key's) or, when null, application default credentials; none for a local endpoint.
+   */
+  private static Clients build(String endpoint, CredentialsProvider keyCredentials) {
     try {
       boolean local = !endpoint.isEmpty();
-      CredentialsProvider credentials = local ? NoCredentialsProvider.create() : null;
+      CredentialsProvider credentials = local ? NoCredentialsProvider.create() : keyCredentials;
       var hub = com.google.cloud.gkehub.v1.GkeHubSettings.newBuilder();
       var hubBeta = com.google.cloud.gkehub.v1beta.GkeHubSettings.newBuilder();
       var clusters = com.google.cloud.container.v1beta1.ClusterManagerSettings.newBuilder();
+      if (!local && credentials != null) {
+        hub.setCredentialsProvider(credentials);
+        hubBeta.setCredentialsProvider(credentials);
+        clusters.setCredentialsProvider(credentials);
+      }
       if (local) {
         hub.setTransportChannelProvider(plaintext(endpoint)).setCredentialsProvider(credentials);
         hubBeta
@@ -92,7 +112,7 @@ public final class GoogleClients implements AutoCloseable {
     }
   }
 
-  private static TransportChannelProvider plaintext(String endpoint) {
+  static TransportChannelProvider plaintext(String endpoint) {
     return InstantiatingGrpcChannelProvider.newBuilder()
         .setEndpoint(endpoint)
         .setChannelConfigurator(ManagedChannelBuilder::usePlaintext)

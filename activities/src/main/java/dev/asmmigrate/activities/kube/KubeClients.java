@@ -1,8 +1,11 @@
 package dev.asmmigrate.activities.kube;
 
+import com.google.auth.oauth2.GoogleCredentials;
+import dev.asmmigrate.activities.google.GkeAccess;
 import dev.asmmigrate.workflows.model.Connection;
 import dev.asmmigrate.workflows.model.FailureType;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
@@ -12,8 +15,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Kubernetes clients for the connections workflows name, one per (kubeconfig, context), built from
- * the worker's own files: credentials never travel through Temporal.
+ * Kubernetes clients for the connections workflows name, one per (kubeconfig, context) or GKE
+ * cluster reached through Google, built from the worker's own files and credentials: credentials
+ * never travel through Temporal.
  */
 public final class KubeClients implements AutoCloseable {
   public static final String USER_AGENT = "asm-migrate";
@@ -37,14 +41,38 @@ public final class KubeClients implements AutoCloseable {
    *     kubeconfig or an unknown context
    */
   public KubernetesClient client(Connection connection) {
-    String key = connection.kubeconfig() + "|" + connection.context();
-    return clients.computeIfAbsent(key, k -> build(connection));
+    return clients.computeIfAbsent(key(connection), k -> build(connection));
   }
 
-  /** Builds a client, validating the kubeconfig first; exposed for the CLI's own checks. */
+  /**
+   * What identifies the cluster a connection reaches, for caches: its kubeconfig and context, or
+   * the GKE cluster, the Google endpoint and the key file it is reached through.
+   */
+  public static String key(Connection connection) {
+    if (connection.throughGoogle()) {
+      return "gke|"
+          + connection.gkeCluster().resourceName()
+          + "|"
+          + connection.googleEndpoint()
+          + "|"
+          + connection.credentialsFile();
+    }
+    return connection.kubeconfig() + "|" + connection.context();
+  }
+
+  /**
+   * Builds a client, validating the kubeconfig first, or, for a connection through Google, reading
+   * the cluster's endpoint and CA from GKE and getting a first token; exposed for the CLI's own
+   * checks.
+   *
+   * @throws io.temporal.failure.ApplicationFailure see {@link GkeAccess} for a connection through
+   *     Google
+   */
   public static KubernetesClient build(Connection connection) {
     Config config;
-    if (connection.kubeconfig() != null) {
+    if (connection.throughGoogle()) {
+      config = throughGoogle(connection);
+    } else if (connection.kubeconfig() != null) {
       Path file = Path.of(connection.kubeconfig());
       String text;
       try {
@@ -91,6 +119,26 @@ public final class KubeClients implements AutoCloseable {
     config.setRequestRetryBackoffLimit(REQUEST_RETRIES);
     config.setRequestRetryBackoffInterval((int) REQUEST_RETRY_INTERVAL.toMillis());
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /**
+   * The config of a cluster reached through Google: its endpoint and CA from GKE, and a token
+   * provider that fabric8 asks before every request (google-auth refreshes the token minutes before
+   * it expires). A first token is fetched here, so that refused credentials fail the build.
+   */
+  private static Config throughGoogle(Connection connection) {
+    GoogleCredentials credentials = GkeAccess.credentials(connection);
+    String account = GkeAccess.account(connection);
+    GkeAccess.token(credentials, account);
+    GkeAccess.Endpoint endpoint = GkeAccess.endpoint(connection, credentials);
+    Config config =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl(endpoint.server())
+            .withCaCertData(endpoint.caCertData())
+            .withNamespace("default")
+            .build();
+    config.setOauthTokenProvider(() -> GkeAccess.token(credentials, account));
+    return config;
   }
 
   private static String rootMessage(Throwable t) {

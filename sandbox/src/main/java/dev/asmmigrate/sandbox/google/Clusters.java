@@ -4,6 +4,7 @@ import com.google.container.v1beta1.AddonsConfig;
 import com.google.container.v1beta1.Cluster;
 import com.google.container.v1beta1.ClusterUpdate;
 import com.google.container.v1beta1.ListClustersResponse;
+import com.google.container.v1beta1.MasterAuth;
 import com.google.container.v1beta1.Operation;
 import com.google.container.v1beta1.WorkloadIdentityConfig;
 import io.grpc.StatusRuntimeException;
@@ -140,7 +141,14 @@ final class Clusters {
   /** The cluster as GetCluster returns it (v1beta1, with the Istio add-on). */
   Cluster render() {
     String version = cluster.masterVersion();
-    return Cluster.newBuilder()
+    Cluster.Builder rendered = Cluster.newBuilder();
+    if (cluster.endpoint() != null) {
+      rendered
+          .setEndpoint(cluster.endpoint())
+          .setMasterAuth(
+              MasterAuth.newBuilder().setClusterCaCertificate(cluster.clusterCaCertificate()));
+    }
+    return rendered
         .setName(cluster.clusterName())
         .setLocation(cluster.location())
         .setZone(cluster.location())

@@ -39,6 +39,8 @@ public final class GkeClusterState {
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private volatile Executor listenerExecutor = Runnable::run;
 
+  private volatile String endpoint;
+  private volatile String clusterCaCertificate;
   private String masterVersion;
   private AddonsConfig addons;
   private boolean reconciling;
@@ -124,6 +126,26 @@ public final class GkeClusterState {
 
   public Instant createTime() {
     return createTime;
+  }
+
+  /**
+   * Sets what GetCluster reports as the cluster's {@code endpoint} ({@code host:port} of its HTTPS
+   * API) and {@code masterAuth.clusterCaCertificate} (base64 of the CA's PEM, as GKE sends it); the
+   * sandbox sets them once its secure API server listens. Null: neither is reported.
+   */
+  public void setEndpoint(String endpoint, String clusterCaCertificate) {
+    this.endpoint = endpoint;
+    this.clusterCaCertificate = clusterCaCertificate;
+  }
+
+  /** The API endpoint GetCluster reports, or null. */
+  public String endpoint() {
+    return endpoint;
+  }
+
+  /** The base64 CA certificate GetCluster reports, or null. */
+  public String clusterCaCertificate() {
+    return clusterCaCertificate;
   }
 
   public synchronized String masterVersion() {

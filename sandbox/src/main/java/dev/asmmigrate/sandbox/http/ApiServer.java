@@ -1,7 +1,13 @@
 package dev.asmmigrate.sandbox.http;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.asmmigrate.sandbox.Faults;
+import dev.asmmigrate.sandbox.access.ApiTokens;
+import dev.asmmigrate.sandbox.access.ServingTls;
+import dev.asmmigrate.sandbox.api.ApiException;
 import dev.asmmigrate.sandbox.api.ObjectStore;
 import dev.asmmigrate.sandbox.traffic.TrafficProbe;
 import java.io.IOException;
@@ -21,6 +27,11 @@ import java.util.function.Supplier;
  * server-side apply), delete and deletecollection, the status/scale/eviction subresources,
  * server-side dry runs, Table output, SelfSubjectAccessReviews; plus the sandbox's own endpoints
  * under {@code /sandbox/}: {@code traffic}, {@code requests} and {@code faults}.
+ *
+ * <p>{@link #secure} makes it a GKE cluster's endpoint: HTTPS with a serving certificate of the
+ * cluster's CA, and every request must carry an accepted bearer token ({@code Authorization: Bearer
+ * <token>}); without one it is refused as kube-apiserver without anonymous access refuses it, 401
+ * with a Status of reason {@code Unauthorized}.
  */
 public final class ApiServer implements AutoCloseable {
   private final int requestedPort;
@@ -29,6 +40,8 @@ public final class ApiServer implements AutoCloseable {
   private final Router router;
   private HttpServer server;
   private ExecutorService executor;
+  private ServingTls tls;
+  private ApiTokens tokens;
 
   public ApiServer(ObjectStore store, Faults faults, Supplier<TrafficProbe> probe, int port) {
     this(store, faults, probe, port, "v1.19.8-gke.1600");
@@ -70,11 +83,33 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Serves HTTPS with {@code tls} and requires a bearer token {@code tokens} accepts; before start.
+   */
+  public void secure(ServingTls tls, ApiTokens tokens) {
+    if (server != null) {
+      throw new IllegalStateException("the API server has started");
+    }
+    this.tls = tls;
+    this.tokens = tokens;
+  }
+
+  /** Whether the API serves HTTPS and requires a bearer token. */
+  public boolean isSecure() {
+    return tls != null;
+  }
+
   public void start() {
+    InetSocketAddress address =
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort);
     try {
-      server =
-          HttpServer.create(
-              new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 128);
+      if (tls != null) {
+        HttpsServer https = HttpsServer.create(address, 128);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls.sslContext()));
+        server = https;
+      } else {
+        server = HttpServer.create(address, 128);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on 127.0.0.1:" + requestedPort, e);
     }
@@ -87,8 +122,19 @@ public final class ApiServer implements AutoCloseable {
               return t;
             });
     server.setExecutor(executor);
-    server.createContext("/", router::handle);
+    server.createContext("/", tokens == null ? router::handle : this::authenticated);
     server.start();
+  }
+
+  private void authenticated(HttpExchange ex) throws IOException {
+    if (tokens.acceptsHeader(ex.getRequestHeaders().getFirst("Authorization"))) {
+      router.handle(ex);
+      return;
+    }
+    try (ex) {
+      ex.getRequestBody().readAllBytes();
+      HttpIo.sendStatus(ex, new ApiException(401, "Unauthorized", "Unauthorized"));
+    }
   }
 
   public int port() {

@@ -25,10 +25,10 @@ import java.util.Optional;
 /**
  * Real X.509 certificates for the simulated CAs, with nothing but the JDK: workload certificates as
  * Citadel issues them (empty subject, a critical SPIFFE URI SAN, signed by the CA key of {@code
- * istio-ca-secret}), and self-signed roots for tests. A minimal DER writer builds the TBS
- * structure; the JDK signs and parses.
+ * istio-ca-secret}), serving certificates for the sandbox's HTTPS API (IP and DNS SANs), and
+ * self-signed roots. A minimal DER writer builds the TBS structure; the JDK signs and parses.
  */
-final class Certificates {
+public final class Certificates {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final DateTimeFormatter UTC_TIME =
       DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -36,7 +36,7 @@ final class Certificates {
   private Certificates() {}
 
   /** A certificate and its private key, both PEM. */
-  record Issued(String certificatePem, String privateKeyPem) {}
+  public record Issued(String certificatePem, String privateKeyPem) {}
 
   /**
    * A workload certificate for {@code spiffeId}, signed by the CA (first certificate of {@code
@@ -44,6 +44,60 @@ final class Certificates {
    */
   static Optional<Issued> issueWorkload(
       String caCertPem, String caKeyPem, String spiffeId, Instant now, long ttlSeconds) {
+    return issueLeaf(
+        caCertPem,
+        caKeyPem,
+        seq(),
+        seq(tlv(0x86, spiffeId.getBytes(StandardCharsets.US_ASCII))),
+        now,
+        ttlSeconds);
+  }
+
+  /**
+   * A TLS serving certificate ({@code CN=<commonName>}) for IP addresses and DNS names, signed by
+   * the CA ({@code caCertPem}, {@code caKeyPem}), as a cluster's API server presents it.
+   *
+   * @throws IllegalArgumentException when the CA cannot sign or an address is not IPv4
+   */
+  public static Issued issueServing(
+      String caCertPem,
+      String caKeyPem,
+      String commonName,
+      List<String> ipAddresses,
+      List<String> dnsNames,
+      Instant now,
+      long ttlSeconds) {
+    ByteArrayOutputStream names = new ByteArrayOutputStream();
+    for (String ip : ipAddresses) {
+      String[] octets = ip.split("\\.");
+      if (octets.length != 4) {
+        throw new IllegalArgumentException("not an IPv4 address: " + ip);
+      }
+      byte[] raw = new byte[4];
+      for (int i = 0; i < 4; i++) {
+        raw[i] = (byte) Integer.parseInt(octets[i]);
+      }
+      names.writeBytes(tlv(0x87, raw));
+    }
+    for (String dns : dnsNames) {
+      names.writeBytes(tlv(0x82, dns.getBytes(StandardCharsets.US_ASCII)));
+    }
+    byte[] subject = seq(set(seq(oid(OID_COMMON_NAME), tlv(0x0C, utf8(commonName)))));
+    return issueLeaf(caCertPem, caKeyPem, subject, tlv(0x30, names.toByteArray()), now, ttlSeconds)
+        .orElseThrow(() -> new IllegalArgumentException("the CA cannot sign"));
+  }
+
+  /**
+   * A leaf certificate for {@code subject} (DER Name; an empty one makes the SAN critical) with the
+   * GeneralNames {@code subjectAltNames}, for server and client authentication.
+   */
+  private static Optional<Issued> issueLeaf(
+      String caCertPem,
+      String caKeyPem,
+      byte[] subject,
+      byte[] subjectAltNames,
+      Instant now,
+      long ttlSeconds) {
     try {
       List<Pem.Block> caCerts =
           Pem.blocks(caCertPem).stream().filter(b -> b.label().equals("CERTIFICATE")).toList();
@@ -53,20 +107,18 @@ final class Certificates {
       }
       X509Certificate ca = parse(caCerts.get(0).der());
       KeyPair leaf = ecKeyPair();
+      boolean emptySubject = Arrays.equals(subject, seq());
       byte[] extensions =
           seq(
               extension(OID_KEY_USAGE, true, bitString(new byte[] {(byte) 0xA0}, 5)),
               extension(OID_EXT_KEY_USAGE, false, seq(oid(OID_SERVER_AUTH), oid(OID_CLIENT_AUTH))),
               extension(OID_BASIC_CONSTRAINTS, true, seq()),
-              extension(
-                  OID_SUBJECT_ALT_NAME,
-                  true,
-                  seq(tlv(0x86, spiffeId.getBytes(StandardCharsets.US_ASCII)))));
+              extension(OID_SUBJECT_ALT_NAME, emptySubject, subjectAltNames));
       byte[] der =
           sign(
               caKey.get(),
               ca.getSubjectX500Principal().getEncoded(),
-              seq(),
+              subject,
               leaf.getPublic().getEncoded(),
               now.minusSeconds(60),
               now.plusSeconds(ttlSeconds),
@@ -80,8 +132,8 @@ final class Certificates {
     }
   }
 
-  /** A self-signed CA certificate ({@code O=<org>}), for tests and fixtures. */
-  static Issued selfSignedRoot(String organization, Instant now) {
+  /** A self-signed CA certificate ({@code O=<org>}), for tests, fixtures and the API's CA. */
+  public static Issued selfSignedRoot(String organization, Instant now) {
     try {
       KeyPair kp = ecKeyPair();
       byte[] name = seq(set(seq(oid(OID_ORGANIZATION), tlv(0x0C, utf8(organization)))));
@@ -106,7 +158,7 @@ final class Certificates {
     }
   }
 
-  static X509Certificate parse(byte[] der) throws GeneralSecurityException {
+  public static X509Certificate parse(byte[] der) throws GeneralSecurityException {
     return (X509Certificate)
         CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
   }
@@ -120,6 +172,7 @@ final class Certificates {
   private static final String OID_SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
   private static final String OID_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
   private static final String OID_ORGANIZATION = "2.5.4.10";
+  private static final String OID_COMMON_NAME = "2.5.4.3";
   private static final String OID_RSA = "1.2.840.113549.1.1.1";
   private static final String OID_SHA256_RSA = "1.2.840.113549.1.1.11";
   private static final String OID_EC = "1.2.840.10045.2.1";
@@ -160,7 +213,7 @@ final class Certificates {
   }
 
   /** A PKCS#8, PKCS#1 (RSA) or SEC1 (EC) private key, as Istio's CA secrets hold them. */
-  static Optional<PrivateKey> privateKey(String pem) {
+  public static Optional<PrivateKey> privateKey(String pem) {
     for (Pem.Block b : Pem.blocks(pem)) {
       try {
         byte[] pkcs8 =
