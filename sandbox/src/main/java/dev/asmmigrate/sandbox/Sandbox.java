@@ -9,6 +9,7 @@ import dev.asmmigrate.sandbox.controllers.Controllers;
 import dev.asmmigrate.sandbox.controllers.EndpointsController;
 import dev.asmmigrate.sandbox.fixtures.FixtureLoader;
 import dev.asmmigrate.sandbox.google.FakeGoogleApis;
+import dev.asmmigrate.sandbox.google.GkeClusterState;
 import dev.asmmigrate.sandbox.http.ApiServer;
 import dev.asmmigrate.sandbox.istio.IstioSimulation;
 import dev.asmmigrate.sandbox.traffic.TrafficProbe;
@@ -49,22 +50,36 @@ public final class Sandbox implements AutoCloseable {
   private final SandboxSettings settings;
   private final Faults faults = new Faults();
   private final ObjectStore store = new ObjectStore(new ResourceRegistry(), Clock.systemUTC());
-  private final ScheduledExecutorService scheduler =
-      Executors.newScheduledThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "sandbox-timer");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService scheduler;
+  private final Shared shared;
   private final List<Controller> components = new ArrayList<>();
   private final List<KubernetesClient> clients = new ArrayList<>();
   private ApiServer apiServer;
   private FakeGoogleApis google;
+  private GkeClusterState gkeCluster;
   private TrafficProbe probe;
 
-  private Sandbox(SandboxSettings settings) {
+  /**
+   * What the sandboxes of a fleet ({@link SandboxFleet}) share: the fake Google APIs, which know
+   * every cluster of the fleet, and the timer pool. Their owner starts and closes them.
+   */
+  record Shared(FakeGoogleApis google, ScheduledExecutorService scheduler) {}
+
+  private Sandbox(SandboxSettings settings, Shared shared) {
     this.settings = settings;
+    this.shared = shared;
+    this.scheduler = shared != null ? shared.scheduler() : timerPool();
+  }
+
+  /** The timer pool of the simulated components (two daemon threads). */
+  static ScheduledExecutorService timerPool() {
+    return Executors.newScheduledThreadPool(
+        2,
+        r -> {
+          Thread t = new Thread(r, "sandbox-timer");
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /**
@@ -72,7 +87,15 @@ public final class Sandbox implements AutoCloseable {
    * injector is up, so that the first workload created finds it.
    */
   public static Sandbox start(SandboxSettings settings) {
-    Sandbox sandbox = new Sandbox(settings);
+    return start(settings, null);
+  }
+
+  /**
+   * As {@link #start(SandboxSettings)}, a cluster of a fleet: its GKE cluster is registered in the
+   * shared fake Google APIs, and it uses the shared timer pool.
+   */
+  static Sandbox start(SandboxSettings settings, Shared shared) {
+    Sandbox sandbox = new Sandbox(settings, shared);
     try {
       sandbox.boot();
       return sandbox;
@@ -83,6 +106,10 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private void boot() {
+    if (shared != null) {
+      google = shared.google();
+      gkeCluster = google.register(settings);
+    }
     store.addAdmissionPlugin(new BuiltinAdmission());
     apiServer =
         new ApiServer(store, faults, () -> probe, settings.port(), settings.masterVersion());
@@ -100,8 +127,11 @@ public final class Sandbox implements AutoCloseable {
     for (Controller c : components) {
       c.start();
     }
-    google = new FakeGoogleApis(settings, faults);
-    google.start();
+    if (shared == null) {
+      google = new FakeGoogleApis(settings, faults);
+      google.start();
+      gkeCluster = google.cluster();
+    }
     try {
       if (!IstioSimulation.startBackends(ctx, INJECTORS_UP)) {
         log.warn("the add-on's sidecar injector was not available {} after start", INJECTORS_UP);
@@ -229,9 +259,17 @@ public final class Sandbox implements AutoCloseable {
     return "127.0.0.1:" + google.port();
   }
 
-  /** The fake Google APIs: the GKE cluster's state ({@code cluster()}) and the call log. */
+  /**
+   * The fake Google APIs: the GKE cluster's state ({@code cluster()}) and the call log. A fleet's
+   * sandboxes share one, which knows all their clusters: use {@link #gkeCluster()} for this one's.
+   */
   public FakeGoogleApis googleApis() {
     return google;
+  }
+
+  /** This sandbox's GKE cluster, as the fake ClusterManager reports it. */
+  public GkeClusterState gkeCluster() {
+    return gkeCluster;
   }
 
   /** A fabric8 client of the sandbox's API, closed with the sandbox. */
@@ -283,11 +321,16 @@ public final class Sandbox implements AutoCloseable {
         current-context: sandbox
         """
             .formatted(kubernetesUrl());
+    return writeOwnerOnly(file, kubeconfig);
+  }
+
+  /** Writes {@code content} to {@code file}, readable by its owner only (it holds a token). */
+  static Path writeOwnerOnly(Path file, String content) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.writeString(file, kubeconfig);
+    Files.writeString(file, content);
     try {
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException ignored) {
@@ -308,13 +351,15 @@ public final class Sandbox implements AutoCloseable {
     synchronized (clients) {
       clients.forEach(KubernetesClient::close);
     }
-    if (google != null) {
+    if (google != null && shared == null) {
       google.close();
     }
     if (apiServer != null) {
       apiServer.close();
     }
-    scheduler.shutdownNow();
+    if (shared == null) {
+      scheduler.shutdownNow();
+    }
   }
 
   private static <T> List<T> reversed(List<T> list) {
