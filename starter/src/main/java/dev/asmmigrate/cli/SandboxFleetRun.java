@@ -127,9 +127,6 @@ final class SandboxFleetRun {
                 + " their locations (or those of --clusters-file)");
       }
     }
-    if (command.clustersFile == null && command.registered && command.clusters == null) {
-      throw new UserError(ExitCodes.USAGE, "--registered needs --clusters");
-    }
     SandboxSettings template;
     String base = command.base;
     boolean both = "both".equals(base);

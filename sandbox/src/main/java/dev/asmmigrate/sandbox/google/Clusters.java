@@ -92,7 +92,10 @@ final class Clusters {
       throw Rpc.notFound("Not found: projects/" + project + ".");
     }
     ListClustersResponse.Builder response = ListClustersResponse.newBuilder();
-    for (GkeClusterState cluster : registry.inProject(project)) {
+    for (GkeClusterState cluster :
+        registry.inProject(project).stream()
+            .sorted(java.util.Comparator.comparing(GkeClusterState::clusterName))
+            .toList()) {
       if (!rpc.notFoundFault() && ("-".equals(location) || location.equals(cluster.location()))) {
         response.addClusters(render(cluster));
       }

@@ -268,6 +268,32 @@ class SandboxFleetTest {
         .hasMessageContaining("NOT_FOUND");
   }
 
+  @Test
+  void givenTwoClustersOfOneName_theFleetShouldBeRefused_andSettingsOfNShouldNameThemInTurn() {
+    SandboxSettings s = SandboxSettings.builder().build();
+    assertThatThrownBy(
+            () ->
+                new SandboxFleet.Settings(
+                    List.of(
+                        new SandboxFleet.Member(s, Map.of(), false),
+                        new SandboxFleet.Member(
+                            SandboxFleet.copy(s).location("europe-west1-b").build(),
+                            Map.of(),
+                            false)),
+                    PROJECT,
+                    0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cluster name 'sandbox-cluster' is used twice");
+    SandboxFleet.Settings three = SandboxFleet.Settings.of(3, s);
+    assertThat(three.members())
+        .extracting(SandboxFleet.Member::name)
+        .containsExactly("cluster-1", "cluster-2", "cluster-3");
+    assertThat(three.members())
+        .extracting(m -> m.labels().get("wave"))
+        .containsExactly("canary", "rest", "rest");
+    assertThat(three.fleetProject()).isEqualTo(s.project());
+  }
+
   private static List<String> listMembershipLinks(String parent) {
     List<String> links = new java.util.ArrayList<>();
     google
