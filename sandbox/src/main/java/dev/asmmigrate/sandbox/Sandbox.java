@@ -13,6 +13,7 @@ import dev.asmmigrate.sandbox.controllers.Controllers;
 import dev.asmmigrate.sandbox.controllers.EndpointsController;
 import dev.asmmigrate.sandbox.fixtures.FixtureLoader;
 import dev.asmmigrate.sandbox.google.FakeGoogleApis;
+import dev.asmmigrate.sandbox.google.GkeClusterState;
 import dev.asmmigrate.sandbox.http.ApiServer;
 import dev.asmmigrate.sandbox.istio.IstioSimulation;
 import dev.asmmigrate.sandbox.traffic.TrafficProbe;
@@ -58,18 +59,13 @@ public final class Sandbox implements AutoCloseable {
   private final SandboxSettings settings;
   private final Faults faults = new Faults();
   private final ObjectStore store = new ObjectStore(new ResourceRegistry(), Clock.systemUTC());
-  private final ScheduledExecutorService scheduler =
-      Executors.newScheduledThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "sandbox-timer");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService scheduler;
+  private final Shared shared;
   private final List<Controller> components = new ArrayList<>();
   private final List<KubernetesClient> clients = new ArrayList<>();
   private ApiServer apiServer;
   private FakeGoogleApis google;
+  private GkeClusterState gkeCluster;
   private TrafficProbe probe;
   // secure mode only (settings.secure()): the API's TLS identity, the tokens it accepts, the
   // kubeconfig's and the sandbox's own components' tokens, the token endpoint and its account key
@@ -80,8 +76,27 @@ public final class Sandbox implements AutoCloseable {
   private TokenEndpoint tokenEndpoint;
   private ServiceAccountKey serviceAccountKey;
 
-  private Sandbox(SandboxSettings settings) {
+  /**
+   * What the sandboxes of a fleet ({@link SandboxFleet}) share: the fake Google APIs, which know
+   * every cluster of the fleet, and the timer pool. Their owner starts and closes them.
+   */
+  record Shared(FakeGoogleApis google, ScheduledExecutorService scheduler) {}
+
+  private Sandbox(SandboxSettings settings, Shared shared) {
     this.settings = settings;
+    this.shared = shared;
+    this.scheduler = shared != null ? shared.scheduler() : timerPool();
+  }
+
+  /** The timer pool of the simulated components (two daemon threads). */
+  static ScheduledExecutorService timerPool() {
+    return Executors.newScheduledThreadPool(
+        2,
+        r -> {
+          Thread t = new Thread(r, "sandbox-timer");
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /**
@@ -89,7 +104,15 @@ public final class Sandbox implements AutoCloseable {
    * injector is up, so that the first workload created finds it.
    */
   public static Sandbox start(SandboxSettings settings) {
-    Sandbox sandbox = new Sandbox(settings);
+    return start(settings, null);
+  }
+
+  /**
+   * As {@link #start(SandboxSettings)}, a cluster of a fleet: its GKE cluster is registered in the
+   * shared fake Google APIs, and it uses the shared timer pool.
+   */
+  static Sandbox start(SandboxSettings settings, Shared shared) {
+    Sandbox sandbox = new Sandbox(settings, shared);
     try {
       sandbox.boot();
       return sandbox;
@@ -100,6 +123,10 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private void boot() {
+    if (shared != null) {
+      google = shared.google();
+      gkeCluster = google.register(settings);
+    }
     store.addAdmissionPlugin(new BuiltinAdmission());
     apiServer =
         new ApiServer(store, faults, () -> probe, settings.port(), settings.masterVersion());
@@ -129,11 +156,16 @@ public final class Sandbox implements AutoCloseable {
     for (Controller c : components) {
       c.start();
     }
-    google = new FakeGoogleApis(settings, faults);
-    if (tls != null) {
-      google.cluster().setEndpoint("127.0.0.1:" + apiServer.port(), base64(tls.caPem()));
+    if (shared == null) {
+      google = new FakeGoogleApis(settings, faults);
+      gkeCluster = google.cluster();
     }
-    google.start();
+    if (tls != null) {
+      gkeCluster.setEndpoint("127.0.0.1:" + apiServer.port(), base64(tls.caPem()));
+    }
+    if (shared == null) {
+      google.start();
+    }
     try {
       if (!IstioSimulation.startBackends(ctx, INJECTORS_UP)) {
         log.warn("the add-on's sidecar injector was not available {} after start", INJECTORS_UP);
@@ -300,9 +332,17 @@ public final class Sandbox implements AutoCloseable {
     return "127.0.0.1:" + google.port();
   }
 
-  /** The fake Google APIs: the GKE cluster's state ({@code cluster()}) and the call log. */
+  /**
+   * The fake Google APIs: the GKE cluster's state ({@code cluster()}) and the call log. A fleet's
+   * sandboxes share one, which knows all their clusters: use {@link #gkeCluster()} for this one's.
+   */
   public FakeGoogleApis googleApis() {
     return google;
+  }
+
+  /** This sandbox's GKE cluster, as the fake ClusterManager reports it. */
+  public GkeClusterState gkeCluster() {
+    return gkeCluster;
   }
 
   /** A fabric8 client of the sandbox's API, closed with the sandbox. */
@@ -364,11 +404,16 @@ public final class Sandbox implements AutoCloseable {
                 kubernetesUrl(),
                 tls == null ? "" : "\n    certificate-authority-data: " + base64(tls.caPem()),
                 tls == null ? "sandbox-admin-token" : adminToken);
+    return writeOwnerOnly(file, kubeconfig);
+  }
+
+  /** Writes {@code content} to {@code file}, readable by its owner only (it holds a token). */
+  static Path writeOwnerOnly(Path file, String content) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.writeString(file, kubeconfig);
+    Files.writeString(file, content);
     try {
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException ignored) {
@@ -389,7 +434,7 @@ public final class Sandbox implements AutoCloseable {
     synchronized (clients) {
       clients.forEach(KubernetesClient::close);
     }
-    if (google != null) {
+    if (google != null && shared == null) {
       google.close();
     }
     if (tokenEndpoint != null) {
@@ -398,7 +443,9 @@ public final class Sandbox implements AutoCloseable {
     if (apiServer != null) {
       apiServer.close();
     }
-    scheduler.shutdownNow();
+    if (shared == null) {
+      scheduler.shutdownNow();
+    }
   }
 
   private static <T> List<T> reversed(List<T> list) {

@@ -26,7 +26,9 @@ import picocli.CommandLine.Spec;
       "Serves a simulated GKE cluster running the Istio add-on until interrupted (Ctrl-C):",
       "a Kubernetes API on 127.0.0.1 that kubectl drives, controllers, the add-on and managed",
       "control planes, a traffic probe (GET /sandbox/traffic), a request log (GET /sandbox/requests),",
-      "faults (GET/PUT /sandbox/faults) and fake GKE Hub / ClusterManager gRPC services."
+      "faults (GET/PUT /sandbox/faults) and fake GKE Hub / ClusterManager gRPC services.",
+      "With --clusters N or --clusters-file FILE: a fleet of simulated clusters, each with its own",
+      "API, kubeconfig context, traffic probe and request log, sharing one fake Google."
     })
 final class SandboxCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -35,7 +37,8 @@ final class SandboxCommand implements Runnable {
       names = "--base",
       defaultValue = "addon-1.4",
       description =
-          "Cluster to start from: addon-1.4, addon-1.6 or none (default: ${DEFAULT-VALUE}).")
+          "Cluster to start from: addon-1.4, addon-1.6 or none; with --clusters also both"
+              + " (1.4 and 1.6 clusters in turn) (default: ${DEFAULT-VALUE}).")
   String base;
 
   @Option(
@@ -187,8 +190,43 @@ final class SandboxCommand implements Runnable {
       description = "Extra time each fake Google long-running operation takes.")
   Duration googleOperationDelay;
 
+  @Option(
+      names = "--clusters",
+      paramLabel = "N",
+      description =
+          "Serve a fleet of N clusters (cluster-1..N, the flags' base and apps, the first labelled"
+              + " wave=canary, the others wave=rest) sharing one fake Google.")
+  Integer clusters;
+
+  @Option(
+      names = "--clusters-file",
+      paramLabel = "FILE",
+      description =
+          "Serve the fleet of clusters this YAML file lists, each with its own name, base, apps,"
+              + " fixtures, project, location and labels.")
+  Path clustersFile;
+
+  @Option(
+      names = "--fleet-file",
+      paramLabel = "FILE",
+      description =
+          "With --clusters(-file): where to write a fleet file of the served clusters, for"
+              + " 'fleet start' (default: sandbox-fleet.yaml).")
+  Path fleetFile;
+
+  @Option(
+      names = "--registered",
+      description =
+          "With --clusters: the clusters are already members of the project's fleet (GKE Hub),"
+              + " with their wave labels.")
+  boolean registered;
+
   @Override
   public void run() {
+    if (clusters != null || clustersFile != null) {
+      new SandboxFleetRun(this, spec).run();
+      return;
+    }
     PrintWriter out = spec.commandLine().getOut();
     SandboxSettings settings = settings();
     applyFaults(new Faults()); // a bad fault flag is refused before anything starts
@@ -198,15 +236,7 @@ final class SandboxCommand implements Runnable {
     } catch (IllegalArgumentException e) {
       throw new UserError(ExitCodes.USAGE, e.getMessage());
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  sandbox.close();
-                  stopped.countDown();
-                },
-                "sandbox-shutdown"));
+    CountDownLatch stopped = closeOnShutdown(sandbox);
     applyFaults(sandbox.faults());
     try {
       if (kubeconfig != null) {
@@ -244,6 +274,11 @@ final class SandboxCommand implements Runnable {
         settled
             ? "ready: every workload is rolled out and Ready"
             : "warning: the cluster has not settled after 3 minutes");
+    serveUntilStopped(out, stopped);
+  }
+
+  /** Says so, then waits until {@code stopped} opens (Ctrl-C, see {@link #closeOnShutdown}). */
+  static void serveUntilStopped(PrintWriter out, CountDownLatch stopped) {
     out.println("serving until interrupted (Ctrl-C)");
     out.flush();
     try {
@@ -251,6 +286,24 @@ final class SandboxCommand implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Closes {@code served} when the JVM shuts down (Ctrl-C); the latch opens once it is closed. */
+  static CountDownLatch closeOnShutdown(AutoCloseable served) {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    served.close();
+                  } catch (Exception ignored) {
+                    // shutting down: nothing more to do about it
+                  }
+                  stopped.countDown();
+                },
+                "sandbox-shutdown"));
+    return stopped;
   }
 
   SandboxSettings settings() {

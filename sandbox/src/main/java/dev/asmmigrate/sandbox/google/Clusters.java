@@ -20,10 +20,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * GKE ClusterManager behaviour for the sandbox's one cluster, in v1beta1 terms (the v1 service
- * converts). Every method runs under the fake's lock. Add-on updates are GKE operations: {@code
- * DONE} at once, or {@code RUNNING} (the cluster {@code RECONCILING}, other updates refused with
- * FAILED_PRECONDITION) until {@link dev.asmmigrate.sandbox.Faults#googleOperationDelay} has passed.
+ * GKE ClusterManager behaviour for the sandbox's clusters (one per simulated cluster, {@link
+ * GkeClusterRegistry}), in v1beta1 terms (the v1 service converts). Every method runs under the
+ * fake's lock. Add-on updates are GKE operations: {@code DONE} at once, or {@code RUNNING} (the
+ * cluster {@code RECONCILING}, other updates refused with FAILED_PRECONDITION, per cluster) until
+ * {@link dev.asmmigrate.sandbox.Faults#googleOperationDelay} has passed.
  */
 @SuppressWarnings("deprecation") // zone and node fields are deprecated but still reported by GKE
 final class Clusters {
@@ -35,21 +36,24 @@ final class Clusters {
   private static final Pattern ZONE = Pattern.compile("[a-z]+-[a-z]+[0-9]+-[a-z]");
   private static final int MAX_OPERATIONS = 10_000;
 
-  private final GkeClusterState cluster;
+  private final GkeClusterRegistry registry;
   private final Rpc rpc;
   private final Object lock;
   private final ScheduledExecutorService scheduler;
   private final Supplier<Duration> delay;
-  private final Map<String, Operation> operations = Rpc.bounded(MAX_OPERATIONS);
-  private String running;
+  private final Map<String, ClusterOperation> operations = Rpc.bounded(MAX_OPERATIONS);
+  private final Map<String, String> running = new java.util.HashMap<>();
+
+  /** An operation and the cluster it changes. */
+  private record ClusterOperation(GkeClusterState cluster, Operation operation) {}
 
   Clusters(
-      GkeClusterState cluster,
+      GkeClusterRegistry registry,
       Rpc rpc,
       Object lock,
       ScheduledExecutorService scheduler,
       Supplier<Duration> delay) {
-    this.cluster = cluster;
+    this.registry = registry;
     this.rpc = rpc;
     this.lock = lock;
     this.scheduler = scheduler;
@@ -65,8 +69,7 @@ final class Clusters {
   }
 
   Cluster getCluster(String name, String projectId, String zone, String clusterId) {
-    resolve(name, projectId, zone, clusterId);
-    return render();
+    return render(resolve(name, projectId, zone, clusterId));
   }
 
   ListClustersResponse listClusters(String parent, String projectId, String zone) {
@@ -86,28 +89,33 @@ final class Clusters {
     } else {
       throw Rpc.invalid("parent is required.");
     }
-    if (!isProject(project)) {
+    if (!registry.isProject(project)) {
       throw Rpc.notFound("Not found: projects/" + project + ".");
     }
     ListClustersResponse.Builder response = ListClustersResponse.newBuilder();
-    if (!rpc.notFoundFault() && ("-".equals(location) || location.equals(cluster.location()))) {
-      response.addClusters(render());
+    for (GkeClusterState cluster :
+        registry.inProject(project).stream()
+            .sorted(java.util.Comparator.comparing(GkeClusterState::clusterName))
+            .toList()) {
+      if (!rpc.notFoundFault() && ("-".equals(location) || location.equals(cluster.location()))) {
+        response.addClusters(render(cluster));
+      }
     }
     return response.build();
   }
 
   Operation setAddons(
       String name, String projectId, String zone, String clusterId, AddonsConfig desired) {
-    resolve(name, projectId, zone, clusterId);
+    GkeClusterState cluster = resolve(name, projectId, zone, clusterId);
     if (desired.equals(AddonsConfig.getDefaultInstance())) {
       throw Rpc.invalid("addons_config is required.");
     }
-    return startUpdate(() -> cluster.applyAddons(desired));
+    return startUpdate(cluster, () -> cluster.applyAddons(desired));
   }
 
   Operation update(
       String name, String projectId, String zone, String clusterId, ClusterUpdate update) {
-    resolve(name, projectId, zone, clusterId);
+    GkeClusterState cluster = resolve(name, projectId, zone, clusterId);
     if (update.equals(ClusterUpdate.getDefaultInstance())) {
       throw Rpc.invalid("update must name a change.");
     }
@@ -119,7 +127,7 @@ final class Clusters {
           "The sandbox's ClusterManager applies only update.desired_addons_config.");
     }
     AddonsConfig desired = update.getDesiredAddonsConfig();
-    return startUpdate(() -> cluster.applyAddons(desired));
+    return startUpdate(cluster, () -> cluster.applyAddons(desired));
   }
 
   Operation getOperation(String name, String projectId, String zone, String operationId) {
@@ -131,15 +139,17 @@ final class Clusters {
     } else {
       throw Rpc.invalid("name is required.");
     }
-    Operation op = operations.get(ref.id());
-    if (!isProject(ref.project()) || !ref.location().equals(cluster.location()) || op == null) {
+    ClusterOperation op = operations.get(ref.id());
+    if (op == null
+        || !GkeClusterRegistry.inProject(op.cluster(), ref.project())
+        || !ref.location().equals(op.cluster().location())) {
       throw ref.notFound("operations");
     }
-    return op;
+    return op.operation();
   }
 
   /** The cluster as GetCluster returns it (v1beta1, with the Istio add-on). */
-  Cluster render() {
+  Cluster render(GkeClusterState cluster) {
     String version = cluster.masterVersion();
     Cluster.Builder rendered = Cluster.newBuilder();
     if (cluster.endpoint() != null) {
@@ -153,7 +163,7 @@ final class Clusters {
         .setLocation(cluster.location())
         .setZone(cluster.location())
         .setId(cluster.id())
-        .setSelfLink(selfLink("clusters/" + cluster.clusterName()))
+        .setSelfLink(selfLink(cluster, "clusters/" + cluster.clusterName()))
         .setCreateTime(cluster.createTime().toString())
         .setInitialClusterVersion(version)
         .setCurrentMasterVersion(version)
@@ -166,11 +176,12 @@ final class Clusters {
         .build();
   }
 
-  private Operation startUpdate(Runnable effect) {
-    if (running != null) {
+  private Operation startUpdate(GkeClusterState cluster, Runnable effect) {
+    String key = cluster.resourceName();
+    if (running.containsKey(key)) {
       throw Rpc.failedPrecondition(
           "Cluster is running incompatible operation "
-              + running
+              + running.get(key)
               + ". Please wait and try again once it is done.");
     }
     Instant start = rpc.now();
@@ -182,32 +193,34 @@ final class Clusters {
             .setZone(cluster.location())
             .setLocation(cluster.location())
             .setOperationType(Operation.Type.UPDATE_CLUSTER)
-            .setSelfLink(selfLink("operations/" + id))
-            .setTargetLink(selfLink("clusters/" + cluster.clusterName()))
+            .setSelfLink(selfLink(cluster, "operations/" + id))
+            .setTargetLink(selfLink(cluster, "clusters/" + cluster.clusterName()))
             .setStartTime(start.toString());
     Duration wait = delay.get();
     if (wait == null || wait.isZero() || wait.isNegative()) {
       effect.run();
       Operation done = op.setStatus(Operation.Status.DONE).setEndTime(rpc.now().toString()).build();
-      operations.put(id, done);
+      operations.put(id, new ClusterOperation(cluster, done));
       return done;
     }
     Operation pending = op.setStatus(Operation.Status.RUNNING).build();
-    operations.put(id, pending);
-    running = id;
+    operations.put(id, new ClusterOperation(cluster, pending));
+    running.put(key, id);
     cluster.setReconciling(true);
     Runnable finish =
         () -> {
           synchronized (lock) {
             effect.run();
-            running = null;
+            running.remove(key);
             cluster.setReconciling(false);
             operations.put(
                 id,
-                pending.toBuilder()
-                    .setStatus(Operation.Status.DONE)
-                    .setEndTime(rpc.now().toString())
-                    .build());
+                new ClusterOperation(
+                    cluster,
+                    pending.toBuilder()
+                        .setStatus(Operation.Status.DONE)
+                        .setEndTime(rpc.now().toString())
+                        .build()));
           }
         };
     try {
@@ -218,7 +231,7 @@ final class Clusters {
     return pending;
   }
 
-  private void resolve(String name, String projectId, String zone, String clusterId) {
+  private GkeClusterState resolve(String name, String projectId, String zone, String clusterId) {
     Ref ref;
     if (!name.isEmpty()) {
       ref = Ref.parse(name, CLUSTER, "cluster");
@@ -230,12 +243,11 @@ final class Clusters {
     } else {
       throw Rpc.invalid("name is required.");
     }
-    if (rpc.notFoundFault()
-        || !isProject(ref.project())
-        || !ref.location().equals(cluster.location())
-        || !ref.id().equals(cluster.clusterName())) {
+    var cluster = registry.find(ref.project(), ref.location(), ref.id());
+    if (rpc.notFoundFault() || cluster.isEmpty()) {
       throw ref.notFound("clusters");
     }
+    return cluster.get();
   }
 
   /**
@@ -274,12 +286,7 @@ final class Clusters {
     }
   }
 
-  private boolean isProject(String project) {
-    return project.equals(cluster.project())
-        || project.equals(Long.toString(cluster.projectNumber()));
-  }
-
-  private String selfLink(String tail) {
+  private static String selfLink(GkeClusterState cluster, String tail) {
     String kind = ZONE.matcher(cluster.location()).matches() ? "zones" : "locations";
     return "https://container.googleapis.com/v1/projects/"
         + cluster.project()

@@ -10,13 +10,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Fake GKE Hub v1 and GKE ClusterManager gRPC services on 127.0.0.1, plaintext, answering from the
- * sandbox's cluster metadata ({@link GkeClusterState}).
+ * metadata of the sandbox's clusters ({@link GkeClusterState}, one per simulated cluster, in a
+ * {@link GkeClusterRegistry}): a single-cluster sandbox registers its one cluster, a fleet sandbox
+ * registers each of its clusters in one shared fake, whose GKE Hub keeps one fleet (memberships,
+ * one {@code servicemesh} feature) per fleet project, as Google does.
  *
  * <p>Served on one port:
  *
@@ -38,22 +42,64 @@ import java.util.concurrent.TimeUnit;
  * malformed names INVALID_ARGUMENT, as the real APIs do. {@link #calls()} logs every call.
  */
 public final class FakeGoogleApis implements AutoCloseable {
-  private final SandboxSettings settings;
+  private final int requestedPort;
   private final Faults faults;
   private final Clock clock = Clock.systemUTC();
   private final Object lock = new Object();
-  private final GkeClusterState cluster;
+  private final GkeClusterRegistry clusters = new GkeClusterRegistry();
   private final Rpc rpc;
-  private ScheduledExecutorService scheduler;
+  private final Fleet fleet;
+  private final HubOperations hubOperations;
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "sandbox-google-apis");
+            t.setDaemon(true);
+            return t;
+          });
   private Server server;
-  private Fleet fleet;
   private int port;
 
+  /** The fake of a single-cluster sandbox: the settings' cluster, on its Google port. */
   public FakeGoogleApis(SandboxSettings settings, Faults faults) {
-    this.settings = settings;
+    this(faults, settings.googlePort());
+    register(settings);
+  }
+
+  /** A fake that knows no cluster yet ({@link #register}), on {@code port} (0: a free one). */
+  public FakeGoogleApis(Faults faults, int port) {
+    this.requestedPort = port;
     this.faults = faults;
-    this.cluster = new GkeClusterState(settings, clock.instant());
     this.rpc = new Rpc(faults, lock, clock);
+    this.hubOperations = new HubOperations(rpc, lock, scheduler, () -> faults.googleOperationDelay);
+    this.fleet = new Fleet(clusters, rpc, hubOperations);
+  }
+
+  /**
+   * Adds the cluster {@code settings} describe (project, location, name, base, master version):
+   * ClusterManager answers for it from now on.
+   *
+   * @throws IllegalArgumentException if a cluster of that project, location and name is known
+   */
+  public GkeClusterState register(SandboxSettings settings) {
+    GkeClusterState cluster = new GkeClusterState(settings, clock.instant());
+    cluster.setListenerExecutor(scheduler);
+    clusters.register(cluster);
+    synchronized (lock) {
+      fleet.addFleetProject(cluster.project());
+    }
+    return cluster;
+  }
+
+  /**
+   * Registers {@code cluster} in the fleet of {@code fleetProject} as membership {@code id}, READY
+   * at once, with {@code labels}: a cluster registered before the sandbox started.
+   */
+  public void registerMembership(
+      String fleetProject, String id, GkeClusterState cluster, Map<String, String> labels) {
+    synchronized (lock) {
+      fleet.register(fleetProject, id, cluster, labels);
+    }
   }
 
   /** Starts serving and returns the bound port ({@code settings.googlePort()}, or a free one). */
@@ -61,34 +107,23 @@ public final class FakeGoogleApis implements AutoCloseable {
     if (server != null) {
       return port;
     }
-    scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "sandbox-google-apis");
-              t.setDaemon(true);
-              return t;
-            });
-    cluster.setListenerExecutor(scheduler);
-    HubOperations hubOperations =
-        new HubOperations(rpc, lock, scheduler, () -> faults.googleOperationDelay);
-    fleet = new Fleet(cluster, rpc, hubOperations);
-    Clusters clusters =
-        new Clusters(cluster, rpc, lock, scheduler, () -> faults.googleOperationDelay);
+    Clusters clusterManager =
+        new Clusters(clusters, rpc, lock, scheduler, () -> faults.googleOperationDelay);
     Server built =
         NettyServerBuilder.forAddress(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.googlePort()))
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort))
             .addService(new GkeHubV1Service(rpc, fleet))
             .addService(GkeHubV1BetaService.definition(rpc, fleet))
             .addService(hubOperations.service())
-            .addService(ClusterManagerService.v1(rpc, clusters))
-            .addService(ClusterManagerService.v1beta1(rpc, clusters))
+            .addService(ClusterManagerService.v1(rpc, clusterManager))
+            .addService(ClusterManagerService.v1beta1(rpc, clusterManager))
             .build();
     try {
       built.start();
     } catch (IOException e) {
       scheduler.shutdownNow();
       throw new UncheckedIOException(
-          "fake Google APIs cannot listen on 127.0.0.1:" + settings.googlePort(), e);
+          "fake Google APIs cannot listen on 127.0.0.1:" + requestedPort, e);
     }
     server = built;
     port = built.getPort();
@@ -105,14 +140,19 @@ public final class FakeGoogleApis implements AutoCloseable {
     return "127.0.0.1:" + port();
   }
 
-  /** The GKE cluster's metadata and add-on state. */
+  /** The first GKE cluster's metadata and add-on state (a single-cluster sandbox's only one). */
   public GkeClusterState cluster() {
-    return cluster;
+    return clusters.first().orElseThrow(() -> new IllegalStateException("no cluster registered"));
   }
 
-  /** The fleet (and cluster) project's number, which GKE Hub uses in membership keys. */
+  /** Every GKE cluster the fake knows. */
+  public GkeClusterRegistry clusters() {
+    return clusters;
+  }
+
+  /** The first cluster's project's number, which GKE Hub uses in membership keys. */
   public long projectNumber() {
-    return cluster.projectNumber();
+    return cluster().projectNumber();
   }
 
   /**
@@ -122,10 +162,7 @@ public final class FakeGoogleApis implements AutoCloseable {
    */
   public String addOtherMembership(String id, String resourceLink) {
     synchronized (lock) {
-      if (fleet == null) {
-        throw new IllegalStateException("the fake Google APIs are not started");
-      }
-      return fleet.addOtherMembership(id, resourceLink).getName();
+      return fleet.addOtherMembership(cluster().project(), id, resourceLink).getName();
     }
   }
 
@@ -148,8 +185,6 @@ public final class FakeGoogleApis implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    if (scheduler != null) {
-      scheduler.shutdownNow();
-    }
+    scheduler.shutdownNow();
   }
 }

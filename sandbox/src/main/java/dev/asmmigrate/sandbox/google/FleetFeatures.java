@@ -85,7 +85,7 @@ final class FleetFeatures extends FleetSection {
       created.setSpec(resource.getSpec());
     }
     features.put(featureId, created.build());
-    Operation op = operations.start(cluster.project(), name, "create", api, settle(featureId, api));
+    Operation op = operations.start(names.project(), name, "create", api, settle(featureId, api));
     requestIds.remember(requestId, op);
     return op;
   }
@@ -146,7 +146,7 @@ final class FleetFeatures extends FleetSection {
     next.setResourceState(resourceState(FeatureResourceState.State.UPDATING))
         .setUpdateTime(Rpc.timestamp(rpc.now()));
     features.put(featureId, next.build());
-    Operation op = operations.start(cluster.project(), name, "update", api, settle(featureId, api));
+    Operation op = operations.start(names.project(), name, "update", api, settle(featureId, api));
     requestIds.remember(requestId, op);
     return op;
   }
@@ -181,7 +181,7 @@ final class FleetFeatures extends FleetSection {
     features.put(featureId, disabling);
     Operation op =
         operations.start(
-            cluster.project(),
+            names.project(),
             current.getName(),
             "delete",
             api,
@@ -324,7 +324,7 @@ final class FleetFeatures extends FleetSection {
           "Membership key '"
               + key
               + "' names another project than the Feature's, "
-              + cluster.project()
+              + names.project()
               + ".");
     }
     if (!"global".equals(m.group(2))) {

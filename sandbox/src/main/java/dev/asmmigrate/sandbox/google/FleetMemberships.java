@@ -20,7 +20,10 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The fleet's memberships: list, get, create (registering the sandbox's cluster) and delete. */
+/**
+ * The fleet's memberships: list, get, create (registering one of the sandbox's clusters) and
+ * delete.
+ */
 final class FleetMemberships extends FleetSection {
   private static final Pattern MEMBERSHIP_ID =
       Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -85,10 +88,8 @@ final class FleetMemberships extends FleetSection {
               + "': expected //container.googleapis.com/projects/<project>/locations/<location>"
               + "/clusters/<cluster>.");
     }
-    if (rpc.notFoundFault()
-        || !names.isProject(lm.group(1))
-        || !lm.group(2).equals(cluster.location())
-        || !lm.group(3).equals(cluster.clusterName())) {
+    GkeClusterState cluster = clusters.find(lm.group(1), lm.group(2), lm.group(3)).orElse(null);
+    if (rpc.notFoundFault() || cluster == null) {
       throw Rpc.notFound("GKE cluster '" + link + "' was not found.");
     }
     if (memberships.containsKey(id)) {
@@ -113,42 +114,17 @@ final class FleetMemberships extends FleetSection {
               + cluster.issuer()
               + "'.");
     }
-    Instant now = rpc.now();
-    String uniqueId = UUID.randomUUID().toString();
-    Membership created =
-        Membership.newBuilder()
-            .setName(name)
-            .putAllLabels(resource.getLabelsMap())
-            .setEndpoint(
-                MembershipEndpoint.newBuilder()
-                    .setGkeCluster(GkeCluster.newBuilder().setResourceLink(cluster.resourceLink()))
-                    .setKubernetesMetadata(
-                        KubernetesMetadata.newBuilder()
-                            .setKubernetesApiServerVersion("v" + cluster.masterVersion())
-                            .setNodeProviderId("gce")
-                            .setNodeCount(cluster.nodeCount())
-                            .setUpdateTime(Rpc.timestamp(now))))
-            .setState(MembershipState.newBuilder().setCode(MembershipState.Code.CREATING))
-            .setCreateTime(Rpc.timestamp(now))
-            .setUpdateTime(Rpc.timestamp(now))
-            .setExternalId(resource.getExternalId())
-            .setUniqueId(uniqueId)
-            .setAuthority(
-                Authority.newBuilder()
-                    .setIssuer(cluster.issuer())
-                    .setWorkloadIdentityPool(cluster.workloadIdentityPool())
-                    .setIdentityProvider(cluster.issuer()))
-            .build();
+    Membership created = membership(name, cluster, resource);
     memberships.put(id, created);
     Operation op =
         operations.start(
-            cluster.project(),
+            names.project(),
             name,
             "create",
             HubApi.V1,
             () -> {
               Membership current = memberships.get(id);
-              if (current == null || !current.getUniqueId().equals(uniqueId)) {
+              if (current == null || !current.getUniqueId().equals(created.getUniqueId())) {
                 throw Status.ABORTED
                     .withDescription("Membership '" + name + "' was deleted while being created.")
                     .asRuntimeException();
@@ -189,6 +165,51 @@ final class FleetMemberships extends FleetSection {
     return other;
   }
 
+  /**
+   * Registers {@code cluster} at once, READY, as {@code gcloud container fleet memberships
+   * register} did before the sandbox started (call under the fake's lock).
+   */
+  Membership register(String id, GkeClusterState cluster, java.util.Map<String, String> labels) {
+    String name = names.membershipName(id);
+    if (memberships.containsKey(id)) {
+      throw new IllegalArgumentException("membership " + name + " is registered twice");
+    }
+    Membership ready =
+        membership(name, cluster, Membership.newBuilder().putAllLabels(labels).build()).toBuilder()
+            .setState(MembershipState.newBuilder().setCode(MembershipState.Code.READY))
+            .build();
+    memberships.put(id, ready);
+    return ready;
+  }
+
+  /** A new membership of {@code cluster}, CREATING, with what the request's resource sets. */
+  private Membership membership(String name, GkeClusterState cluster, Membership resource) {
+    Instant now = rpc.now();
+    return Membership.newBuilder()
+        .setName(name)
+        .putAllLabels(resource.getLabelsMap())
+        .setEndpoint(
+            MembershipEndpoint.newBuilder()
+                .setGkeCluster(GkeCluster.newBuilder().setResourceLink(cluster.resourceLink()))
+                .setKubernetesMetadata(
+                    KubernetesMetadata.newBuilder()
+                        .setKubernetesApiServerVersion("v" + cluster.masterVersion())
+                        .setNodeProviderId("gce")
+                        .setNodeCount(cluster.nodeCount())
+                        .setUpdateTime(Rpc.timestamp(now))))
+        .setState(MembershipState.newBuilder().setCode(MembershipState.Code.CREATING))
+        .setCreateTime(Rpc.timestamp(now))
+        .setUpdateTime(Rpc.timestamp(now))
+        .setExternalId(resource.getExternalId())
+        .setUniqueId(UUID.randomUUID().toString())
+        .setAuthority(
+            Authority.newBuilder()
+                .setIssuer(cluster.issuer())
+                .setWorkloadIdentityPool(cluster.workloadIdentityPool())
+                .setIdentityProvider(cluster.issuer()))
+        .build();
+  }
+
   Operation deleteMembership(DeleteMembershipRequest request) {
     String id = names.membershipId(request.getName());
     Operation replay = requestIds.replay(request.getRequestId());
@@ -208,7 +229,7 @@ final class FleetMemberships extends FleetSection {
     String uniqueId = current.getUniqueId();
     Operation op =
         operations.start(
-            cluster.project(),
+            names.project(),
             current.getName(),
             "delete",
             HubApi.V1,

@@ -12,10 +12,18 @@ final class FleetNames {
   private static final Pattern FEATURE =
       Pattern.compile("projects/([^/]+)/locations/([^/]+)/features/([^/]+)");
 
-  private final GkeClusterState cluster;
+  private final String project;
+  private final long projectNumber;
 
-  FleetNames(GkeClusterState cluster) {
-    this.cluster = cluster;
+  /** The names of the fleet of {@code project}, whose number is {@code projectNumber}. */
+  FleetNames(String project, long projectNumber) {
+    this.project = project;
+    this.projectNumber = projectNumber;
+  }
+
+  /** The fleet project's id. */
+  String project() {
+    return project;
   }
 
   void parent(String parent, boolean allowWildcard) {
@@ -67,21 +75,20 @@ final class FleetNames {
   }
 
   boolean isProject(String project) {
-    return project.equals(cluster.project())
-        || project.equals(Long.toString(cluster.projectNumber()));
+    return project.equals(this.project) || project.equals(Long.toString(projectNumber));
   }
 
   String membershipName(String id) {
-    return "projects/" + cluster.project() + "/locations/global/memberships/" + id;
+    return "projects/" + project + "/locations/global/memberships/" + id;
   }
 
   String featureName(String id) {
-    return "projects/" + cluster.project() + "/locations/global/features/" + id;
+    return "projects/" + project + "/locations/global/features/" + id;
   }
 
   /** A membership as a key of a feature's maps: with the project number, as GKE Hub returns it. */
   String membershipKey(String id) {
-    return "projects/" + cluster.projectNumber() + "/locations/global/memberships/" + id;
+    return "projects/" + projectNumber + "/locations/global/memberships/" + id;
   }
 
   static String idOf(Membership m) {

@@ -6,33 +6,35 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What the sections of the {@link Fleet} share: the cluster, the fake's clock and faults, its
- * operations, the resources' names, the request ids seen, and the memberships and features stored
- * (deleting a membership drops its feature specs; a feature renders a state per membership).
+ * What the sections of one fleet (one fleet project's GKE Hub) share: the clusters it may register,
+ * the fake's clock and faults, its operations, the resources' names, the request ids seen, and the
+ * memberships and features stored (deleting a membership drops its feature specs; a feature renders
+ * a state per membership).
  */
 abstract class FleetSection {
   /** The state of one fleet, made once and handed to each of its sections. */
   record State(
-      GkeClusterState cluster,
+      GkeClusterRegistry clusters,
       Rpc rpc,
       HubOperations operations,
       FleetNames names,
       FleetRequestIds requestIds,
       Map<String, Membership> memberships,
       Map<String, Feature> features) {
-    static State of(GkeClusterState cluster, Rpc rpc, HubOperations operations) {
+    static State of(
+        String project, GkeClusterRegistry clusters, Rpc rpc, HubOperations operations) {
       return new State(
-          cluster,
+          clusters,
           rpc,
           operations,
-          new FleetNames(cluster),
+          new FleetNames(project, GkeClusterState.projectNumberOf(project)),
           new FleetRequestIds(operations),
           new TreeMap<>(),
           new TreeMap<>());
     }
   }
 
-  final GkeClusterState cluster;
+  final GkeClusterRegistry clusters;
   final Rpc rpc;
   final HubOperations operations;
   final FleetNames names;
@@ -41,7 +43,7 @@ abstract class FleetSection {
   final Map<String, Feature> features;
 
   FleetSection(State state) {
-    this.cluster = state.cluster();
+    this.clusters = state.clusters();
     this.rpc = state.rpc();
     this.operations = state.operations();
     this.names = state.names();

@@ -21,22 +21,33 @@ import java.util.concurrent.TimeUnit;
  * A started {@link FakeGoogleApis} and the real Google client libraries pointed at it over a
  * plaintext channel, with operation polling fast enough for tests (bounded at 10 s).
  */
-final class GoogleClients implements AutoCloseable {
+public final class GoogleClients implements AutoCloseable {
   static final Duration POLL_TIMEOUT = Duration.ofSeconds(10);
 
   final Faults faults = new Faults();
   final SandboxSettings settings;
   final FakeGoogleApis fake;
   final ManagedChannel channel;
-  final GkeHubClient hub;
-  final com.google.cloud.gkehub.v1beta.GkeHubClient hubBeta;
-  final ClusterManagerClient container;
-  final com.google.cloud.container.v1beta1.ClusterManagerClient containerBeta;
+  public final GkeHubClient hub;
+  public final com.google.cloud.gkehub.v1beta.GkeHubClient hubBeta;
+  public final ClusterManagerClient container;
+  public final com.google.cloud.container.v1beta1.ClusterManagerClient containerBeta;
+  private final boolean ownsFake;
 
   GoogleClients(SandboxSettings settings) throws IOException {
+    this(settings, null);
+  }
+
+  /**
+   * Clients of {@code fake}, already started and left open on {@link #close()}, or of a fake of
+   * {@code settings}' cluster started here when it is null; {@code settings} name the cluster the
+   * helpers below address.
+   */
+  private GoogleClients(SandboxSettings settings, FakeGoogleApis shared) throws IOException {
     this.settings = settings;
-    this.fake = new FakeGoogleApis(settings, faults);
-    int port = fake.start();
+    this.ownsFake = shared == null;
+    this.fake = shared == null ? new FakeGoogleApis(settings, faults) : shared;
+    int port = shared == null ? fake.start() : shared.port();
     this.channel = ManagedChannelBuilder.forTarget("127.0.0.1:" + port).usePlaintext().build();
     FixedTransportChannelProvider transport =
         FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
@@ -85,6 +96,11 @@ final class GoogleClients implements AutoCloseable {
                 .setTransportChannelProvider(transport)
                 .setCredentialsProvider(credentials)
                 .build());
+  }
+
+  /** Clients of a started fake that others own (e.g. a fleet sandbox's). */
+  public static GoogleClients of(FakeGoogleApis fake, SandboxSettings settings) throws IOException {
+    return new GoogleClients(settings, fake);
   }
 
   static GoogleClients start() throws IOException {
@@ -142,6 +158,8 @@ final class GoogleClients implements AutoCloseable {
     containerBeta.close();
     channel.shutdownNow();
     channel.awaitTermination(5, TimeUnit.SECONDS);
-    fake.close();
+    if (ownsFake) {
+      fake.close();
+    }
   }
 }
