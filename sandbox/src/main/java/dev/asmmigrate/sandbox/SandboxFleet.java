@@ -123,7 +123,8 @@ public final class SandboxFleet implements AutoCloseable {
         .rootDistributionDelay(s.rootDistributionDelay())
         .trafficTarget(s.trafficTarget())
         .nodes(s.nodes())
-        .proxyRootPickupDelay(s.proxyRootPickupDelay());
+        .proxyRootPickupDelay(s.proxyRootPickupDelay())
+        .secure(s.secure());
   }
 
   private SandboxFleet(Settings settings) {
