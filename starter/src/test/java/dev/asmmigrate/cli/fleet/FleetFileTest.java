@@ -166,6 +166,35 @@ class FleetFileTest {
     assertThat(r.workflowId()).isEqualTo("asm-fleet/prod-fleet");
   }
 
+  /** README's example of a fleet file is one this reader accepts, as documented. */
+  @Test
+  void readmesExampleIsAccepted() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    int section = readme.indexOf("\n## Fleets\n");
+    assertThat(section).as("README has a Fleets section").isPositive();
+    int begin = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+    String example = readme.substring(begin, readme.indexOf("```\n", begin));
+    Path kubeconfig = dir.resolve("readme-kubeconfig");
+    Files.writeString(
+        kubeconfig,
+        Files.readString(dir.resolve("kubeconfig")).replace("ctx-c1", "gke_p1_us-central1_c1"));
+    FleetRequest r = parse(example, new FleetFile.Options(kubeconfig, null, List.of("c2")));
+    assertThat(r.name()).isEqualTo("prod-fleet");
+    assertThat(r.fromFleet()).isEqualTo("my-fleet-project");
+    assertThat(r.clusters()).extracting(FleetCluster::name).containsExactly("c1", "c2", "c3");
+    assertThat(r.clusters().get(0).connection().context()).isEqualTo("gke_p1_us-central1_c1");
+    assertThat(r.clusters().get(2).fleetProject()).isEqualTo("hub-project");
+    assertThat(r.waves()).extracting(FleetWave::name).containsExactly("canary", "prod");
+    assertThat(r.waves().get(1).maxConcurrent()).isEqualTo(Amount.percent(50));
+    assertThat(r.waves().get(1).approval()).isTrue();
+    assertThat(r.failureBudget()).isEqualTo(Amount.percent(10));
+    assertThat(r.onHalt()).isEqualTo(HaltAction.ROLL_BACK);
+    assertThat(r.pointOfNoReturn()).isEqualTo(ApprovalScope.FLEET);
+    assertThat(r.migration())
+        .isEqualTo(new MigrationOptions("regular", List.of("ns-a"), 4, false, true, null));
+    assertThat(r.failAt()).containsEntry("c2", "migrate-workloads");
+  }
+
   @Test
   void defaultsAreStartsAndTheContracts() {
     FleetRequest r =
