@@ -186,11 +186,24 @@ final class FleetCommand implements Runnable {
   static int follow(
       Fleets fleets, String name, PrintWriter out, Duration interval, Duration timeout)
       throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long started = System.nanoTime();
+    long deadline = started + timeout.toNanos();
     String lastHead = null;
     Map<String, String> last = new HashMap<>();
+    boolean told = false;
     while (true) {
-      Fleets.Look look = fleets.look(name);
+      Fleets.Look look = fleets.lookIfAny(name);
+      if (look == null) {
+        // its first workflow task has not run yet: a worker picks it up, or none polls
+        if (!told && System.nanoTime() > started + Duration.ofSeconds(10).toNanos()) {
+          out.println("fleet: not picked up by a worker yet (is 'asm-migrate worker' running?)");
+          out.flush();
+          told = true;
+        }
+        checkDeadline(name, deadline, timeout);
+        Thread.sleep(interval.toMillis());
+        continue;
+      }
       FleetStatus s = look.status();
       String head =
           "fleet: "
@@ -214,12 +227,16 @@ final class FleetCommand implements Runnable {
       if (look.ended()) {
         return outcome(new FleetView(look), out);
       }
-      if (System.nanoTime() > deadline) {
-        throw new UserError(
-            ExitCodes.UNEXPECTED,
-            "fleet " + name + " still runs after " + Times.duration(timeout) + " of waiting");
-      }
+      checkDeadline(name, deadline, timeout);
       Thread.sleep(interval.toMillis());
+    }
+  }
+
+  private static void checkDeadline(String name, long deadline, Duration timeout) {
+    if (System.nanoTime() > deadline) {
+      throw new UserError(
+          ExitCodes.UNEXPECTED,
+          "fleet " + name + " still runs after " + Times.duration(timeout) + " of waiting");
     }
   }
 
@@ -568,6 +585,13 @@ final class FleetCommand implements Runnable {
     @Option(names = "--wait", description = "Follow the new run until it ends.")
     boolean await;
 
+    @Option(
+        names = "--interval",
+        defaultValue = "2s",
+        converter = PositiveDurationConverter.class,
+        description = "How often --wait looks at the fleet (default: ${DEFAULT-VALUE}).")
+    Duration interval;
+
     @Override
     Function<FleetMigrationWorkflow, String> request() {
       return FleetMigrationWorkflow::resume;
@@ -615,7 +639,7 @@ final class FleetCommand implements Runnable {
                 + (skip.isEmpty() ? "" : ", skipping " + String.join(", ", skip)));
         out.flush();
         return await
-            ? follow(fleets, fleet.name, out, Duration.ofSeconds(2), Duration.ofHours(72))
+            ? follow(fleets, fleet.name, out, interval, Duration.ofHours(72))
             : ExitCodes.OK;
       }
     }

@@ -126,6 +126,21 @@ final class Fleets implements AutoCloseable {
   }
 
   Look look(String name) {
+    Look look = lookIfAny(name);
+    if (look == null) {
+      throw new UserError(
+          ExitCodes.UNEXPECTED,
+          "fleet "
+              + name
+              + " has no status yet: its workflow has not run its first task ("
+              + migrations.workers(MigrationWorkflow.TASK_QUEUE).detail()
+              + ")");
+    }
+    return look;
+  }
+
+  /** One look at a fleet, or null while its workflow has not run its first task. */
+  Look lookIfAny(String name) {
     String id = workflowId(name);
     DescribeWorkflowExecutionResponse described = describe(id);
     WorkflowExecutionStatus execution = described.getWorkflowExecutionInfo().getStatus();
@@ -142,13 +157,7 @@ final class Fleets implements AutoCloseable {
         source = "memo";
       }
       if (status == null) {
-        throw new UserError(
-            ExitCodes.UNEXPECTED,
-            "fleet "
-                + name
-                + " has no status yet: its workflow has not run its first task ("
-                + workers.detail()
-                + ")");
+        return null;
       }
     } else {
       FleetResult r =

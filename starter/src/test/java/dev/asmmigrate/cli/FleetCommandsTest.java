@@ -260,7 +260,18 @@ class FleetCommandsTest {
     assertThat(notFailed.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(notFailed.err()).contains("--retry c1: it ended SUCCEEDED");
 
-    CliRun retry = run("fleet", "resume", "halts", "--retry", "c2", "--by", "bob", "--wait");
+    CliRun retry =
+        run(
+            "fleet",
+            "resume",
+            "halts",
+            "--retry",
+            "c2",
+            "--by",
+            "bob",
+            "--wait",
+            "--interval",
+            "100ms");
     assertThat(retry.code()).as(retry.out() + retry.err()).isZero();
     assertThat(retry.out())
         .contains("resumed by bob, retrying c2")
@@ -291,7 +302,7 @@ class FleetCommandsTest {
                     "100ms")
                 .code())
         .isEqualTo(ExitCodes.FLEET_HALTED);
-    CliRun skip = run("fleet", "resume", "skips", "--skip", "c2", "--wait");
+    CliRun skip = run("fleet", "resume", "skips", "--skip", "c2", "--wait", "--interval", "100ms");
     assertThat(skip.code()).as(skip.err()).isZero();
     assertThat(skip.out()).endsWith("fleet: SUCCESS (2/3 clusters, 1 skipped by an operator)\n");
     assertThat(input("asm-fleet/skips").resume().skip()).containsExactly("c2");
@@ -326,5 +337,23 @@ class FleetCommandsTest {
             StreamSupport.stream(s.path("clusters").spliterator(), false)
                 .map(c -> c.path("name").asText() + "=" + c.path("state").asText()))
         .containsExactly("c1=SUCCEEDED", "c2=WAITING", "c3=WAITING");
+
+    // a fleet no worker ever picked up: --wait waits for it (bounded), status says so
+    CliRun waiting =
+        run(
+            "fleet",
+            "start",
+            file("unpicked", false).toString(),
+            "--wait",
+            "--wait-timeout",
+            "1s",
+            "--interval",
+            "200ms");
+    assertThat(waiting.code()).isEqualTo(ExitCodes.UNEXPECTED);
+    assertThat(waiting.out()).isEqualTo("fleet: asm-fleet/unpicked\n");
+    assertThat(waiting.err()).contains("fleet unpicked still runs after 1s of waiting");
+    CliRun none = run("fleet", "status", "unpicked");
+    assertThat(none.code()).isEqualTo(ExitCodes.UNEXPECTED);
+    assertThat(none.err()).contains("fleet unpicked has no status yet");
   }
 }
