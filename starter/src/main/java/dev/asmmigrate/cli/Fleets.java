@@ -23,7 +23,9 @@ import io.temporal.common.converter.DataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -40,6 +42,15 @@ import java.util.function.Function;
 final class Fleets implements AutoCloseable {
   /** The memo key under which the fleet workflow keeps its {@link FleetStatus}. */
   static final String MEMO = "fleetStatus";
+
+  /** The memo key of the status without its rows, when the workflow keeps it in pieces. */
+  static final String MEMO_HEAD = "fleet-status";
+
+  /** The memo key of the clusters' names in wave order, when it keeps the status in pieces. */
+  static final String MEMO_ORDER = "clusters";
+
+  /** The prefix of each cluster's row's memo key, when it keeps the status in pieces. */
+  static final String MEMO_ROW = "cluster:";
 
   private final Migrations migrations;
   private final WorkflowClient client;
@@ -205,9 +216,43 @@ final class Fleets implements AutoCloseable {
         id, execution.name().replace("WORKFLOW_EXECUTION_STATUS_", ""), status, source, clusters);
   }
 
+  /**
+   * The status the fleet's memo holds, or null while it holds none: whole under {@value #MEMO}, or
+   * in pieces, so that a cluster's change upserts only its row: {@value #MEMO_HEAD} (the status
+   * without its rows), {@value #MEMO_ORDER} (the clusters' names in wave order) and {@value
+   * #MEMO_ROW}{@code <name>} for each row.
+   */
   private FleetStatus memo(DescribeWorkflowExecutionResponse described) {
-    Payload p = described.getWorkflowExecutionInfo().getMemo().getFieldsMap().get(MEMO);
-    return p == null ? null : dataConverter.fromPayload(p, FleetStatus.class, FleetStatus.class);
+    Map<String, Payload> memo = described.getWorkflowExecutionInfo().getMemo().getFieldsMap();
+    Payload whole = memo.get(MEMO);
+    if (whole != null) {
+      return dataConverter.fromPayload(whole, FleetStatus.class, FleetStatus.class);
+    }
+    Payload head = memo.get(MEMO_HEAD);
+    if (head == null) {
+      return null;
+    }
+    FleetStatus s = dataConverter.fromPayload(head, FleetStatus.class, FleetStatus.class);
+    List<ClusterOutcome> rows = new ArrayList<>();
+    Payload order = memo.get(MEMO_ORDER);
+    if (order != null) {
+      for (String name : dataConverter.fromPayload(order, String[].class, String[].class)) {
+        Payload row = memo.get(MEMO_ROW + name);
+        if (row != null) {
+          rows.add(dataConverter.fromPayload(row, ClusterOutcome.class, ClusterOutcome.class));
+        }
+      }
+    }
+    return new FleetStatus(
+        s.fleetId(),
+        s.state(),
+        s.phase(),
+        s.wave(),
+        s.waitingFor(),
+        rows,
+        s.approvals(),
+        s.soakChecks(),
+        s.reason());
   }
 
   /** The result of the fleet's closed run, or null when it closed without one. */

@@ -25,8 +25,9 @@ import java.util.Set;
 /**
  * A small stand-in for the fleet workflow, honouring its contract for the CLI's tests: waves in
  * order, a wave's approval, pause, abort, a failure budget that halts (a cluster of {@code failAt}
- * fails), resume from a halted run's outcomes, the status query and the memo {@value Fleets#MEMO}.
- * It starts no migrations: each cluster "migrates" in 50 ms.
+ * fails), resume from a halted run's outcomes, the status query and the memo, in pieces ({@value
+ * Fleets#MEMO_HEAD}, its order and rows). It starts no migrations: each cluster "migrates" in 50
+ * ms.
  */
 public class FakeFleetWorkflow implements FleetMigrationWorkflow {
   private final Map<String, ClusterOutcome> rows = new LinkedHashMap<>();
@@ -164,9 +165,29 @@ public class FakeFleetWorkflow implements FleetMigrationWorkflow {
     return Workflow.currentTimeMillis();
   }
 
+  /** The memo in pieces, as the fleet workflow keeps it: the head, the order, each row. */
   private void publish() {
-    Workflow.upsertMemo(Map.of(Fleets.MEMO, status()));
+    FleetStatus s = status();
+    Map<String, Object> memo = new LinkedHashMap<>();
+    memo.put(
+        Fleets.MEMO_HEAD,
+        new FleetStatus(
+            s.fleetId(),
+            s.state(),
+            s.phase(),
+            s.wave(),
+            s.waitingFor(),
+            List.of(),
+            s.approvals(),
+            List.of(),
+            s.reason()));
+    memo.put(Fleets.MEMO_ORDER, List.copyOf(rows.keySet()));
+    rows.forEach((name, row) -> memo.put(Fleets.MEMO_ROW + name, row));
+    Workflow.upsertMemo(memo);
   }
+
+  /** The signal the fleet workflow's contract may add; nothing to do for this fake. */
+  public void clusterAwaitsApproval(String migrationWorkflowId, List<String> namespaces) {}
 
   @Override
   public FleetStatus status() {
