@@ -195,6 +195,50 @@ class FleetFileTest {
     assertThat(r.failAt()).containsEntry("c2", "migrate-workloads");
   }
 
+  /**
+   * The shape {@code sandbox --clusters N} writes (i13-sandbox's SandboxFleetRun.fleetFile, Jackson
+   * YAML: a document marker, quoted strings, numbers): one canary wave by name, the rest by
+   * selector.
+   */
+  @Test
+  void theSandboxFleetsFileIsAccepted() throws IOException {
+    var yaml =
+        new com.fasterxml.jackson.databind.ObjectMapper(
+            new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    var root = yaml.createObjectNode().put("name", "sandbox-fleet");
+    var clusters = root.putArray("clusters");
+    for (int i = 1; i <= 3; i++) {
+      var c =
+          clusters
+              .addObject()
+              .put("project", "sandbox-project")
+              .put("location", "us-central1-c")
+              .put("name", "cluster-" + i)
+              .put("context", "ctx-c1");
+      c.putObject("labels").put("wave", i == 1 ? "canary" : "rest");
+    }
+    var waves = root.putArray("waves");
+    var canary = waves.addObject().put("name", "canary");
+    canary.putArray("clusters").add("cluster-1");
+    canary.put("soak", "30s");
+    waves.addObject().put("name", "rest").put("selector", "wave=rest").put("maxConcurrent", 2);
+    root.put("failureBudget", 0);
+    root.put("onHalt", "rollBack");
+    root.putObject("migration").put("concurrency", 4).put("approvePointOfNoReturn", "none");
+    String text = yaml.writeValueAsString(root);
+    assertThat(text).startsWith("---");
+
+    FleetRequest r =
+        parse(text, new FleetFile.Options(dir.resolve("kubeconfig"), "127.0.0.1:1", List.of()));
+    assertThat(r.clusters())
+        .extracting(FleetCluster::name)
+        .containsExactly("cluster-1", "cluster-2", "cluster-3");
+    assertThat(r.waves().get(1).selector()).isEqualTo("wave=rest");
+    assertThat(r.waves().get(1).maxConcurrent()).isEqualTo(Amount.count(2));
+    assertThat(r.onHalt()).isEqualTo(HaltAction.ROLL_BACK);
+    assertThat(r.pointOfNoReturn()).isEqualTo(ApprovalScope.NONE);
+  }
+
   @Test
   void defaultsAreStartsAndTheContracts() {
     FleetRequest r =
