@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -402,29 +401,14 @@ final class FleetCommand implements Runnable {
     @Mixin TemporalOptions temporal;
     @Mixin TextOrJson output;
 
-    @Option(names = "--watch", description = "Refresh until the fleet ends or waits for someone.")
-    boolean watch;
-
-    @Option(
-        names = "--interval",
-        defaultValue = "2s",
-        converter = PositiveDurationConverter.class,
-        description = "Refresh interval of --watch (default: ${DEFAULT-VALUE}).")
-    Duration interval;
-
-    @Option(
-        names = "--timeout",
-        defaultValue = "72h",
-        converter = PositiveDurationConverter.class,
-        description = "How long --watch watches at most (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
+    @Mixin WatchOptions watching;
 
     @Override
     public Integer call() throws InterruptedException {
       boolean json = output.json();
       Fleets.workflowId(fleet.name);
       PrintWriter out = spec.commandLine().getOut();
-      long deadline = System.nanoTime() + timeout.toNanos();
+      long deadline = System.nanoTime() + watching.timeout.toNanos();
       try (Fleets fleets = Fleets.connect(temporal)) {
         String lastShown = null;
         while (true) {
@@ -435,7 +419,7 @@ final class FleetCommand implements Runnable {
             out.flush();
             lastShown = shown;
           }
-          if (!watch) {
+          if (!watching.watch) {
             return ExitCodes.OK;
           }
           if (view.look().ended()) {
@@ -449,9 +433,9 @@ final class FleetCommand implements Runnable {
           if (System.nanoTime() > deadline) {
             throw new UserError(
                 ExitCodes.UNEXPECTED,
-                "fleet " + fleet.name + " still runs after " + Times.duration(timeout));
+                "fleet " + fleet.name + " still runs after " + Times.duration(watching.timeout));
           }
-          Thread.sleep(interval.toMillis());
+          Thread.sleep(watching.interval.toMillis());
         }
       }
     }
@@ -721,45 +705,24 @@ final class FleetCommand implements Runnable {
     @Mixin FleetName fleet;
     @Mixin TemporalOptions temporal;
 
-    @Option(
-        names = "--format",
-        defaultValue = "md",
-        paramLabel = "md|json|html",
-        description = "Report format (default: ${DEFAULT-VALUE}).")
-    String format;
-
-    @Option(
-        names = "--out",
-        paramLabel = "FILE",
-        description = "Write the report to this file instead of standard output.")
-    Path outFile;
+    @Mixin ReportFormat format;
 
     @Override
     public Integer call() throws IOException {
-      if (!List.of("md", "json", "html").contains(format)) {
-        throw new UserError(
-            ExitCodes.USAGE, "--format must be md, json or html, got '" + format + "'");
-      }
+      format.check();
       Fleets.workflowId(fleet.name);
       String text;
       try (Fleets fleets = Fleets.connect(temporal)) {
         FleetReport report =
             new FleetReport(new FleetView(fleets.look(fleet.name)), System.currentTimeMillis());
         text =
-            switch (format) {
+            switch (format.format) {
               case "json" -> report.json();
               case "html" -> report.html();
               default -> report.markdown();
             };
       }
-      PrintWriter out = spec.commandLine().getOut();
-      if (outFile == null) {
-        out.print(text);
-      } else {
-        Files.writeString(outFile, text, StandardCharsets.UTF_8);
-        out.println("report: " + outFile);
-      }
-      out.flush();
+      format.write(spec.commandLine().getOut(), text);
       return ExitCodes.OK;
     }
   }

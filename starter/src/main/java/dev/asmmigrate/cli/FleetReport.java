@@ -2,6 +2,7 @@ package dev.asmmigrate.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.workflows.model.fleet.ClusterOutcome;
+import dev.asmmigrate.workflows.model.fleet.ClusterState;
 import dev.asmmigrate.workflows.model.fleet.FleetApproval;
 import dev.asmmigrate.workflows.model.fleet.FleetStatus;
 import dev.asmmigrate.workflows.model.fleet.SoakCheck;
@@ -17,15 +18,17 @@ import java.util.Map;
  * SVG timeline.
  */
 final class FleetReport {
-  private static final Map<String, String> COLOURS =
-      Map.of(
-          "SUCCEEDED", "#2e7d32",
-          "FAILED", "#c62828",
-          "SOAK_FAILED", "#c62828",
-          "HALTED_ROLLED_BACK", "#ef6c00",
-          "RUNNING", "#1565c0",
-          "FOLLOWING", "#1565c0",
-          "SOAKING", "#90caf9");
+  /** A cluster's bar: green succeeded, red failed, orange rolled back, blue moving, grey else. */
+  private static String colour(ClusterState state) {
+    return switch (state) {
+      case SUCCEEDED -> "#2e7d32";
+      case FAILED, SOAK_FAILED -> "#c62828";
+      case HALTED_ROLLED_BACK -> "#ef6c00";
+      case RUNNING, FOLLOWING -> "#1565c0";
+      case SOAKING -> "#90caf9";
+      default -> "#9e9e9e";
+    };
+  }
 
   private final FleetView view;
   private final long generatedAt;
@@ -315,7 +318,7 @@ final class FleetReport {
                       x0,
                       y + 2,
                       Math.max(2, x1 - x0),
-                      COLOURS.getOrDefault(c.state().name(), "#9e9e9e")))
+                      colour(c.state())))
               .append(
                   Report.esc(
                       r.name()

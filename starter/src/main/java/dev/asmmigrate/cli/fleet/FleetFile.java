@@ -51,6 +51,21 @@ public final class FleetFile {
   private static final String DNS_LABEL = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";
   private static final List<String> CHANNELS = List.of("regular", "rapid", "stable");
 
+  private static final List<String> FILE_KEYS =
+      List.of("name", "fromFleet", "clusters", "waves", "failureBudget", "onHalt", "migration");
+  private static final List<String> CLUSTER_KEYS =
+      List.of("project", "location", "name", "context", "kubeconfig", "labels", "fleetProject");
+  private static final List<String> WAVE_KEYS =
+      List.of("name", "clusters", "selector", "maxConcurrent", "soak", "approval", "failureBudget");
+  private static final List<String> MIGRATION_KEYS =
+      List.of(
+          "channel",
+          "canary",
+          "concurrency",
+          "approvePointOfNoReturn",
+          "continueOnNamespaceFailure",
+          "restartStatefulSetsAndDaemonSets");
+
   /** The step a {@code --fail-cluster NAME} without {@code :STEP} fails at. */
   public static final String DEFAULT_FAIL_STEP = "migrate-workloads";
 
@@ -129,20 +144,15 @@ public final class FleetFile {
       errors.add(file + ": not valid YAML: " + e.getMessage());
       return null;
     }
-    if (!(root instanceof MappingNode top)) {
-      errors.add(
-          file
-              + ":"
-              + (root == null ? 1 : line(root))
-              + ": a fleet file is a mapping (name:, clusters:, waves:, ...)");
+    if (root == null) {
+      errors.add(file + ":1: the fleet file is empty");
       return null;
     }
-    Map<String, Node> keys =
-        keys(
-            top,
-            "fleet file",
-            Set.of(
-                "name", "fromFleet", "clusters", "waves", "failureBudget", "onHalt", "migration"));
+    Node top = root;
+    Map<String, Node> keys = keys(top, "fleet file", FILE_KEYS);
+    if (keys == null) {
+      return null;
+    }
 
     String name = scalar(keys, "name", top, true);
     if (name != null && !(name.length() <= 63 && name.matches(DNS_LABEL))) {
@@ -258,17 +268,11 @@ public final class FleetFile {
 
   // --- clusters ----------------------------------------------------------------------------------
 
-  private FleetCluster cluster(Node node) {
-    if (!(node instanceof MappingNode m)) {
-      error(node, "a cluster is a mapping (project:, location:, name:, ...)");
+  private FleetCluster cluster(Node m) {
+    Map<String, Node> keys = keys(m, "cluster", CLUSTER_KEYS);
+    if (keys == null) {
       return null;
     }
-    Map<String, Node> keys =
-        keys(
-            m,
-            "cluster",
-            Set.of(
-                "project", "location", "name", "context", "kubeconfig", "labels", "fleetProject"));
     int before = errors.size();
     String project = gcpName(keys, "project", m);
     String location = gcpName(keys, "location", m);
@@ -350,26 +354,11 @@ public final class FleetFile {
   // --- waves -------------------------------------------------------------------------------------
 
   private FleetWave wave(
-      Node node,
-      Map<String, FleetCluster> clusters,
-      boolean discovering,
-      Map<String, String> taken) {
-    if (!(node instanceof MappingNode m)) {
-      error(node, "a wave is a mapping (name:, clusters:, selector:, ...)");
+      Node m, Map<String, FleetCluster> clusters, boolean discovering, Map<String, String> taken) {
+    Map<String, Node> keys = keys(m, "wave", WAVE_KEYS);
+    if (keys == null) {
       return null;
     }
-    Map<String, Node> keys =
-        keys(
-            m,
-            "wave",
-            Set.of(
-                "name",
-                "clusters",
-                "selector",
-                "maxConcurrent",
-                "soak",
-                "approval",
-                "failureBudget"));
     int before = errors.size();
     String name = scalar(keys, "name", m, true);
     List<String> names = new ArrayList<>();
@@ -451,21 +440,10 @@ public final class FleetFile {
     if (node == null) {
       return new MigrationOptions("regular", List.of(), 4, false, true, null);
     }
-    if (!(node instanceof MappingNode m)) {
-      error(node, "migration is a mapping (channel:, canary:, concurrency:, ...)");
+    Map<String, Node> keys = keys(node, "migration", MIGRATION_KEYS);
+    if (keys == null) {
       return null;
     }
-    Map<String, Node> keys =
-        keys(
-            m,
-            "migration",
-            Set.of(
-                "channel",
-                "canary",
-                "concurrency",
-                "approvePointOfNoReturn",
-                "continueOnNamespaceFailure",
-                "restartStatefulSetsAndDaemonSets"));
     String channel = "regular";
     Node ch = keys.get("channel");
     if (ch != null) {
@@ -553,8 +531,17 @@ public final class FleetFile {
 
   // --- nodes -------------------------------------------------------------------------------------
 
-  /** The mapping's keys, each unknown or repeated one an error. */
-  private Map<String, Node> keys(MappingNode m, String what, Set<String> known) {
+  /**
+   * The keys of {@code node}, a mapping, each unknown or repeated one an error; null (an error)
+   * when it is no mapping.
+   */
+  private Map<String, Node> keys(Node node, String what, List<String> known) {
+    if (!(node instanceof MappingNode m)) {
+      error(
+          node,
+          "a " + what + " is a mapping (" + String.join(":, ", known.subList(0, 3)) + ":, ...)");
+      return null;
+    }
     Map<String, Node> keys = new LinkedHashMap<>();
     for (NodeTuple t : m.getValue()) {
       String k = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
