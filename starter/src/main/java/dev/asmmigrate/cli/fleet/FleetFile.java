@@ -120,6 +120,8 @@ public final class FleetFile {
     FleetFile f = new FleetFile(name, dir, options);
     FleetRequest request = f.parse(text);
     if (!f.errors.isEmpty()) {
+      // in the file's order; the command line's mistakes (no line) last
+      f.errors.sort(java.util.Comparator.comparingInt(e -> lineOf(name, e)));
       throw new UserError(
           ExitCodes.USAGE,
           "fleet file "
@@ -207,9 +209,11 @@ public final class FleetFile {
       }
       Set<String> waveNames = new HashSet<>();
       Map<String, String> taken = new LinkedHashMap<>();
+      boolean allRead = true;
       for (Node w : items) {
         FleetWave wave = wave(w, clusters, fromFleet != null, taken);
         if (wave == null) {
+          allRead = false;
           continue;
         }
         if (!waveNames.add(wave.name())) {
@@ -217,7 +221,7 @@ public final class FleetFile {
         }
         waves.add(wave);
       }
-      if (!items.isEmpty()) {
+      if (!items.isEmpty() && allRead) { // a wave refused may be the one meant to take them
         for (Map.Entry<String, FleetCluster> c : clusters.entrySet()) {
           if (!taken.containsKey(c.getKey())) {
             error(
@@ -654,6 +658,18 @@ public final class FleetFile {
       return null;
     }
     return a;
+  }
+
+  /** The line an error names, or MAX_VALUE for one about the command line. */
+  private static int lineOf(String file, String error) {
+    if (!error.startsWith(file + ":")) {
+      return Integer.MAX_VALUE;
+    }
+    String rest = error.substring(file.length() + 1);
+    int colon = rest.indexOf(':');
+    return colon > 0 && rest.substring(0, colon).matches("[0-9]+")
+        ? Integer.parseInt(rest.substring(0, colon))
+        : Integer.MAX_VALUE;
   }
 
   private static int line(Node n) {

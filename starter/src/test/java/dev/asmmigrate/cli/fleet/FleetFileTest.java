@@ -386,12 +386,21 @@ class FleetFileTest {
             waves:
               - {name: w, clusters: [a], maxConcurrent: 0}
             onHalt: later
-            """);
+            """,
+            new FleetFile.Options(null, null, List.of("zz")));
     assertThat(refusal)
         .contains("fleet.yaml:1: missing key 'name'")
         .contains("fleet.yaml:2: unknown key 'color' in cluster")
         .contains("fleet.yaml:4: maxConcurrent must be at least 1")
         .contains("fleet.yaml:5: onHalt must be rollBack or finish");
+    // in the file's order, the command line's mistakes last
+    assertThat(refusal)
+        .containsSubsequence(
+            "fleet.yaml:1:",
+            "fleet.yaml:2:",
+            "fleet.yaml:4:",
+            "fleet.yaml:5:",
+            "--fail-cluster zz");
   }
 
   @Test
