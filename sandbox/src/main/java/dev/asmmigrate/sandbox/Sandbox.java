@@ -253,7 +253,11 @@ public final class Sandbox implements AutoCloseable {
             .withUserAgent(USER_AGENT_PREFIX + component)
             .withRequestRetryBackoffLimit(retries)
             .build();
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withKubernetesSerialization(SandboxSerialization.shared())
+            .build();
     synchronized (clients) {
       clients.add(client);
     }
