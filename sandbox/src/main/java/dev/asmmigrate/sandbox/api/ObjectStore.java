@@ -221,7 +221,9 @@ public final class ObjectStore {
                 + ")");
       }
       ObjectNode next;
-      if ("status".equals(subresource)) {
+      if ("binding".equals(subresource)) {
+        next = input.deepCopy(); // the binding verb's change: spec.nodeName and one condition
+      } else if ("status".equals(subresource)) {
         next = current.deepCopy();
         if (input.has("status")) {
           next.set("status", input.get("status").deepCopy());
