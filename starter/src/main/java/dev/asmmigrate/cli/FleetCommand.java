@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,7 +87,8 @@ final class FleetCommand implements Runnable {
         paramLabel = "FILE",
         description =
             "Kubeconfig of the clusters whose entry names none (default: the worker's:"
-                + " $KUBECONFIG or ~/.kube/config).")
+                + " $KUBECONFIG or ~/.kube/config, for the clusters whose entry names a context;"
+                + " the others are reached through Google).")
     Path kubeconfig;
 
     @Option(
@@ -99,16 +99,19 @@ final class FleetCommand implements Runnable {
                 + " application default credentials.")
     String googleEndpoint;
 
+    @Option(
+        names = "--google-credentials",
+        paramLabel = "KEYFILE",
+        description =
+            "Service account key file on the worker's machine for Google and the clusters whose"
+                + " entry names no kubeconfig or context (reached as `start --gke-access` reaches"
+                + " one); default: application default credentials. Only its path is recorded.")
+    Path googleCredentials;
+
     FleetRequest read(List<String> failClusters) {
-      if (googleEndpoint != null && !googleEndpoint.matches("[^:/\\s]+:\\d+")) {
-        throw new UserError(
-            ExitCodes.USAGE, "--google-endpoint must be HOST:PORT, got '" + googleEndpoint + "'");
-      }
-      if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
-        throw new UserError(
-            ExitCodes.USAGE, "kubeconfig " + kubeconfig + " does not exist or is not readable");
-      }
-      return FleetFile.read(file, new FleetFile.Options(kubeconfig, googleEndpoint, failClusters));
+      ClusterOptions.checkAccess(googleCredentials, kubeconfig, googleEndpoint);
+      return FleetFile.read(
+          file, new FleetFile.Options(kubeconfig, googleEndpoint, failClusters, googleCredentials));
     }
   }
 
