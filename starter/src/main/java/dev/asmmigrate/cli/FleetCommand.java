@@ -151,7 +151,28 @@ final class FleetCommand implements Runnable {
                 + ") and rolls back. Repeatable.")
     List<String> failClusters = new ArrayList<>();
 
-    @Option(names = "--wait", description = "Follow the fleet until it ends, printing progress.")
+    @Mixin FollowOptions following;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      FleetRequest request = file.read(failClusters);
+      PrintWriter out = spec.commandLine().getOut();
+      try (Fleets fleets = Fleets.connect(temporal)) {
+        String id = fleets.start(request);
+        out.println("fleet: " + id);
+        out.flush();
+        return following.follow(fleets, request.name(), out);
+      }
+    }
+  }
+
+  /**
+   * The {@code --wait}, {@code --wait-timeout} and {@code --interval} of fleet start and resume.
+   */
+  static final class FollowOptions {
+    @Option(
+        names = "--wait",
+        description = "Follow the fleet (the new run) until it ends, printing progress.")
     boolean await;
 
     @Option(
@@ -168,16 +189,9 @@ final class FleetCommand implements Runnable {
         description = "How often --wait looks at the fleet (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
-    @Override
-    public Integer call() throws InterruptedException {
-      FleetRequest request = file.read(failClusters);
-      PrintWriter out = spec.commandLine().getOut();
-      try (Fleets fleets = Fleets.connect(temporal)) {
-        String id = fleets.start(request);
-        out.println("fleet: " + id);
-        out.flush();
-        return await ? follow(fleets, request.name(), out, interval, waitTimeout) : ExitCodes.OK;
-      }
+    /** With --wait, follows the fleet and returns its outcome's exit code; else 0. */
+    int follow(Fleets fleets, String name, PrintWriter out) throws InterruptedException {
+      return await ? FleetCommand.follow(fleets, name, out, interval, waitTimeout) : ExitCodes.OK;
     }
   }
 
@@ -569,15 +583,7 @@ final class FleetCommand implements Runnable {
         description = "Who resumes (default: ${DEFAULT-VALUE}).")
     String by;
 
-    @Option(names = "--wait", description = "Follow the new run until it ends.")
-    boolean await;
-
-    @Option(
-        names = "--interval",
-        defaultValue = "2s",
-        converter = PositiveDurationConverter.class,
-        description = "How often --wait looks at the fleet (default: ${DEFAULT-VALUE}).")
-    Duration interval;
+    @Mixin FollowOptions following;
 
     @Override
     Function<FleetMigrationWorkflow, String> request() {
@@ -625,9 +631,7 @@ final class FleetCommand implements Runnable {
                 + (retry.isEmpty() ? "" : ", retrying " + String.join(", ", retry))
                 + (skip.isEmpty() ? "" : ", skipping " + String.join(", ", skip)));
         out.flush();
-        return await
-            ? follow(fleets, fleet.name, out, interval, Duration.ofHours(72))
-            : ExitCodes.OK;
+        return following.follow(fleets, fleet.name, out);
       }
     }
 
