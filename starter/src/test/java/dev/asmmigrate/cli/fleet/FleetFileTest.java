@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asmmigrate.cli.ExitCodes;
+import dev.asmmigrate.cli.TestKubeconfig;
 import dev.asmmigrate.cli.UserError;
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.Connection;
@@ -75,22 +76,7 @@ class FleetFileTest {
 
   @BeforeAll
   static void kubeconfig() throws IOException {
-    Files.writeString(
-        dir.resolve("kubeconfig"),
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: c
-          cluster: {server: "https://127.0.0.1:1"}
-        contexts:
-        - name: ctx-c1
-          context: {cluster: c, user: u}
-        current-context: ctx-c1
-        users:
-        - name: u
-          user: {token: t}
-        """);
+    TestKubeconfig.unreachable(dir.resolve("kubeconfig"), "ctx-c1");
   }
 
   static FleetRequest parse(String text, FleetFile.Options options) {
