@@ -705,13 +705,14 @@ public class FleetMigrationWorkflowImpl implements FleetMigrationWorkflow {
     long every = Math.max(1_000, Math.min(60_000, w.soak().toMillis() / 3));
     long endsAt = soakStartedMillis + w.soak().toMillis();
     while (true) {
+      // here, between a check and the next wait, so that a new run makes the checks still due
+      maybeContinueAsNew();
       long left = endsAt - Workflow.currentTimeMillis();
       if (left > 0) {
         Workflow.await(Duration.ofMillis(Math.min(every, left)), this::stopping);
         if (stopping()) {
           break;
         }
-        maybeContinueAsNew();
       }
       check(soaking);
       if (stopping() || Workflow.currentTimeMillis() >= endsAt) {
