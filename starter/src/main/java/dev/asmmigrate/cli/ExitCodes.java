@@ -24,6 +24,26 @@ public final class ExitCodes {
    */
   public static final int ROLLBACK_FAILED = 5;
 
+  /**
+   * A fleet ended HALTED ({@code fleet start --wait}, {@code fleet status --watch}): a failure
+   * budget was spent, no new cluster started, and each cluster's outcome says where it stands;
+   * {@code fleet resume NAME --retry CLUSTER | --skip CLUSTER} goes on from there.
+   */
+  public static final int FLEET_HALTED = 6;
+
+  /** A fleet ended ABORTED: an operator stopped it ({@code fleet abort}). */
+  public static final int FLEET_ABORTED = 7;
+
+  /** The exit code of a fleet that ended in {@code state}: SUCCESS 0, HALTED 6, ABORTED 7. */
+  public static int ofFleet(dev.asmmigrate.workflows.model.fleet.FleetState state) {
+    return switch (state) {
+      case SUCCESS -> OK;
+      case HALTED -> FLEET_HALTED;
+      case ABORTED -> FLEET_ABORTED;
+      case RUNNING -> UNEXPECTED;
+    };
+  }
+
   /** The exit code of a migration that ended in {@code state} when {@code asked} was wanted. */
   public static int of(
       dev.asmmigrate.workflows.model.MigrationState state,

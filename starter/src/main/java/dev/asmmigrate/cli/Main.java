@@ -30,7 +30,8 @@ import picocli.CommandLine.Command;
       RecheckCommand.class,
       ReportCommand.class,
       HistoryCommand.class,
-      ListCommand.class
+      ListCommand.class,
+      FleetCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -38,7 +39,10 @@ import picocli.CommandLine.Command;
       "1:something unexpected failed",
       "2:usage error",
       "3:the cluster cannot be migrated as it is (blocking findings, failed pre-flight)",
-      "4:the migration ended in another state than the one asked for"
+      "4:the migration ended in another state than the one asked for",
+      "5:the migration failed and its rollback did not complete (ROLLBACK_FAILED)",
+      "6:a fleet ended HALTED (a failure budget was spent)",
+      "7:a fleet ended ABORTED by an operator"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,15 +1,10 @@
 package dev.asmmigrate.cli;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code asm-migrate report}: a migration's report as Markdown, JSON or an HTML page. */
@@ -28,51 +23,23 @@ final class ReportCommand implements Callable<Integer> {
 
   @Mixin TemporalOptions temporal;
 
-  @Option(
-      names = "--format",
-      defaultValue = "md",
-      paramLabel = "md|json|html",
-      description = "Report format (default: ${DEFAULT-VALUE}).")
-  String format;
-
-  @Option(
-      names = "--out",
-      paramLabel = "FILE",
-      description = "Write the report to this file instead of standard output.")
-  Path outFile;
+  @Mixin ReportFormat report;
 
   @Override
   public Integer call() throws IOException {
-    if (!java.util.List.of("md", "json", "html").contains(format)) {
-      throw new UserError(
-          ExitCodes.USAGE, "--format must be md, json or html, got '" + format + "'");
-    }
-    if (outFile != null
-        && outFile.getParent() != null
-        && !Files.isDirectory(outFile.toAbsolutePath().getParent())) {
-      throw new UserError(
-          ExitCodes.USAGE,
-          "--out: directory " + outFile.toAbsolutePath().getParent() + " does not exist");
-    }
+    report.check();
     String id = target.workflowId();
     String text;
     try (Migrations migrations = Migrations.connect(temporal)) {
-      Report report = new Report(migrations.look(id), System.currentTimeMillis());
+      Report r = new Report(migrations.look(id), System.currentTimeMillis());
       text =
-          switch (format) {
-            case "json" -> report.json() + "\n";
-            case "html" -> report.html();
-            default -> report.markdown();
+          switch (report.format) {
+            case "json" -> r.json() + "\n";
+            case "html" -> r.html();
+            default -> r.markdown();
           };
     }
-    PrintWriter out = spec.commandLine().getOut();
-    if (outFile == null) {
-      out.print(text);
-    } else {
-      Files.writeString(outFile, text, StandardCharsets.UTF_8);
-      out.println("report: " + outFile);
-    }
-    out.flush();
+    report.write(spec.commandLine().getOut(), text);
     return ExitCodes.OK;
   }
 }

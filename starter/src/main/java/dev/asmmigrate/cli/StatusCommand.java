@@ -2,12 +2,10 @@ package dev.asmmigrate.cli;
 
 import dev.asmmigrate.workflows.model.MigrationState;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code asm-migrate status}: one look at a migration, or a watch until it needs no one. */
@@ -30,24 +28,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Mixin TextOrJson output;
 
-  @Option(
-      names = "--watch",
-      description = "Refresh until the migration ends or waits for an operator.")
-  boolean watch;
-
-  @Option(
-      names = "--interval",
-      defaultValue = "2s",
-      converter = PositiveDurationConverter.class,
-      description = "Refresh interval of --watch (default: ${DEFAULT-VALUE}).")
-  Duration interval;
-
-  @Option(
-      names = "--timeout",
-      defaultValue = "24h",
-      converter = PositiveDurationConverter.class,
-      description = "How long --watch waits at most (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
+  @Mixin WatchOptions watching;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -56,7 +37,7 @@ final class StatusCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     boolean terminal = System.console() != null && !json;
     try (Migrations migrations = Migrations.connect(temporal)) {
-      long deadline = System.nanoTime() + timeout.toNanos();
+      long deadline = System.nanoTime() + watching.timeout.toNanos();
       Object lastShown = null;
       while (true) {
         StatusView view = look(migrations, id);
@@ -67,15 +48,15 @@ final class StatusCommand implements Callable<Integer> {
                 livePodsKey(view),
                 view.retries(),
                 view.workers());
-        if (!watch || terminal || !shown.equals(lastShown)) {
-          if (terminal && watch) {
+        if (!watching.watch || terminal || !shown.equals(lastShown)) {
+          if (terminal && watching.watch) {
             out.print("\033[H\033[2J");
           }
           out.println(json ? view.json() : view.text(System.currentTimeMillis()));
           out.flush();
           lastShown = shown;
         }
-        if (!watch) {
+        if (!watching.watch) {
           return ExitCodes.OK;
         }
         Integer done = settled(view);
@@ -85,9 +66,11 @@ final class StatusCommand implements Callable<Integer> {
         if (System.nanoTime() > deadline) {
           throw new UserError(
               ExitCodes.UNEXPECTED,
-              "the migration is still running after " + Times.duration(timeout) + " of watching");
+              "the migration is still running after "
+                  + Times.duration(watching.timeout)
+                  + " of watching");
         }
-        Thread.sleep(interval.toMillis());
+        Thread.sleep(watching.interval.toMillis());
       }
     }
   }

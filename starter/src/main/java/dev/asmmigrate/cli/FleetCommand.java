@@ -1,0 +1,729 @@
+package dev.asmmigrate.cli;
+
+import dev.asmmigrate.activities.google.GoogleClients;
+import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.plan.MigrationPlan;
+import dev.asmmigrate.activities.plan.MigrationPlanner;
+import dev.asmmigrate.cli.fleet.FleetFile;
+import dev.asmmigrate.config.Finding;
+import dev.asmmigrate.workflows.fleet.FleetMigrationWorkflow;
+import dev.asmmigrate.workflows.model.ConfigFinding;
+import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.fleet.ClusterOutcome;
+import dev.asmmigrate.workflows.model.fleet.ClusterState;
+import dev.asmmigrate.workflows.model.fleet.FleetCluster;
+import dev.asmmigrate.workflows.model.fleet.FleetRequest;
+import dev.asmmigrate.workflows.model.fleet.FleetResult;
+import dev.asmmigrate.workflows.model.fleet.FleetResume;
+import dev.asmmigrate.workflows.model.fleet.FleetState;
+import dev.asmmigrate.workflows.model.fleet.FleetStatus;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code asm-migrate fleet}: many clusters migrated in waves by one {@code FleetMigrationWorkflow}
+ * (workflow ID {@code asm-fleet/<name>}), described by a fleet file (README, "Fleets").
+ */
+@Command(
+    name = "fleet",
+    mixinStandardHelpOptions = true,
+    description =
+        "Migrates a fleet of clusters in waves (a canary first, bounded concurrency, soak,"
+            + " approvals, failure budgets that halt), as a fleet file describes it.",
+    subcommands = {
+      FleetCommand.Start.class,
+      FleetCommand.Plan.class,
+      FleetCommand.Status.class,
+      FleetCommand.Approve.class,
+      FleetCommand.Pause.class,
+      FleetCommand.Resume.class,
+      FleetCommand.Abort.class,
+      FleetCommand.ReportCmd.class
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:the command did what was asked (start --wait: the fleet ended SUCCESS)",
+      "1:something unexpected failed",
+      "2:usage error, or a fleet file with mistakes (each named FILE:LINE); nothing was started",
+      "3:refused: a cluster is blocked (plan), the fleet already runs (start), or the fleet's"
+          + " phase forbids the request (approve, pause, resume, abort)",
+      "6:the fleet ended HALTED: a failure budget was spent",
+      "7:the fleet ended ABORTED by an operator"
+    })
+final class FleetCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The options that go with a fleet file: how the clusters it lists are reached. */
+  static final class FileOptions {
+    @Parameters(index = "0", paramLabel = "FILE", description = "The fleet file (YAML).")
+    Path file;
+
+    @Option(
+        names = "--kubeconfig",
+        paramLabel = "FILE",
+        description =
+            "Kubeconfig of the clusters whose entry names none (default: the worker's:"
+                + " $KUBECONFIG or ~/.kube/config).")
+    Path kubeconfig;
+
+    @Option(
+        names = "--google-endpoint",
+        paramLabel = "HOST:PORT",
+        description =
+            "Plaintext Google APIs endpoint (the sandbox's fakes); default: Google with"
+                + " application default credentials.")
+    String googleEndpoint;
+
+    FleetRequest read(List<String> failClusters) {
+      if (googleEndpoint != null && !googleEndpoint.matches("[^:/\\s]+:\\d+")) {
+        throw new UserError(
+            ExitCodes.USAGE, "--google-endpoint must be HOST:PORT, got '" + googleEndpoint + "'");
+      }
+      if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
+        throw new UserError(
+            ExitCodes.USAGE, "kubeconfig " + kubeconfig + " does not exist or is not readable");
+      }
+      return FleetFile.read(file, new FleetFile.Options(kubeconfig, googleEndpoint, failClusters));
+    }
+  }
+
+  /** The fleet an operator command acts on, by the name of its fleet file. */
+  static final class FleetName {
+    @Parameters(
+        index = "0",
+        paramLabel = "NAME",
+        description = "The fleet's name (its file's name:).")
+    String name;
+  }
+
+  // --- start
+  // ---------------------------------------------------------------------------------------
+
+  @Command(
+      name = "start",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Reads and checks the fleet file (every mistake named FILE:LINE, exit 2, nothing started),"
+            + " then starts the fleet's workflow asm-fleet/<name> and prints its ID. Refused (exit"
+            + " 3) while the same fleet runs.",
+        "With --wait it follows the fleet until it ends: exit 0 SUCCESS, 6 HALTED, 7 ABORTED."
+      })
+  static final class Start implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin FileOptions file;
+    @Mixin TemporalOptions temporal;
+
+    @Option(
+        names = "--fail-cluster",
+        paramLabel = "NAME[:STEP]",
+        description =
+            "Rehearsal: the migration of cluster NAME fails at STEP (default: "
+                + FleetFile.DEFAULT_FAIL_STEP
+                + ") and rolls back. Repeatable.")
+    List<String> failClusters = new ArrayList<>();
+
+    @Option(names = "--wait", description = "Follow the fleet until it ends, printing progress.")
+    boolean await;
+
+    @Option(
+        names = "--wait-timeout",
+        defaultValue = "72h",
+        converter = PositiveDurationConverter.class,
+        description = "How long --wait follows at most (default: ${DEFAULT-VALUE}).")
+    Duration waitTimeout;
+
+    @Option(
+        names = "--interval",
+        defaultValue = "2s",
+        converter = PositiveDurationConverter.class,
+        description = "How often --wait looks at the fleet (default: ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      FleetRequest request = file.read(failClusters);
+      PrintWriter out = spec.commandLine().getOut();
+      try (Fleets fleets = Fleets.connect(temporal)) {
+        String id = fleets.start(request);
+        out.println("fleet: " + id);
+        out.flush();
+        return await ? follow(fleets, request.name(), out, interval, waitTimeout) : ExitCodes.OK;
+      }
+    }
+  }
+
+  /**
+   * Prints the fleet's progress (its phase and each cluster's state as they change) until it ends,
+   * then its outcome; returns the exit code of the outcome.
+   */
+  static int follow(
+      Fleets fleets, String name, PrintWriter out, Duration interval, Duration timeout)
+      throws InterruptedException {
+    long started = System.nanoTime();
+    long deadline = started + timeout.toNanos();
+    String lastHead = null;
+    Map<String, String> last = new HashMap<>();
+    boolean told = false;
+    while (true) {
+      Fleets.Look look = fleets.lookIfAny(name);
+      if (look == null) {
+        // its first workflow task has not run yet: a worker picks it up, or none polls
+        if (!told && System.nanoTime() > started + Duration.ofSeconds(10).toNanos()) {
+          out.println("fleet: not picked up by a worker yet (is 'asm-migrate worker' running?)");
+          out.flush();
+          told = true;
+        }
+        checkDeadline(name, deadline, timeout);
+        Thread.sleep(interval.toMillis());
+        continue;
+      }
+      FleetStatus s = look.status();
+      String head =
+          "fleet: "
+              + s.phase()
+              + (s.wave() == null ? "" : ", wave " + s.wave())
+              + (s.waitingFor() == null ? "" : "; waiting for " + s.waitingFor());
+      if (!look.ended() && !head.equals(lastHead)) {
+        out.println(head);
+        lastHead = head;
+      }
+      for (ClusterOutcome c : s.clusters()) {
+        String line =
+            c.state()
+                + (c.migration() == null ? "" : " (" + c.migration() + ")")
+                + (c.detail() == null ? "" : ": " + c.detail());
+        if (!line.equals(last.put(c.cluster().toString(), line))) {
+          out.println("  " + c.cluster() + " [" + c.wave() + "]: " + line);
+        }
+      }
+      out.flush();
+      if (look.ended()) {
+        return outcome(new FleetView(look), out);
+      }
+      checkDeadline(name, deadline, timeout);
+      Thread.sleep(interval.toMillis());
+    }
+  }
+
+  private static void checkDeadline(String name, long deadline, Duration timeout) {
+    if (System.nanoTime() > deadline) {
+      throw new UserError(
+          ExitCodes.UNEXPECTED,
+          "fleet " + name + " still runs after " + Times.duration(timeout) + " of waiting");
+    }
+  }
+
+  /** Prints the ended fleet's outcome line and returns its exit code. */
+  static int outcome(FleetView view, PrintWriter out) {
+    FleetStatus s = view.status();
+    if (!"COMPLETED".equals(view.look().workflowStatus())) {
+      out.println(
+          "fleet: its workflow ended "
+              + view.look().workflowStatus()
+              + " without a result ("
+              + view.tally()
+              + " succeeded)");
+      out.flush();
+      return ExitCodes.UNEXPECTED;
+    }
+    out.println(
+        "fleet: "
+            + s.state()
+            + " ("
+            + view.tally()
+            + ")"
+            + (s.reason() == null ? "" : ": " + s.reason()));
+    if (s.state() == FleetState.HALTED) {
+      String name = view.look().workflowId().substring(FleetRequest.WORKFLOW_ID_PREFIX.length());
+      out.println(
+          "  go on with 'asm-migrate fleet resume "
+              + name
+              + " --retry CLUSTER' (migrate a failed cluster again) or '--skip CLUSTER' (leave it"
+              + " out)");
+    }
+    out.flush();
+    return ExitCodes.ofFleet(s.state());
+  }
+
+  // --- plan
+  // ----------------------------------------------------------------------------------------
+
+  @Command(
+      name = "plan",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description =
+          "Checks the fleet file, then runs every listed cluster's pre-flight and config-check as"
+              + " 'plan' does for one, read-only. Exit 3 if any cluster is blocked, naming it.")
+  static final class Plan implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin FileOptions file;
+
+    @Override
+    public Integer call() {
+      FleetRequest request = file.read(List.of());
+      PrintWriter out = spec.commandLine().getOut();
+      String revision =
+          switch (request.migration().channel()) {
+            case "rapid" -> "asm-managed-rapid";
+            case "stable" -> "asm-managed-stable";
+            default -> "asm-managed";
+          };
+      List<String> blocked = new ArrayList<>();
+      try (KubeClients clients = new KubeClients();
+          GoogleClients google = new GoogleClients()) {
+        MigrationPlanner planner = new MigrationPlanner(clients, google);
+        for (FleetCluster c : request.clusters()) {
+          String problem = planOne(planner, request, c, revision, out);
+          if (problem != null) {
+            blocked.add(c.name() + " (" + problem + ")");
+          }
+        }
+      }
+      if (request.fromFleet() != null) {
+        out.println(
+            "note: the clusters of GKE Hub project "
+                + request.fromFleet()
+                + " (fromFleet) are found when the fleet starts; plan checks the listed ones");
+      }
+      if (blocked.isEmpty()) {
+        out.println("result: every cluster of fleet " + request.name() + " can be migrated");
+        out.flush();
+        return ExitCodes.OK;
+      }
+      out.println("result: blocked: " + String.join(", ", blocked));
+      out.flush();
+      return ExitCodes.BLOCKED;
+    }
+
+    /** Prints one cluster's pre-flight and findings; returns why it is blocked, or null. */
+    private static String planOne(
+        MigrationPlanner planner,
+        FleetRequest request,
+        FleetCluster c,
+        String revision,
+        PrintWriter out) {
+      out.println("cluster " + c.cluster() + " (" + c.name() + "):");
+      MigrationPlan plan;
+      try {
+        plan =
+            planner.plan(
+                new MigrationPlanner.Request(
+                    new MigrationContext(
+                        MigrationPlanner.MIGRATION_ID, c.cluster(), c.connection(), revision, null),
+                    request.migration().channel(),
+                    c.fleetProject(),
+                    List.of(),
+                    request.migration().restartStatefulSetsAndDaemonSets()));
+      } catch (ApplicationFailure e) {
+        out.println("  BLOCKED " + e.getType() + ": " + e.getOriginalMessage());
+        return e.getType();
+      } catch (KubernetesClientException e) {
+        out.println("  cannot read the cluster: " + e.getMessage());
+        return "unreachable";
+      }
+      for (ConfigFinding f : plan.preflight()) {
+        out.println(
+            "  " + (f.blocking() ? "BLOCKING      " : "INFORMATIONAL ") + StatusView.finding(f));
+      }
+      for (Finding f : plan.findings()) {
+        out.println(
+            "  "
+                + (f.severity().blocks() ? "BLOCKING      " : "INFORMATIONAL ")
+                + f.ruleId()
+                + ": "
+                + f.kind()
+                + " "
+                + (f.namespace() == null || f.namespace().isEmpty() ? "" : f.namespace() + "/")
+                + f.name()
+                + ": "
+                + f.message());
+      }
+      if (plan.canMigrate()) {
+        out.println("  can be migrated (" + plan.namespaces().size() + " namespaces)");
+        return null;
+      }
+      long blocking = plan.blocking();
+      int failing = plan.failingSteps().size();
+      out.println(
+          "  BLOCKED: "
+              + blocking
+              + " blocking finding"
+              + (blocking == 1 ? "" : "s")
+              + (failing == 0 ? "" : ", " + failing + " failing step" + (failing == 1 ? "" : "s")));
+      return blocking + " blocking" + (failing == 0 ? "" : ", " + failing + " failing steps");
+    }
+  }
+
+  // --- status
+  // --------------------------------------------------------------------------------------
+
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Shows a fleet: its state, phase and wave, and one row per cluster (wave, state, its"
+            + " migration's phase and step, namespaces done, outcome). Without a worker the rows"
+            + " come from the fleet's memo.",
+        "With --watch it refreshes until the fleet ends or waits for an operator; exit code then:"
+            + " 0 SUCCESS or waiting, 6 HALTED, 7 ABORTED."
+      })
+  static final class Status implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin FleetName fleet;
+    @Mixin TemporalOptions temporal;
+    @Mixin TextOrJson output;
+
+    @Mixin WatchOptions watching;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      boolean json = output.json();
+      Fleets.workflowId(fleet.name);
+      PrintWriter out = spec.commandLine().getOut();
+      long deadline = System.nanoTime() + watching.timeout.toNanos();
+      try (Fleets fleets = Fleets.connect(temporal)) {
+        String lastShown = null;
+        while (true) {
+          FleetView view = new FleetView(fleets.look(fleet.name));
+          String shown = json ? FleetView.write(view.json()) : view.text();
+          if (!shown.equals(lastShown)) {
+            out.println(shown);
+            out.flush();
+            lastShown = shown;
+          }
+          if (!watching.watch) {
+            return ExitCodes.OK;
+          }
+          if (view.look().ended()) {
+            return "COMPLETED".equals(view.look().workflowStatus())
+                ? ExitCodes.ofFleet(view.status().state())
+                : ExitCodes.UNEXPECTED;
+          }
+          if (List.of("WAITING_FOR_APPROVAL", "PAUSED").contains(view.status().phase())) {
+            return ExitCodes.OK;
+          }
+          if (System.nanoTime() > deadline) {
+            throw new UserError(
+                ExitCodes.UNEXPECTED,
+                "fleet " + fleet.name + " still runs after " + Times.duration(watching.timeout));
+          }
+          Thread.sleep(watching.interval.toMillis());
+        }
+      }
+    }
+  }
+
+  // --- operator updates
+  // ----------------------------------------------------------------------------
+
+  /** An operator request sent as an update; a refusal prints its reason and exits 3. */
+  abstract static class FleetUpdate implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin FleetName fleet;
+    @Mixin TemporalOptions temporal;
+
+    @Option(
+        names = "--answer-timeout",
+        defaultValue = "30s",
+        converter = PositiveDurationConverter.class,
+        description = "How long to wait for the fleet's answer (default: ${DEFAULT-VALUE}).")
+    Duration answerTimeout;
+
+    abstract Function<FleetMigrationWorkflow, String> request();
+
+    @Override
+    public Integer call() throws Exception {
+      Function<FleetMigrationWorkflow, String> request = request();
+      Fleets.workflowId(fleet.name);
+      try (Fleets fleets = Fleets.connect(temporal)) {
+        String answer = fleets.update(fleet.name, request, answerTimeout);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("fleet " + fleet.name + ": " + answer);
+        out.flush();
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "approve",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description =
+          "Approves what the fleet waits for: a wave declared with approval: true, or the point of"
+              + " no return (disable-addon, cleanup) of the clusters approvePointOfNoReturn"
+              + " groups. Refused (exit 3) when it waits for nothing, or for another wave than"
+              + " --wave.")
+  static final class Approve extends FleetUpdate {
+    @Option(
+        names = "--by",
+        required = true,
+        paramLabel = "WHO",
+        description = "Who approves (in the status and the report).")
+    String by;
+
+    @Option(
+        names = "--wave",
+        paramLabel = "WAVE",
+        description = "The wave meant; refused if another one waits.")
+    String wave;
+
+    @Override
+    Function<FleetMigrationWorkflow, String> request() {
+      if (by.isBlank()) {
+        throw new UserError(ExitCodes.USAGE, "--by must name who approves");
+      }
+      return wf -> wf.approve(by, wave);
+    }
+  }
+
+  @Command(
+      name = "pause",
+      mixinStandardHelpOptions = true,
+      description =
+          "Starts no new cluster until 'fleet resume'; running clusters go on. Refused once the"
+              + " fleet ended.")
+  static final class Pause extends FleetUpdate {
+    @Override
+    Function<FleetMigrationWorkflow, String> request() {
+      return FleetMigrationWorkflow::pause;
+    }
+  }
+
+  @Command(
+      name = "abort",
+      mixinStandardHelpOptions = true,
+      description =
+          "Stops the fleet: no new cluster starts, the running ones are aborted (each rolls back"
+              + " unless past its point of no return); it ends ABORTED. Refused once it ended.")
+  static final class Abort extends FleetUpdate {
+    @Option(names = "--reason", defaultValue = "", description = "Why (in the status and report).")
+    String reason;
+
+    @Override
+    Function<FleetMigrationWorkflow, String> request() {
+      return wf -> wf.abort(reason);
+    }
+  }
+
+  @Command(
+      name = "resume",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Without --retry/--skip: lifts a pause (refused unless paused).",
+        "With --retry CLUSTER / --skip CLUSTER, on a HALTED fleet: starts its next run, which keeps"
+            + " the halted run's outcomes, migrates the retried clusters again, leaves the skipped"
+            + " ones out and goes on with the clusters that never started."
+      })
+  static final class Resume extends FleetUpdate {
+    @Option(
+        names = "--retry",
+        paramLabel = "CLUSTER",
+        split = ",",
+        description = "A failed cluster to migrate again (its name in the fleet file).")
+    List<String> retry = new ArrayList<>();
+
+    @Option(
+        names = "--skip",
+        paramLabel = "CLUSTER",
+        split = ",",
+        description = "A cluster to leave out.")
+    List<String> skip = new ArrayList<>();
+
+    @Option(
+        names = "--by",
+        paramLabel = "WHO",
+        defaultValue = "${sys:user.name}",
+        description = "Who resumes (default: ${DEFAULT-VALUE}).")
+    String by;
+
+    @Option(names = "--wait", description = "Follow the new run until it ends.")
+    boolean await;
+
+    @Option(
+        names = "--interval",
+        defaultValue = "2s",
+        converter = PositiveDurationConverter.class,
+        description = "How often --wait looks at the fleet (default: ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Override
+    Function<FleetMigrationWorkflow, String> request() {
+      return FleetMigrationWorkflow::resume;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      if (retry.isEmpty() && skip.isEmpty()) {
+        return super.call();
+      }
+      String id = Fleets.workflowId(fleet.name);
+      Set<String> both = new LinkedHashSet<>(retry);
+      both.retainAll(skip);
+      if (!both.isEmpty()) {
+        throw new UserError(
+            ExitCodes.USAGE, "--retry and --skip both name " + String.join(", ", both));
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      try (Fleets fleets = Fleets.connect(temporal)) {
+        if (fleets.running(id)) {
+          throw new UserError(
+              ExitCodes.BLOCKED,
+              "refused: fleet "
+                  + fleet.name
+                  + " is running; --retry and --skip go on from a HALTED fleet");
+        }
+        FleetResult halted = fleets.result(id);
+        if (halted == null || halted.state() != FleetState.HALTED) {
+          throw new UserError(
+              ExitCodes.BLOCKED,
+              "refused: fleet "
+                  + fleet.name
+                  + " ended "
+                  + (halted == null ? "without a result" : halted.state())
+                  + "; --retry and --skip go on from a HALTED fleet");
+        }
+        FleetRequest request = resumed(fleets.input(id), halted);
+        fleets.start(request);
+        out.println(
+            "fleet: "
+                + id
+                + " resumed by "
+                + by
+                + (retry.isEmpty() ? "" : ", retrying " + String.join(", ", retry))
+                + (skip.isEmpty() ? "" : ", skipping " + String.join(", ", skip)));
+        out.flush();
+        return await
+            ? follow(fleets, fleet.name, out, interval, Duration.ofHours(72))
+            : ExitCodes.OK;
+      }
+    }
+
+    /**
+     * The halted run's request, resumed: its outcomes, the clusters to retry (each a failed one)
+     * and to skip (each one that did not succeed), and no rehearsal failure left on a retried one.
+     */
+    FleetRequest resumed(FleetRequest previous, FleetResult halted) {
+      Map<String, ClusterOutcome> byName = new HashMap<>();
+      halted.clusters().forEach(c -> byName.put(c.cluster().cluster(), c));
+      for (String r : retry) {
+        ClusterOutcome c = byName.get(r);
+        if (c == null) {
+          throw unknownCluster("--retry", r, byName.keySet());
+        }
+        if (!c.state().failed() && c.state() != ClusterState.HALTED_ROLLED_BACK) {
+          throw new UserError(
+              ExitCodes.USAGE,
+              "--retry "
+                  + r
+                  + ": it ended "
+                  + c.state()
+                  + "; only a failed or rolled-back cluster is retried (the ones that never"
+                  + " started go on by themselves)");
+        }
+      }
+      for (String s : skip) {
+        ClusterOutcome c = byName.get(s);
+        if (c == null) {
+          throw unknownCluster("--skip", s, byName.keySet());
+        }
+        if (c.state() == ClusterState.SUCCEEDED) {
+          throw new UserError(ExitCodes.USAGE, "--skip " + s + ": it already succeeded");
+        }
+      }
+      Map<String, String> failAt = new HashMap<>(previous.failAt());
+      retry.forEach(failAt::remove);
+      return new FleetRequest(
+              previous.name(),
+              previous.clusters(),
+              previous.fromFleet(),
+              previous.google(),
+              previous.waves(),
+              previous.failureBudget(),
+              previous.onHalt(),
+              previous.migration(),
+              previous.pointOfNoReturn(),
+              failAt,
+              null)
+          .resumedWith(
+              new FleetResume(halted.clusters(), retry, skip, Objects.requireNonNullElse(by, "")));
+    }
+
+    private static UserError unknownCluster(String option, String name, Set<String> known) {
+      return new UserError(
+          ExitCodes.USAGE,
+          option
+              + " "
+              + name
+              + ": no such cluster in the fleet (its clusters: "
+              + String.join(", ", known.stream().sorted().toList())
+              + ")");
+    }
+  }
+
+  // --- report
+  // --------------------------------------------------------------------------------------
+
+  @Command(
+      name = "report",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description =
+          "Writes a fleet's report: a timeline per cluster grouped by wave, the soak checks, who"
+              + " approved what. The HTML page is self-contained.")
+  static final class ReportCmd implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin FleetName fleet;
+    @Mixin TemporalOptions temporal;
+
+    @Mixin ReportFormat format;
+
+    @Override
+    public Integer call() throws IOException {
+      format.check();
+      Fleets.workflowId(fleet.name);
+      String text;
+      try (Fleets fleets = Fleets.connect(temporal)) {
+        FleetReport report =
+            new FleetReport(new FleetView(fleets.look(fleet.name)), System.currentTimeMillis());
+        text =
+            switch (format.format) {
+              case "json" -> report.json();
+              case "html" -> report.html();
+              default -> report.markdown();
+            };
+      }
+      format.write(spec.commandLine().getOut(), text);
+      return ExitCodes.OK;
+    }
+  }
+}
