@@ -48,7 +48,7 @@ public final class SearchAttributeRegistration {
                 .blockingStub()
                 .listSearchAttributes(
                     ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build());
-        for (var key : MigrationSearchAttributes.ALL) {
+        for (var key : MigrationSearchAttributes.REGISTERED) {
           IndexedValueType type = typeOf(listed, key.getName());
           if (type == null) {
             missing.add(key.getName());
@@ -62,13 +62,14 @@ public final class SearchAttributeRegistration {
           }
         }
         if (missing.isEmpty()) {
-          return new Outcome(true, "search attributes AsmCluster and AsmPhase are registered");
+          return new Outcome(
+              true, "search attributes AsmCluster, AsmPhase and AsmFleet are registered");
         }
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.UNIMPLEMENTED) {
           return warn("cannot list search attributes (" + e.getStatus() + ")" + howTo());
         }
-        MigrationSearchAttributes.ALL.forEach(k -> missing.add(k.getName()));
+        MigrationSearchAttributes.REGISTERED.forEach(k -> missing.add(k.getName()));
       }
       for (String name : missing) {
         try {
@@ -86,7 +87,8 @@ public final class SearchAttributeRegistration {
           }
         }
       }
-      return new Outcome(true, "search attributes AsmCluster and AsmPhase are registered");
+      return new Outcome(
+          true, "search attributes AsmCluster, AsmPhase and AsmFleet are registered");
     } finally {
       operator.shutdown();
     }

@@ -25,6 +25,16 @@ public final class MigrationSearchAttributes {
 
   public static final List<SearchAttributeKey<String>> ALL = List.of(CLUSTER, PHASE);
 
+  /**
+   * The fleet's name, on a fleet's workflow and on each cluster migration it starts, so that the
+   * Temporal UI lists a fleet's clusters ({@code AsmFleet = "prod"}). A migration started alone has
+   * none; a fleet sets it on its children only when its own start carried it.
+   */
+  public static final SearchAttributeKey<String> FLEET = SearchAttributeKey.forKeyword("AsmFleet");
+
+  /** Every attribute a worker registers on the namespace. */
+  public static final List<SearchAttributeKey<String>> REGISTERED = List.of(CLUSTER, PHASE, FLEET);
+
   private MigrationSearchAttributes() {}
 
   /**

@@ -3,12 +3,15 @@ package dev.asmmigrate.workflows;
 import static dev.asmmigrate.workflows.Failures.failure;
 
 import dev.asmmigrate.workflows.activities.ConfigActivities.ConfigRequest;
+import dev.asmmigrate.workflows.fleet.FleetMigrationWorkflow;
 import dev.asmmigrate.workflows.model.ConfigReport;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.MigrationState;
+import dev.asmmigrate.workflows.model.fleet.FleetRequest;
 import io.temporal.workflow.Workflow;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 
@@ -65,6 +68,7 @@ record OperatorWaits(
     }
     progress.phase(Progress.WAITING_FOR_APPROVAL);
     log.info("approval: waiting for an operator to approve disabling the add-on");
+    tellFleet();
     Workflow.await(
         () ->
             progress.approvedBy() != null
@@ -77,5 +81,26 @@ record OperatorWaits(
       throw failure(FailureType.ABORTED, "rollback requested before approval: " + why);
     }
     log.info("approval: approved by {}", progress.approvedBy());
+  }
+
+  /**
+   * A migration a fleet started tells its fleet it waits at its point of no return (version 1 of
+   * {@code tell-fleet-at-approval}), so that the fleet can soak it and approve it for its wave or
+   * for the whole fleet. A migration with no fleet for parent (a {@code start}) sends nothing.
+   */
+  private void tellFleet() {
+    String parent = Workflow.getInfo().getParentWorkflowId().orElse(null);
+    if (parent == null
+        || !parent.startsWith(FleetRequest.WORKFLOW_ID_PREFIX)
+        || Workflow.getVersion("tell-fleet-at-approval", Workflow.DEFAULT_VERSION, 1) != 1) {
+      return;
+    }
+    try {
+      Workflow.newExternalWorkflowStub(FleetMigrationWorkflow.class, parent)
+          .clusterAwaitsApproval(
+              request.cluster().workflowId(), List.copyOf(progress.migratedNamespaces()));
+    } catch (RuntimeException gone) {
+      log.info("approval: fleet {} did not take the news: {}", parent, gone.getMessage());
+    }
   }
 }

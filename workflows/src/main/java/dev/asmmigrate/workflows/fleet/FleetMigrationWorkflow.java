@@ -4,10 +4,12 @@ import dev.asmmigrate.workflows.model.fleet.FleetRequest;
 import dev.asmmigrate.workflows.model.fleet.FleetResult;
 import dev.asmmigrate.workflows.model.fleet.FleetStatus;
 import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
 import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
+import java.util.List;
 
 /**
  * A fleet's migration, workflow ID {@code asm-fleet/<name>}: its clusters in waves, one child
@@ -65,4 +67,15 @@ public interface FleetMigrationWorkflow {
 
   @UpdateValidatorMethod(updateName = "abort")
   void validateAbort(String reason);
+
+  /**
+   * Sent by a cluster's {@code MigrationWorkflow} that this fleet started when it reached SUCCESS
+   * and waits at its point of no return: the fleet's soak checks its namespaces, and with a {@code
+   * wave} or {@code fleet} approval scope the fleet approves it once an operator approved.
+   *
+   * @param migrationWorkflowId the cluster's migration's workflow ID
+   * @param namespaces the namespaces it migrated
+   */
+  @SignalMethod
+  void clusterAwaitsApproval(String migrationWorkflowId, List<String> namespaces);
 }

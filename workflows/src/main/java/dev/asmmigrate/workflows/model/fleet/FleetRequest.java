@@ -19,6 +19,8 @@ import java.util.List;
  * @param pointOfNoReturn who approves each cluster's disable-addon and cleanup
  * @param failAt rehearsal: cluster name to the step at which its migration fails; empty normally
  * @param resume set when an operator resumes a halted fleet: what the halted run left
+ * @param checkpoint set by the fleet itself when a run continues as new: where it stood; null when
+ *     an operator starts or resumes it
  */
 public record FleetRequest(
     String name,
@@ -31,7 +33,8 @@ public record FleetRequest(
     MigrationOptions migration,
     ApprovalScope pointOfNoReturn,
     java.util.Map<String, String> failAt,
-    FleetResume resume) {
+    FleetResume resume,
+    FleetCheckpoint checkpoint) {
 
   /** Prefix of every fleet's workflow ID. */
   public static final String WORKFLOW_ID_PREFIX = "asm-fleet/";
@@ -44,6 +47,34 @@ public record FleetRequest(
     migration = migration == null ? MigrationOptions.defaults() : migration;
     pointOfNoReturn = pointOfNoReturn == null ? ApprovalScope.NONE : pointOfNoReturn;
     failAt = failAt == null ? java.util.Map.of() : java.util.Map.copyOf(failAt);
+  }
+
+  /** A fleet as an operator starts or resumes it (no checkpoint). */
+  public FleetRequest(
+      String name,
+      List<FleetCluster> clusters,
+      String fromFleet,
+      Connection google,
+      List<FleetWave> waves,
+      Amount failureBudget,
+      HaltAction onHalt,
+      MigrationOptions migration,
+      ApprovalScope pointOfNoReturn,
+      java.util.Map<String, String> failAt,
+      FleetResume resume) {
+    this(
+        name,
+        clusters,
+        fromFleet,
+        google,
+        waves,
+        failureBudget,
+        onHalt,
+        migration,
+        pointOfNoReturn,
+        failAt,
+        resume,
+        null);
   }
 
   /** {@code asm-fleet/<name>}: one run of a fleet at a time. */
@@ -64,6 +95,24 @@ public record FleetRequest(
         migration,
         pointOfNoReturn,
         failAt,
-        r);
+        r,
+        null);
+  }
+
+  /** The same fleet, continued as new from {@code c}. */
+  public FleetRequest continuedFrom(FleetCheckpoint c) {
+    return new FleetRequest(
+        name,
+        clusters,
+        fromFleet,
+        google,
+        waves,
+        failureBudget,
+        onHalt,
+        migration,
+        pointOfNoReturn,
+        failAt,
+        resume,
+        c);
   }
 }
