@@ -76,16 +76,11 @@ final class ClusterOptions {
   }
 
   /**
-   * The connection, after checking here that the kubeconfig is readable and well-formed, or, with
-   * {@code --gke-access}, that GKE knows the cluster and the credentials get a token.
+   * Refuses (exit 2) a key file or kubeconfig that cannot be read and a Google endpoint that is not
+   * {@code HOST:PORT}; each may be null. Shared by the commands that take a cluster or a fleet
+   * file.
    */
-  Connection connection() {
-    if (gkeAccess && (kubeconfig != null || context != null)) {
-      throw new UserError(
-          ExitCodes.USAGE,
-          "--gke-access reaches the cluster without a kubeconfig: drop --kubeconfig and --context,"
-              + " or drop --gke-access to use them");
-    }
+  static void checkAccess(Path googleCredentials, Path kubeconfig, String googleEndpoint) {
     if (googleCredentials != null && !Files.isReadable(googleCredentials)) {
       throw new UserError(
           ExitCodes.USAGE,
@@ -99,6 +94,20 @@ final class ClusterOptions {
       throw new UserError(
           ExitCodes.USAGE, "--google-endpoint must be HOST:PORT, got '" + googleEndpoint + "'");
     }
+  }
+
+  /**
+   * The connection, after checking here that the kubeconfig is readable and well-formed, or, with
+   * {@code --gke-access}, that GKE knows the cluster and the credentials get a token.
+   */
+  Connection connection() {
+    if (gkeAccess && (kubeconfig != null || context != null)) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--gke-access reaches the cluster without a kubeconfig: drop --kubeconfig and --context,"
+              + " or drop --gke-access to use them");
+    }
+    checkAccess(googleCredentials, kubeconfig, googleEndpoint);
     String keyFile =
         googleCredentials == null ? null : googleCredentials.toAbsolutePath().toString();
     Connection c =

@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,7 +87,8 @@ final class FleetCommand implements Runnable {
         paramLabel = "FILE",
         description =
             "Kubeconfig of the clusters whose entry names none (default: the worker's:"
-                + " $KUBECONFIG or ~/.kube/config).")
+                + " $KUBECONFIG or ~/.kube/config, for the clusters whose entry names a context;"
+                + " the others are reached through Google).")
     Path kubeconfig;
 
     @Option(
@@ -99,16 +99,19 @@ final class FleetCommand implements Runnable {
                 + " application default credentials.")
     String googleEndpoint;
 
+    @Option(
+        names = "--google-credentials",
+        paramLabel = "KEYFILE",
+        description =
+            "Service account key file on the worker's machine for Google and the clusters whose"
+                + " entry names no kubeconfig or context (reached as `start --gke-access` reaches"
+                + " one); default: application default credentials. Only its path is recorded.")
+    Path googleCredentials;
+
     FleetRequest read(List<String> failClusters) {
-      if (googleEndpoint != null && !googleEndpoint.matches("[^:/\\s]+:\\d+")) {
-        throw new UserError(
-            ExitCodes.USAGE, "--google-endpoint must be HOST:PORT, got '" + googleEndpoint + "'");
-      }
-      if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
-        throw new UserError(
-            ExitCodes.USAGE, "kubeconfig " + kubeconfig + " does not exist or is not readable");
-      }
-      return FleetFile.read(file, new FleetFile.Options(kubeconfig, googleEndpoint, failClusters));
+      ClusterOptions.checkAccess(googleCredentials, kubeconfig, googleEndpoint);
+      return FleetFile.read(
+          file, new FleetFile.Options(kubeconfig, googleEndpoint, failClusters, googleCredentials));
     }
   }
 
@@ -148,7 +151,28 @@ final class FleetCommand implements Runnable {
                 + ") and rolls back. Repeatable.")
     List<String> failClusters = new ArrayList<>();
 
-    @Option(names = "--wait", description = "Follow the fleet until it ends, printing progress.")
+    @Mixin FollowOptions following;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      FleetRequest request = file.read(failClusters);
+      PrintWriter out = spec.commandLine().getOut();
+      try (Fleets fleets = Fleets.connect(temporal)) {
+        String id = fleets.start(request);
+        out.println("fleet: " + id);
+        out.flush();
+        return following.follow(fleets, request.name(), out);
+      }
+    }
+  }
+
+  /**
+   * The {@code --wait}, {@code --wait-timeout} and {@code --interval} of fleet start and resume.
+   */
+  static final class FollowOptions {
+    @Option(
+        names = "--wait",
+        description = "Follow the fleet (the new run) until it ends, printing progress.")
     boolean await;
 
     @Option(
@@ -165,16 +189,9 @@ final class FleetCommand implements Runnable {
         description = "How often --wait looks at the fleet (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
-    @Override
-    public Integer call() throws InterruptedException {
-      FleetRequest request = file.read(failClusters);
-      PrintWriter out = spec.commandLine().getOut();
-      try (Fleets fleets = Fleets.connect(temporal)) {
-        String id = fleets.start(request);
-        out.println("fleet: " + id);
-        out.flush();
-        return await ? follow(fleets, request.name(), out, interval, waitTimeout) : ExitCodes.OK;
-      }
+    /** With --wait, follows the fleet and returns its outcome's exit code; else 0. */
+    int follow(Fleets fleets, String name, PrintWriter out) throws InterruptedException {
+      return await ? FleetCommand.follow(fleets, name, out, interval, waitTimeout) : ExitCodes.OK;
     }
   }
 
@@ -566,15 +583,7 @@ final class FleetCommand implements Runnable {
         description = "Who resumes (default: ${DEFAULT-VALUE}).")
     String by;
 
-    @Option(names = "--wait", description = "Follow the new run until it ends.")
-    boolean await;
-
-    @Option(
-        names = "--interval",
-        defaultValue = "2s",
-        converter = PositiveDurationConverter.class,
-        description = "How often --wait looks at the fleet (default: ${DEFAULT-VALUE}).")
-    Duration interval;
+    @Mixin FollowOptions following;
 
     @Override
     Function<FleetMigrationWorkflow, String> request() {
@@ -622,9 +631,7 @@ final class FleetCommand implements Runnable {
                 + (retry.isEmpty() ? "" : ", retrying " + String.join(", ", retry))
                 + (skip.isEmpty() ? "" : ", skipping " + String.join(", ", skip)));
         out.flush();
-        return await
-            ? follow(fleets, fleet.name, out, interval, Duration.ofHours(72))
-            : ExitCodes.OK;
+        return following.follow(fleets, fleet.name, out);
       }
     }
 

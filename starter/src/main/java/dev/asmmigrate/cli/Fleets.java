@@ -18,9 +18,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowUpdateException;
 import io.temporal.common.converter.DataConverter;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -299,58 +297,23 @@ final class Fleets implements AutoCloseable {
               + (l.status().reason() == null ? "" : ", " + l.status().reason())
               + ")");
     }
-    CompletableFuture<String> answer = new CompletableFuture<>();
     FleetMigrationWorkflow stub = stub(id);
-    Thread sender =
-        new Thread(
-            () -> {
-              try {
-                answer.complete(update.apply(stub));
-              } catch (Throwable t) {
-                answer.completeExceptionally(t);
-              }
-            },
-            "fleet-update");
-    sender.setDaemon(true);
-    sender.start();
-    try {
-      return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof WorkflowUpdateException u) {
-        throw new UserError(ExitCodes.BLOCKED, "refused: " + reason(u));
-      }
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (TimeoutException e) {
-      sender.interrupt();
-      throw new UserError(
-          ExitCodes.UNEXPECTED,
-          "fleet "
-              + name
-              + " did not answer within "
-              + Times.duration(timeout)
-              + ": is a worker running? ('asm-migrate fleet status "
-              + name
-              + "' tells)");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UserError(ExitCodes.UNEXPECTED, "interrupted while waiting for the answer");
-    }
+    return Updates.answerWithin(stub, update, timeout, "fleet-update")
+        .orElseThrow(
+            () ->
+                new UserError(
+                    ExitCodes.UNEXPECTED,
+                    "fleet "
+                        + name
+                        + " did not answer within "
+                        + Times.duration(timeout)
+                        + ": is a worker running? ('asm-migrate fleet status "
+                        + name
+                        + "' tells)"));
   }
 
   private FleetMigrationWorkflow stub(String id) {
     return client.newWorkflowStub(FleetMigrationWorkflow.class, id);
-  }
-
-  private static String reason(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ApplicationFailure af) {
-        return af.getOriginalMessage();
-      }
-    }
-    return e.getMessage();
   }
 
   private DescribeWorkflowExecutionResponse describe(String id) {

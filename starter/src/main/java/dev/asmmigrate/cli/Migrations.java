@@ -21,14 +21,13 @@ import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowNotFoundException;
-import io.temporal.client.WorkflowUpdateException;
 import io.temporal.common.converter.DataConverter;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -401,50 +400,16 @@ final class Migrations implements AutoCloseable {
     // An update is answered on the workflow's next task. Temporal's Java test server has been seen
     // to leave one unanswered while an activity runs; an operator must never be left hanging, so
     // past the bound the same request goes as a signal, which needs no reply.
-    CompletableFuture<String> answer = new CompletableFuture<>();
-    Thread sender =
-        new Thread(
-            () -> {
-              try {
-                answer.complete(update.apply(stub));
-              } catch (Throwable t) {
-                answer.completeExceptionally(t);
-              }
-            },
-            "operator-update");
-    sender.setDaemon(true);
-    sender.start();
-    try {
-      return answer.get(answerTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof WorkflowUpdateException u) {
-        throw new UserError(ExitCodes.BLOCKED, "refused: " + reason(u));
-      }
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (TimeoutException e) {
-      sender.interrupt();
-      signal.accept(stub);
-      return "no answer to the update within "
-          + answerTimeout.toMillis() / 1000.0
-          + " s"
-          + "; sent as a signal instead: the migration acts on it at its next workflow task"
-          + " (check with 'asm-migrate status')";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UserError(ExitCodes.UNEXPECTED, "interrupted while waiting for the answer");
+    Optional<String> answer = Updates.answerWithin(stub, update, answerTimeout, "operator-update");
+    if (answer.isPresent()) {
+      return answer.get();
     }
-  }
-
-  private static String reason(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ApplicationFailure af) {
-        return af.getOriginalMessage();
-      }
-    }
-    return e.getMessage();
+    signal.accept(stub);
+    return "no answer to the update within "
+        + answerTimeout.toMillis() / 1000.0
+        + " s"
+        + "; sent as a signal instead: the migration acts on it at its next workflow task"
+        + " (check with 'asm-migrate status')";
   }
 
   private UserError unknown(String workflowId) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.asmmigrate.sandbox.Sandbox;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code plan --gke-access} against a secure sandbox (HTTPS, bearer tokens required): no
- * kubeconfig, the endpoint and CA from the fake ClusterManager, a token for the sandbox's service
- * account key from its token endpoint; and the usage errors of the new options.
+ * {@code plan --gke-access}, and {@code fleet plan} of a cluster listed without kubeconfig or
+ * context, against a secure sandbox (HTTPS, bearer tokens required): no kubeconfig, the endpoint
+ * and CA from the fake ClusterManager, a token for the sandbox's service account key from its token
+ * endpoint; and the usage errors of the new options.
  */
 class GkeAccessCliTest {
   @TempDir static Path dir;
@@ -93,5 +95,54 @@ class GkeAccessCliTest {
         plan("--gke-access", "--google-credentials", dir.resolve("missing.json").toString());
     assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(missing.err()).contains("missing.json");
+  }
+
+  @Test
+  void
+      givenAFleetClusterWithoutKubeconfigOrContext_whenFleetPlanned_itShouldBeReachedThroughGoogle()
+          throws IOException {
+    var s = sandbox.settings();
+    Path file =
+        Files.writeString(
+            dir.resolve("fleet.yaml"),
+            """
+            name: through-google
+            clusters:
+              - {project: %s, location: %s, name: %s}
+            waves:
+              - {name: all, clusters: [%s]}
+            """
+                .formatted(s.project(), s.location(), s.cluster(), s.cluster()));
+    long before = PlanCommandTest.lastSeq(sandbox);
+    int grants = sandbox.tokenEndpoint().log().size();
+
+    CliRun r =
+        CliRun.of(
+            "fleet",
+            "plan",
+            file.toString(),
+            "--google-endpoint",
+            sandbox.googleEndpoint(),
+            "--google-credentials",
+            keyFile.toString());
+
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
+    assertThat(r.out())
+        .contains("  can be migrated (")
+        .contains("result: every cluster of fleet through-google can be migrated");
+    assertThat(PlanCommandTest.ours(sandbox, before)).isNotEmpty();
+    assertThat(sandbox.tokenEndpoint().log().subList(grants, sandbox.tokenEndpoint().log().size()))
+        .isNotEmpty()
+        .allSatisfy(g -> assertThat(g.issued()).isTrue());
+
+    CliRun missing =
+        CliRun.of(
+            "fleet",
+            "plan",
+            file.toString(),
+            "--google-credentials",
+            dir.resolve("missing.json").toString());
+    assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(missing.err()).contains("--google-credentials").contains("missing.json");
   }
 }

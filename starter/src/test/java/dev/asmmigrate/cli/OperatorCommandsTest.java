@@ -68,22 +68,7 @@ class OperatorCommandsTest {
     worker =
         MigrationWorker.start(
             service, new MigrationWorker.Settings("default", true, 20), List.of(activities));
-    Files.writeString(
-        dir.resolve("kubeconfig"),
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: c
-          cluster: {server: "https://127.0.0.1:1"}
-        contexts:
-        - name: sandbox
-          context: {cluster: c, user: u}
-        current-context: sandbox
-        users:
-        - name: u
-          user: {token: t}
-        """);
+    TestKubeconfig.unreachable(dir.resolve("kubeconfig"), "sandbox");
   }
 
   @AfterAll

@@ -75,10 +75,23 @@ public final class FleetFile {
    * @param kubeconfig the kubeconfig of clusters that name none, or null for the worker's default
    * @param googleEndpoint plaintext Google APIs endpoint (the sandbox's fakes), or null for Google
    * @param failClusters {@code NAME[:STEP]}: rehearsal failures to inject
+   * @param googleCredentials a service account key file on the worker's machine for Google (and the
+   *     clusters reached through it), or null for application default credentials
    */
-  public record Options(Path kubeconfig, String googleEndpoint, List<String> failClusters) {
+  public record Options(
+      Path kubeconfig, String googleEndpoint, List<String> failClusters, Path googleCredentials) {
     public Options {
       failClusters = failClusters == null ? List.of() : List.copyOf(failClusters);
+    }
+
+    /** Options with application default credentials. */
+    public Options(Path kubeconfig, String googleEndpoint, List<String> failClusters) {
+      this(kubeconfig, googleEndpoint, failClusters, null);
+    }
+
+    /** The key file's absolute path as the worker reads it, or null. */
+    String credentialsFile() {
+      return googleCredentials == null ? null : googleCredentials.toAbsolutePath().toString();
     }
 
     public static Options none() {
@@ -252,7 +265,8 @@ public final class FleetFile {
     MigrationOptions migration = migration(keys.get("migration"), scope);
 
     Map<String, String> failAt = failAt(clusters, fromFleet != null);
-    Connection google = new Connection(null, null, options.googleEndpoint());
+    Connection google =
+        new Connection(null, null, options.googleEndpoint(), null, options.credentialsFile());
     if (!errors.isEmpty()) {
       return null;
     }
@@ -312,20 +326,23 @@ public final class FleetFile {
     if (errors.size() > before) {
       return null;
     }
-    Connection connection = connection(m, kubeconfig, context);
+    ClusterRef ref = new ClusterRef(project, location, name);
+    Connection connection = connection(m, ref, kubeconfig, context);
     if (connection == null) {
       return null;
     }
-    return new FleetCluster(
-        new ClusterRef(project, location, name), connection, labels, fleetProject);
+    return new FleetCluster(ref, connection, labels, fleetProject);
   }
 
   /**
    * The cluster's connection as {@code start} builds it: its kubeconfig (relative to the fleet
-   * file) or the command's {@code --kubeconfig}, its context, and the command's Google endpoint; a
-   * kubeconfig or context given is read here, so that a wrong one is refused before anything runs.
+   * file) or the command's {@code --kubeconfig}, its context, and the command's Google endpoint and
+   * credentials; a kubeconfig or context given is read here, so that a wrong one is refused before
+   * anything runs. A cluster with neither (and no {@code --kubeconfig}) is reached through Google,
+   * as {@code start --gke-access} reaches one: its endpoint and CA from GKE, a token from the
+   * credentials.
    */
-  private Connection connection(Node at, String kubeconfig, String context) {
+  private Connection connection(Node at, ClusterRef ref, String kubeconfig, String context) {
     Path kc = null;
     if (kubeconfig != null) {
       kc = dir == null ? Path.of(kubeconfig) : dir.resolve(kubeconfig);
@@ -336,21 +353,24 @@ public final class FleetFile {
       error(at, "kubeconfig " + kc + " does not exist or is not readable");
       return null;
     }
+    if (kc == null && context == null) {
+      return Connection.viaGoogle(ref, options.googleEndpoint(), options.credentialsFile());
+    }
     Connection c =
         new Connection(
             kc == null ? null : kc.toAbsolutePath().normalize().toString(),
             context,
-            options.googleEndpoint());
-    if (kc != null || context != null) {
-      try {
-        KubeClients.build(c).close();
-      } catch (ApplicationFailure e) {
-        error(at, e.getOriginalMessage());
-        return null;
-      } catch (RuntimeException e) {
-        error(at, "cannot use kubeconfig " + kc + " / context " + context + ": " + e.getMessage());
-        return null;
-      }
+            options.googleEndpoint(),
+            null,
+            options.credentialsFile());
+    try {
+      KubeClients.build(c).close();
+    } catch (ApplicationFailure e) {
+      error(at, e.getOriginalMessage());
+      return null;
+    } catch (RuntimeException e) {
+      error(at, "cannot use kubeconfig " + kc + " / context " + context + ": " + e.getMessage());
+      return null;
     }
     return c;
   }

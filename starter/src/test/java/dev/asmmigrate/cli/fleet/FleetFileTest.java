@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.asmmigrate.cli.ExitCodes;
+import dev.asmmigrate.cli.TestKubeconfig;
 import dev.asmmigrate.cli.UserError;
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.Connection;
@@ -75,22 +76,7 @@ class FleetFileTest {
 
   @BeforeAll
   static void kubeconfig() throws IOException {
-    Files.writeString(
-        dir.resolve("kubeconfig"),
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: c
-          cluster: {server: "https://127.0.0.1:1"}
-        contexts:
-        - name: ctx-c1
-          context: {cluster: c, user: u}
-        current-context: ctx-c1
-        users:
-        - name: u
-          user: {token: t}
-        """);
+    TestKubeconfig.unreachable(dir.resolve("kubeconfig"), "ctx-c1");
   }
 
   static FleetRequest parse(String text, FleetFile.Options options) {
@@ -129,12 +115,14 @@ class FleetFileTest {
                     null),
                 new FleetCluster(
                     new ClusterRef("p1", "us-central1", "c2"),
-                    new Connection(null, null, "127.0.0.1:9000"),
+                    Connection.viaGoogle(
+                        new ClusterRef("p1", "us-central1", "c2"), "127.0.0.1:9000", null),
                     Map.of("env", "prod", "tier", "web"),
                     null),
                 new FleetCluster(
                     new ClusterRef("p2", "europe-west1-b", "c3"),
-                    new Connection(null, null, "127.0.0.1:9000"),
+                    Connection.viaGoogle(
+                        new ClusterRef("p2", "europe-west1-b", "c3"), "127.0.0.1:9000", null),
                     Map.of("env", "prod"),
                     "hub-project")),
             "my-fleet-project",
@@ -164,6 +152,40 @@ class FleetFileTest {
             null);
     assertThat(r).isEqualTo(expected);
     assertThat(r.workflowId()).isEqualTo("asm-fleet/prod-fleet");
+  }
+
+  /**
+   * A cluster whose entry names neither kubeconfig nor context (and no --kubeconfig) is reached
+   * through Google with the command's key file; one naming a context keeps its kubeconfig.
+   */
+  @Test
+  void aClusterWithoutKubeconfigOrContextIsReachedThroughGoogle() throws IOException {
+    Path key = Files.writeString(dir.resolve("key.json"), "{}");
+    String text =
+        """
+        name: mixed
+        clusters:
+          - {project: p1, location: l1, name: a, kubeconfig: kubeconfig, context: ctx-c1}
+          - {project: p2, location: l2, name: b}
+        waves:
+          - {name: all, clusters: [a, b]}
+        """;
+    FleetRequest r = parse(text, new FleetFile.Options(null, "127.0.0.1:9000", List.of(), key));
+    String keyFile = key.toAbsolutePath().toString();
+    String kc = dir.resolve("kubeconfig").toAbsolutePath().normalize().toString();
+    assertThat(r.clusters().get(0).connection())
+        .isEqualTo(new Connection(kc, "ctx-c1", "127.0.0.1:9000", null, keyFile));
+    assertThat(r.clusters().get(0).connection().throughGoogle()).isFalse();
+    assertThat(r.clusters().get(1).connection())
+        .isEqualTo(
+            Connection.viaGoogle(new ClusterRef("p2", "l2", "b"), "127.0.0.1:9000", keyFile));
+    assertThat(r.google()).isEqualTo(new Connection(null, null, "127.0.0.1:9000", null, keyFile));
+
+    // the command's --kubeconfig still serves a cluster that names none
+    FleetRequest withKubeconfig =
+        parse(text, new FleetFile.Options(dir.resolve("kubeconfig"), null, List.of()));
+    assertThat(withKubeconfig.clusters().get(1).connection().throughGoogle()).isFalse();
+    assertThat(withKubeconfig.clusters().get(1).connection().kubeconfig()).isEqualTo(kc);
   }
 
   /** README's example of a fleet file is one this reader accepts, as documented. */
