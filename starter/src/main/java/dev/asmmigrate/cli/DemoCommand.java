@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.fleet.FleetResult;
+import dev.asmmigrate.workflows.model.fleet.FleetState;
 import io.temporal.common.converter.DataConverter;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -99,12 +101,38 @@ final class DemoCommand implements Callable<Integer> {
       description = "Write the workflow's history as JSON to FILE (for replay tests).")
   java.nio.file.Path history;
 
+  @Option(
+      names = "--clusters",
+      paramLabel = "N",
+      description =
+          "Migrate a fleet of N sandbox clusters (2 to "
+              + MAX_CLUSTERS
+              + ") served from this process: cluster-1 alone as the canary wave, then the"
+              + " others at most two at once, a short soak after each wave, a failure budget"
+              + " of 0 that halts the fleet and rolls back the clusters in flight.")
+  Integer clusters;
+
+  @Option(
+      names = "--fail-cluster",
+      paramLabel = "NAME[:STEP]",
+      description =
+          "With --clusters: inject a permanent failure into this cluster's migration at STEP"
+              + " (default: migrate-configs), to show the fleet halt: it must end HALTED, the"
+              + " failed cluster and those in flight rolled back, later ones untouched.")
+  String failCluster;
+
+  /** The largest fleet a demo serves in one process. */
+  static final int MAX_CLUSTERS = 5;
+
   @Mixin CodecOptions codec;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     validate();
+    if (clusters != null) {
+      return fleet(out);
+    }
     DataConverter dataConverter = codec.dataConverter();
     MigrationState asked =
         failAt == null && abortDuring == null ? MigrationState.SUCCESS : MigrationState.ROLLED_BACK;
@@ -142,7 +170,36 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  /** {@code --clusters N}: the fleet demo. */
+  private int fleet(PrintWriter out) throws Exception {
+    out.println(
+        "demo: a fleet of "
+            + clusters
+            + " sandbox clusters with the Istio "
+            + version
+            + " add-on and Online Boutique each; canary cluster-1, then the others two at a time"
+            + (failCluster == null ? "" : "; a failure will be injected in " + failCluster));
+    out.flush();
+    try (FleetDemoRun run = FleetDemoRun.prepare(clusters, version, podReadyDelay)) {
+      FleetResult result = run.migrate(failCluster, out);
+      boolean checks = run.check(result, out);
+      out.println(FleetDemoRun.outcomeLine(result));
+      long lost = run.printTraffic(out);
+      out.flush();
+      FleetState asked = failCluster == null ? FleetState.SUCCESS : FleetState.HALTED;
+      if (result.state() != asked) {
+        return ExitCodes.OUTCOME;
+      }
+      return checks && lost == 0 ? ExitCodes.OK : ExitCodes.OUTCOME;
+    }
+  }
+
   private void validate() {
+    if (clusters != null) {
+      validateFleet();
+    } else if (failCluster != null) {
+      throw new UserError(ExitCodes.USAGE, "--fail-cluster needs --clusters");
+    }
     if (!List.of("1.4", "1.6", "both").contains(version)) {
       throw new UserError(
           ExitCodes.USAGE, "--version must be 1.4, 1.6 or both, got '" + version + "'");
@@ -162,6 +219,36 @@ final class DemoCommand implements Callable<Integer> {
     if (failAt != null && abortDuring != null) {
       throw new UserError(
           ExitCodes.USAGE, "--fail-at and --abort-during rehearse one each: give one");
+    }
+  }
+
+  private void validateFleet() {
+    if (clusters < 2 || clusters > MAX_CLUSTERS) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--clusters must be between 2 and " + MAX_CLUSTERS + ", got " + clusters);
+    }
+    if (extraNamespaces != 0 || failAt != null || abortDuring != null || history != null) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--clusters runs the fleet demo: --namespaces, --fail-at, --abort-during and --history"
+              + " are for one cluster");
+    }
+    if (failCluster == null) {
+      return;
+    }
+    String name = failCluster.contains(":") ? failCluster.split(":", 2)[0] : failCluster;
+    if (!name.matches("cluster-[1-9]") || Integer.parseInt(name.substring(8)) > clusters) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          "--fail-cluster must name one of the fleet's clusters, cluster-1 to cluster-"
+              + clusters
+              + ", got '"
+              + name
+              + "'");
+    }
+    if (failCluster.contains(":")) {
+      rollbackable("--fail-cluster's step", failCluster.split(":", 2)[1]);
     }
   }
 

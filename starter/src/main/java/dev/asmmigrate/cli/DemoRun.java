@@ -91,20 +91,7 @@ final class DemoRun implements AutoCloseable {
   static DemoRun prepare(
       String version, int extraNamespaces, Duration podReadyDelay, List<Path> fixtureDirs)
       throws IOException {
-    Sandbox sandbox =
-        Sandbox.start(
-            SandboxSettings.builder()
-                .base(
-                    version.equals("1.4")
-                        ? SandboxSettings.Base.ADDON_1_4
-                        : SandboxSettings.Base.ADDON_1_6)
-                .app("online-boutique")
-                .fixtureDirs(fixtureDirs)
-                .podReadyDelay(podReadyDelay)
-                .controlPlaneProvisionDelay(Duration.ofSeconds(2))
-                .rootDistributionDelay(ROOT_DISTRIBUTION_DELAY)
-                .proxyRootPickupDelay(PROXY_ROOT_PICKUP_DELAY)
-                .build());
+    Sandbox sandbox = Sandbox.start(settings(version, podReadyDelay, fixtureDirs));
     try {
       addNamespaces(sandbox, version, extraNamespaces);
       if (!sandbox.awaitSettled(Duration.ofMinutes(3))) {
@@ -115,6 +102,29 @@ final class DemoRun implements AutoCloseable {
       sandbox.close();
       throw e;
     }
+  }
+
+  /**
+   * A demo cluster's settings: the add-on version's base (Online Boutique runs on 1.6 for "both"),
+   * Online Boutique, and delays short enough for a demo.
+   */
+  static SandboxSettings settings(String version, Duration podReadyDelay, List<Path> fixtureDirs) {
+    return SandboxSettings.builder()
+        .base(
+            version.equals("1.4") ? SandboxSettings.Base.ADDON_1_4 : SandboxSettings.Base.ADDON_1_6)
+        .app("online-boutique")
+        .fixtureDirs(fixtureDirs)
+        .podReadyDelay(podReadyDelay)
+        .controlPlaneProvisionDelay(Duration.ofSeconds(2))
+        .rootDistributionDelay(ROOT_DISTRIBUTION_DELAY)
+        .proxyRootPickupDelay(PROXY_ROOT_PICKUP_DELAY)
+        .build();
+  }
+
+  /** The timeouts of a demo's migrations: minutes, not the production defaults. */
+  static Timeouts timeouts() {
+    return new Timeouts(
+        Duration.ofMinutes(3), Duration.ofMinutes(3), Duration.ofMinutes(5), Duration.ofMinutes(5));
   }
 
   /** A run on a sandbox built and settled by the caller (bench); closing the run closes it. */
@@ -202,11 +212,7 @@ final class DemoRun implements AutoCloseable {
             true,
             null,
             failAt,
-            new Timeouts(
-                Duration.ofMinutes(3),
-                Duration.ofMinutes(3),
-                Duration.ofMinutes(5),
-                Duration.ofMinutes(5)));
+            timeouts());
     try (TestServer.InProcessTestServer temporal = TestServer.createServer(true);
         KubeClients clients = new KubeClients()) {
       WorkflowServiceStubs service =
@@ -347,7 +353,7 @@ final class DemoRun implements AutoCloseable {
   }
 
   /** N namespaces with three Deployments each; with {@code both}, alternately on 1.4 and 1.6. */
-  private static void addNamespaces(Sandbox sandbox, String version, int n) {
+  static void addNamespaces(Sandbox sandbox, String version, int n) {
     KubernetesClient client = sandbox.client("demo");
     for (int i = 1; i <= n; i++) {
       boolean on16 = version.equals("1.6") || (version.equals("both") && i % 2 == 0);
@@ -395,6 +401,11 @@ final class DemoRun implements AutoCloseable {
    * gateway.
    */
   boolean checkMigrated(PrintWriter out) {
+    return checkMigrated(sandbox, out);
+  }
+
+  /** {@link #checkMigrated(PrintWriter)} of any sandbox (a fleet's cluster). */
+  static boolean checkMigrated(Sandbox sandbox, PrintWriter out) {
     sandbox.awaitSettled(Duration.ofMinutes(2));
     boolean ok = true;
     String state =
@@ -465,6 +476,11 @@ final class DemoRun implements AutoCloseable {
 
   /** After a rollback: the cluster equals its pre-migration snapshot. */
   boolean checkRolledBack(PrintWriter out) {
+    return checkRolledBack(sandbox, before, out);
+  }
+
+  /** {@link #checkRolledBack(PrintWriter)} of any sandbox against its snapshot {@code before}. */
+  static boolean checkRolledBack(Sandbox sandbox, ClusterSnapshot before, PrintWriter out) {
     sandbox.awaitSettled(Duration.ofMinutes(2));
     List<String> diff = before.diff(ClusterSnapshot.take(sandbox.store()));
     out.println(

@@ -52,9 +52,33 @@ class DemoCommandTest {
   }
 
   @Test
+  void givenBadFleetOptions_theFleetDemoShouldBeRefusedBeforeAnyClusterStarts() {
+    CliRun one = CliRun.of("demo", "--clusters", "1");
+    assertThat(one.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(one.err()).contains("--clusters must be between 2 and 5, got 1");
+    CliRun unknown = CliRun.of("demo", "--clusters", "3", "--fail-cluster", "cluster-4");
+    assertThat(unknown.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(unknown.err())
+        .contains("--fail-cluster must name one of the fleet's clusters, cluster-1 to cluster-3");
+    CliRun step = CliRun.of("demo", "--clusters", "3", "--fail-cluster", "cluster-2:cleanup");
+    assertThat(step.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(step.err()).contains("--fail-cluster's step must be one of [", "got 'cleanup'");
+    CliRun alone = CliRun.of("demo", "--fail-cluster", "cluster-2");
+    assertThat(alone.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(alone.err()).contains("--fail-cluster needs --clusters");
+    CliRun mixed = CliRun.of("demo", "--clusters", "3", "--namespaces", "5");
+    assertThat(mixed.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(mixed.err()).contains("--clusters runs the fleet demo");
+    for (CliRun r : new CliRun[] {one, unknown, step, alone, mixed}) {
+      assertThat(r.out()).doesNotContain("demo: a fleet of");
+    }
+  }
+
+  @Test
   void helpShouldNameTheRehearsals() {
     CliRun run = CliRun.of("demo", "--help");
     assertThat(run.code()).isZero();
-    assertThat(run.out()).contains("--fail-at", "--abort-during", "--large");
+    assertThat(run.out())
+        .contains("--fail-at", "--abort-during", "--large", "--clusters", "--fail-cluster");
   }
 }
