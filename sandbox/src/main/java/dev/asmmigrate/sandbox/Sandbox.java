@@ -368,11 +368,7 @@ public final class Sandbox implements AutoCloseable {
       config.setCaCertData(base64(tls.caPem()));
       config.setOauthToken(componentToken);
     }
-    KubernetesClient client =
-        new KubernetesClientBuilder()
-            .withConfig(config)
-            .withKubernetesSerialization(SandboxSerialization.shared())
-            .build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     synchronized (clients) {
       clients.add(client);
     }
