@@ -132,12 +132,10 @@ class SchedulerAndKubeletTest {
     t.namespace("delay");
     try (WorkloadWatch<Pod> watch = new WorkloadWatch<>(t.client.pods().inNamespace("delay"))) {
       t.client.resource(meshPod("delay", "slow")).create();
+      // wait on the watch itself: a GET may report Ready before the watch delivers that version
       await()
           .atMost(WAIT)
-          .until(
-              () ->
-                  WorkloadSupport.isReady(
-                      t.client.pods().inNamespace("delay").withName("slow").get()));
+          .until(() -> watch.versions().stream().anyMatch(WorkloadSupport::isReady));
       long running = -1;
       long ready = -1;
       List<Pod> versions = watch.versions();
