@@ -20,6 +20,7 @@ final class WorkloadWatch<T extends HasMetadata> implements AutoCloseable {
   private final List<List<T>> states = new ArrayList<>();
   private final List<T> versions = new ArrayList<>();
   private final List<java.time.Instant> arrivals = new ArrayList<>();
+  private final java.util.Set<String> delivered = new java.util.HashSet<>();
   private final SharedIndexInformer<T> informer;
 
   WorkloadWatch(Informable<T> source) {
@@ -42,14 +43,30 @@ final class WorkloadWatch<T extends HasMetadata> implements AutoCloseable {
           }
         });
     informer.run();
+    // run() returns once the informer's store holds the initial list, but the handler hears of it
+    // later, one object at a time, on the informer's own thread: a snapshot taken now can miss
+    // some, and the states that follow would show a pod-less instant that never was. Wait until
+    // the handler has been told of every object of the initial list, then keep only that state.
+    java.util.Set<String> initial =
+        informer.getStore().list().stream()
+            .map(o -> o.getMetadata().getName())
+            .collect(java.util.stream.Collectors.toSet());
+    org.awaitility.Awaitility.await("the initial list delivered to the watch's handler")
+        .atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(10))
+        .until(this::deliveredAll, d -> d.containsAll(initial));
     synchronized (this) {
-      // the initial list arrives one object at a time: keep only the complete snapshot
       states.clear();
       states.add(List.copyOf(objects.values()));
     }
   }
 
+  private synchronized java.util.Set<String> deliveredAll() {
+    return java.util.Set.copyOf(delivered);
+  }
+
   private synchronized void changed(T obj, boolean deleted) {
+    delivered.add(obj.getMetadata().getName());
     if (deleted) {
       objects.remove(obj.getMetadata().getName());
     } else {
