@@ -45,6 +45,17 @@ record RollingUpdate(
     progress.syncRolloutStatus(d, all, sets.newRs());
   }
 
+  /**
+   * The available replicas a ReplicaSet keeps once its controller has acted on its spec: its status
+   * counts pods it has just been told to delete until the controller writes the status again, and a
+   * sync of the Deployment in between (another ReplicaSet's status changed) must not count them
+   * twice, or two scale-downs in a row take the rollout below {@code replicas - maxUnavailable}
+   * (the controller deletes ready pods when it has no unready ones to delete).
+   */
+  private static int availableAfterScaling(ReplicaSet rs) {
+    return Math.min(availableReplicas(rs), orZero(rs.getSpec().getReplicas()));
+  }
+
   private boolean reconcileNewReplicaSet(Deployment d, List<ReplicaSet> all, ReplicaSet newRs) {
     int current = orZero(newRs.getSpec().getReplicas());
     if (current == replicas(d)) {
@@ -90,7 +101,7 @@ record RollingUpdate(
     int scaledDownTotal = 0;
     int available = 0;
     for (ReplicaSet rs : all) {
-      available += availableReplicas(rs);
+      available += availableAfterScaling(rs);
     }
     if (available > minAvailable) {
       int toScaleDown = available - minAvailable;
