@@ -80,8 +80,23 @@ record NamespaceVerification(KubeClients clients, ClusterWatches watches) {
             Verification.evaluate(
                 ns, watch.snapshot(), expected, request.includeSetsAndDaemonSets());
         if (verdict.failure() != null) {
-          log.warn("verify: {}", verdict.failure());
-          throw Failures.permanent(FailureType.VERIFICATION_FAILED, verdict.failure());
+          // the shared caches are separate watches, one per kind: the DaemonSets' can show a
+          // rollout done while the ControllerRevisions' still lacks its new revision, and the
+          // old pods then look current. A failure is permanent, so it is confirmed on a list of
+          // the cluster as it is now before the namespace is failed.
+          Verification.Verdict confirmed =
+              Verification.evaluate(
+                  ns, listed(client, ns), expected, request.includeSetsAndDaemonSets());
+          if (confirmed.failure() != null) {
+            log.warn("verify: {}", confirmed.failure());
+            throw Failures.permanent(FailureType.VERIFICATION_FAILED, confirmed.failure());
+          }
+          log.info(
+              "verify: namespace {}: the shared caches lag behind the cluster ({}); the cluster"
+                  + " itself does not fail it, waiting",
+              ns,
+              verdict.failure());
+          verdict = confirmed;
         }
         String progress =
             ns + ": " + verdict.podsReady() + "/" + verdict.podsTotal() + " pods verified";
@@ -138,6 +153,27 @@ record NamespaceVerification(KubeClients clients, ClusterWatches watches) {
     } catch (KubernetesClientException e) {
       throw Failures.kubernetes("watch namespace " + ns, e);
     }
+  }
+
+  /** The namespace's objects as lists of the cluster show them now, not the shared caches. */
+  static Verification.Snapshot listed(KubernetesClient client, String ns) {
+    return new Verification.Snapshot(
+        call(
+            "list deployments in " + ns,
+            () -> client.apps().deployments().inNamespace(ns).list().getItems()),
+        call(
+            "list replicasets in " + ns,
+            () -> client.apps().replicaSets().inNamespace(ns).list().getItems()),
+        call(
+            "list statefulsets in " + ns,
+            () -> client.apps().statefulSets().inNamespace(ns).list().getItems()),
+        call(
+            "list daemonsets in " + ns,
+            () -> client.apps().daemonSets().inNamespace(ns).list().getItems()),
+        call(
+            "list controllerrevisions in " + ns,
+            () -> client.apps().controllerRevisions().inNamespace(ns).list().getItems()),
+        call("list pods in " + ns, () -> client.pods().inNamespace(ns).list().getItems()));
   }
 
   /**
