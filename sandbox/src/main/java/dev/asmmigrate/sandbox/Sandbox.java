@@ -368,7 +368,11 @@ public final class Sandbox implements AutoCloseable {
       config.setCaCertData(base64(tls.caPem()));
       config.setOauthToken(componentToken);
     }
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withKubernetesSerialization(SandboxSerialization.shared())
+            .build();
     synchronized (clients) {
       clients.add(client);
     }

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -222,7 +221,9 @@ public final class ObjectStore {
                 + ")");
       }
       ObjectNode next;
-      if ("status".equals(subresource)) {
+      if ("binding".equals(subresource)) {
+        next = input.deepCopy(); // the binding verb's change: spec.nodeName and one condition
+      } else if ("status".equals(subresource)) {
         next = current.deepCopy();
         if (input.has("status")) {
           next.set("status", input.get("status").deepCopy());
@@ -438,7 +439,7 @@ public final class ObjectStore {
               this));
       StoredForm.apply(type, next);
     }
-    if (!Objects.equals(withoutMetaAndStatus(current), withoutMetaAndStatus(next))) {
+    if (!equalButMetaAndStatus(current, next)) {
       meta.put("generation", curMeta.path("generation").asLong(1) + 1);
     }
     if (next.equals(current)) {
@@ -510,14 +511,17 @@ public final class ObjectStore {
       if (!registry.storageType(t).equals(t)) {
         continue;
       }
-      for (ObjectNode o : List.copyOf(in(t, ownerNs))) {
-        boolean owned = false;
+      // the dependents first (usually none), then act on them: acting changes the collection
+      List<ObjectNode> dependents = new ArrayList<>();
+      for (ObjectNode o : in(t, ownerNs)) {
         for (JsonNode ref : o.path("metadata").path("ownerReferences")) {
-          owned |= uid.equals(ref.path("uid").asText());
+          if (uid.equals(ref.path("uid").asText())) {
+            dependents.add(o);
+            break;
+          }
         }
-        if (!owned) {
-          continue;
-        }
+      }
+      for (ObjectNode o : dependents) {
         String ns = namespaceOf(o);
         String n = o.path("metadata").path("name").asText();
         if ("Orphan".equals(propagation)) {
@@ -592,11 +596,23 @@ public final class ObjectStore {
     return 0;
   }
 
-  private static JsonNode withoutMetaAndStatus(ObjectNode o) {
-    ObjectNode c = o.deepCopy();
-    c.remove("metadata");
-    c.remove("status");
-    return c;
+  /** Whether two objects are equal but for metadata and status (no copies: updates call it). */
+  private static boolean equalButMetaAndStatus(ObjectNode a, ObjectNode b) {
+    return sameFieldsBut(a, b) && sameFieldsBut(b, a);
+  }
+
+  /** Whether every field of {@code a} but metadata and status is in {@code b}, equal. */
+  private static boolean sameFieldsBut(ObjectNode a, ObjectNode b) {
+    for (var it = a.fields(); it.hasNext(); ) {
+      var e = it.next();
+      String field = e.getKey();
+      if (!field.equals("metadata")
+          && !field.equals("status")
+          && !e.getValue().equals(b.get(field))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void validateName(ResourceType type, String name) {

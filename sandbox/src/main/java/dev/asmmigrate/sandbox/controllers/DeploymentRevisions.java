@@ -25,8 +25,10 @@ import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.orZero;
 
 import dev.asmmigrate.sandbox.controllers.DeploymentRevisions.Sets;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -70,7 +72,7 @@ record DeploymentRevisions(
     sorted.sort(BY_CREATION);
     ReplicaSet existing = null;
     for (ReplicaSet rs : sorted) {
-      if (templates.equalIgnoreHash(d.getSpec().getTemplate(), rs.getSpec().getTemplate())) {
+      if (templates.equalIgnoreHash(d, d.getSpec().getTemplate(), rs, rs.getSpec().getTemplate())) {
         existing = rs;
         break;
       }
@@ -112,7 +114,7 @@ record DeploymentRevisions(
     }
     String hash =
         templates.podTemplateHash(d.getSpec().getTemplate(), status(d).getCollisionCount());
-    PodTemplateSpec template = client.getKubernetesSerialization().clone(d.getSpec().getTemplate());
+    PodTemplateSpec template = new PodTemplateSpecBuilder(d.getSpec().getTemplate()).build();
     if (template.getMetadata() == null) {
       template.setMetadata(new ObjectMeta());
     }
@@ -122,7 +124,7 @@ record DeploymentRevisions(
     }
     labels.put(POD_TEMPLATE_HASH, hash);
     template.getMetadata().setLabels(labels);
-    LabelSelector selector = client.getKubernetesSerialization().clone(d.getSpec().getSelector());
+    LabelSelector selector = new LabelSelectorBuilder(d.getSpec().getSelector()).build();
     Map<String, String> matchLabels = new LinkedHashMap<>();
     if (selector.getMatchLabels() != null) {
       matchLabels.putAll(selector.getMatchLabels());
@@ -185,7 +187,8 @@ record DeploymentRevisions(
               .get();
       if (found != null
           && WorkloadSupport.isControlledBy(found, d)
-          && templates.equalIgnoreHash(d.getSpec().getTemplate(), found.getSpec().getTemplate())) {
+          && templates.equalIgnoreHash(
+              d, d.getSpec().getTemplate(), found, found.getSpec().getTemplate())) {
         created = found;
         alreadyExists = true;
       } else {

@@ -10,9 +10,11 @@ import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.isNotFound;
 import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.orZero;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,8 +29,14 @@ record DeploymentWriter(KubernetesClient client) {
     return new DeploymentStatusBuilder(s).build(); // a deep copy of the model, without JSON
   }
 
-  <T> T clone(T o) {
-    return client.getKubernetesSerialization().clone(o);
+  /** A deep copy of the model through its builder, without a JSON round trip. */
+  ReplicaSet clone(ReplicaSet rs) {
+    return new ReplicaSetBuilder(rs).build();
+  }
+
+  /** A deep copy of the model through its builder, without a JSON round trip. */
+  Deployment clone(Deployment d) {
+    return new DeploymentBuilder(d).build();
   }
 
   Deployment writeStatus(Deployment d, DeploymentStatus s) {

@@ -5,17 +5,62 @@ import static dev.asmmigrate.sandbox.controllers.WorkloadSupport.POD_TEMPLATE_HA
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.sandbox.api.Json;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** A ReplicaSet's pod-template-hash, and template equality but for that label. */
-record PodTemplateHash(KubernetesClient client) {
+/**
+ * A ReplicaSet's pod-template-hash, and template equality but for that label.
+ *
+ * <p>Comparing templates means serialising them, and the Deployment controller compares its
+ * Deployment's template with each of its ReplicaSets' on every sync (several syncs per pod
+ * replaced). A template only changes with its object's resourceVersion, so the serialised form is
+ * kept per object uid and resourceVersion: the next sync of an unchanged object reuses it.
+ */
+final class PodTemplateHash {
   private static final String HASH_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
-  /** Whether two pod templates are equal but for the pod-template-hash label. */
-  boolean equalIgnoreHash(PodTemplateSpec a, PodTemplateSpec b) {
-    return withoutHash(a).equals(withoutHash(b));
+  /** Past this many objects the cache starts afresh (deleted objects' entries go with it). */
+  private static final int MAX_CACHED = 20_000;
+
+  private final KubernetesClient client;
+  private final Map<String, Cached> withoutHash = new ConcurrentHashMap<>();
+
+  private record Cached(String resourceVersion, JsonNode tree) {}
+
+  PodTemplateHash(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /**
+   * Whether the pod templates of two objects (a Deployment, a ReplicaSet, as the API server last
+   * returned them) are equal but for the pod-template-hash label.
+   */
+  boolean equalIgnoreHash(
+      HasMetadata a, PodTemplateSpec aTemplate, HasMetadata b, PodTemplateSpec bTemplate) {
+    return withoutHash(a, aTemplate).equals(withoutHash(b, bTemplate));
+  }
+
+  /** The template without the hash label, as a tree; read-only (it may be shared). */
+  private JsonNode withoutHash(HasMetadata owner, PodTemplateSpec t) {
+    String uid = owner.getMetadata() == null ? null : owner.getMetadata().getUid();
+    String rv = owner.getMetadata() == null ? null : owner.getMetadata().getResourceVersion();
+    if (uid == null || rv == null) {
+      return withoutHash(t);
+    }
+    Cached cached = withoutHash.get(uid);
+    if (cached != null && cached.resourceVersion().equals(rv)) {
+      return cached.tree();
+    }
+    JsonNode tree = withoutHash(t);
+    if (withoutHash.size() >= MAX_CACHED) {
+      withoutHash.clear();
+    }
+    withoutHash.put(uid, new Cached(rv, tree));
+    return tree;
   }
 
   private JsonNode withoutHash(PodTemplateSpec t) {

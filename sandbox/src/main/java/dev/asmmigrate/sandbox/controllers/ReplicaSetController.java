@@ -224,7 +224,8 @@ public final class ReplicaSetController extends SetControllerSupport {
   }
 
   private Pod podFromTemplate(ReplicaSet rs) {
-    var template = client.getKubernetesSerialization().clone(rs.getSpec().getTemplate());
+    // the builder copies what it is given: the pod shares nothing with the cached ReplicaSet
+    var template = rs.getSpec().getTemplate();
     ObjectMeta tm = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
     return new PodBuilder()
         .withNewMetadata()

@@ -5,21 +5,29 @@ import static dev.asmmigrate.sandbox.controllers.PodStatuses.copyStatus;
 import static dev.asmmigrate.sandbox.controllers.PodStatuses.setCondition;
 import static dev.asmmigrate.sandbox.controllers.PodStatuses.writeStatus;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.sandbox.api.Json;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -59,19 +67,45 @@ final class Scheduler {
       return; // a node event queues the pod again
     }
     Node node = fit.get(Math.floorMod(roundRobin.getAndIncrement(), fit.size()));
-    // the pod is the shared cache's: the binding is a copy with its own spec
-    Pod binding =
-        new Pod(
-            pod.getApiVersion(),
-            pod.getKind(),
-            pod.getMetadata(),
-            new PodSpecBuilder(pod.getSpec()).withNodeName(node.getMetadata().getName()).build(),
-            pod.getStatus());
-    Pod bound =
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(binding).update();
-    PodStatus status = copyStatus(client, bound);
-    setCondition(status, condition("PodScheduled", "True", null, null));
-    writeStatus(client, bound, status);
+    bind(pod, node.getMetadata().getName());
+  }
+
+  /**
+   * POSTs the pod's Binding, as kube-scheduler does: the API server sets spec.nodeName and the
+   * PodScheduled condition in one write, so the kubelet never sees a bound pod that a second write
+   * of the scheduler is about to change (its status write would conflict and be retried).
+   */
+  private void bind(Pod pod, String node) {
+    String ns = pod.getMetadata().getNamespace();
+    String name = pod.getMetadata().getName();
+    ObjectNode binding = Json.object();
+    binding.put("apiVersion", "v1");
+    binding.put("kind", "Binding");
+    binding.putObject("metadata").put("name", name).put("namespace", ns);
+    binding.putObject("target").put("apiVersion", "v1").put("kind", "Node").put("name", node);
+    String url =
+        client.getConfiguration().getMasterUrl().replaceAll("/$", "")
+            + "/api/v1/namespaces/"
+            + ns
+            + "/pods/"
+            + name
+            + "/binding";
+    HttpClient http = client.getHttpClient();
+    HttpRequest request =
+        http.newHttpRequestBuilder().uri(url).post("application/json", Json.write(binding)).build();
+    HttpResponse<String> response;
+    try {
+      response = http.sendAsync(request, String.class).get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KubernetesClientException("binding pod " + name + " interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new KubernetesClientException("binding pod " + name + " failed", e);
+    }
+    if (response.code() >= 300) {
+      throw new KubernetesClientException(
+          "binding pod " + name + " failed: " + response.body(), response.code(), null);
+    }
   }
 
   static boolean isSchedulable(Node node) {

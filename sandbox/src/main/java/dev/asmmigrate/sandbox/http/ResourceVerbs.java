@@ -105,16 +105,7 @@ record ResourceVerbs(
         if ("binding".equals(sub)) {
           JsonNode binding = readBody(ex);
           String node = binding.path("target").path("name").asText();
-          store.mutate(
-              type,
-              ns,
-              t.name(),
-              o -> {
-                Json.with(o, "spec").put("nodeName", node);
-                return o;
-              },
-              null,
-              dryRun);
+          store.mutate(type, ns, t.name(), o -> bind(type, t.name(), o, node), "binding", dryRun);
           return send(ex, 201, statusSuccess());
         }
         if (t.name() != null) {
@@ -231,5 +222,44 @@ record ResourceVerbs(
     }
     store.delete(ResourceRegistry.PODS, ns, podName, null, "Background", dryRun);
     return statusSuccess();
+  }
+
+  /**
+   * The registry's binding of a pod to a node: refused (409) when the pod is being deleted or
+   * already has a node; else spec.nodeName and the PodScheduled condition (True) in one write.
+   */
+  private static ObjectNode bind(ResourceType type, String name, ObjectNode pod, String node) {
+    if (pod.path("metadata").has("deletionTimestamp")) {
+      throw ApiException.conflict(
+          type, name, "pod " + name + " is being deleted, cannot be assigned to a host");
+    }
+    String assigned = pod.path("spec").path("nodeName").asText("");
+    if (!assigned.isEmpty()) {
+      throw ApiException.conflict(
+          type, name, "pod " + name + " is already assigned to node \"" + assigned + "\"");
+    }
+    Json.with(pod, "spec").put("nodeName", node);
+    ObjectNode status = Json.with(pod, "status");
+    ArrayNode conditions =
+        status.path("conditions").isArray()
+            ? (ArrayNode) status.get("conditions")
+            : status.putArray("conditions");
+    for (JsonNode c : conditions) {
+      if ("PodScheduled".equals(c.path("type").asText())) {
+        ObjectNode condition = (ObjectNode) c;
+        if (!"True".equals(condition.path("status").asText())) {
+          condition.put("status", "True");
+          condition.put("lastTransitionTime", Json.timestamp(java.time.Instant.now()));
+          condition.remove("reason");
+          condition.remove("message");
+        }
+        return pod;
+      }
+    }
+    ObjectNode condition = conditions.addObject();
+    condition.put("type", "PodScheduled");
+    condition.put("status", "True");
+    condition.put("lastTransitionTime", Json.timestamp(java.time.Instant.now()));
+    return pod;
   }
 }

@@ -609,9 +609,17 @@ class DeploymentControllerTest {
                 .map(e -> e.verb() + " " + e.resource()))
         .isEmpty();
     // the ReplicaSet controller's expectations: a cache that has not yet seen its pods does not
-    // make it create them again
-    assertThat(controllers.stream().filter(e -> e.verb().equals("create")).map(e -> e.resource()))
-        .containsExactlyInAnyOrder("replicasets", "pods", "pods", "pods");
+    // make it create them again; the scheduler binds each new pod once (pods/binding)
+    assertThat(
+            controllers.stream()
+                .filter(e -> e.verb().equals("create"))
+                .map(
+                    e ->
+                        e.subresource().isEmpty()
+                            ? e.resource()
+                            : e.resource() + "/" + e.subresource()))
+        .containsExactlyInAnyOrder(
+            "replicasets", "pods", "pods", "pods", "pods/binding", "pods/binding", "pods/binding");
   }
 
   private static Deployment awaitComplete(String ns, String name, int replicas) {

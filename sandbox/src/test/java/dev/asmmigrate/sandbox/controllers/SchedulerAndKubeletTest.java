@@ -128,6 +128,42 @@ class SchedulerAndKubeletTest {
   }
 
   @Test
+  void theSchedulerBindsEachPodOnceAndTheBindingSetsPodScheduled() throws Exception {
+    t.namespace("bind");
+    t.client.resource(simplePod("bind", "once")).create();
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> t.client.pods().inNamespace("bind").withName("once").get(),
+            WorkloadSupport::isReady);
+    Pod pod = t.client.pods().inNamespace("bind").withName("once").get();
+    assertThat(condition(pod, "PodScheduled").getStatus()).isEqualTo("True");
+    var creates =
+        t.sandbox.apiServer().requestLog().entries().stream()
+            .filter(e -> "bind".equals(e.namespace()) && e.verb().equals("create"))
+            .map(e -> e.resource() + "/" + e.subresource() + " " + e.code())
+            .toList();
+    assertThat(creates).containsExactlyInAnyOrder("pods/ 201", "pods/binding 201");
+    // as the registry: a bound pod is not bound again
+    var http = t.client.getHttpClient();
+    String url =
+        t.client.getConfiguration().getMasterUrl().replaceAll("/$", "")
+            + "/api/v1/namespaces/bind/pods/once/binding";
+    String body =
+        "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":\"once\"},"
+            + "\"target\":{\"kind\":\"Node\",\"name\":\"elsewhere\"}}";
+    var response =
+        http.sendAsync(
+                http.newHttpRequestBuilder().uri(url).post("application/json", body).build(),
+                String.class)
+            .get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(response.code()).isEqualTo(409);
+    assertThat(response.body()).contains("is already assigned to node");
+    assertThat(t.client.pods().inNamespace("bind").withName("once").get().getSpec().getNodeName())
+        .isEqualTo(pod.getSpec().getNodeName());
+  }
+
+  @Test
   void containersBecomeReadyOnlyAfterThePodReadyDelay() {
     t.namespace("delay");
     try (WorkloadWatch<Pod> watch = new WorkloadWatch<>(t.client.pods().inNamespace("delay"))) {
