@@ -81,7 +81,7 @@ final class Citadel extends SimulatedComponent {
     }
     long generation = generation(citadel);
     if (generation != loadedGeneration) {
-      Secret ca = systemSecrets.getStore().getByKey(key(CA_SECRET));
+      Secret ca = caSecretNow(client);
       if (ca == null) {
         return; // nothing to sign with: Citadel would fail to start
       }
@@ -275,6 +275,17 @@ final class Citadel extends SimulatedComponent {
       p = p.substring(0, p.length() - 1);
     }
     return p;
+  }
+
+  /**
+   * The CA Secret as the API server has it now, read when a new generation starts, as the real
+   * component reads it when its new pod starts. Not from the Secrets' cache: that is a watch of its
+   * own, and it can still lack the write that came just before the Deployment's (the migration
+   * appends a root to the Secret, then restarts the Deployment), so the new generation would keep
+   * the old roots for good.
+   */
+  static Secret caSecretNow(io.fabric8.kubernetes.client.KubernetesClient client) {
+    return client.secrets().inNamespace(ControlPlane.SYSTEM_NAMESPACE).withName(CA_SECRET).get();
   }
 
   static String key(String name) {

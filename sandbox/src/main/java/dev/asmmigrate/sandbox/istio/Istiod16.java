@@ -37,6 +37,8 @@ final class Istiod16 extends SimulatedComponent {
   @Override
   protected void setUp() {
     deployments = watch(client.apps().deployments().inNamespace(ControlPlane.SYSTEM_NAMESPACE));
+    // read through the API when a generation starts (Citadel.caSecretNow); watched so that a CA
+    // Secret created after istiod wakes it
     systemSecrets = watch(client.secrets().inNamespace(ControlPlane.SYSTEM_NAMESPACE));
     namespaces = watch(client.namespaces());
     rootConfigMaps =
@@ -52,7 +54,7 @@ final class Istiod16 extends SimulatedComponent {
     }
     long generation = Citadel.generation(istiod);
     if (generation != loadedGeneration) {
-      Secret ca = systemSecrets.getStore().getByKey(Citadel.key(Citadel.CA_SECRET));
+      Secret ca = Citadel.caSecretNow(client);
       if (ca == null) {
         return;
       }
