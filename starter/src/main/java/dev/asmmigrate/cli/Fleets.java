@@ -74,6 +74,14 @@ final class Fleets implements AutoCloseable {
     return new Fleets(service, temporal.client(service, dataConverter), temporal.address);
   }
 
+  /**
+   * Over a client whose service the caller owns and closes (the demo's embedded server); {@code
+   * address} names it in messages.
+   */
+  static Fleets over(WorkflowClient client, String address) {
+    return new Fleets(null, client, address);
+  }
+
   /** The workflow ID of the fleet {@code name}, after checking the name. */
   static String workflowId(String name) {
     if (name == null || !name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
@@ -97,7 +105,8 @@ final class Fleets implements AutoCloseable {
   String start(FleetRequest request) {
     String id = request.workflowId();
     boolean indexed =
-        SearchAttributeRegistration.ensure(service, client.getOptions().getNamespace())
+        SearchAttributeRegistration.ensure(
+                client.getWorkflowServiceStubs(), client.getOptions().getNamespace())
             .registered();
     try {
       try {
