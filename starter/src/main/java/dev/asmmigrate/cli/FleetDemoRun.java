@@ -8,7 +8,6 @@ import dev.asmmigrate.sandbox.Sandbox;
 import dev.asmmigrate.sandbox.SandboxFleet;
 import dev.asmmigrate.worker.Activities;
 import dev.asmmigrate.worker.MigrationWorker;
-import dev.asmmigrate.workflows.MigrationWorkflow;
 import dev.asmmigrate.workflows.fleet.FleetMigrationWorkflow;
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.Connection;
@@ -25,7 +24,6 @@ import dev.asmmigrate.workflows.model.fleet.FleetWave;
 import dev.asmmigrate.workflows.model.fleet.HaltAction;
 import dev.asmmigrate.workflows.model.fleet.MigrationOptions;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -111,21 +109,7 @@ final class FleetDemoRun implements AutoCloseable {
     }
     List<FleetCluster> clusters =
         fleet.sandboxes().stream()
-            .map(
-                s ->
-                    new FleetCluster(
-                        new ClusterRef(
-                            s.settings().project(),
-                            s.settings().location(),
-                            s.settings().cluster()),
-                        new Connection(
-                            kubeconfig.toString(), s.settings().cluster(), fleet.googleEndpoint()),
-                        fleet.settings().members().stream()
-                            .filter(m -> m.name().equals(s.settings().cluster()))
-                            .findFirst()
-                            .orElseThrow()
-                            .labels(),
-                        null))
+            .map(s -> fleetCluster(kubeconfig, s.settings().cluster()))
             .toList();
     String canary = clusters.get(0).name();
     Map<String, String> failAt = new HashMap<>();
@@ -144,10 +128,34 @@ final class FleetDemoRun implements AutoCloseable {
                 "rest", List.of(), "wave=rest", Amount.count(2), SOAK, false, Amount.count(0))),
         Amount.count(0),
         HaltAction.ROLL_BACK,
-        new MigrationOptions("regular", List.of(), 4, false, true, DemoRun.timeouts()),
+        migrationOptions(),
         ApprovalScope.NONE,
         failAt,
         null);
+  }
+
+  /** The fleet file's entry of sandbox cluster {@code name}: its kubeconfig context, its labels. */
+  FleetCluster fleetCluster(Path kubeconfig, String name) {
+    Sandbox s = fleet.sandbox(name);
+    return new FleetCluster(
+        new ClusterRef(s.settings().project(), s.settings().location(), name),
+        new Connection(kubeconfig.toString(), name, fleet.googleEndpoint()),
+        fleet.settings().members().stream()
+            .filter(m -> m.name().equals(name))
+            .findFirst()
+            .orElseThrow()
+            .labels(),
+        null);
+  }
+
+  /** The migration options of the demo's clusters: the demo's short timeouts, no approvals. */
+  static MigrationOptions migrationOptions() {
+    return new MigrationOptions("regular", List.of(), 4, false, true, DemoRun.timeouts());
+  }
+
+  /** The snapshot of cluster {@code name} taken before any fleet ran. */
+  ClusterSnapshot before(String name) {
+    return before.get(name);
   }
 
   /** Runs the fleet, printing each cluster's changes, and returns its result. */
@@ -166,14 +174,7 @@ final class FleetDemoRun implements AutoCloseable {
               Activities.create(clients, new GoogleClients(), DemoRun.MESH_CA))) {
         fleet.sandboxes().forEach(s -> s.trafficProbe().reset());
         WorkflowClient client = worker.client();
-        FleetMigrationWorkflow wf =
-            client.newWorkflowStub(
-                FleetMigrationWorkflow.class,
-                WorkflowOptions.newBuilder()
-                    .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
-                    .setWorkflowId(request.workflowId())
-                    .build());
-        WorkflowClient.start(wf::migrateFleet, request);
+        Fleets.over(client, "the embedded server").start(request);
         out.println("fleet: " + request.workflowId() + " (embedded in-memory Temporal server)");
         out.flush();
         return follow(client, request.workflowId(), out);

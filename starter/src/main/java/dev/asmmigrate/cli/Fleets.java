@@ -1,5 +1,7 @@
 package dev.asmmigrate.cli;
 
+import dev.asmmigrate.worker.SearchAttributeRegistration;
+import dev.asmmigrate.workflows.MigrationSearchAttributes;
 import dev.asmmigrate.workflows.MigrationWorkflow;
 import dev.asmmigrate.workflows.fleet.FleetMigrationWorkflow;
 import dev.asmmigrate.workflows.model.MigrationStatus;
@@ -18,6 +20,8 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowServiceException;
+import io.temporal.common.SearchAttributes;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Duration;
@@ -70,6 +74,14 @@ final class Fleets implements AutoCloseable {
     return new Fleets(service, temporal.client(service, dataConverter), temporal.address);
   }
 
+  /**
+   * Over a client whose service the caller owns and closes (the demo's embedded server); {@code
+   * address} names it in messages.
+   */
+  static Fleets over(WorkflowClient client, String address) {
+    return new Fleets(null, client, address);
+  }
+
   /** The workflow ID of the fleet {@code name}, after checking the name. */
   static String workflowId(String name) {
     if (name == null || !name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
@@ -85,20 +97,26 @@ final class Fleets implements AutoCloseable {
 
   /**
    * Starts the fleet's workflow on the task queue of the workers; refused (exit 3) while a run of
-   * the same fleet is open.
+   * the same fleet is open. It carries the search attribute AsmFleet (the fleet's name) when it is
+   * (or could be) registered, so that the Temporal UI lists a fleet and, as the workflow gives its
+   * clusters' migrations the same attribute, its clusters ({@code AsmFleet = "prod"}); without it
+   * the fleet runs, unlisted, as {@code start} does.
    */
   String start(FleetRequest request) {
     String id = request.workflowId();
-    WorkflowOptions options =
-        WorkflowOptions.newBuilder()
-            .setWorkflowId(id)
-            .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
-            .setWorkflowIdReusePolicy(
-                WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-            .build();
-    FleetMigrationWorkflow wf = client.newWorkflowStub(FleetMigrationWorkflow.class, options);
+    boolean indexed =
+        SearchAttributeRegistration.ensure(
+                client.getWorkflowServiceStubs(), client.getOptions().getNamespace())
+            .registered();
     try {
-      WorkflowClient.start(wf::migrateFleet, request);
+      try {
+        startWorkflow(request, indexed);
+      } catch (WorkflowServiceException e) {
+        if (!indexed || !StartCommand.badSearchAttributes(e)) {
+          throw e;
+        }
+        startWorkflow(request, false);
+      }
     } catch (WorkflowExecutionAlreadyStarted e) {
       throw new UserError(
           ExitCodes.BLOCKED,
@@ -113,6 +131,24 @@ final class Fleets implements AutoCloseable {
               + "'");
     }
     return id;
+  }
+
+  private void startWorkflow(FleetRequest request, boolean indexed) {
+    WorkflowOptions.Builder options =
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(request.workflowId())
+            .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+            .setWorkflowIdReusePolicy(
+                WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+    if (indexed) {
+      options.setTypedSearchAttributes(
+          SearchAttributes.newBuilder()
+              .set(MigrationSearchAttributes.FLEET, request.name())
+              .build());
+    }
+    FleetMigrationWorkflow wf =
+        client.newWorkflowStub(FleetMigrationWorkflow.class, options.build());
+    WorkflowClient.start(wf::migrateFleet, request);
   }
 
   /**

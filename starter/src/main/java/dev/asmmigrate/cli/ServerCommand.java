@@ -211,6 +211,7 @@ final class ServerCommand implements Callable<Integer> {
     Map<String, IndexedValueType> m = new LinkedHashMap<>();
     m.put("AsmCluster", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     m.put("AsmPhase", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    m.put("AsmFleet", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     return java.util.Collections.unmodifiableMap(m);
   }
 }

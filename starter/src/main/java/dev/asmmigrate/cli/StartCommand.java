@@ -318,7 +318,7 @@ final class StartCommand implements Callable<Integer> {
   }
 
   /** A server whose attribute cache lags a fresh registration refuses the start this way. */
-  private static boolean badSearchAttributes(Throwable e) {
+  static boolean badSearchAttributes(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof StatusRuntimeException s
           && s.getStatus().getCode() == Status.Code.INVALID_ARGUMENT

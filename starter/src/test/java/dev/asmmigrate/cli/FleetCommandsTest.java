@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.asmmigrate.workflows.MigrationSearchAttributes;
 import dev.asmmigrate.workflows.MigrationWorkflow;
 import dev.asmmigrate.workflows.model.fleet.ClusterState;
 import dev.asmmigrate.workflows.model.fleet.FleetRequest;
@@ -307,6 +308,29 @@ class FleetCommandsTest {
     assertThat(skip.out()).endsWith("fleet: SUCCESS (2/3 clusters, 1 skipped by an operator)\n");
     assertThat(input("asm-fleet/skips").resume().skip()).containsExactly("c2");
     assertThat(status("skips").path("clusters").get(1).path("state").asText()).isEqualTo("SKIPPED");
+  }
+
+  @Test
+  @Order(6)
+  void startCarriesTheFleetSearchAttributeSoTheUiListsTheFleet() throws Exception {
+    CliRun r = run("fleet", "start", file("listed", false).toString(), "--wait");
+    assertThat(r.code()).as(r.err()).isZero();
+    // what the start request carried (the test server keeps it on the started event and in
+    // describe); the fleet workflow gives its children the same value when its start carried it
+    HistoryEvent started =
+        WorkflowClient.newInstance(service).fetchHistory("asm-fleet/listed").getEvents().get(0);
+    var fields = started.getWorkflowExecutionStartedEventAttributes().getSearchAttributes();
+    assertThat(fields.getIndexedFieldsMap()).containsKey("AsmFleet");
+    assertThat(
+            DefaultDataConverter.STANDARD_INSTANCE.fromPayload(
+                fields.getIndexedFieldsOrThrow("AsmFleet"), String.class, String.class))
+        .isEqualTo("listed");
+    var described =
+        WorkflowClient.newInstance(service)
+            .newUntypedWorkflowStub("asm-fleet/listed")
+            .describe()
+            .getTypedSearchAttributes();
+    assertThat(described.get(MigrationSearchAttributes.FLEET)).isEqualTo("listed");
   }
 
   /** The request the newest run of {@code id} started with. */
