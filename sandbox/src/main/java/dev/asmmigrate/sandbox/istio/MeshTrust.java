@@ -49,7 +49,7 @@ public final class MeshTrust {
 
   private static final String MESH_CA_ROOT = Pem.firstFingerprint(MeshCa.ROOT_PEM);
   private final ObjectStore store;
-  private final Duration pickupDelay;
+  private final java.util.function.Supplier<Duration> pickupDelay;
   private final Map<String, Deque<Seen>> bundles = new ConcurrentHashMap<>();
   private volatile String lastAddOnRoot;
 
@@ -57,17 +57,18 @@ public final class MeshTrust {
   private record Seen(Instant since, Set<String> roots) {}
 
   public MeshTrust(ObjectStore store) {
-    this(store, Duration.ZERO);
+    this(store, () -> Duration.ZERO);
   }
 
   /**
    * @param pickupDelay how long after its namespace's root bundle changes an add-on proxy started
    *     earlier trusts the new bundle (the kubelet's refresh of a mounted Secret, an SDS push); a
-   *     proxy started later reads the bundle of its start. Zero: at once.
+   *     proxy started later reads the bundle of its start. Zero: at once. Asked at every question,
+   *     so that a fault can hold the pickup.
    */
-  public MeshTrust(ObjectStore store, Duration pickupDelay) {
+  public MeshTrust(ObjectStore store, java.util.function.Supplier<Duration> pickupDelay) {
     this.store = store;
-    this.pickupDelay = pickupDelay == null ? Duration.ZERO : pickupDelay;
+    this.pickupDelay = pickupDelay;
   }
 
   /** The proxy of a pod, from its {@code istio-proxy} container's image. */
@@ -156,6 +157,7 @@ public final class MeshTrust {
   public Set<String> trustedRoots(Proxy proxy, JsonNode pod) {
     String namespace = pod.path("metadata").path("namespace").asText();
     Set<String> current = trustedRoots(proxy, namespace);
+    Duration pickupDelay = this.pickupDelay.get();
     if (pickupDelay.isZero() || (proxy != Proxy.ADDON_14 && proxy != Proxy.ADDON_16)) {
       return current;
     }
@@ -180,6 +182,15 @@ public final class MeshTrust {
       for (Seen s : seen) {
         if (!s.since().isAfter(asOf)) {
           roots = s.roots();
+        }
+      }
+      if (roots.isEmpty()) {
+        // no bundle yet when it started: a proxy cannot start without its mounted bundle, so it
+        // started with the first one there was, not one a pickup delay later
+        for (Seen s : seen) {
+          if (!s.roots().isEmpty()) {
+            return s.roots();
+          }
         }
       }
       return roots;

@@ -150,6 +150,28 @@ class TrafficProbeTest {
   }
 
   @Test
+  void givenAPickupDelay_aProxyStartedBeforeItsBundleExistedShouldTrustTheFirstBundleAtOnce() {
+    SandboxSettings slowPickup =
+        SandboxSettings.builder().proxyRootPickupDelay(java.time.Duration.ofMinutes(10)).build();
+    TrafficProbe delayed =
+        new TrafficProbe(new SandboxContext(slowPickup, new Faults(), null, scheduler, store));
+    store.delete(ResourceRegistry.SECRETS, "istio-system", "istio.default", null, null, false);
+
+    assertThat(delayed.sendOne().failure()).contains("does not trust"); // no bundle: no trust
+
+    // Citadel writes the gateway's bundle: a proxy cannot have started without it, so it started
+    // with this one, not one a pickup delay later
+    istioDefault("istio-system", addOnRoot);
+    assertThat(delayed.sendOne()).isEqualTo(TrafficProbe.Outcome.OK);
+
+    // a later change is picked up only after the delay
+    pod("online-boutique", "frontend-b", PROXY_ASM);
+    endpoints("online-boutique", "frontend", "frontend-b");
+    istioDefault("istio-system", addOnRoot + MeshCa.ROOT_PEM);
+    assertThat(delayed.sendOne().failure()).contains("does not trust").contains("Mesh CA root");
+  }
+
+  @Test
   void givenA14TargetBehindAnAsmGateway_itShouldNeedTheTargetToTrustTheMeshCaRoot() {
     pod("istio-system", "asm-ingressgateway-a", PROXY_ASM);
     endpoints("istio-system", "istio-ingressgateway", "asm-ingressgateway-a");
