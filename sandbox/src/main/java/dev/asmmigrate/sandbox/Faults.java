@@ -56,6 +56,16 @@ public final class Faults {
   /** Citadel and istiod never distribute a new root certificate. */
   public volatile boolean rootDistributionStuck;
 
+  /**
+   * Add-on proxies started before their namespace's root bundle changed keep the bundle they had
+   * until this is cleared (the kubelet's refresh of the mounted Secret and the SDS push held back),
+   * whatever the sandbox's pickup delay; cleared, they pick up what the delay says.
+   */
+  public volatile boolean proxyRootPickupHeld;
+
+  /** The pickup delay a held pickup stands for: longer than any run. */
+  public static final Duration PICKUP_HELD = Duration.ofDays(365);
+
   /** The sidecar injection webhooks do not answer (pods matching them fail to be created). */
   public volatile boolean injectionWebhookUnavailable;
 

@@ -21,6 +21,7 @@ public final class FaultsJson {
     f.crashLoopNamespaces.forEach(o.putArray("crashLoopNamespaces")::add);
     o.put("controlPlaneNeverProvisioned", f.controlPlaneNeverProvisioned);
     o.put("rootDistributionStuck", f.rootDistributionStuck);
+    o.put("proxyRootPickupHeld", f.proxyRootPickupHeld);
     o.put("injectionWebhookUnavailable", f.injectionWebhookUnavailable);
     f.denied.forEach(o.putArray("denied")::add);
     o.put("googleApiFault", f.googleApiFault);
@@ -69,6 +70,9 @@ public final class FaultsJson {
     }
     if (in.has("rootDistributionStuck")) {
       f.rootDistributionStuck = in.get("rootDistributionStuck").asBoolean();
+    }
+    if (in.has("proxyRootPickupHeld")) {
+      f.proxyRootPickupHeld = in.get("proxyRootPickupHeld").asBoolean();
     }
     if (in.has("injectionWebhookUnavailable")) {
       f.injectionWebhookUnavailable = in.get("injectionWebhookUnavailable").asBoolean();

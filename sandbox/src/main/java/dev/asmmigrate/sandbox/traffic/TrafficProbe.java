@@ -3,6 +3,7 @@ package dev.asmmigrate.sandbox.traffic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.sandbox.Faults;
 import dev.asmmigrate.sandbox.SandboxContext;
 import dev.asmmigrate.sandbox.api.Json;
 import dev.asmmigrate.sandbox.api.ObjectStore;
@@ -76,7 +77,13 @@ public final class TrafficProbe implements Controller {
   public TrafficProbe(SandboxContext ctx) {
     this.ctx = ctx;
     this.store = ctx.store();
-    this.trust = new MeshTrust(store, ctx.settings().proxyRootPickupDelay());
+    this.trust =
+        new MeshTrust(
+            store,
+            () ->
+                ctx.faults().proxyRootPickupHeld
+                    ? Faults.PICKUP_HELD
+                    : ctx.settings().proxyRootPickupDelay());
   }
 
   @Override
