@@ -354,6 +354,9 @@ class BadInputCorpusTest {
             "--deny 'remove /secrets' denies nothing",
             cmd("sandbox", "--port", "0", "--deny", "remove /secrets")),
         bad(
+            "--deny-google 'gkehub features update' is not an IAM permission",
+            cmd("sandbox", "--port", "0", "--deny-google", "gkehub features update")),
+        bad(
             "the rate must be between 0 and 1",
             cmd("sandbox", "--port", "0", "--api-error-rate", "patch=2")),
         bad("--version must be 1.4, 1.6 or both, got '1.8'", cmd("demo", "--version", "1.8")),
