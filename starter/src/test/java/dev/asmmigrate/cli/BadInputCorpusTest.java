@@ -422,6 +422,35 @@ class BadInputCorpusTest {
   }
 
   @Test
+  void givenAMissingGooglePermission_whenStartedAndAwaited_itShouldEndRefusedExit3WritingNothing() {
+    String project = sandbox.settings().project();
+    sandbox.googleApis().iam().deny(project, "container.clusters.update");
+    try {
+      long before = lastSeq();
+      int googleCalls = sandbox.googleApis().calls().size();
+
+      CliRun run = CliRun.of(resolve(start("--auto-approve", "--wait")));
+
+      assertRefused(
+          run,
+          before,
+          "PERMISSION_DENIED: the migration's Google-side steps need 1 IAM permission the caller"
+              + " lacks: container.clusters.update on projects/"
+              + project);
+      assertThat(
+              sandbox
+                  .googleApis()
+                  .calls()
+                  .subList(googleCalls, sandbox.googleApis().calls().size()))
+          .extracting(c -> c.shortMethod())
+          .contains("TestIamPermissions")
+          .allMatch(m -> m.startsWith("Get") || m.startsWith("List") || m.startsWith("Test"));
+    } finally {
+      sandbox.googleApis().iam().grantAll();
+    }
+  }
+
+  @Test
   void givenAnAddonGalleyScaledToZero_whenPlannedOrStarted_itShouldBeRefusedNamingItExit3()
       throws Exception {
     var galley =
