@@ -5,6 +5,7 @@ import dev.asmmigrate.sandbox.Sandbox;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.sandbox.api.ResourceType;
+import dev.asmmigrate.sandbox.google.IamGrants;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -180,6 +181,15 @@ final class SandboxCommand implements Runnable {
   List<String> denied = new ArrayList<>();
 
   @Option(
+      names = "--deny-google",
+      paramLabel = "PERMISSION",
+      description =
+          "A Google IAM permission the caller lacks on every project, e.g. gkehub.features.update:"
+              + " the fake Google APIs deny the calls that need it and leave it out of"
+              + " testIamPermissions (repeatable).")
+  List<String> deniedGoogle = new ArrayList<>();
+
+  @Option(
       names = "--google-fault",
       paramLabel = "FAULT",
       description = "Fake Google API fault: permission-denied or not-found.")
@@ -238,6 +248,7 @@ final class SandboxCommand implements Runnable {
     }
     CountDownLatch stopped = closeOnShutdown(sandbox);
     applyFaults(sandbox.faults());
+    denyGoogle(sandbox.googleApis().iam());
     try {
       if (kubeconfig != null) {
         sandbox.writeKubeconfig(kubeconfig);
@@ -382,6 +393,11 @@ final class SandboxCommand implements Runnable {
     }
   }
 
+  /** Takes the {@code --deny-google} permissions away on every project of the fake Google. */
+  void denyGoogle(IamGrants iam) {
+    iam.deny(IamGrants.ANY_PROJECT, deniedGoogle.toArray(String[]::new));
+  }
+
   void applyFaults(Faults f) {
     apiErrorRates.forEach(
         (verb, rate) -> {
@@ -412,6 +428,16 @@ final class SandboxCommand implements Runnable {
     f.injectionWebhookUnavailable = injectionWebhookUnavailable;
     denied.forEach(SandboxCommand::checkDenied);
     f.denied.addAll(denied);
+    for (String permission : deniedGoogle) {
+      if (!permission.matches("[a-z]+\\.[a-zA-Z]+\\.[a-zA-Z]+")) {
+        throw new UserError(
+            ExitCodes.USAGE,
+            "--deny-google '"
+                + permission
+                + "' is not an IAM permission: use SERVICE.RESOURCE.VERB, e.g."
+                + " gkehub.features.update");
+      }
+    }
     if (googleFault != null) {
       if (!googleFault.equals("permission-denied") && !googleFault.equals("not-found")) {
         throw new UserError(

@@ -49,6 +49,7 @@ final class SandboxFleetRun {
     }
     CountDownLatch stopped = SandboxCommand.closeOnShutdown(fleet);
     command.applyFaults(fleet.googleFaults());
+    command.denyGoogle(fleet.googleApis().iam());
     fleet.sandboxes().forEach(s -> command.applyFaults(s.faults()));
     try {
       fleet.writeKubeconfig(kubeconfig);

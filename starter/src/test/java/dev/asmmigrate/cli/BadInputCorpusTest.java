@@ -354,6 +354,9 @@ class BadInputCorpusTest {
             "--deny 'remove /secrets' denies nothing",
             cmd("sandbox", "--port", "0", "--deny", "remove /secrets")),
         bad(
+            "--deny-google 'gkehub features update' is not an IAM permission",
+            cmd("sandbox", "--port", "0", "--deny-google", "gkehub features update")),
+        bad(
             "the rate must be between 0 and 1",
             cmd("sandbox", "--port", "0", "--api-error-rate", "patch=2")),
         bad("--version must be 1.4, 1.6 or both, got '1.8'", cmd("demo", "--version", "1.8")),
@@ -415,6 +418,35 @@ class BadInputCorpusTest {
       assertThat(run.out()).contains("patch apps/deployments");
     } finally {
       sandbox.faults().denied.clear();
+    }
+  }
+
+  @Test
+  void givenAMissingGooglePermission_whenStartedAndAwaited_itShouldEndRefusedExit3WritingNothing() {
+    String project = sandbox.settings().project();
+    sandbox.googleApis().iam().deny(project, "container.clusters.update");
+    try {
+      long before = lastSeq();
+      int googleCalls = sandbox.googleApis().calls().size();
+
+      CliRun run = CliRun.of(resolve(start("--auto-approve", "--wait")));
+
+      assertRefused(
+          run,
+          before,
+          "PERMISSION_DENIED: the migration's Google-side steps need 1 IAM permission the caller"
+              + " lacks: container.clusters.update on projects/"
+              + project);
+      assertThat(
+              sandbox
+                  .googleApis()
+                  .calls()
+                  .subList(googleCalls, sandbox.googleApis().calls().size()))
+          .extracting(c -> c.shortMethod())
+          .contains("TestIamPermissions")
+          .allMatch(m -> m.startsWith("Get") || m.startsWith("List") || m.startsWith("Test"));
+    } finally {
+      sandbox.googleApis().iam().grantAll();
     }
   }
 

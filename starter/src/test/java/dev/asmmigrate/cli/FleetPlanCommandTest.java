@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code fleet plan} against one sandbox: a fleet of the sandbox's cluster and of a cluster Google
  * does not know (same kubeconfig context) is blocked, naming that cluster, exit 3; the sandbox's
- * cluster can be migrated; the plan only reads; help is everywhere.
+ * cluster can be migrated; the plan only reads; a Google permission the caller lacks blocks the
+ * cluster in {@code fleet plan} and {@code plan}, named; help is everywhere.
  */
 class FleetPlanCommandTest {
   @TempDir Path dir;
@@ -84,6 +85,65 @@ class FleetPlanCommandTest {
                                   && e.resource().equals("selfsubjectaccessreviews")))
                       .as("%s %s %s/%s", e.verb(), e.resource(), e.namespace(), e.name())
                       .isTrue());
+
+      // a Google permission of the fleet-registration step taken away from the caller: plan and
+      // fleet plan name it and the cluster, exit 3, and write nothing, here or at Google
+      sandbox.googleApis().iam().deny(s.project(), "gkehub.features.update");
+      String missing = "gkehub.features.update on projects/" + s.project();
+      Path one = dir.resolve("one.yaml");
+      Files.writeString(
+          one,
+          """
+          name: one
+          clusters:
+            - {project: %s, location: %s, name: %s, context: sandbox}
+          waves:
+            - {name: all, clusters: [%s]}
+          """
+              .formatted(s.project(), s.location(), s.cluster(), s.cluster()));
+      long beforeDenied = PlanCommandTest.lastSeq(sandbox);
+      int googleCalls = sandbox.googleApis().calls().size();
+
+      CliRun fleetPlan =
+          CliRun.of(
+              "fleet",
+              "plan",
+              one.toString(),
+              "--kubeconfig",
+              kubeconfig.toString(),
+              "--google-endpoint",
+              sandbox.googleEndpoint());
+      assertThat(fleetPlan.code()).as(fleetPlan.out() + fleetPlan.err()).isEqualTo(3);
+      assertThat(fleetPlan.out())
+          .contains("BLOCKING      [preflight-permission-denied] Cluster ")
+          .contains(
+              s.cluster()
+                  + ": the migration's Google-side steps need 1 IAM permission the caller"
+                  + " lacks: "
+                  + missing)
+          .containsPattern("result: blocked: " + s.cluster() + " \\(1 blocking.*\\)\n$");
+      List<String> planArgs = new java.util.ArrayList<>(List.of("plan"));
+      planArgs.addAll(PlanCommandTest.clusterArgs(sandbox, kubeconfig));
+      PlanCommandTest.Run plan = PlanCommandTest.run(planArgs);
+      assertThat(plan.code()).as(plan.out() + plan.err()).isEqualTo(ExitCodes.BLOCKED);
+      assertThat(plan.out()).contains(missing);
+      assertThat(PlanCommandTest.ours(sandbox, beforeDenied))
+          .isNotEmpty()
+          .allSatisfy(
+              e ->
+                  assertThat(
+                          List.of("get", "list", "watch").contains(e.verb())
+                              || e.resource().equals("selfsubjectaccessreviews"))
+                      .as("%s %s %s/%s", e.verb(), e.resource(), e.namespace(), e.name())
+                      .isTrue());
+      assertThat(
+              sandbox
+                  .googleApis()
+                  .calls()
+                  .subList(googleCalls, sandbox.googleApis().calls().size()))
+          .extracting(c -> c.shortMethod())
+          .contains("TestIamPermissions")
+          .allMatch(m -> m.startsWith("Get") || m.startsWith("List") || m.startsWith("Test"));
     }
   }
 

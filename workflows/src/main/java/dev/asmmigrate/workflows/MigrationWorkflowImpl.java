@@ -122,7 +122,11 @@ public final class MigrationWorkflowImpl extends OperatorControls implements Mig
           () ->
               pf =
                   act.preflight.preflight(
-                      new PreflightRequest(ctx, request.namespaces(), request.canary()));
+                      new PreflightRequest(
+                          ctx,
+                          request.namespaces(),
+                          request.canary(),
+                          request.effectiveFleetProject()));
       case FLEET_REGISTRATION ->
           undoThen(
               s,

@@ -13,6 +13,8 @@ import dev.asmmigrate.workflows.model.FailureType;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -24,10 +26,13 @@ import java.util.function.Supplier;
  * add-on field at all). A connection with a {@code googleEndpoint} gets a plaintext channel to it
  * without credentials (the sandbox's fakes); without one, Google's default endpoints with
  * application default credentials, or the service account key file the connection names. One set of
- * clients per endpoint and key file, closed with this object.
+ * clients per endpoint and key file, closed with this object. And Resource Manager's {@code
+ * TestIamPermissions} ({@link #heldPermissions}), through a hand-built method ({@link
+ * ResourceManager}).
  */
 public final class GoogleClients implements AutoCloseable {
   private final Map<String, Clients> clients = new ConcurrentHashMap<>();
+  private final Map<String, ResourceManager> resourceManagers = new ConcurrentHashMap<>();
 
   /** The three clients of one endpoint. */
   private record Clients(
@@ -55,6 +60,28 @@ public final class GoogleClients implements AutoCloseable {
   public com.google.cloud.container.v1beta1.ClusterManagerClient clusterManager(
       Connection connection) {
     return of(connection).clusters();
+  }
+
+  /**
+   * Those of {@code permissions} the connection's caller holds on GCP project {@code project}
+   * (Resource Manager's {@code Projects.TestIamPermissions}, which itself needs no permission).
+   * Failures as {@link #call} classifies them.
+   */
+  public List<String> heldPermissions(
+      Connection connection, String project, Collection<String> permissions) {
+    String endpoint = connection.googleEndpoint();
+    boolean local = endpoint != null && !endpoint.isBlank();
+    String keyFile = local ? null : connection.credentialsFile();
+    String key = (local ? endpoint : "") + "|" + (keyFile == null ? "" : keyFile);
+    ResourceManager rm =
+        resourceManagers.computeIfAbsent(
+            key,
+            k ->
+                new ResourceManager(
+                    local ? endpoint : null, local ? null : GkeAccess.credentials(connection)));
+    return call(
+        "test the caller's IAM permissions on projects/" + project,
+        () -> rm.held(project, permissions));
   }
 
   private Clients of(Connection connection) {
@@ -178,5 +205,7 @@ public final class GoogleClients implements AutoCloseable {
   public void close() {
     clients.values().forEach(Clients::close);
     clients.clear();
+    resourceManagers.values().forEach(ResourceManager::close);
+    resourceManagers.clear();
   }
 }

@@ -94,7 +94,8 @@ public final class MigrationPlanner {
   public MigrationPlan plan(Request request) {
     MigrationContext ctx = request.context();
     PreflightActivitiesImpl.Examination exam =
-        preflight.examine(new PreflightRequest(ctx, request.namespaces()));
+        preflight.examine(
+            new PreflightRequest(ctx, request.namespaces(), List.of(), request.fleetProject()));
     ConfigCheckResult check = config.check(ctx);
     PreflightReport pf = exam.report();
     List<MigrationPlan.StepPlan> steps = pf == null ? List.of() : steps(request, pf, check);

@@ -2,6 +2,7 @@ package dev.asmmigrate.activities.preflight;
 
 import static dev.asmmigrate.activities.preflight.AddonAvailability.checkControlPlaneAvailable;
 import static dev.asmmigrate.activities.preflight.ExistingState.checkState;
+import static dev.asmmigrate.activities.preflight.GooglePermissionReview.checkGooglePermissions;
 import static dev.asmmigrate.activities.preflight.PermissionReview.checkPermissions;
 import static dev.asmmigrate.activities.preflight.VersionDetection.checkClusterVersion;
 import static dev.asmmigrate.activities.preflight.VersionDetection.detectAddon;
@@ -32,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * Step {@code preflight} (SPEC.md §2 step 0), read only: the GKE master version (from the GKE
  * ClusterManager, the cluster's own record; the Kubernetes {@code /version} is not used), the
  * add-on version(s) running, the injected namespaces and what runs in them, the caller's
- * permissions for every call the migration makes (SelfSubjectAccessReviews, which persist nothing),
- * and an existing migration state. Nothing is changed, so it is naturally idempotent.
+ * permissions for every call the migration makes (SelfSubjectAccessReviews, which persist nothing;
+ * for the Google-side steps, Resource Manager's TestIamPermissions on the fleet and cluster
+ * projects, {@link GooglePermissionReview}), and an existing migration state. Nothing is changed,
+ * so it is naturally idempotent.
  *
  * <p>This class runs the checks in order and collects what they find ({@link Notes}); the checks
  * are {@link VersionDetection} (GKE and add-on versions), {@link AddonAvailability}, {@link
@@ -188,6 +191,15 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
         "Cluster",
         () -> {
           checkPermissions(client);
+          return null;
+        });
+    refusal(
+        blocking,
+        notes,
+        ctx,
+        "Cluster",
+        () -> {
+          checkGooglePermissions(google, ctx, request.fleetProject());
           return null;
         });
 

@@ -65,6 +65,7 @@ class PreflightActivitiesImplTest {
   @AfterEach
   void clearFaults() {
     h.sandbox.faults().denied.clear();
+    h.sandbox.googleApis().iam().grantAll();
     h.sandbox.googleApis().cluster().setMasterVersion("1.19.8-gke.1600");
     h.client().configMaps().inNamespace("istio-system").withName(StateConfigMap.NAME).delete();
   }
@@ -111,6 +112,89 @@ class PreflightActivitiesImplTest {
             .map(e -> e.verb() + " " + e.group() + "/" + e.resource())
             .collect(Collectors.toSet());
     assertThat(writes).containsOnly("create authorization.k8s.io/selfsubjectaccessreviews");
+  }
+
+  @Test
+  void givenMissingGooglePermissions_whenPreflightRuns_itShouldFailNamingThemAndWriteNothing() {
+    String project = h.context().cluster().project();
+    h.sandbox
+        .googleApis()
+        .iam()
+        .deny(project, "gkehub.features.update", "container.clusters.update");
+    long since = h.sandbox.apiServer().requestLog().entries().size();
+    int calls = h.sandbox.googleApis().calls().size();
+
+    assertThatThrownBy(() -> preflight.preflight(new PreflightRequest(h.context(), List.of())))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("PERMISSION_DENIED"))
+        .satisfies(
+            t ->
+                assertThat(TestActivities.applicationFailure(t).getOriginalMessage())
+                    .isEqualTo(
+                        "the migration's Google-side steps need 2 IAM permissions the caller"
+                            + " lacks: gkehub.features.update on projects/"
+                            + project
+                            + ", container.clusters.update on projects/"
+                            + project));
+    // asked of Google once (fleet and cluster project are the same); nothing written anywhere
+    var google =
+        h.sandbox.googleApis().calls().subList(calls, h.sandbox.googleApis().calls().size());
+    assertThat(google)
+        .filteredOn(c -> c.shortMethod().equals("TestIamPermissions"))
+        .extracting(c -> c.resource())
+        .containsExactly("projects/" + project);
+    assertThat(google)
+        .extracting(c -> c.shortMethod())
+        .allMatch(m -> m.startsWith("Get") || m.startsWith("List") || m.startsWith("Test"));
+    assertThat(
+            h.sandbox.apiServer().requestLog().entries().stream()
+                .skip(since)
+                .filter(e -> e.userAgent().startsWith("asm-migrate"))
+                .filter(e -> !e.userAgent().startsWith("asm-migrate-sandbox"))
+                .filter(e -> !Set.of("get", "list").contains(e.verb()))
+                .filter(e -> !e.resource().equals("selfsubjectaccessreviews")))
+        .as("pre-flight writes nothing")
+        .isEmpty();
+    // plan's examination lists it as a blocking finding
+    var exam =
+        new PreflightActivitiesImpl(h.clients, h.backups, PreflightActivitiesImplTest.google)
+            .examine(new PreflightRequest(h.context(), List.of()));
+    assertThat(exam.report()).isNull();
+    assertThat(exam.findings())
+        .filteredOn(f -> f.blocking())
+        .singleElement()
+        .satisfies(f -> assertThat(f.message()).contains("container.clusters.update on projects/"));
+  }
+
+  @Test
+  void givenAnotherFleetProject_whenPreflightRuns_itShouldAskForTheHubPermissionsThere() {
+    String project = h.context().cluster().project();
+    var iam = h.sandbox.googleApis().iam();
+    // the cluster's project lacks what only the fleet project needs: no matter
+    iam.deny(project, "gkehub.memberships.create");
+    int calls = h.sandbox.googleApis().calls().size();
+    assertThat(
+            preflight
+                .preflight(new PreflightRequest(h.context(), List.of(), List.of(), "fleet-host"))
+                .namespaces())
+        .isNotEmpty();
+    assertThat(h.sandbox.googleApis().calls().subList(calls, h.sandbox.googleApis().calls().size()))
+        .filteredOn(c -> c.shortMethod().equals("TestIamPermissions"))
+        .extracting(c -> c.resource())
+        .containsExactlyInAnyOrder("projects/fleet-host", "projects/" + project);
+
+    iam.grantAll();
+    iam.deny("fleet-host", "gkehub.memberships.create", "container.clusters.get");
+    assertThatThrownBy(
+            () ->
+                preflight.preflight(
+                    new PreflightRequest(h.context(), List.of(), List.of(), "fleet-host")))
+        .satisfies(t -> assertThat(failureType(t)).isEqualTo("PERMISSION_DENIED"))
+        .satisfies(
+            t ->
+                assertThat(TestActivities.applicationFailure(t).getOriginalMessage())
+                    .endsWith(
+                        "1 IAM permission the caller lacks: gkehub.memberships.create on"
+                            + " projects/fleet-host"));
   }
 
   @Test

@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  *   <li>every permission that RBAC grants was used by those runs, but for the {@link
  *       #GRANTED_UNUSED exceptions} below, each justified;
  *   <li>{@link RequiredPermissions}, which pre-flight checks with SelfSubjectAccessReviews, is
- *       exactly what that RBAC grants, so pre-flight passes under it and fails without it.
+ *       exactly what that RBAC grants, so pre-flight passes under it and fails without it;
+ *   <li>{@link RequiredGooglePermissions}, which pre-flight asks Google about, is exactly the IAM
+ *       permissions the Google calls of those runs needed.
  * </ul>
  */
 class RequiredPermissionsTest {
@@ -142,6 +144,9 @@ class RequiredPermissionsTest {
           new WebhookActivitiesImpl(clients, backups),
           new AddonActivitiesImpl(clients, backups, google));
       env.start();
+      // Google's operations take a while: the activities poll them (gkehub.operations.get,
+      // container.operations.get), as they must against Google
+      h.sandbox.faults().googleOperationDelay = Duration.ofMillis(300);
 
       MigrationResult rolledBack = migrate(env, h, "write-marker");
       assertThat(rolledBack.state())
@@ -207,6 +212,21 @@ class RequiredPermissionsTest {
       assertThat(rbac.grants().stream().map(Object::toString).toList())
           .as("every justified exception is still granted")
           .containsAll(GRANTED_UNUSED.keySet());
+
+      // 4. Google: every call of the two runs needs one of the permissions pre-flight asks Google
+      // about, and each of those was needed (the fake logs each call's permission)
+      Set<String> googleUsed = new TreeSet<>();
+      for (var call : h.sandbox.googleApis().calls()) {
+        if (!call.permission().isEmpty()) {
+          googleUsed.add(call.permission());
+        }
+      }
+      assertThat(googleUsed)
+          .as("the permissions of the Google calls of a migration and a rollback")
+          .containsExactlyInAnyOrderElementsOf(
+              RequiredGooglePermissions.all().stream()
+                  .map(RequiredGooglePermissions.Permission::name)
+                  .toList());
     }
   }
 

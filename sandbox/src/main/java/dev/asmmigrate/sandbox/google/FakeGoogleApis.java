@@ -32,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code google.longrunning.Operations/GetOperation}, which the GKE Hub clients poll;
  *   <li>{@code google.container.v1.ClusterManager} and {@code google.container.v1beta1
  *       .ClusterManager}: GetCluster, ListClusters, SetAddonsConfig, UpdateCluster (add-ons),
- *       GetOperation. The Istio add-on ({@code addonsConfig.istioConfig}) exists in v1beta1 only.
+ *       GetOperation. The Istio add-on ({@code addonsConfig.istioConfig}) exists in v1beta1 only;
+ *   <li>{@code google.cloud.resourcemanager.v3.Projects/TestIamPermissions}: which permissions the
+ *       caller holds on a project ({@link #iam()}).
  * </ul>
  *
  * <p>Knobs, read on every call ({@link Faults}): {@code googleApiFault = "permission-denied"} makes
@@ -47,6 +49,7 @@ public final class FakeGoogleApis implements AutoCloseable {
   private final Clock clock = Clock.systemUTC();
   private final Object lock = new Object();
   private final GkeClusterRegistry clusters = new GkeClusterRegistry();
+  private final IamGrants grants = new IamGrants();
   private final Rpc rpc;
   private final Fleet fleet;
   private final HubOperations hubOperations;
@@ -70,7 +73,7 @@ public final class FakeGoogleApis implements AutoCloseable {
   public FakeGoogleApis(Faults faults, int port) {
     this.requestedPort = port;
     this.faults = faults;
-    this.rpc = new Rpc(faults, lock, clock);
+    this.rpc = new Rpc(faults, lock, clock, grants);
     this.hubOperations = new HubOperations(rpc, lock, scheduler, () -> faults.googleOperationDelay);
     this.fleet = new Fleet(clusters, rpc, hubOperations);
   }
@@ -117,6 +120,7 @@ public final class FakeGoogleApis implements AutoCloseable {
             .addService(hubOperations.service())
             .addService(ClusterManagerService.v1(rpc, clusterManager))
             .addService(ClusterManagerService.v1beta1(rpc, clusterManager))
+            .addService(ResourceManagerService.definition(rpc, grants))
             .build();
     try {
       built.start();
@@ -164,6 +168,14 @@ public final class FakeGoogleApis implements AutoCloseable {
     synchronized (lock) {
       return fleet.addOtherMembership(cluster().project(), id, resourceLink).getName();
     }
+  }
+
+  /**
+   * The caller's IAM permissions, per project: all by default; a permission taken away makes the
+   * calls that need it answer PERMISSION_DENIED and TestIamPermissions leave it out.
+   */
+  public IamGrants iam() {
+    return grants;
   }
 
   /** Every call answered so far, oldest first (the last 100,000). */

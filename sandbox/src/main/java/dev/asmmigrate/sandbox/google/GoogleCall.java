@@ -11,9 +11,16 @@ import java.time.Instant;
  * @param resource the resource the call named (its {@code name}, or {@code parent} plus the new id)
  * @param code the status the call answered with
  * @param message the status description when the call failed, empty otherwise
+ * @param permission the IAM permission the call needs, e.g. {@code gkehub.memberships.create};
+ *     empty for a call that needs none ({@code TestIamPermissions})
  */
 public record GoogleCall(
-    Instant time, String method, String resource, Status.Code code, String message) {
+    Instant time,
+    String method,
+    String resource,
+    Status.Code code,
+    String message,
+    String permission) {
 
   /** The method without its service, e.g. {@code CreateMembership}. */
   public String shortMethod() {

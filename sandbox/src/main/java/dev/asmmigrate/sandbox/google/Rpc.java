@@ -18,8 +18,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * What every fake Google API call goes through: the fault knobs, one lock around the fake's state,
- * status mapping and the request log.
+ * What every fake Google API call goes through: the fault knobs, the caller's IAM permissions
+ * ({@link IamGrants}), one lock around the fake's state, status mapping and the request log.
  */
 final class Rpc {
   static final String PERMISSION_DENIED_FAULT = "permission-denied";
@@ -30,17 +30,22 @@ final class Rpc {
   private final Faults faults;
   private final Object lock;
   private final Clock clock;
+  private final IamGrants grants;
   private final Deque<GoogleCall> calls = new ArrayDeque<>();
 
-  Rpc(Faults faults, Object lock, Clock clock) {
+  Rpc(Faults faults, Object lock, Clock clock, IamGrants grants) {
     this.faults = faults;
     this.lock = lock;
     this.clock = clock;
+    this.grants = grants;
   }
 
   /**
    * Answers one unary call: {@code body} runs under the fake's lock unless the permission-denied
-   * fault is on; a {@link StatusRuntimeException} it throws becomes the call's status.
+   * fault is on or the caller lacks {@code permission} on the resource's project; a {@link
+   * StatusRuntimeException} it throws becomes the call's status.
+   *
+   * @param permission the IAM permission the call needs, or null for a call that needs none
    */
   <T> void unary(
       String method,
@@ -51,7 +56,7 @@ final class Rpc {
     T result = null;
     Status status;
     try {
-      if (PERMISSION_DENIED_FAULT.equals(faults.googleApiFault)) {
+      if (permission != null && (permissionDeniedFault() || !granted(permission, resource))) {
         throw Status.PERMISSION_DENIED
             .withDescription(
                 "Permission '"
@@ -70,13 +75,27 @@ final class Rpc {
     } catch (RuntimeException e) {
       status = Status.INTERNAL.withDescription("sandbox error: " + e).withCause(e);
     }
-    record(method, resource, status);
+    record(method, permission, resource, status);
     if (status.isOk()) {
       observer.onNext(result);
       observer.onCompleted();
     } else {
       observer.onError(status.asRuntimeException());
     }
+  }
+
+  boolean permissionDeniedFault() {
+    return PERMISSION_DENIED_FAULT.equals(faults.googleApiFault);
+  }
+
+  /** Whether the caller holds {@code permission} on the project {@code resource} names. */
+  private boolean granted(String permission, String resource) {
+    if (resource == null || !resource.startsWith("projects/")) {
+      return true;
+    }
+    String rest = resource.substring("projects/".length());
+    int slash = rest.indexOf('/');
+    return grants.granted(slash < 0 ? rest : rest.substring(0, slash), permission);
   }
 
   boolean notFoundFault() {
@@ -99,9 +118,16 @@ final class Rpc {
     }
   }
 
-  private void record(String method, String resource, Status status) {
+  private void record(String method, String permission, String resource, Status status) {
     String message = status.getDescription() == null ? "" : status.getDescription();
-    GoogleCall call = new GoogleCall(clock.instant(), method, resource, status.getCode(), message);
+    GoogleCall call =
+        new GoogleCall(
+            clock.instant(),
+            method,
+            resource,
+            status.getCode(),
+            message,
+            permission == null ? "" : permission);
     synchronized (calls) {
       if (calls.size() >= MAX_LOG) {
         calls.removeFirst();

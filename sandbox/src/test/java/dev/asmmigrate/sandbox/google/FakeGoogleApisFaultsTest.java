@@ -16,8 +16,13 @@ import com.google.container.v1beta1.AddonsConfig;
 import com.google.container.v1beta1.Cluster;
 import com.google.container.v1beta1.IstioConfig;
 import com.google.container.v1beta1.Operation;
+import com.google.iam.v1.TestIamPermissionsRequest;
+import com.google.iam.v1.TestIamPermissionsResponse;
 import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -164,5 +169,77 @@ class FakeGoogleApisFaultsTest {
     assertThat(after.getStatus()).isEqualTo(Cluster.Status.RUNNING);
     assertThat(after.getAddonsConfig().getIstioConfig().getDisabled()).isTrue();
     assertThat(g.fake.cluster().istioAddonEnabled()).isFalse();
+  }
+
+  @Test
+  void aPermissionTakenAwayIsDeniedOnItsProjectAndLeftOutOfTestIamPermissions() throws Exception {
+    List<String> asked =
+        List.of("gkehub.memberships.create", "gkehub.features.get", "container.clusters.update");
+    assertThat(testIamPermissions("projects/" + g.project(), asked))
+        .as("all held by default")
+        .containsExactlyElementsOf(asked);
+
+    g.fake.iam().deny(g.project(), "gkehub.memberships.create", "container.clusters.update");
+    g.fake.iam().deny("other-project", "gkehub.features.get");
+
+    assertThat(testIamPermissions("projects/" + g.project(), asked))
+        .containsExactly("gkehub.features.get");
+    assertThat(testIamPermissions("projects/other-project", asked))
+        .containsExactly("gkehub.memberships.create", "container.clusters.update");
+    assertThatThrownBy(() -> register().get(10, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(PermissionDeniedException.class)
+        .hasMessageContaining("gkehub.memberships.create");
+    assertThatThrownBy(
+            () ->
+                g.containerBeta.setAddonsConfig(
+                    com.google.container.v1beta1.SetAddonsConfigRequest.newBuilder()
+                        .setName(g.clusterName())
+                        .setAddonsConfig(
+                            AddonsConfig.newBuilder()
+                                .setIstioConfig(IstioConfig.newBuilder().setDisabled(true)))
+                        .build()))
+        .isInstanceOf(PermissionDeniedException.class)
+        .hasMessageContaining("container.clusters.update");
+    assertThat(g.fake.cluster().istioAddonEnabled()).isTrue();
+    // what is still held works
+    assertThat(g.betaCluster().getAddonsConfig().getIstioConfig().getDisabled()).isFalse();
+    // the permission-denied fault holds nothing
+    g.faults.googleApiFault = "permission-denied";
+    assertThat(testIamPermissions("projects/other-project", asked)).isEmpty();
+    g.faults.googleApiFault = "";
+
+    g.fake.iam().grantAll();
+    assertThat(testIamPermissions("projects/" + g.project(), asked)).hasSize(3);
+    assertThat(g.fake.calls())
+        .filteredOn(c -> c.shortMethod().equals("TestIamPermissions"))
+        .hasSize(5)
+        .allSatisfy(c -> assertThat(c.permission()).isEmpty());
+    assertThat(g.fake.calls())
+        .filteredOn(c -> c.shortMethod().equals("CreateMembership"))
+        .singleElement()
+        .satisfies(c -> assertThat(c.permission()).isEqualTo("gkehub.memberships.create"));
+  }
+
+  /** Resource Manager v3's Projects.TestIamPermissions, through a hand-built method descriptor. */
+  private List<String> testIamPermissions(String resource, List<String> permissions) {
+    io.grpc.MethodDescriptor<TestIamPermissionsRequest, TestIamPermissionsResponse> method =
+        io.grpc.MethodDescriptor.<TestIamPermissionsRequest, TestIamPermissionsResponse>newBuilder()
+            .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName("google.cloud.resourcemanager.v3.Projects/TestIamPermissions")
+            .setRequestMarshaller(
+                ProtoUtils.marshaller(TestIamPermissionsRequest.getDefaultInstance()))
+            .setResponseMarshaller(
+                ProtoUtils.marshaller(TestIamPermissionsResponse.getDefaultInstance()))
+            .build();
+    return ClientCalls.blockingUnaryCall(
+            g.channel,
+            method,
+            io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+            TestIamPermissionsRequest.newBuilder()
+                .setResource(resource)
+                .addAllPermissions(permissions)
+                .build())
+        .getPermissionsList();
   }
 }
