@@ -125,6 +125,7 @@ final class FleetDemoRun implements AutoCloseable {
                             .findFirst()
                             .orElseThrow()
                             .labels(),
+                        null,
                         null))
             .toList();
     String canary = clusters.get(0).name();

@@ -212,7 +212,8 @@ final class StartCommand implements Callable<Integer> {
         backupDir == null ? null : backupDir.toAbsolutePath().toString(),
         failAt,
         new Timeouts(
-            controlPlaneTimeout, defaults.rootDistribution(), rolloutTimeout, defaults.gateway()));
+            controlPlaneTimeout, defaults.rootDistribution(), rolloutTimeout, defaults.gateway()),
+        null);
   }
 
   /**

@@ -331,7 +331,7 @@ public final class FleetFile {
     if (connection == null) {
       return null;
     }
-    return new FleetCluster(ref, connection, labels, fleetProject);
+    return new FleetCluster(ref, connection, labels, fleetProject, null);
   }
 
   /**

@@ -112,19 +112,22 @@ class FleetFileTest {
                     new ClusterRef("p1", "us-central1", "c1"),
                     new Connection(kc, "ctx-c1", "127.0.0.1:9000"),
                     Map.of("env", "canary"),
+                    null,
                     null),
                 new FleetCluster(
                     new ClusterRef("p1", "us-central1", "c2"),
                     Connection.viaGoogle(
                         new ClusterRef("p1", "us-central1", "c2"), "127.0.0.1:9000", null),
                     Map.of("env", "prod", "tier", "web"),
+                    null,
                     null),
                 new FleetCluster(
                     new ClusterRef("p2", "europe-west1-b", "c3"),
                     Connection.viaGoogle(
                         new ClusterRef("p2", "europe-west1-b", "c3"), "127.0.0.1:9000", null),
                     Map.of("env", "prod"),
-                    "hub-project")),
+                    "hub-project",
+                    null)),
             "my-fleet-project",
             new Connection(null, null, "127.0.0.1:9000"),
             List.of(

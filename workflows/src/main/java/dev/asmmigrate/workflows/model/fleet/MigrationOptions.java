@@ -2,6 +2,7 @@ package dev.asmmigrate.workflows.model.fleet;
 
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.Timeouts;
+import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import java.util.List;
 
 /**
@@ -55,6 +56,7 @@ public record MigrationOptions(
         restartStatefulSetsAndDaemonSets,
         null,
         failAt,
-        timeouts);
+        timeouts,
+        new WindowPolicy(c.windows(), null, null));
   }
 }
