@@ -283,21 +283,15 @@ final class MaintenanceGate {
     return waited;
   }
 
-  /** The first opening from {@code now} on that is long enough for {@code needs}, within a year. */
+  /**
+   * The first opening that starts after {@code now}, within a year, long enough for {@code needs}
+   * (one expansion of the year's openings: asking opening after opening re-expands each time).
+   */
   private Optional<Opening> nextFit(Instant now, Duration needs) {
-    Instant t = now;
-    for (int i = 0; i < 10_000; i++) {
-      Optional<Opening> o = calendar.nextOpening(t);
-      if (o.isEmpty()) {
-        return Optional.empty();
+    for (Opening o : calendar.openings(now, now.plus(Duration.ofDays(366)))) {
+      if (o.start().isAfter(now) && !o.start().plus(needs).isAfter(o.end())) {
+        return Optional.of(o);
       }
-      if (!o.get().start().plus(needs).isAfter(o.get().end())) {
-        return o;
-      }
-      if (!o.get().end().isAfter(t)) {
-        return Optional.empty();
-      }
-      t = o.get().end();
     }
     return Optional.empty();
   }

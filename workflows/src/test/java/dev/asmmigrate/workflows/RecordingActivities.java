@@ -95,7 +95,20 @@ final class RecordingActivities
   final Map<String, java.util.concurrent.CountDownLatch> heartbeatingHolds =
       new ConcurrentHashMap<>();
 
+  /** The test's clock (the test environment's time), for {@link #started}. */
+  volatile java.util.function.LongSupplier clock = () -> 0L;
+
+  /** Each call with when it started on {@link #clock} (epoch milliseconds), in order. */
+  final List<Map.Entry<String, Long>> started = Collections.synchronizedList(new ArrayList<>());
+
+  /**
+   * What a namespace's one activity does between its restart and its verification, by namespace:
+   * e.g. let the test environment's time pass, as a rollout takes time.
+   */
+  volatile java.util.function.Consumer<String> rollout = ns -> {};
+
   private void record(String call) {
+    started.add(Map.entry(call, clock.getAsLong()));
     calls.add(call);
     java.util.concurrent.CountDownLatch beating = heartbeatingHolds.get(call);
     if (beating != null) {
@@ -299,6 +312,7 @@ final class RecordingActivities
     long relabelledAt = System.currentTimeMillis();
     RestartResult restarted = restartWorkloads(r.restart());
     long restartedAt = System.currentTimeMillis();
+    rollout.accept(r.relabel().namespace());
     return new MigrateNamespaceResult(
         restarted, verifyNamespace(r.verify()), relabelledAt, restartedAt);
   }
