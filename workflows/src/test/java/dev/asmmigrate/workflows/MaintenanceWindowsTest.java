@@ -297,6 +297,27 @@ class MaintenanceWindowsTest {
         .isBetween(millis("2026-11-03T02:00"), millis("2026-11-03T02:00") + SLACK);
   }
 
+  /** Windows from the cluster's own GKE policy gate the run as the run's own do. */
+  @Test
+  void givenWindowsFromTheCluster_theRunShouldFollowTheClustersPolicy() {
+    start(berlin("2026-11-02T01:00"));
+    activities.namespaces = namespaces(2, Duration.ofMinutes(10));
+    activities.clusterWindows =
+        windows(
+            MaintenanceWindows.DEFAULT_MARGIN,
+            window("FREQ=DAILY", "2026-11-01T02:00", Duration.ofHours(2)));
+    MaintenanceWindows fromCluster =
+        new MaintenanceWindows(List.of(), List.of(), true, Duration.ofMinutes(5));
+
+    MigrationResult result = stub().migrate(request(1, new WindowPolicy(fromCluster, null, null)));
+
+    assertThat(result.state()).isEqualTo(MigrationState.SUCCESS);
+    assertThat(activities.calls.get(0)).isEqualTo("clusterMaintenanceWindows");
+    assertStartedAt("migrateConfigs", "2026-11-02T02:00");
+    assertThat(running().status().windows().windows().windows())
+        .isEqualTo(activities.clusterWindows.windows());
+  }
+
   // --- daylight saving -------------------------------------------------------------------------
 
   /**

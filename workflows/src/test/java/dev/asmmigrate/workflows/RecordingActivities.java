@@ -10,6 +10,7 @@ import dev.asmmigrate.workflows.activities.MeshCaActivities;
 import dev.asmmigrate.workflows.activities.PreflightActivities;
 import dev.asmmigrate.workflows.activities.StateActivities;
 import dev.asmmigrate.workflows.activities.WebhookActivities;
+import dev.asmmigrate.workflows.activities.WindowActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
 import dev.asmmigrate.workflows.model.AddonVersion;
@@ -45,7 +46,8 @@ final class RecordingActivities
         WorkloadActivities,
         GatewayActivities,
         WebhookActivities,
-        AddonActivities {
+        AddonActivities,
+        WindowActivities {
 
   final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   final List<MigrationState> states = Collections.synchronizedList(new ArrayList<>());
@@ -76,6 +78,18 @@ final class RecordingActivities
   final Map<String, java.util.concurrent.CountDownLatch> holds = new ConcurrentHashMap<>();
 
   List<AddonVersion> versions = List.of(AddonVersion.V1_4);
+
+  /** The cluster's own GKE maintenance policy, as windows (windows fromCluster). */
+  dev.asmmigrate.workflows.model.window.MaintenanceWindows clusterWindows =
+      dev.asmmigrate.workflows.model.window.MaintenanceWindows.anyTime();
+
+  @Override
+  public dev.asmmigrate.workflows.model.window.MaintenanceWindows clusterMaintenanceWindows(
+      dev.asmmigrate.workflows.model.ClusterRef cluster,
+      dev.asmmigrate.workflows.model.Connection connection) {
+    record("clusterMaintenanceWindows");
+    return clusterWindows;
+  }
 
   /** The migration the pre-flight finds recorded in the cluster (state ConfigMap), if any. */
   String existingMigrationId;
