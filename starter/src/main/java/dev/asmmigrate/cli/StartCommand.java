@@ -66,6 +66,8 @@ final class StartCommand implements Callable<Integer> {
 
   @Mixin WindowOptions windows;
 
+  @Mixin WindowRunOptions windowRun;
+
   @Option(
       names = "--auto-approve",
       description =
@@ -165,7 +167,7 @@ final class StartCommand implements Callable<Integer> {
 
   MigrationRequest request() {
     // bad windows are refused first: before the cluster or Temporal is contacted
-    WindowPolicy windowPolicy = windows.policy(Instant.now());
+    WindowPolicy windowPolicy = windowRun.policy(windows.windows(Instant.now()));
     mesh.validate();
     if (concurrency.value() < 1) {
       throw new UserError(ExitCodes.USAGE, "--concurrency must be at least 1");

@@ -229,4 +229,9 @@ public class FakeMigration implements MigrationWorkflow {
 
   @Override
   public void validateSetWindows(WindowsChange change) {}
+
+  @Override
+  public void windowsSignal(WindowsChange change) {
+    setWindows(change);
+  }
 }
