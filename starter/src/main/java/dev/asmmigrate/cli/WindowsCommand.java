@@ -58,6 +58,21 @@ final class WindowsCommand implements Callable<Integer> {
     String reason;
 
     @Option(
+        names = "--fleet",
+        paramLabel = "NAME",
+        description =
+            "A fleet instead of one migration: its running clusters get the windows at once, those"
+                + " not started yet when they start (no override: override one cluster's"
+                + " migration).")
+    String fleet;
+
+    @Option(
+        names = "--fleet-cluster",
+        paramLabel = "NAME",
+        description = "With --fleet: only this cluster (its name in the fleet file).")
+    String fleetCluster;
+
+    @Option(
         names = "--answer-timeout",
         defaultValue = "30s",
         converter = PositiveDurationConverter.class,
@@ -74,8 +89,26 @@ final class WindowsCommand implements Callable<Integer> {
       run.override = override;
       run.reason = reason;
       WindowsChange change = new WindowsChange(w, run.overrideReason());
-      String id = target.workflowId();
       PrintWriter out = spec.commandLine().getOut();
+      if (fleet != null) {
+        if (change.overrideReason() != null) {
+          throw new UserError(
+              ExitCodes.USAGE,
+              "--override-window is one migration's emergency: name it with --cluster-id");
+        }
+        Fleets.workflowId(fleet);
+        try (Fleets fleets = Fleets.connect(temporal)) {
+          String answer =
+              fleets.update(fleet, wf -> wf.setWindows(change, fleetCluster), answerTimeout);
+          out.println("fleet " + fleet + ": " + answer);
+          out.flush();
+          return ExitCodes.OK;
+        }
+      }
+      if (fleetCluster != null) {
+        throw new UserError(ExitCodes.USAGE, "--fleet-cluster goes with --fleet");
+      }
+      String id = target.workflowId();
       try (Migrations migrations = Migrations.connect(temporal)) {
         String answer =
             migrations.update(
