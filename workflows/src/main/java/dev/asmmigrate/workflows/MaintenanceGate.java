@@ -238,14 +238,23 @@ final class MaintenanceGate {
   }
 
   /**
-   * When the opening that holds now closes, for a group of waves to stop before a wave that no
-   * longer fits; null when the run is not gated (any time, or overridden).
+   * When the opening that holds now closes (epoch milliseconds), for a group of waves to stop
+   * before a wave that no longer fits; now when no opening holds now; null when the run is not
+   * gated (any time, or overridden).
    */
-  Opening current() {
+  Long closesAt() {
     if (!gating()) {
       return null;
     }
-    return calendar.openAt(now()).orElse(null);
+    return calendar
+        .openAt(now())
+        .map(o -> o.end().toEpochMilli())
+        .orElse(Workflow.currentTimeMillis());
+  }
+
+  /** How many times the windows changed ({@link #set}): a running group of waves is told. */
+  int changes() {
+    return changes;
   }
 
   Duration margin() {

@@ -8,7 +8,6 @@ import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
-import dev.asmmigrate.workflows.model.window.Opening;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -178,18 +177,26 @@ final class NamespaceGroups {
               Workflow.getWorkflowExecution(child).get();
               boolean abortSent = false;
               boolean pauseSent = false;
+              int windowsSent = gate == null ? 0 : gate.changes();
               while (!rollBack) {
                 boolean sent = pauseSent;
                 boolean aborted = abortSent;
+                int windows = windowsSent;
                 Workflow.await(
                     () ->
                         result.isCompleted()
                             || (!aborted && progress.abortReason() != null)
-                            || progress.paused() != sent);
+                            || progress.paused() != sent
+                            || (gate != null && gate.changes() != windows));
                 if (result.isCompleted()) {
                   break;
                 }
-                if (!abortSent && progress.abortReason() != null) {
+                if (gate != null && gate.changes() != windowsSent) {
+                  // windows set: the group decides its next waves by the new windows
+                  windowsSent = gate.changes();
+                  WaveWindow now = window();
+                  signal(() -> child.window(now));
+                } else if (!abortSent && progress.abortReason() != null) {
                   abortSent = true;
                   signal(() -> child.abort(progress.abortReason()));
                 } else if (progress.paused() != pauseSent) {
@@ -210,10 +217,8 @@ final class NamespaceGroups {
 
   /** The window a group works in (its opening's close, the measurements so far), or null. */
   private WaveWindow window() {
-    Opening open = gate == null ? null : gate.current();
-    return open == null
-        ? null
-        : new WaveWindow(open.end().toEpochMilli(), gate.margin(), gate.measured());
+    Long closesAt = gate == null ? null : gate.closesAt();
+    return closesAt == null ? null : new WaveWindow(closesAt, gate.margin(), gate.measured());
   }
 
   /** Sends a signal to the running group; one that ended in the meantime needs it no more. */

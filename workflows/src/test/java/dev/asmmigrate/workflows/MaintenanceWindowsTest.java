@@ -399,6 +399,47 @@ class MaintenanceWindowsTest {
     assertThat(wf.status().windows().windows()).isEqualTo(noon);
   }
 
+  /**
+   * Windows set while a group of waves runs: the group is told, and stops before the next wave the
+   * new (shorter) window no longer holds. Daily 02:00-06:00 would hold three 20m namespaces (45m
+   * each with undo and margin); set to 02:00-02:50 while ns-1 runs, ns-2 waits for the next day,
+   * and so does ns-3 after it.
+   */
+  @Test
+  void givenWindowsSetWhileAGroupOfWavesRuns_theGroupShouldStopBeforeAWaveTheNewWindowDoesNotHold()
+      throws Exception {
+    start(berlin("2026-11-02T02:00"));
+    activities.namespaces = namespaces(3, Duration.ofMinutes(20));
+    rolloutsTake(Duration.ofMinutes(20));
+    CountDownLatch first = new CountDownLatch(1);
+    activities.holds.put("relabelNamespace:ns-1", first);
+    MigrationWorkflow wf = stub();
+    WorkflowClient.start(
+        wf::migrate,
+        request(
+            1,
+            new WindowPolicy(
+                windows(
+                    Duration.ofMinutes(5),
+                    window("FREQ=DAILY", "2026-11-01T02:00", Duration.ofHours(4))),
+                null,
+                null)));
+    await().until(() -> activities.calls.contains("relabelNamespace:ns-1"));
+
+    wf.setWindows(
+        new WindowsChange(
+            windows(
+                Duration.ofMinutes(5),
+                window("FREQ=DAILY", "2026-11-01T02:00", Duration.ofMinutes(50))),
+            null));
+    first.countDown();
+    MigrationResult result = WorkflowStub.fromTyped(wf).getResult(MigrationResult.class);
+
+    assertThat(result.state()).isEqualTo(MigrationState.SUCCESS);
+    assertStartedAt("relabelNamespace:ns-2", "2026-11-03T02:00");
+    assertStartedAt("relabelNamespace:ns-3", "2026-11-04T02:00");
+  }
+
   /** An override runs now, outside every window, and the status (and so the report) says why. */
   @Test
   void givenAnOverride_theRunShouldGoOnNowAndRecordTheReason() {
