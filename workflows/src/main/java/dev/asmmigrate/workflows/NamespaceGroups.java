@@ -40,23 +40,20 @@ final class NamespaceGroups {
   private final MigrationRequest request;
   private final Progress progress;
   private final Saga saga;
-  private final MaintenanceGate gate;
+  private MaintenanceGate gate;
   private int started;
 
-  /**
-   * @param gate the run's maintenance windows, before each wave; null: none
-   */
-  NamespaceGroups(
-      MigrationContext ctx,
-      MigrationRequest request,
-      Progress progress,
-      Saga saga,
-      MaintenanceGate gate) {
+  NamespaceGroups(MigrationContext ctx, MigrationRequest request, Progress progress, Saga saga) {
     this.ctx = ctx;
     this.request = request;
     this.progress = progress;
     this.saga = saga;
-    this.gate = gate;
+  }
+
+  /** The run's maintenance windows, which each wave waits for; none by default. */
+  NamespaceGroups gate(MaintenanceGate g) {
+    gate = g;
+    return this;
   }
 
   /** The canary namespaces one at a time, then the rest in waves of at most the concurrency. */
