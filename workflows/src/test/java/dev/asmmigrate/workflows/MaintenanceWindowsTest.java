@@ -18,12 +18,15 @@ import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import dev.asmmigrate.workflows.model.window.WindowWait;
 import dev.asmmigrate.workflows.model.window.WindowsChange;
 import io.temporal.activity.Activity;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -206,7 +209,8 @@ class MaintenanceWindowsTest {
    */
   @Test
   void
-      givenAWindowClosingInTheWorkloadPhase_theNamespaceInProgressShouldFinishAndTheRestWaitForTheNextWindow() {
+      givenAWindowClosingInTheWorkloadPhase_theNamespaceInProgressShouldFinishAndTheRestWaitForTheNextWindow()
+          throws Exception {
     start(berlin("2026-11-02T01:00"));
     activities.namespaces = namespaces(6, Duration.ofMinutes(20));
     rolloutsTake(Duration.ofMinutes(20));
@@ -253,6 +257,7 @@ class MaintenanceWindowsTest {
     assertThat(activities.reasons)
         .anyMatch(
             r -> r.startsWith("WAITING_FOR_WINDOW until Tue 2026-11-03 02:00 (Europe/Berlin): "));
+    assertReplays();
   }
 
   // --- steps ----------------------------------------------------------------------------------
@@ -438,6 +443,7 @@ class MaintenanceWindowsTest {
     assertThat(result.state()).isEqualTo(MigrationState.SUCCESS);
     assertStartedAt("relabelNamespace:ns-2", "2026-11-03T02:00");
     assertStartedAt("relabelNamespace:ns-3", "2026-11-04T02:00");
+    assertReplays();
   }
 
   /** An override runs now, outside every window, and the status (and so the report) says why. */
@@ -511,6 +517,23 @@ class MaintenanceWindowsTest {
         .isGreaterThanOrEqualTo(millis("2026-11-02T02:30"));
     assertInsideWindowsWithTheirUndo(
         Duration.ofMinutes(25), LocalTime.of(2, 0), LocalTime.of(4, 0));
+  }
+
+  /**
+   * The run's history and each of its groups' replay deterministically: the gate decides from
+   * workflow time and the calendar only.
+   */
+  void assertReplays() throws Exception {
+    WorkflowExecutionHistory run = client.fetchHistory(MigrationWorkflowTest.CLUSTER.workflowId());
+    WorkflowReplayer.replayWorkflowExecution(run, MigrationWorkflowImpl.class);
+    for (HistoryEvent e : run.getEvents()) {
+      if (e.hasStartChildWorkflowExecutionInitiatedEventAttributes()) {
+        WorkflowReplayer.replayWorkflowExecution(
+            client.fetchHistory(
+                e.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowId()),
+            NamespaceGroupWorkflowImpl.class);
+      }
+    }
   }
 
   /** Each namespace started inside a window, with {@code needs} before it closed. */
