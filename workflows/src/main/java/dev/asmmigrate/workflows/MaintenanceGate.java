@@ -22,6 +22,7 @@ import dev.asmmigrate.workflows.model.window.WindowCalendar;
 import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import dev.asmmigrate.workflows.model.window.WindowStatus;
 import dev.asmmigrate.workflows.model.window.WindowWait;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.time.Instant;
@@ -304,10 +305,18 @@ final class MaintenanceGate {
       }
       log.info("{}: waiting for a maintenance window until {}: {}", what, w.untilText(), why);
       int seen = changes;
-      if (next.isPresent()) {
-        Workflow.await(Duration.between(now, next.get().start()), () -> changes != seen);
-      } else {
-        Workflow.await(() -> changes != seen);
+      try {
+        if (next.isPresent()) {
+          Workflow.await(Duration.between(now, next.get().start()), () -> changes != seen);
+        } else {
+          Workflow.await(() -> changes != seen);
+        }
+      } catch (CanceledFailure aborted) {
+        // an abort ends the wait: the rollback goes on from this consistent point
+        waits.add(waiting.ended(Workflow.currentTimeMillis()));
+        waiting = null;
+        publish();
+        throw aborted;
       }
       waited = true;
     }

@@ -446,6 +446,29 @@ class MaintenanceWindowsTest {
     assertReplays();
   }
 
+  /** An abort while the run waits for a window rolls back what ran before, from there. */
+  @Test
+  void givenAnAbortWhileWaitingForAWindow_theRunShouldRollBackFromThere() {
+    start(berlin("2026-11-02T10:00"));
+    MaintenanceWindows saturdays =
+        windows(
+            Duration.ofMinutes(5),
+            window("FREQ=WEEKLY;BYDAY=SA", "2026-10-03T02:00", Duration.ofHours(4)));
+    MigrationWorkflow wf = stub();
+    WorkflowClient.start(wf::migrate, request(1, new WindowPolicy(saturdays, null, null)));
+    await().until(() -> "WAITING_FOR_WINDOW".equals(wf.status().phase()));
+
+    wf.abortUpdate("change freeze");
+    MigrationResult result = WorkflowStub.fromTyped(wf).getResult(MigrationResult.class);
+
+    assertThat(result.state()).isEqualTo(MigrationState.ROLLED_BACK);
+    assertThat(activities.calls).doesNotContain("migrateConfigs").contains("unregisterFleet");
+    MigrationStatus status = running().status();
+    assertThat(status.windows().waiting()).isNull();
+    assertThat(status.windows().waits()).hasSize(1);
+    assertThat(status.windows().waits().get(0).endedAt()).isNotNull();
+  }
+
   /** An override runs now, outside every window, and the status (and so the report) says why. */
   @Test
   void givenAnOverride_theRunShouldGoOnNowAndRecordTheReason() {
