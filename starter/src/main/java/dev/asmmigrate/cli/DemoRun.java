@@ -212,7 +212,8 @@ final class DemoRun implements AutoCloseable {
             true,
             null,
             failAt,
-            timeouts());
+            timeouts(),
+            null);
     try (TestServer.InProcessTestServer temporal = TestServer.createServer(true);
         KubeClients clients = new KubeClients()) {
       WorkflowServiceStubs service =

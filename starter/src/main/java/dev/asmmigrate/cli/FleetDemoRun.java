@@ -145,6 +145,7 @@ final class FleetDemoRun implements AutoCloseable {
             .findFirst()
             .orElseThrow()
             .labels(),
+        null,
         null);
   }
 

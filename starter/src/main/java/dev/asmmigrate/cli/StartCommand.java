@@ -11,6 +11,7 @@ import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.Timeouts;
+import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.Status;
@@ -26,6 +27,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -61,6 +63,10 @@ final class StartCommand implements Callable<Integer> {
   List<String> canary = new ArrayList<>();
 
   @Mixin ConcurrencyOption concurrency;
+
+  @Mixin WindowOptions windows;
+
+  @Mixin WindowRunOptions windowRun;
 
   @Option(
       names = "--auto-approve",
@@ -160,6 +166,8 @@ final class StartCommand implements Callable<Integer> {
   }
 
   MigrationRequest request() {
+    // bad windows are refused first: before the cluster or Temporal is contacted
+    WindowPolicy windowPolicy = windowRun.policy(windows.windows(Instant.now()));
     mesh.validate();
     if (concurrency.value() < 1) {
       throw new UserError(ExitCodes.USAGE, "--concurrency must be at least 1");
@@ -212,7 +220,8 @@ final class StartCommand implements Callable<Integer> {
         backupDir == null ? null : backupDir.toAbsolutePath().toString(),
         failAt,
         new Timeouts(
-            controlPlaneTimeout, defaults.rootDistribution(), rolloutTimeout, defaults.gateway()));
+            controlPlaneTimeout, defaults.rootDistribution(), rolloutTimeout, defaults.gateway()),
+        windowPolicy);
   }
 
   /**

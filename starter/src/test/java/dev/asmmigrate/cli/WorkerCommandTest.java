@@ -208,6 +208,7 @@ class WorkerCommandTest {
             true,
             null,
             null,
+            null,
             null));
   }
 }

@@ -2,6 +2,7 @@ package dev.asmmigrate.workflows;
 
 import dev.asmmigrate.workflows.NamespaceGroupWorkflow.GroupRequest;
 import dev.asmmigrate.workflows.NamespaceGroupWorkflow.GroupResult;
+import dev.asmmigrate.workflows.NamespaceGroupWorkflow.WaveWindow;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationRequest;
@@ -39,6 +40,7 @@ final class NamespaceGroups {
   private final MigrationRequest request;
   private final Progress progress;
   private final Saga saga;
+  private MaintenanceGate gate;
   private int started;
 
   NamespaceGroups(MigrationContext ctx, MigrationRequest request, Progress progress, Saga saga) {
@@ -46,6 +48,12 @@ final class NamespaceGroups {
     this.request = request;
     this.progress = progress;
     this.saga = saga;
+  }
+
+  /** The run's maintenance windows, which each wave waits for; none by default. */
+  NamespaceGroups gate(MaintenanceGate g) {
+    gate = g;
+    return this;
   }
 
   /** The canary namespaces one at a time, then the rest in waves of at most the concurrency. */
@@ -66,10 +74,18 @@ final class NamespaceGroups {
     // the step the groups belong to, also in the IDs of their undos (which run in the rollback,
     // at another step)
     String step = progress.step().id();
+    if (gate != null) {
+      gate.plans(namespaces);
+    }
     for (List<List<NamespacePlan>> group : groups(waves)) {
       List<List<NamespacePlan>> left = group;
       while (!left.isEmpty()) {
         awaitSafePoint();
+        // the next wave starts only in a window that holds it and its undo; the group stops
+        // before a later wave that no longer fits, and the next group waits here
+        while (gate != null && gate.awaitWave(left.get(0))) {
+          awaitSafePoint();
+        }
         GroupResult r = run(step, left, false);
         if (!r.migrated().isEmpty()) {
           List<NamespacePlan> migrated = new ArrayList<>(r.migrated());
@@ -152,22 +168,32 @@ final class NamespaceGroups {
             () -> {
               Promise<GroupResult> result =
                   Async.function(
-                      child::run, new GroupRequest(ctx, request, current, waves, rollBack));
+                      child::run,
+                      new GroupRequest(
+                          ctx, request, current, waves, rollBack, rollBack ? null : window()));
               Workflow.getWorkflowExecution(child).get();
               boolean abortSent = false;
               boolean pauseSent = false;
+              int windowsSent = gate == null ? 0 : gate.changes();
               while (!rollBack) {
                 boolean sent = pauseSent;
                 boolean aborted = abortSent;
+                int windows = windowsSent;
                 Workflow.await(
                     () ->
                         result.isCompleted()
                             || (!aborted && progress.abortReason() != null)
-                            || progress.paused() != sent);
+                            || progress.paused() != sent
+                            || (gate != null && gate.changes() != windows));
                 if (result.isCompleted()) {
                   break;
                 }
-                if (!abortSent && progress.abortReason() != null) {
+                if (gate != null && gate.changes() != windowsSent) {
+                  // windows set: the group decides its next waves by the new windows
+                  windowsSent = gate.changes();
+                  WaveWindow now = window();
+                  signal(() -> child.window(now));
+                } else if (!abortSent && progress.abortReason() != null) {
                   abortSent = true;
                   signal(() -> child.abort(progress.abortReason()));
                 } else if (progress.paused() != pauseSent) {
@@ -184,6 +210,12 @@ final class NamespaceGroups {
       progress.undoFailures(r.rollbackFailures());
     }
     return r;
+  }
+
+  /** The window a group works in (its opening's close, the measurements so far), or null. */
+  private WaveWindow window() {
+    Long closesAt = gate == null ? null : gate.closesAt();
+    return closesAt == null ? null : new WaveWindow(closesAt, gate.margin(), gate.measured());
   }
 
   /** Sends a signal to the running group; one that ended in the meantime needs it no more. */

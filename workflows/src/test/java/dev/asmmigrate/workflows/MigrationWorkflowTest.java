@@ -79,6 +79,7 @@ class MigrationWorkflowTest {
         true,
         null,
         failAt,
+        null,
         null);
   }
 
@@ -445,7 +446,8 @@ class MigrationWorkflowTest {
             false,
             withSets.backupDir(),
             withSets.failAt(),
-            withSets.timeouts());
+            withSets.timeouts(),
+            null);
 
     MigrationResult result = stub().migrate(request);
 

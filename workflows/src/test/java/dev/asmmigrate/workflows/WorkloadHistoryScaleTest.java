@@ -96,6 +96,7 @@ class WorkloadHistoryScaleTest {
             true,
             null,
             failAt,
+            null,
             null);
     MigrationResult result =
         client

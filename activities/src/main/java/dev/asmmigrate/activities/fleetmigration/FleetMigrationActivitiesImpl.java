@@ -130,7 +130,7 @@ public final class FleetMigrationActivitiesImpl implements FleetMigrationActivit
             m.getName());
         continue;
       }
-      found.add(new FleetCluster(cluster, connection, m.getLabelsMap(), fleetProject));
+      found.add(new FleetCluster(cluster, connection, m.getLabelsMap(), fleetProject, null));
     }
     log.info(
         "fleet {}: {} of {} memberships are GKE clusters running the Istio add-on: {}",

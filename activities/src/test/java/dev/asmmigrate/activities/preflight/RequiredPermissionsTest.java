@@ -297,7 +297,8 @@ class RequiredPermissionsTest {
                 Duration.ofMinutes(2),
                 Duration.ofMinutes(2),
                 Duration.ofMinutes(3),
-                Duration.ofMinutes(2)));
+                Duration.ofMinutes(2)),
+            null);
     MigrationWorkflow workflow =
         env.getWorkflowClient()
             .newWorkflowStub(

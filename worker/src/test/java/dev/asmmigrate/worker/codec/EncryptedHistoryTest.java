@@ -176,6 +176,7 @@ class EncryptedHistoryTest {
         true,
         null,
         null,
-        Timeouts.defaults());
+        Timeouts.defaults(),
+        null);
   }
 }

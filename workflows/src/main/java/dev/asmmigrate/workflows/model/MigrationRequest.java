@@ -1,5 +1,6 @@
 package dev.asmmigrate.workflows.model;
 
+import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import java.util.List;
 
 /**
@@ -21,6 +22,8 @@ import java.util.List;
  *     in the cluster (namespace asm-migrate-system)
  * @param failAt a step id at which to inject a permanent failure (rehearsing rollback), or null
  * @param timeouts bounds of the waits
+ * @param windows when the run may disturb traffic: the cluster's maintenance windows, the earliest
+ *     start and an emergency override; any time when null
  */
 public record MigrationRequest(
     ClusterRef cluster,
@@ -35,13 +38,15 @@ public record MigrationRequest(
     boolean restartStatefulSetsAndDaemonSets,
     String backupDir,
     String failAt,
-    Timeouts timeouts) {
+    Timeouts timeouts,
+    WindowPolicy windows) {
 
   public MigrationRequest {
     namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
     canary = canary == null ? List.of() : List.copyOf(canary);
     channel = channel == null ? "regular" : channel;
     timeouts = timeouts == null ? Timeouts.defaults() : timeouts;
+    windows = windows == null ? WindowPolicy.anyTime() : windows;
   }
 
   /** The managed control plane revision of the channel. */

@@ -65,7 +65,11 @@ class FleetTesting implements AutoCloseable {
       l.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
     }
     return new FleetCluster(
-        new ClusterRef("p", "us-central1-c", name), new Connection(null, name, null), l, null);
+        new ClusterRef("p", "us-central1-c", name),
+        new Connection(null, name, null),
+        l,
+        null,
+        null);
   }
 
   static FleetWave wave(String name, List<String> clusters, String selector, int maxConcurrent) {

@@ -2,6 +2,7 @@ package dev.asmmigrate.workflows.model.fleet;
 
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.Connection;
+import dev.asmmigrate.workflows.model.window.MaintenanceWindows;
 import java.util.Map;
 
 /**
@@ -14,12 +15,18 @@ import java.util.Map;
  * @param labels labels for wave selectors; for clusters found by {@code fromFleet}, the GKE Hub
  *     membership's labels
  * @param fleetProject the GKE Hub project it belongs to, or null for its own project
+ * @param windows its maintenance windows (the fleet file's, or its defaults'); any time when null
  */
 public record FleetCluster(
-    ClusterRef cluster, Connection connection, Map<String, String> labels, String fleetProject) {
+    ClusterRef cluster,
+    Connection connection,
+    Map<String, String> labels,
+    String fleetProject,
+    MaintenanceWindows windows) {
 
   public FleetCluster {
     labels = labels == null ? Map.of() : Map.copyOf(labels);
+    windows = windows == null ? MaintenanceWindows.anyTime() : windows;
   }
 
   /** The short name the fleet file, {@code --retry} and {@code --skip} use: the cluster's name. */

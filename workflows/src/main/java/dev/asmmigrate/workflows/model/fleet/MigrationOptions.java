@@ -2,6 +2,7 @@ package dev.asmmigrate.workflows.model.fleet;
 
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.Timeouts;
+import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import java.util.List;
 
 /**
@@ -21,7 +22,44 @@ public record MigrationOptions(
     int concurrency,
     boolean continueOnNamespaceFailure,
     boolean restartStatefulSetsAndDaemonSets,
-    Timeouts timeouts) {
+    Timeouts timeouts,
+    java.time.Instant notBefore,
+    String overrideReason) {
+
+  /** Options without an earliest start or an override of the windows. */
+  public MigrationOptions(
+      String channel,
+      List<String> canary,
+      int concurrency,
+      boolean continueOnNamespaceFailure,
+      boolean restartStatefulSetsAndDaemonSets,
+      Timeouts timeouts) {
+    this(
+        channel,
+        canary,
+        concurrency,
+        continueOnNamespaceFailure,
+        restartStatefulSetsAndDaemonSets,
+        timeouts,
+        null,
+        null);
+  }
+
+  /**
+   * The same options with every cluster's earliest start and an override of their windows ({@code
+   * fleet start --not-before}, {@code --override-window --reason}).
+   */
+  public MigrationOptions withWindowRun(java.time.Instant notBefore, String overrideReason) {
+    return new MigrationOptions(
+        channel,
+        canary,
+        concurrency,
+        continueOnNamespaceFailure,
+        restartStatefulSetsAndDaemonSets,
+        timeouts,
+        notBefore,
+        overrideReason);
+  }
 
   public MigrationOptions {
     channel = channel == null ? "regular" : channel;
@@ -55,6 +93,7 @@ public record MigrationOptions(
         restartStatefulSetsAndDaemonSets,
         null,
         failAt,
-        timeouts);
+        timeouts,
+        new WindowPolicy(c.windows(), notBefore, overrideReason));
   }
 }
