@@ -14,6 +14,7 @@ import dev.asmmigrate.activities.meshca.MeshCaActivitiesImpl;
 import dev.asmmigrate.activities.preflight.PreflightActivitiesImpl;
 import dev.asmmigrate.activities.state.StateActivitiesImpl;
 import dev.asmmigrate.activities.webhook.WebhookActivitiesImpl;
+import dev.asmmigrate.activities.window.WindowActivitiesImpl;
 import dev.asmmigrate.activities.workloads.WorkloadActivitiesImpl;
 import java.util.List;
 
@@ -53,6 +54,7 @@ public final class Activities {
         new GatewayActivitiesImpl(clients, backups),
         new WebhookActivitiesImpl(clients, backups),
         new AddonActivitiesImpl(clients, backups, google),
-        new FleetMigrationActivitiesImpl(clients, google));
+        new FleetMigrationActivitiesImpl(clients, google),
+        new WindowActivitiesImpl(google));
   }
 }

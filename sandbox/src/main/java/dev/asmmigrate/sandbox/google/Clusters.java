@@ -171,6 +171,7 @@ final class Clusters {
         .setCurrentNodeCount(cluster.nodeCount())
         .setStatus(cluster.status())
         .setAddonsConfig(cluster.addonsConfig())
+        .setMaintenancePolicy(cluster.maintenancePolicy())
         .setWorkloadIdentityConfig(
             WorkloadIdentityConfig.newBuilder().setWorkloadPool(cluster.workloadIdentityPool()))
         .build();

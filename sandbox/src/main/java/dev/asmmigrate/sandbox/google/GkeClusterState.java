@@ -5,6 +5,7 @@ import com.google.container.v1beta1.Cluster;
 import com.google.container.v1beta1.HorizontalPodAutoscaling;
 import com.google.container.v1beta1.HttpLoadBalancing;
 import com.google.container.v1beta1.IstioConfig;
+import com.google.container.v1beta1.MaintenancePolicy;
 import com.google.container.v1beta1.NetworkPolicyConfig;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import dev.asmmigrate.sandbox.SandboxSettings;
@@ -44,6 +45,7 @@ public final class GkeClusterState {
   private String masterVersion;
   private AddonsConfig addons;
   private boolean reconciling;
+  private MaintenancePolicy maintenancePolicy = MaintenancePolicy.getDefaultInstance();
 
   /** The cluster the settings describe, created at {@code createTime}. */
   @SuppressWarnings("deprecation") // istio_config is deprecated in the API, and what we simulate
@@ -181,6 +183,26 @@ public final class GkeClusterState {
   /** The add-ons in their v1beta1 form (the only one with {@code istio_config}). */
   public synchronized AddonsConfig addonsConfig() {
     return addons;
+  }
+
+  /**
+   * The cluster's GKE maintenance policy, as GetCluster reports it ({@code maintenancePolicy}: a
+   * recurring or a daily window, and maintenance exclusions); none (the default instance) when
+   * never set.
+   */
+  public synchronized MaintenancePolicy maintenancePolicy() {
+    return maintenancePolicy;
+  }
+
+  /**
+   * Sets the maintenance policy GetCluster reports, as {@code gcloud container clusters update
+   * --maintenance-window-*} would; null clears it.
+   */
+  public void setMaintenancePolicy(MaintenancePolicy policy) {
+    synchronized (this) {
+      maintenancePolicy = policy == null ? MaintenancePolicy.getDefaultInstance() : policy;
+    }
+    fireChanged();
   }
 
   /** {@code RECONCILING} while an update operation runs, {@code RUNNING} otherwise. */

@@ -1,5 +1,6 @@
 package dev.asmmigrate.workflows.model.window;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Duration;
 import java.util.List;
 
@@ -33,7 +34,11 @@ public record MaintenanceWindows(
     return new MaintenanceWindows(List.of(), List.of(), false, null);
   }
 
-  /** Whether nothing restricts when the run works. */
+  /**
+   * Whether nothing restricts when the run works. Not a property: Temporal's JSON converter would
+   * write it as {@code anyTime} and then refuse to read it back.
+   */
+  @JsonIgnore
   public boolean isAnyTime() {
     return windows.isEmpty() && !fromCluster;
   }
