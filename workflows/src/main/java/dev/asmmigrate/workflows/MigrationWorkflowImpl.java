@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  * The migration as a runbook: runs the steps {@link Step} declares, in their order, each
  * registering its undo before it acts. A failure before the approval rolls everything back in
  * reverse order, in a detached scope so that an abort (which cancels the steps) still rolls back
- * ({@link Rollback}). Steps run through {@link StepRunner}; operators act through {@link
+ * ({@link Rollback}). Steps run through {@link StepRunner}, those that disturb traffic inside the
+ * run's maintenance windows ({@link MaintenanceGate}); operators act through {@link
  * OperatorControls}.
  */
 public final class MigrationWorkflowImpl extends OperatorControls implements MigrationWorkflow {
@@ -69,6 +70,8 @@ public final class MigrationWorkflowImpl extends OperatorControls implements Mig
     run = new StepRunner(act, req, progress, () -> ctx);
     rollback = new Rollback(act, progress, () -> ctx);
     waits = new OperatorWaits(act, req, progress, run, () -> ctx);
+    gate = new MaintenanceGate(req, progress, act, () -> ctx, () -> pf);
+    run.gate(gate);
     try {
       steps = Workflow.newCancellationScope(this::runbook);
       steps.run();
@@ -85,6 +88,7 @@ public final class MigrationWorkflowImpl extends OperatorControls implements Mig
    * #action}.
    */
   private void runbook() {
+    gate.awaitNotBefore();
     for (Step s : Step.values()) {
       if (s.appliesTo(pf == null ? List.of() : pf.addonVersions())) {
         run.step(s, action(s));
@@ -175,7 +179,7 @@ public final class MigrationWorkflowImpl extends OperatorControls implements Mig
           };
       case MIGRATE_WORKLOADS -> {
         // made here, before the step's safe point, where the committed histories have its marker
-        waves = new NamespaceWaves(act, ctx, request, progress, rollback.saga());
+        waves = new NamespaceWaves(act, ctx, request, progress, rollback.saga()).gate(gate);
         yield () -> waves.migrate(pf.namespaces(), request.canary());
       }
       case REPLACE_GATEWAY ->

@@ -5,10 +5,12 @@ import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
+import dev.asmmigrate.workflows.model.window.Estimates.Measured;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -48,13 +50,33 @@ public interface NamespaceGroupWorkflow {
    * @param waves the waves to migrate in order (a canary namespace is a wave of its own); with
    *     {@code rollBack}, the namespaces to undo, one after another in this order
    * @param rollBack whether the group undoes its namespaces (the migration's rollback) instead
+   * @param window the maintenance window the group works in, or null (no windows, an override, an
+   *     undo, histories from before)
    */
   record GroupRequest(
       MigrationContext ctx,
       MigrationRequest request,
       List<NamespaceStatus> current,
       List<List<NamespacePlan>> waves,
-      boolean rollBack) {}
+      boolean rollBack,
+      WaveWindow window) {}
+
+  /**
+   * The opening a group of waves works in ({@code MaintenanceGate}): after its first wave (which
+   * the migration checked), the group starts a wave only if {@code now + its estimate + its undo's
+   * + margin <= closesAt}, the estimate from {@code measured} and the namespaces the group has
+   * migrated itself ({@code Estimates}); otherwise it ends there, as a pause ends it, and the
+   * migration waits for the next window.
+   *
+   * @param closesAt when the opening closes (epoch milliseconds, workflow time)
+   * @param margin kept free before it closes
+   * @param measured the namespaces the migration migrated before the group, with their durations
+   */
+  record WaveWindow(long closesAt, Duration margin, List<Measured> measured) {
+    public WaveWindow {
+      measured = measured == null ? List.of() : List.copyOf(measured);
+    }
+  }
 
   /**
    * @param namespaces each namespace's status as the group left it

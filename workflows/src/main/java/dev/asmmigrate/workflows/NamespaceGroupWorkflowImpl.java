@@ -4,11 +4,17 @@ import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespacePlan;
+import dev.asmmigrate.workflows.model.window.Estimates;
+import dev.asmmigrate.workflows.model.window.Estimates.Estimate;
+import dev.asmmigrate.workflows.model.window.Estimates.Measured;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs a group of the workload phase's waves ({@link NamespaceGroupWorkflow}) with the migration's
@@ -42,8 +48,12 @@ public final class NamespaceGroupWorkflowImpl implements NamespaceGroupWorkflow 
                 return;
               }
               for (List<NamespacePlan> wave : req.waves()) {
-                // the safe point between two waves: a pause ends the group here
+                // the safe point between two waves: a pause ends the group here, and so does a
+                // maintenance window that no longer holds the next wave
                 if (progress.paused() && progress.abortReason() == null) {
+                  return;
+                }
+                if (done[0] > 0 && !fits(req, wave)) {
                   return;
                 }
                 run.wave(wave);
@@ -68,6 +78,23 @@ public final class NamespaceGroupWorkflowImpl implements NamespaceGroupWorkflow 
         List.copyOf(progress.rollbackFailures()),
         failure[0],
         failure[1]);
+  }
+
+  /**
+   * Whether the group's window ({@link WaveWindow}) still holds {@code wave} and its undo, by the
+   * namespaces migrated so far (the migration's before the group, and the group's own).
+   */
+  private boolean fits(GroupRequest req, List<NamespacePlan> wave) {
+    WaveWindow w = req.window();
+    if (w == null) {
+      return true;
+    }
+    Map<String, NamespacePlan> plans = new HashMap<>();
+    req.waves().forEach(each -> each.forEach(ns -> plans.put(ns.name(), ns)));
+    List<Measured> measured = new ArrayList<>(w.measured());
+    measured.addAll(Estimates.measured(progress.status().namespaces(), plans));
+    Estimate e = Estimates.wave(wave, measured, req.request().timeouts());
+    return Workflow.currentTimeMillis() + e.needs(w.margin()).toMillis() <= w.closesAt();
   }
 
   /** The type of the application failure that caused {@code f}, or null if none did. */

@@ -2,11 +2,13 @@ package dev.asmmigrate.workflows;
 
 import dev.asmmigrate.workflows.NamespaceGroupWorkflow.GroupRequest;
 import dev.asmmigrate.workflows.NamespaceGroupWorkflow.GroupResult;
+import dev.asmmigrate.workflows.NamespaceGroupWorkflow.WaveWindow;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
+import dev.asmmigrate.workflows.model.window.Opening;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -39,13 +41,23 @@ final class NamespaceGroups {
   private final MigrationRequest request;
   private final Progress progress;
   private final Saga saga;
+  private final MaintenanceGate gate;
   private int started;
 
-  NamespaceGroups(MigrationContext ctx, MigrationRequest request, Progress progress, Saga saga) {
+  /**
+   * @param gate the run's maintenance windows, before each wave; null: none
+   */
+  NamespaceGroups(
+      MigrationContext ctx,
+      MigrationRequest request,
+      Progress progress,
+      Saga saga,
+      MaintenanceGate gate) {
     this.ctx = ctx;
     this.request = request;
     this.progress = progress;
     this.saga = saga;
+    this.gate = gate;
   }
 
   /** The canary namespaces one at a time, then the rest in waves of at most the concurrency. */
@@ -66,10 +78,18 @@ final class NamespaceGroups {
     // the step the groups belong to, also in the IDs of their undos (which run in the rollback,
     // at another step)
     String step = progress.step().id();
+    if (gate != null) {
+      gate.plans(namespaces);
+    }
     for (List<List<NamespacePlan>> group : groups(waves)) {
       List<List<NamespacePlan>> left = group;
       while (!left.isEmpty()) {
         awaitSafePoint();
+        // the next wave starts only in a window that holds it and its undo; the group stops
+        // before a later wave that no longer fits, and the next group waits here
+        while (gate != null && gate.awaitWave(left.get(0))) {
+          awaitSafePoint();
+        }
         GroupResult r = run(step, left, false);
         if (!r.migrated().isEmpty()) {
           List<NamespacePlan> migrated = new ArrayList<>(r.migrated());
@@ -152,7 +172,9 @@ final class NamespaceGroups {
             () -> {
               Promise<GroupResult> result =
                   Async.function(
-                      child::run, new GroupRequest(ctx, request, current, waves, rollBack));
+                      child::run,
+                      new GroupRequest(
+                          ctx, request, current, waves, rollBack, rollBack ? null : window()));
               Workflow.getWorkflowExecution(child).get();
               boolean abortSent = false;
               boolean pauseSent = false;
@@ -184,6 +206,14 @@ final class NamespaceGroups {
       progress.undoFailures(r.rollbackFailures());
     }
     return r;
+  }
+
+  /** The window a group works in (its opening's close, the measurements so far), or null. */
+  private WaveWindow window() {
+    Opening open = gate == null ? null : gate.current();
+    return open == null
+        ? null
+        : new WaveWindow(open.end().toEpochMilli(), gate.margin(), gate.measured());
   }
 
   /** Sends a signal to the running group; one that ended in the meantime needs it no more. */

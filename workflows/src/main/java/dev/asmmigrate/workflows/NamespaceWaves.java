@@ -67,6 +67,9 @@ final class NamespaceWaves {
   /** Version 1 of {@code namespace-group-children}: groups of waves run as child workflows. */
   private final boolean children;
 
+  /** The run's maintenance windows (the migration's own waves, in groups); null: none. */
+  private MaintenanceGate gate;
+
   /** In a group ({@link NamespaceGroupWorkflowImpl}, no saga): the namespaces that passed. */
   private final List<NamespacePlan> migrated = new ArrayList<>();
 
@@ -98,9 +101,15 @@ final class NamespaceWaves {
             && Workflow.getVersion("namespace-group-children", Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
+  /** Gates each wave of the groups on the run's maintenance windows. */
+  NamespaceWaves gate(MaintenanceGate g) {
+    gate = g;
+    return this;
+  }
+
   void migrate(List<NamespacePlan> namespaces, List<String> canary) {
     if (children) {
-      new NamespaceGroups(ctx, request, progress, saga).migrate(namespaces, canary);
+      new NamespaceGroups(ctx, request, progress, saga, gate).migrate(namespaces, canary);
       return;
     }
     List<NamespacePlan> first = new ArrayList<>();

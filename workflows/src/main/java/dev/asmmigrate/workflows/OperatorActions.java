@@ -1,6 +1,7 @@
 package dev.asmmigrate.workflows;
 
 import dev.asmmigrate.workflows.model.MigrationStatus;
+import dev.asmmigrate.workflows.model.window.WindowsChange;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
@@ -84,4 +85,15 @@ public interface OperatorActions {
 
   @UpdateValidatorMethod(updateName = "resumeUpdate")
   void validateResume();
+
+  /**
+   * Replaces the run's maintenance windows ({@code windows set}), or overrides them with a reason:
+   * a run waiting for a window decides again at once (its wake-up moves, or it goes on).
+   */
+  @UpdateMethod
+  String setWindows(WindowsChange change);
+
+  /** Refuses invalid windows (the calendar's message), a blank reason, or an ended migration. */
+  @UpdateValidatorMethod(updateName = "setWindows")
+  void validateSetWindows(WindowsChange change);
 }

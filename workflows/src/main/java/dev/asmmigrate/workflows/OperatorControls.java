@@ -2,6 +2,7 @@ package dev.asmmigrate.workflows;
 
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.MigrationStatus;
+import dev.asmmigrate.workflows.model.window.WindowsChange;
 import io.temporal.workflow.CancellationScope;
 
 /**
@@ -16,6 +17,9 @@ abstract class OperatorControls implements OperatorActions {
 
   /** The scope the runbook's steps run in, cancelled by an abort; null until the runbook starts. */
   CancellationScope steps;
+
+  /** The run's maintenance windows; null until the run starts. */
+  MaintenanceGate gate;
 
   // --- queries and signals -----------------------------------------------------------------------
 
@@ -168,6 +172,23 @@ abstract class OperatorControls implements OperatorActions {
     if (!progress.paused()) {
       throw refused("the migration is not paused (phase " + progress.phase() + ")");
     }
+  }
+
+  @Override
+  public String setWindows(WindowsChange change) {
+    return gate.set(change.windows(), change.overrideReason());
+  }
+
+  @Override
+  public void validateSetWindows(WindowsChange change) {
+    refuseIfEnded();
+    if (gate == null) {
+      throw refused("the migration has not started yet");
+    }
+    if (change == null) {
+      throw new IllegalArgumentException("no windows given");
+    }
+    MaintenanceGate.validate(change.windows(), change.overrideReason());
   }
 
   private void refuseIfEnded() {

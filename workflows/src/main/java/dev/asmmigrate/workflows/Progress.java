@@ -12,6 +12,7 @@ import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepTiming;
 import dev.asmmigrate.workflows.model.Timeouts;
+import dev.asmmigrate.workflows.model.window.WindowStatus;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +33,12 @@ final class Progress {
   static final String PAUSED = "PAUSED";
   static final String ROLLING_BACK = "ROLLING_BACK";
   static final String DONE = "DONE";
+
+  /**
+   * The run stopped at a consistent point until a maintenance window in which its next disturbing
+   * work fits ({@link MaintenanceGate}), or until its earliest start.
+   */
+  static final String WAITING_FOR_WINDOW = "WAITING_FOR_WINDOW";
 
   /** A namespace's phase while its one activity relabels, restarts and verifies it. */
   static final String MIGRATING = "MIGRATING";
@@ -65,6 +72,7 @@ final class Progress {
   private List<PodToRecreate> podsToRecreate = List.of();
   private final List<String> rollbackFailures = new ArrayList<>();
   private String backups;
+  private WindowStatus windows;
   private boolean memo;
   private boolean memoPerWave;
   private MigrationStatus publishedHead;
@@ -139,6 +147,16 @@ final class Progress {
     if (!changes.isEmpty()) {
       Workflow.upsertMemo(changes);
     }
+  }
+
+  /** The run's maintenance windows and its waits for them; null: none (any time). */
+  void windows(WindowStatus w) {
+    windows = w;
+    publish();
+  }
+
+  WindowStatus windows() {
+    return windows;
   }
 
   void migrationId(String id) {
@@ -466,7 +484,8 @@ final class Progress {
         kept,
         podsToRecreate,
         List.copyOf(rollbackFailures),
-        backups);
+        backups,
+        windows);
   }
 
   MigrationResult result(String failedStep) {

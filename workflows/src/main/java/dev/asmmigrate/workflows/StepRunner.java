@@ -26,6 +26,7 @@ final class StepRunner {
   private final MigrationRequest request;
   private final Progress progress;
   private final Supplier<MigrationContext> ctx;
+  private MaintenanceGate gate;
 
   /**
    * @param ctx the migration's context as it is when asked (pre-flight may adopt an earlier run's)
@@ -41,8 +42,17 @@ final class StepRunner {
     this.ctx = ctx;
   }
 
+  /** The run's maintenance windows, which a step that disturbs traffic waits for. */
+  void gate(MaintenanceGate g) {
+    gate = g;
+  }
+
   <T> T step(Step s, Supplier<T> body) {
     awaitSafePoint();
+    // a wait for a window ends in a safe point again: a pause asked meanwhile holds there
+    while (gate != null && gate.awaitStep(s)) {
+      awaitSafePoint();
+    }
     progress.step(s);
     if (progress.completedSteps().contains(Step.PREFLIGHT.id())) {
       act.state.writeState(new WriteStateRequest(ctx.get(), progress.state(), s.id()));

@@ -23,19 +23,28 @@ public enum MigrationState {
    * available, ...) and nothing was changed. An outcome only: never written to the ConfigMap, which
    * pre-flight does not write.
    */
-  REFUSED;
+  REFUSED,
+  /**
+   * Not one of Google's: the migration stopped at a consistent point (between steps, between
+   * namespaces) because its next disturbing step or namespace wave would not end, with its undo,
+   * before the maintenance window closes; it goes on by itself when the next window opens in which
+   * that work fits. A running migration, not a failed one: PENDING is written again when it goes
+   * on.
+   */
+  WAITING_FOR_WINDOW;
 
   /**
    * Whether a new start resumes a migration recorded in this state, with its ID and backups (a run
-   * that lost its Temporal state on the way: PENDING, held by findings, or waiting for approval),
-   * rather than beginning afresh. A migration that ended rolled back ({@link #ROLLED_BACK}, or
-   * {@link #CONTROLPLANE_PROVISION_ERROR}, written after the rollback of a control plane that did
-   * not come up) left nothing to resume: the next one starts with a new ID. {@link
-   * #ROLLBACK_FAILED} is neither: pre-flight refuses it.
+   * that lost its Temporal state on the way: PENDING, held by findings, waiting for a maintenance
+   * window, or waiting for approval), rather than beginning afresh. A migration that ended rolled
+   * back ({@link #ROLLED_BACK}, or {@link #CONTROLPLANE_PROVISION_ERROR}, written after the
+   * rollback of a control plane that did not come up) left nothing to resume: the next one starts
+   * with a new ID. {@link #ROLLBACK_FAILED} is neither: pre-flight refuses it.
    */
   public boolean resumable() {
     return switch (this) {
-      case PENDING, MIGRATION_CONFIG_ERROR, CUSTOM_CONFIGS_DETECTED, SUCCESS -> true;
+      case PENDING, MIGRATION_CONFIG_ERROR, CUSTOM_CONFIGS_DETECTED, SUCCESS, WAITING_FOR_WINDOW ->
+          true;
       case CONTROLPLANE_PROVISION_ERROR, ROLLED_BACK, ROLLBACK_FAILED, REFUSED -> false;
     };
   }

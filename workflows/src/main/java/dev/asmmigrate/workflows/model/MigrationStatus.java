@@ -1,5 +1,6 @@
 package dev.asmmigrate.workflows.model;
 
+import dev.asmmigrate.workflows.model.window.WindowStatus;
 import java.util.List;
 
 /**
@@ -24,6 +25,8 @@ import java.util.List;
  * @param rollbackFailures each undo step of the rollback that failed, with what it left
  * @param backups where the migration's backups are kept (a directory, or a namespace of the
  *     cluster): what a person finishing a failed rollback restores from
+ * @param windows the run's maintenance windows, its earliest start, an override and its waits for a
+ *     window (phase WAITING_FOR_WINDOW while one lasts); null for a run that may work any time
  */
 public record MigrationStatus(
     String migrationId,
@@ -47,7 +50,58 @@ public record MigrationStatus(
     List<KeptObject> kept,
     List<PodToRecreate> podsToRecreate,
     List<String> rollbackFailures,
-    String backups) {
+    String backups,
+    WindowStatus windows) {
+
+  /** A status without maintenance windows. */
+  public MigrationStatus(
+      String migrationId,
+      ClusterRef cluster,
+      String phase,
+      MigrationState state,
+      String step,
+      List<String> completedSteps,
+      List<NamespaceStatus> namespaces,
+      List<ConfigFinding> findings,
+      String approvedBy,
+      String error,
+      Long startedAt,
+      Long endedAt,
+      List<StepTiming> steps,
+      Long stepBoundMillis,
+      Long approvedAt,
+      boolean pauseRequested,
+      String abortReason,
+      String rollbackReason,
+      List<KeptObject> kept,
+      List<PodToRecreate> podsToRecreate,
+      List<String> rollbackFailures,
+      String backups) {
+    this(
+        migrationId,
+        cluster,
+        phase,
+        state,
+        step,
+        completedSteps,
+        namespaces,
+        findings,
+        approvedBy,
+        error,
+        startedAt,
+        endedAt,
+        steps,
+        stepBoundMillis,
+        approvedAt,
+        pauseRequested,
+        abortReason,
+        rollbackReason,
+        kept,
+        podsToRecreate,
+        rollbackFailures,
+        backups,
+        null);
+  }
 
   public MigrationStatus {
     podsToRecreate = podsToRecreate == null ? List.of() : List.copyOf(podsToRecreate);
@@ -83,6 +137,7 @@ public record MigrationStatus(
         kept,
         podsToRecreate,
         rollbackFailures,
-        backups);
+        backups,
+        windows);
   }
 }

@@ -6,8 +6,10 @@ import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
+import dev.asmmigrate.workflows.model.window.WindowsChange;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +38,10 @@ public class FakeMigration implements MigrationWorkflow {
   static final Map<String, AtomicInteger> STARTS = new ConcurrentHashMap<>();
   static final Set<String> ABORTED = ConcurrentHashMap.newKeySet();
   static final Map<String, String> APPROVED_BY = new ConcurrentHashMap<>();
+
+  /** The windows each cluster's migration was given by {@code setWindows}, in order. */
+  static final Map<String, List<WindowsChange>> WINDOWS_SET = new ConcurrentHashMap<>();
+
   static final AtomicInteger RUNNING = new AtomicInteger();
   static final AtomicInteger MAX_RUNNING = new AtomicInteger();
 
@@ -47,6 +53,7 @@ public class FakeMigration implements MigrationWorkflow {
     STARTS.clear();
     ABORTED.clear();
     APPROVED_BY.clear();
+    WINDOWS_SET.clear();
     RUNNING.set(0);
     MAX_RUNNING.set(0);
     quick = Duration.ofMinutes(1);
@@ -59,10 +66,12 @@ public class FakeMigration implements MigrationWorkflow {
 
   private String abortReason;
   private String approvedBy;
+  private String cluster;
 
   @Override
   public MigrationResult migrate(MigrationRequest request) {
     String name = request.cluster().cluster();
+    cluster = name;
     if (!Workflow.isReplaying()) {
       STARTS.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
       MAX_RUNNING.accumulateAndGet(RUNNING.incrementAndGet(), Math::max);
@@ -207,4 +216,17 @@ public class FakeMigration implements MigrationWorkflow {
 
   @Override
   public void validateResume() {}
+
+  @Override
+  public String setWindows(WindowsChange change) {
+    if (!Workflow.isReplaying()) {
+      WINDOWS_SET
+          .computeIfAbsent(cluster, k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+          .add(change);
+    }
+    return "windows replaced";
+  }
+
+  @Override
+  public void validateSetWindows(WindowsChange change) {}
 }
