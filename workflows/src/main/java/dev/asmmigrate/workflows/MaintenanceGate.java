@@ -235,11 +235,11 @@ final class MaintenanceGate {
     while (gating()) {
       Instant now = now();
       Duration needs = e.needs(margin());
-      Optional<Opening> open = calendar.openAt(now);
-      if (open.isPresent() && !now.plus(needs).isAfter(open.get().end())) {
+      if (calendar.holds(now, needs)) {
         break;
       }
-      Optional<Opening> next = nextFit(now, needs);
+      Optional<Opening> open = calendar.openAt(now);
+      Optional<Opening> next = calendar.nextFit(now, needs);
       String why =
           (open.isPresent()
                   ? "window closes at "
@@ -281,25 +281,6 @@ final class MaintenanceGate {
       writeState(MigrationState.PENDING, step, null);
     }
     return waited;
-  }
-
-  /** The first opening from {@code now} on that is long enough for {@code needs}, within a year. */
-  private Optional<Opening> nextFit(Instant now, Duration needs) {
-    Instant t = now;
-    for (int i = 0; i < 10_000; i++) {
-      Optional<Opening> o = calendar.nextOpening(t);
-      if (o.isEmpty()) {
-        return Optional.empty();
-      }
-      if (!o.get().start().plus(needs).isAfter(o.get().end())) {
-        return o;
-      }
-      if (!o.get().end().isAfter(t)) {
-        return Optional.empty();
-      }
-      t = o.get().end();
-    }
-    return Optional.empty();
   }
 
   private void begin(WindowWait w) {

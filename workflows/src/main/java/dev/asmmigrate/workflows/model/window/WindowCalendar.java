@@ -166,6 +166,37 @@ public final class WindowCalendar {
     }
   }
 
+  /**
+   * Whether work that {@code needs} this long (its estimate, its undo's and the margin) may start
+   * at {@code t}: an opening holds {@code t} and does not close before {@code t + needs}. The rule
+   * the workflow's maintenance gate and {@code plan}'s calendar both apply.
+   */
+  public boolean holds(Instant t, Duration needs) {
+    return openAt(t).filter(o -> !t.plus(needs).isAfter(o.end())).isPresent();
+  }
+
+  /**
+   * The first opening that starts at or after {@code t} and is long enough for {@code needs},
+   * within a year; empty if none: where work that does not fit at {@code t} waits for.
+   */
+  public Optional<Opening> nextFit(Instant t, Duration needs) {
+    Instant from = t;
+    for (int i = 0; i < 10_000; i++) {
+      Optional<Opening> o = nextOpening(from);
+      if (o.isEmpty()) {
+        return Optional.empty();
+      }
+      if (!o.get().start().plus(needs).isAfter(o.get().end())) {
+        return o;
+      }
+      if (!o.get().end().isAfter(from)) {
+        return Optional.empty();
+      }
+      from = o.get().end();
+    }
+    return Optional.empty();
+  }
+
   /** The openings that overlap {@code [from, to)}, in order. */
   public List<Opening> openings(Instant from, Instant to) {
     if (!to.isAfter(from)) {
