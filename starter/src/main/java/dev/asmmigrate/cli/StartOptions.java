@@ -5,12 +5,10 @@ import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.Connection;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.Step;
-import dev.asmmigrate.workflows.model.Timeouts;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.ArgGroup;
@@ -33,20 +31,7 @@ final class StartOptions {
 
   @Mixin MeshOptions mesh;
 
-  @Option(
-      names = "--canary",
-      split = ",",
-      paramLabel = "NS",
-      description = "Namespaces migrated first, alone, before the waves.")
-  List<String> canary = new ArrayList<>();
-
-  @Mixin ConcurrencyOption concurrency;
-
-  @Option(
-      names = "--auto-approve",
-      description =
-          "Do not wait for an operator's approval before disabling the add-on and cleaning up.")
-  boolean autoApprove;
+  @Mixin RunOptions run;
 
   @Option(
       names = "--continue-on-namespace-failure",
@@ -67,37 +52,13 @@ final class StartOptions {
       description = "Inject a permanent failure at a step, to rehearse the rollback.")
   String failAt;
 
-  @Option(
-      names = "--rollout-timeout",
-      defaultValue = "15m",
-      converter = PositiveDurationConverter.class,
-      description =
-          "Bound of one namespace's restart and verification (default: ${DEFAULT-VALUE}).")
-  Duration rolloutTimeout;
-
-  @Option(
-      names = "--control-plane-timeout",
-      defaultValue = "20m",
-      description =
-          "Bound of the wait for the managed control plane to provision; past it the migration rolls"
-              + " back and ends CONTROLPLANE_PROVISION_ERROR (default: ${DEFAULT-VALUE}).")
-  Duration controlPlaneTimeout;
-
   /**
    * The request these options describe, validated as {@code start} validates it (bad values: exit
    * 2, before anything runs).
    */
   MigrationRequest request() {
     mesh.validate();
-    if (concurrency.value() < 1) {
-      throw new UserError(ExitCodes.USAGE, "--concurrency must be at least 1");
-    }
-    if (controlPlaneTimeout == null
-        || controlPlaneTimeout.isNegative()
-        || controlPlaneTimeout.isZero()) {
-      throw new UserError(
-          ExitCodes.USAGE, "--control-plane-timeout must be positive, got " + controlPlaneTimeout);
-    }
+    run.validate(mesh);
     if (failAt != null
         && Step.fromId(failAt).filter(Step::reversible).filter(Step::mutating).isEmpty()) {
       throw new UserError(
@@ -108,39 +69,24 @@ final class StartOptions {
               + failAt
               + "'");
     }
-    MeshOptions.checkNamespaces("--canary", canary);
-    if (!mesh.namespaces.isEmpty()) {
-      List<String> outside = canary.stream().filter(n -> !mesh.namespaces.contains(n)).toList();
-      if (!outside.isEmpty()) {
-        throw new UserError(
-            ExitCodes.USAGE,
-            "--canary "
-                + String.join(",", outside)
-                + " not in --namespaces "
-                + String.join(",", mesh.namespaces)
-                + ": a canary must be one of the namespaces migrated first");
-      }
-    }
     checkBackupDir();
     ClusterRef ref = cluster.clusterRef();
     Connection connection = cluster.connection();
     checkCanaryNamespacesExist(connection);
-    Timeouts defaults = Timeouts.defaults();
     return new MigrationRequest(
         ref,
         connection,
         mesh.fleetProject,
         mesh.channel,
         mesh.namespaces,
-        canary,
-        concurrency.value(),
-        autoApprove,
+        run.canary,
+        run.concurrency.value(),
+        run.autoApprove,
         continueOnNamespaceFailure,
         mesh.restartSets,
         backupDir == null ? null : backupDir.toAbsolutePath().toString(),
         failAt,
-        new Timeouts(
-            controlPlaneTimeout, defaults.rootDistribution(), rolloutTimeout, defaults.gateway()),
+        run.timeouts(),
         null);
   }
 
@@ -171,12 +117,12 @@ final class StartOptions {
    * reach is left to pre-flight, with a note.
    */
   private void checkCanaryNamespacesExist(Connection connection) {
-    if (canary.isEmpty()) {
+    if (run.canary.isEmpty()) {
       return;
     }
     List<String> missing = new ArrayList<>();
     try (KubernetesClient client = KubeClients.build(connection)) {
-      for (String name : canary) {
+      for (String name : run.canary) {
         if (client.namespaces().withName(name).get() == null) {
           missing.add(name);
         }
