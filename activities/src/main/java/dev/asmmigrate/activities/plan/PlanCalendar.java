@@ -63,6 +63,20 @@ public final class PlanCalendar {
       remaining = List.copyOf(remaining);
       canary = canary == null ? List.of() : List.copyOf(canary);
     }
+
+    /** The same run, started at {@code t}. */
+    public Request from(Instant t) {
+      return new Request(
+          policy,
+          t,
+          addonVersions,
+          namespaces,
+          remaining,
+          canary,
+          concurrency,
+          timeouts,
+          autoApprove);
+    }
   }
 
   /**
