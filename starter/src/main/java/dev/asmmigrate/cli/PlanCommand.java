@@ -26,6 +26,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -83,6 +84,8 @@ final class PlanCommand implements Callable<Integer> {
 
   @Mixin MeshOptions mesh;
 
+  @Mixin WindowOptions windows;
+
   @Option(
       names = {"-o", "--output"},
       defaultValue = "text",
@@ -111,6 +114,8 @@ final class PlanCommand implements Callable<Integer> {
     if (converted && !output.equals("yaml")) {
       throw new UserError(ExitCodes.USAGE, "--converted goes with -o yaml");
     }
+    // bad windows are refused before the cluster is read (the plan's calendar is drawn from them)
+    windows.windows(Instant.now());
     mesh.validate();
     if (out != null && out.getParent() != null && !Files.isDirectory(out.getParent())) {
       throw new UserError(

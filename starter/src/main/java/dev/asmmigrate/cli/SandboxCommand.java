@@ -1,5 +1,10 @@
 package dev.asmmigrate.cli;
 
+import com.google.container.v1beta1.MaintenancePolicy;
+import com.google.container.v1beta1.MaintenanceWindow;
+import com.google.container.v1beta1.RecurringTimeWindow;
+import com.google.container.v1beta1.TimeWindow;
+import com.google.protobuf.Timestamp;
 import dev.asmmigrate.sandbox.Faults;
 import dev.asmmigrate.sandbox.Sandbox;
 import dev.asmmigrate.sandbox.SandboxSettings;
@@ -7,7 +12,9 @@ import dev.asmmigrate.sandbox.api.ResourceRegistry;
 import dev.asmmigrate.sandbox.api.ResourceType;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -191,6 +198,35 @@ final class SandboxCommand implements Runnable {
   Duration googleOperationDelay;
 
   @Option(
+      names = "--maintenance-window-start",
+      paramLabel = "TIME",
+      description =
+          "The simulated cluster's GKE maintenance policy, as `gcloud container clusters update`"
+              + " sets it: the first window's start, an instant (e.g. 2026-12-05T01:00:00Z); with"
+              + " --maintenance-window-end and --maintenance-window-recurrence.")
+  String maintenanceWindowStart;
+
+  @Option(
+      names = "--maintenance-window-end",
+      paramLabel = "TIME",
+      description = "The first maintenance window's end, an instant.")
+  String maintenanceWindowEnd;
+
+  @Option(
+      names = "--maintenance-window-recurrence",
+      paramLabel = "RRULE",
+      description = "How the maintenance window recurs, e.g. 'FREQ=WEEKLY;BYDAY=SA,SU'.")
+  String maintenanceWindowRecurrence;
+
+  @Option(
+      names = "--maintenance-exclusion",
+      paramLabel = "NAME=START/END",
+      description =
+          "A maintenance exclusion of the simulated cluster (repeatable), instants, e.g."
+              + " 'year-end=2026-12-19T00:00:00Z/2027-01-04T00:00:00Z'.")
+  List<String> maintenanceExclusions = new ArrayList<>();
+
+  @Option(
       names = "--clusters",
       paramLabel = "N",
       description =
@@ -224,12 +260,19 @@ final class SandboxCommand implements Runnable {
   @Override
   public void run() {
     if (clusters != null || clustersFile != null) {
+      if (maintenancePolicy() != null) {
+        throw new UserError(
+            ExitCodes.USAGE,
+            "--maintenance-window-* and --maintenance-exclusion set one cluster's policy: not with"
+                + " --clusters or --clusters-file");
+      }
       new SandboxFleetRun(this, spec).run();
       return;
     }
     PrintWriter out = spec.commandLine().getOut();
     SandboxSettings settings = settings();
     applyFaults(new Faults()); // a bad fault flag is refused before anything starts
+    MaintenancePolicy maintenance = maintenancePolicy();
     Sandbox sandbox;
     try {
       sandbox = Sandbox.start(settings);
@@ -238,6 +281,9 @@ final class SandboxCommand implements Runnable {
     }
     CountDownLatch stopped = closeOnShutdown(sandbox);
     applyFaults(sandbox.faults());
+    if (maintenance != null) {
+      sandbox.gkeCluster().setMaintenancePolicy(maintenance);
+    }
     try {
       if (kubeconfig != null) {
         sandbox.writeKubeconfig(kubeconfig);
@@ -261,6 +307,18 @@ final class SandboxCommand implements Runnable {
         "google apis:     "
             + sandbox.googleEndpoint()
             + " (plaintext gRPC: GKE Hub v1, ClusterManager)");
+    if (maintenance != null) {
+      out.println(
+          "maintenance:     "
+              + maintenanceWindowRecurrence
+              + " from "
+              + maintenanceWindowStart
+              + " to "
+              + maintenanceWindowEnd
+              + (maintenanceExclusions.isEmpty()
+                  ? ""
+                  : ", excluded " + String.join(", ", maintenanceExclusions)));
+    }
     out.println("traffic probe:   " + sandbox.kubernetesUrl() + "/sandbox/traffic");
     out.println("request log:     " + sandbox.kubernetesUrl() + "/sandbox/requests");
     out.println("faults:          " + sandbox.kubernetesUrl() + "/sandbox/faults");
@@ -338,6 +396,76 @@ final class SandboxCommand implements Runnable {
         .masterVersion(masterVersion)
         .trafficTarget(trafficTarget)
         .build();
+  }
+
+  /**
+   * The GKE maintenance policy the flags give the simulated cluster (its ClusterManager serves it
+   * as {@code maintenancePolicy}), or null when none is given. The recurrence is served as given,
+   * unchecked, as a policy to rehearse with; the times must be instants, each end after its start.
+   */
+  MaintenancePolicy maintenancePolicy() {
+    boolean any =
+        maintenanceWindowStart != null
+            || maintenanceWindowEnd != null
+            || maintenanceWindowRecurrence != null;
+    if (!any && maintenanceExclusions.isEmpty()) {
+      return null;
+    }
+    MaintenanceWindow.Builder window = MaintenanceWindow.newBuilder();
+    if (any) {
+      if (maintenanceWindowStart == null
+          || maintenanceWindowEnd == null
+          || maintenanceWindowRecurrence == null) {
+        throw new UserError(
+            ExitCodes.USAGE,
+            "--maintenance-window-start, --maintenance-window-end and"
+                + " --maintenance-window-recurrence go together: give all three");
+      }
+      window.setRecurringWindow(
+          RecurringTimeWindow.newBuilder()
+              .setWindow(
+                  timeWindow(
+                      "--maintenance-window-start/end",
+                      maintenanceWindowStart,
+                      maintenanceWindowEnd))
+              .setRecurrence(maintenanceWindowRecurrence));
+    }
+    for (String x : maintenanceExclusions) {
+      int eq = x.indexOf('=');
+      int slash = x.indexOf('/', Math.max(eq, 0));
+      if (eq <= 0 || slash < 0) {
+        throw new UserError(
+            ExitCodes.USAGE, "--maintenance-exclusion '" + x + "': expected NAME=START/END");
+      }
+      window.putMaintenanceExclusions(
+          x.substring(0, eq),
+          timeWindow(
+              "--maintenance-exclusion '" + x + "'",
+              x.substring(eq + 1, slash),
+              x.substring(slash + 1)));
+    }
+    return MaintenancePolicy.newBuilder().setWindow(window).build();
+  }
+
+  private static TimeWindow timeWindow(String what, String start, String end) {
+    Instant s;
+    Instant e;
+    try {
+      s = Instant.parse(start.strip());
+      e = Instant.parse(end.strip());
+    } catch (DateTimeException ex) {
+      throw new UserError(
+          ExitCodes.USAGE,
+          what + ": times are instants, e.g. 2026-12-05T01:00:00Z (" + ex.getMessage() + ")");
+    }
+    if (!e.isAfter(s)) {
+      throw new UserError(ExitCodes.USAGE, what + ": the end must be after the start");
+    }
+    return TimeWindow.newBuilder().setStartTime(timestamp(s)).setEndTime(timestamp(e)).build();
+  }
+
+  private static Timestamp timestamp(Instant t) {
+    return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
   }
 
   /**

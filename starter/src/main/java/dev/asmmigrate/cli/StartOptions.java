@@ -5,10 +5,12 @@ import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.Connection;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.ArgGroup;
@@ -32,6 +34,8 @@ final class StartOptions {
   @Mixin MeshOptions mesh;
 
   @Mixin RunOptions run;
+
+  @Mixin WindowOptions windows;
 
   @Option(
       names = "--continue-on-namespace-failure",
@@ -57,6 +61,8 @@ final class StartOptions {
    * 2, before anything runs).
    */
   MigrationRequest request() {
+    // bad windows are refused first: before the cluster or Temporal is contacted
+    WindowPolicy windowPolicy = windows.policy(Instant.now());
     mesh.validate();
     run.validate(mesh);
     if (failAt != null
@@ -87,7 +93,7 @@ final class StartOptions {
         backupDir == null ? null : backupDir.toAbsolutePath().toString(),
         failAt,
         run.timeouts(),
-        null);
+        windowPolicy);
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.asmmigrate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.container.v1beta1.MaintenancePolicy;
+import com.google.container.v1beta1.MaintenanceWindow;
 import dev.asmmigrate.sandbox.Faults;
 import dev.asmmigrate.workflows.model.Timeouts;
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -81,6 +84,49 @@ class SandboxCommandTest {
         "--api-error-rate patch=2.0: the rate must be between 0 and 1",
         "--api-error-rate",
         "patch=2");
+  }
+
+  @Test
+  void givenMaintenanceFlags_theyShouldMakeTheClustersGkeMaintenancePolicy() {
+    CommandLine cl = Main.commandLine();
+    cl.parseArgs(
+        "sandbox",
+        "--maintenance-window-start",
+        "2026-12-05T01:00:00Z",
+        "--maintenance-window-end",
+        "2026-12-05T05:00:00Z",
+        "--maintenance-window-recurrence",
+        "FREQ=WEEKLY;BYDAY=SA",
+        "--maintenance-exclusion",
+        "year-end=2026-12-19T00:00:00Z/2027-01-04T00:00:00Z");
+    MaintenancePolicy policy =
+        ((SandboxCommand) cl.getSubcommands().get("sandbox").getCommand()).maintenancePolicy();
+
+    MaintenanceWindow w = policy.getWindow();
+    assertThat(w.getRecurringWindow().getRecurrence()).isEqualTo("FREQ=WEEKLY;BYDAY=SA");
+    assertThat(w.getRecurringWindow().getWindow().getStartTime().getSeconds())
+        .isEqualTo(Instant.parse("2026-12-05T01:00:00Z").getEpochSecond());
+    assertThat(w.getRecurringWindow().getWindow().getEndTime().getSeconds())
+        .isEqualTo(Instant.parse("2026-12-05T05:00:00Z").getEpochSecond());
+    assertThat(w.getMaintenanceExclusionsMap()).containsOnlyKeys("year-end");
+    assertThat(w.getMaintenanceExclusionsOrThrow("year-end").getEndTime().getSeconds())
+        .isEqualTo(Instant.parse("2027-01-04T00:00:00Z").getEpochSecond());
+  }
+
+  @Test
+  void givenAnIncompleteMaintenanceWindow_theSandboxShouldBeRefusedBeforeItStarts()
+      throws IOException {
+    assertRefusedBeforeStart(
+        "--maintenance-window-start, --maintenance-window-end and"
+            + " --maintenance-window-recurrence go together",
+        "--maintenance-window-start",
+        "2026-12-05T01:00:00Z",
+        "--maintenance-window-recurrence",
+        "FREQ=WEEKLY;BYDAY=SA");
+    assertRefusedBeforeStart(
+        "--maintenance-exclusion 'x=2026-12-20/2026-12-19': times are instants",
+        "--maintenance-exclusion",
+        "x=2026-12-20/2026-12-19");
   }
 
   /**

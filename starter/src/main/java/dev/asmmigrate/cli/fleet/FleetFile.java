@@ -5,6 +5,7 @@ import dev.asmmigrate.activities.preflight.PreflightActivitiesImpl;
 import dev.asmmigrate.cli.DurationConverter;
 import dev.asmmigrate.cli.ExitCodes;
 import dev.asmmigrate.cli.UserError;
+import dev.asmmigrate.cli.WindowSpecs;
 import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.Connection;
 import dev.asmmigrate.workflows.model.Step;
@@ -16,6 +17,9 @@ import dev.asmmigrate.workflows.model.fleet.FleetWave;
 import dev.asmmigrate.workflows.model.fleet.HaltAction;
 import dev.asmmigrate.workflows.model.fleet.LabelSelector;
 import dev.asmmigrate.workflows.model.fleet.MigrationOptions;
+import dev.asmmigrate.workflows.model.window.Exclusion;
+import dev.asmmigrate.workflows.model.window.MaintenanceWindows;
+import dev.asmmigrate.workflows.model.window.RecurringWindow;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.Reader;
@@ -24,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -31,6 +36,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -52,9 +59,33 @@ public final class FleetFile {
   private static final List<String> CHANNELS = List.of("regular", "rapid", "stable");
 
   private static final List<String> FILE_KEYS =
-      List.of("name", "fromFleet", "clusters", "waves", "failureBudget", "onHalt", "migration");
+      List.of(
+          "name",
+          "fromFleet",
+          "clusters",
+          "waves",
+          "failureBudget",
+          "onHalt",
+          "migration",
+          "windows");
   private static final List<String> CLUSTER_KEYS =
-      List.of("project", "location", "name", "context", "kubeconfig", "labels", "fleetProject");
+      List.of(
+          "project",
+          "location",
+          "name",
+          "context",
+          "kubeconfig",
+          "labels",
+          "fleetProject",
+          "windows");
+  private static final List<String> WINDOWS_KEYS =
+      List.of("recurring", "exclusions", "fromCluster", "margin");
+  private static final List<String> WINDOW_KEYS = List.of("rrule", "start", "duration", "zone");
+  private static final List<String> EXCLUSION_KEYS = List.of("name", "from", "to", "zone");
+
+  /** How the calendar names a window or exclusion it refuses: {@code window 2 (...)}. */
+  private static final Pattern WINDOW_REFERENCE = Pattern.compile("(window|exclusion) (\\d+)");
+
   private static final List<String> WAVE_KEYS =
       List.of("name", "clusters", "selector", "maxConcurrent", "soak", "approval", "failureBudget");
   private static final List<String> MIGRATION_KEYS =
@@ -183,12 +214,15 @@ public final class FleetFile {
       error(keys.get("fromFleet"), "fromFleet '" + fromFleet + "' is not a GCP project ID");
     }
 
+    MaintenanceWindows defaultWindows =
+        keys.containsKey("windows") ? windows(keys.get("windows"), "windows") : null;
+
     Map<String, FleetCluster> clusters = new LinkedHashMap<>();
     Map<String, Node> clusterNodes = new LinkedHashMap<>();
     Node clustersNode = keys.get("clusters");
     if (clustersNode != null) {
       for (Node c : sequence(clustersNode, "clusters")) {
-        FleetCluster fc = cluster(c);
+        FleetCluster fc = cluster(c, defaultWindows);
         if (fc == null) {
           continue;
         }
@@ -286,7 +320,7 @@ public final class FleetFile {
 
   // --- clusters ----------------------------------------------------------------------------------
 
-  private FleetCluster cluster(Node m) {
+  private FleetCluster cluster(Node m, MaintenanceWindows defaultWindows) {
     Map<String, Node> keys = keys(m, "cluster", CLUSTER_KEYS);
     if (keys == null) {
       return null;
@@ -323,6 +357,10 @@ public final class FleetFile {
         error(labelsNode, "labels is a mapping ({env: prod, tier: web})");
       }
     }
+    MaintenanceWindows windows =
+        keys.containsKey("windows")
+            ? windows(keys.get("windows"), "cluster " + name + "'s windows")
+            : defaultWindows;
     if (errors.size() > before) {
       return null;
     }
@@ -331,7 +369,129 @@ public final class FleetFile {
     if (connection == null) {
       return null;
     }
-    return new FleetCluster(ref, connection, labels, fleetProject, null);
+    return new FleetCluster(ref, connection, labels, fleetProject, windows);
+  }
+
+  // --- windows -----------------------------------------------------------------------------------
+
+  /**
+   * A {@code windows:} block (the file's default for every cluster, or a cluster's own, which
+   * replaces it): {@code recurring} windows, each {@code RRULE START DURATION ZONE} as {@code
+   * --window} takes it or a mapping {rrule, start, duration, zone}; {@code exclusions}, each {@code
+   * NAME=FROM/TO [ZONE]} as {@code --exclusion} takes it or a mapping {name, from, to, zone};
+   * {@code fromCluster} and {@code margin}. Checked as the workflow will use them (a window that
+   * cannot be used is refused at its line); null after an error.
+   */
+  private MaintenanceWindows windows(Node node, String what) {
+    Map<String, Node> keys = keys(node, "windows block", WINDOWS_KEYS);
+    if (keys == null) {
+      return null;
+    }
+    int before = errors.size();
+    Instant now = Instant.now();
+    List<RecurringWindow> recurring = new ArrayList<>();
+    List<Node> recurringNodes = new ArrayList<>();
+    Node rn = keys.get("recurring");
+    if (rn != null) {
+      for (Node w : sequence(rn, "recurring")) {
+        RecurringWindow window = recurringWindow(w, now);
+        if (window != null) {
+          recurring.add(window);
+          recurringNodes.add(w);
+        }
+      }
+    }
+    List<Exclusion> exclusions = new ArrayList<>();
+    List<Node> exclusionNodes = new ArrayList<>();
+    Node en = keys.get("exclusions");
+    if (en != null) {
+      for (Node x : sequence(en, "exclusions")) {
+        Exclusion exclusion = exclusion(x, WindowSpecs.defaultZone(recurring));
+        if (exclusion != null) {
+          exclusions.add(exclusion);
+          exclusionNodes.add(x);
+        }
+      }
+    }
+    boolean fromCluster = bool(keys.get("fromCluster"), "fromCluster", false);
+    Duration margin = null;
+    Node mn = keys.get("margin");
+    if (mn != null) {
+      String v = text(mn, "margin");
+      if (v != null) {
+        try {
+          margin = DurationConverter.parse(v);
+        } catch (RuntimeException e) {
+          error(mn, "margin: " + e.getMessage());
+        }
+      }
+    }
+    if (errors.size() > before) {
+      return null;
+    }
+    MaintenanceWindows windows = new MaintenanceWindows(recurring, exclusions, fromCluster, margin);
+    try {
+      return WindowSpecs.validate(windows, now);
+    } catch (IllegalArgumentException e) {
+      String message = e.getMessage();
+      Node at = node;
+      Matcher m = WINDOW_REFERENCE.matcher(message);
+      if (m.lookingAt()) {
+        List<Node> nodes = m.group(1).equals("window") ? recurringNodes : exclusionNodes;
+        int index = Integer.parseInt(m.group(2)) - 1;
+        if (index < nodes.size()) {
+          at = nodes.get(index);
+        }
+      }
+      error(at, what + " refused: " + message);
+      return null;
+    }
+  }
+
+  private RecurringWindow recurringWindow(Node w, Instant now) {
+    try {
+      if (w instanceof ScalarNode s) {
+        return WindowSpecs.window(s.getValue(), now);
+      }
+      Map<String, Node> keys = keys(w, "recurring window", WINDOW_KEYS);
+      if (keys == null) {
+        return null;
+      }
+      String rrule = scalar(keys, "rrule", w, true);
+      String start = scalar(keys, "start", w, true);
+      String duration = scalar(keys, "duration", w, true);
+      String zone = scalar(keys, "zone", w, true);
+      if (rrule == null || start == null || duration == null || zone == null) {
+        return null;
+      }
+      return WindowSpecs.window(rrule, start, duration, zone, now);
+    } catch (IllegalArgumentException e) {
+      error(w, "window: " + e.getMessage());
+      return null;
+    }
+  }
+
+  private Exclusion exclusion(Node x, String defaultZone) {
+    try {
+      if (x instanceof ScalarNode s) {
+        return WindowSpecs.exclusion(s.getValue(), defaultZone);
+      }
+      Map<String, Node> keys = keys(x, "exclusion", EXCLUSION_KEYS);
+      if (keys == null) {
+        return null;
+      }
+      String name = scalar(keys, "name", x, true);
+      String from = scalar(keys, "from", x, true);
+      String to = scalar(keys, "to", x, true);
+      String zone = scalar(keys, "zone", x, false);
+      if (name == null || from == null || to == null) {
+        return null;
+      }
+      return WindowSpecs.exclusion(name, from, to, zone == null ? defaultZone : zone);
+    } catch (IllegalArgumentException e) {
+      error(x, "exclusion: " + e.getMessage());
+      return null;
+    }
   }
 
   /**

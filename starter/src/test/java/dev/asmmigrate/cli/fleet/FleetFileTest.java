@@ -15,17 +15,25 @@ import dev.asmmigrate.workflows.model.fleet.FleetRequest;
 import dev.asmmigrate.workflows.model.fleet.FleetWave;
 import dev.asmmigrate.workflows.model.fleet.HaltAction;
 import dev.asmmigrate.workflows.model.fleet.MigrationOptions;
+import dev.asmmigrate.workflows.model.window.Exclusion;
+import dev.asmmigrate.workflows.model.window.MaintenanceWindows;
+import dev.asmmigrate.workflows.model.window.RecurringWindow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The fleet file read into a FleetRequest, and each kind of mistake refused with its line. */
 class FleetFileTest {
@@ -462,5 +470,143 @@ class FleetFileTest {
     assertThatThrownBy(() -> FleetFile.read(dir.resolve("none.yaml"), FleetFile.Options.none()))
         .isInstanceOf(UserError.class)
         .hasMessageContaining("cannot read it");
+  }
+
+  static final String WINDOWED =
+      """
+      name: f
+      windows:
+        recurring:
+          - FREQ=WEEKLY;BYDAY=SA 02:00 4h Europe/Berlin
+          - rrule: FREQ=WEEKLY;BYDAY=SU
+            start: 2026-12-06T03:00
+            duration: 2h
+            zone: Europe/Berlin
+        exclusions:
+          - year-end=2026-12-20/2027-01-03
+          - {name: release, from: 2027-02-01T08:00, to: 2027-02-01T12:00, zone: UTC}
+        margin: 10m
+      clusters:
+        - {project: p, location: l, name: a}
+        - project: p
+          location: l
+          name: b
+          windows:
+            recurring: ["FREQ=DAILY 22:00 3h UTC"]
+            fromCluster: true
+      waves:
+        - {name: w, clusters: [a, b]}
+      """;
+
+  @Test
+  void windowsOfTheFileAreEachClustersUnlessItHasItsOwn() {
+    FleetRequest r = parse(WINDOWED, FleetFile.Options.none());
+
+    MaintenanceWindows a = r.clusters().get(0).windows();
+    assertThat(a.windows()).hasSize(2);
+    assertThat(a.windows().get(0).rrule()).isEqualTo("FREQ=WEEKLY;BYDAY=SA");
+    assertThat(a.windows().get(0).firstStart().toLocalTime()).hasToString("02:00");
+    assertThat(a.windows().get(1))
+        .isEqualTo(
+            new RecurringWindow(
+                "FREQ=WEEKLY;BYDAY=SU",
+                LocalDateTime.parse("2026-12-06T03:00"),
+                Duration.ofHours(2),
+                "Europe/Berlin"));
+    assertThat(a.exclusions())
+        .containsExactly(
+            new Exclusion(
+                "year-end",
+                Instant.parse("2026-12-19T23:00:00Z"),
+                Instant.parse("2027-01-03T23:00:00Z")),
+            new Exclusion(
+                "release",
+                Instant.parse("2027-02-01T08:00:00Z"),
+                Instant.parse("2027-02-01T12:00:00Z")));
+    assertThat(a.margin()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(a.fromCluster()).isFalse();
+
+    MaintenanceWindows b = r.clusters().get(1).windows();
+    assertThat(b.windows()).hasSize(1);
+    assertThat(b.windows().get(0).rrule()).isEqualTo("FREQ=DAILY");
+    assertThat(b.exclusions()).isEmpty();
+    assertThat(b.fromCluster()).isTrue();
+    assertThat(b.margin()).isEqualTo(MaintenanceWindows.DEFAULT_MARGIN);
+    // and each cluster's migration gets its own
+    assertThat(r.migration().requestFor(r.clusters().get(1), false, null).windows().windows())
+        .isEqualTo(b);
+  }
+
+  @Test
+  void aFileWithoutWindowsMigratesAnyTime() {
+    FleetRequest r = parse(withLine(1, "name: f"), FleetFile.Options.none());
+    assertThat(r.clusters()).allSatisfy(c -> assertThat(c.windows().isAnyTime()).isTrue());
+  }
+
+  static Stream<Arguments> badWindows() {
+    return Stream.of(
+        Arguments.of(
+            "invalid RRULE",
+            4,
+            "    - FREQ=WEEKLY;BYDAY=XX 02:00 4h Europe/Berlin",
+            4,
+            "windows refused: window 1 (FREQ=WEEKLY;BYDAY=XX): invalid RRULE"),
+        Arguments.of(
+            "unknown zone",
+            8,
+            "      zone: Mars/Olympus",
+            5,
+            "windows refused: window 2 (FREQ=WEEKLY;BYDAY=SU): unknown time zone 'Mars/Olympus'"),
+        Arguments.of(
+            "zero duration",
+            7,
+            "      duration: 0m",
+            5,
+            "windows refused: window 2 (FREQ=WEEKLY;BYDAY=SU): its duration PT0S is not positive"),
+        Arguments.of(
+            "never in the next year",
+            5,
+            "    - rrule: FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+            5,
+            "windows refused: window 2 (FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30): never opens in the"
+                + " year after"),
+        Arguments.of(
+            "unreadable window",
+            4,
+            "    - FREQ=WEEKLY;BYDAY=SA 02:00 Europe/Berlin",
+            4,
+            "window: expected RRULE START DURATION ZONE"),
+        Arguments.of(
+            "unreadable exclusion",
+            10,
+            "    - year-end=2026-12-20",
+            10,
+            "exclusion: expected NAME=FROM/TO"),
+        Arguments.of(
+            "exclusion ending first",
+            10,
+            "    - year-end=2027-01-03T00:00Z/2026-12-20T00:00Z",
+            10,
+            "windows refused: exclusion 1 (year-end): its end"),
+        Arguments.of("bad margin", 12, "  margin: soon", 12, "margin: 'soon' is not a duration"),
+        Arguments.of(
+            "unknown key", 12, "  marginn: 5m", 12, "unknown key 'marginn' in windows block"),
+        Arguments.of(
+            "a cluster's own",
+            19,
+            "      recurring: [\"FREQ=DAILY 22:00 3h Mars/Olympus\"]",
+            19,
+            "cluster b's windows refused: window 1 (FREQ=DAILY): unknown time zone"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badWindows")
+  void badWindowsAreRefusedAtTheirLine(
+      String kind, int line, String replacement, int expectedLine, String message) {
+    String[] lines = WINDOWED.split("\n", -1);
+    lines[line - 1] = replacement;
+    String refusal = refusal(String.join("\n", lines));
+    assertThat(refusal).as(kind).contains("fleet.yaml:" + expectedLine + ": " + message);
+    assertThat(refusal).as(kind).contains("nothing was started");
   }
 }
