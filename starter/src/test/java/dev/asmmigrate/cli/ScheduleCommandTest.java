@@ -79,7 +79,9 @@ class ScheduleCommandTest {
             "--namespaces",
             "a,b",
             "--rollout-timeout",
-            "5m");
+            "5m",
+            "--window",
+            "FREQ=WEEKLY;BYDAY=SA 2026-12-12T02:00 4h Europe/Berlin");
     ScheduleCommand.Create create = new ScheduleCommand.Create();
     Main.configure(new CommandLine(create))
         .parseArgs(
@@ -98,6 +100,9 @@ class ScheduleCommandTest {
     Main.configure(new CommandLine(start)).parseArgs(migration);
     MigrationRequest request = create.migration.request();
     assertThat(request).isEqualTo(start.request());
+    assertThat(request.windows().windows().windows())
+        .singleElement()
+        .satisfies(w -> assertThat(w.rrule()).isEqualTo("FREQ=WEEKLY;BYDAY=SA"));
 
     Schedule s =
         Schedules.migration(
@@ -201,6 +206,8 @@ class ScheduleCommandTest {
         "--cron @daily --id 'two words'|is not a schedule ID",
         "--cron @daily --catchup-window 1s|--catchup-window must be at least 10s",
         "--cron @daily --concurrency 0|--concurrency must be at least 1",
+        "--cron @daily --window 'FREQ=WEEKLY;BYDAY=SA 02:00 4h Mars/Olympus'|unknown time zone 'Mars/Olympus'",
+        "--cron @daily --window 'FREQ=WEEKLY;BYDAY=SA 02:00 0m Europe/Berlin'|its duration PT0S is not positive",
       })
   void badInput_isRefusedWithExit2_beforeTemporalIsContacted(String options, String message) {
     CliRun r =
