@@ -7,7 +7,10 @@ import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.Timeouts;
 import dev.asmmigrate.workflows.model.window.Estimates;
 import dev.asmmigrate.workflows.model.window.Estimates.Estimate;
+import dev.asmmigrate.workflows.model.window.Exclusion;
+import dev.asmmigrate.workflows.model.window.MaintenanceWindows;
 import dev.asmmigrate.workflows.model.window.Opening;
+import dev.asmmigrate.workflows.model.window.RecurringWindow;
 import dev.asmmigrate.workflows.model.window.WindowCalendar;
 import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import java.time.Duration;
@@ -138,6 +141,51 @@ public final class PlanCalendar {
   }
 
   private PlanCalendar() {}
+
+  /**
+   * The calendar request of a planned migration: its add-on versions and namespaces as {@code plan}
+   * found them, with the run's windows and pacing.
+   */
+  public static Request request(
+      MigrationPlan plan,
+      WindowPolicy policy,
+      Instant from,
+      List<String> canary,
+      int concurrency,
+      Timeouts timeouts,
+      boolean autoApprove) {
+    return new Request(
+        policy,
+        from,
+        plan.addonVersions(),
+        plan.namespaces(),
+        plan.remainingNamespaces(),
+        canary,
+        concurrency,
+        timeouts,
+        autoApprove);
+  }
+
+  /**
+   * {@code windows} with the cluster's own GKE maintenance policy added ({@code fromCluster}): its
+   * windows and exclusions beside the given ones.
+   */
+  public static MaintenanceWindows withCluster(
+      MaintenanceWindows windows, MaintenanceWindows cluster) {
+    List<RecurringWindow> all = new ArrayList<>(windows.windows());
+    all.addAll(cluster.windows());
+    List<Exclusion> excluded = new ArrayList<>(windows.exclusions());
+    excluded.addAll(cluster.exclusions());
+    return new MaintenanceWindows(all, excluded, false, windows.margin());
+  }
+
+  /** The calendar in lines: each slot, then when it should end. */
+  public static List<String> lines(Result r) {
+    List<String> out = new ArrayList<>();
+    r.slots().forEach(s -> out.add(s.describe()));
+    out.add(r.endText());
+    return out;
+  }
 
   /** Lays the run out over its windows. */
   public static Result of(Request r) {
