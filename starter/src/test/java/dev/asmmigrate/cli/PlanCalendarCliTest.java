@@ -9,6 +9,7 @@ import dev.asmmigrate.sandbox.SandboxSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -115,6 +116,67 @@ class PlanCalendarCliTest {
         .isEqualTo("2026-12-12T01:00:00Z");
     assertThat(calendar.path("end").asText()).isEqualTo("2026-12-12T01:54:10Z");
     assertThat(calendar.path("afterApproval")).isEmpty();
+  }
+
+  @Test
+  void fleetPlan_givesEachClustersCalendarInItsWave_andTheFleetsEnd() throws IOException {
+    var s = sandbox.settings();
+    Path file = dir.resolve("fleet.yaml");
+    Files.writeString(
+        file,
+        """
+        name: weekend
+        windows:
+          recurring: ['%s']
+        clusters:
+          - {project: %s, location: %s, name: %s, context: sandbox}
+          - {project: %s, location: %s, name: ghost, context: sandbox}
+        waves:
+          - {name: canary, clusters: [%s], soak: 30m}
+          - {name: rest, clusters: [ghost], approval: true}
+        migration:
+          concurrency: 4
+        """
+            .formatted(
+                SATURDAYS,
+                s.project(),
+                s.location(),
+                s.cluster(),
+                s.project(),
+                s.location(),
+                s.cluster()));
+    FleetCommand.Plan command = new FleetCommand.Plan();
+    command.clock = Clock.fixed(FRIDAY, ZoneOffset.UTC);
+    StringWriter out = new StringWriter();
+    CommandLine cl = Main.configure(new CommandLine(command));
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(new StringWriter(), true));
+    int code =
+        cl.execute(
+            file.toString(),
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "--google-endpoint",
+            sandbox.googleEndpoint());
+
+    // ghost is unknown to Google: blocked, not planned; the sandbox's cluster as plan lays it out
+    // with four namespaces a wave, then (no point-of-no-return approval in the file) disable-addon
+    // and cleanup: 02:27:10, 02:37:10, 02:41:10 on Sat 19; its wave's soak ends 03:11:10
+    assertThat(code).isEqualTo(ExitCodes.BLOCKED);
+    assertThat(out.toString())
+        .contains(
+            """
+            calendar (maintenance windows, with the estimates each run starts from):
+              wave canary, from Fri 11 Dec 13:00 Europe/Berlin, 1 cluster at once, soak 30m:
+                %s:
+                  outside the windows, from Fri 11 Dec 13:00 Europe/Berlin: pre-flight, fleet registration, control plane, config-check, Galley webhook off
+                  Sat 12 Dec 02:00-03:00 Europe/Berlin: authentication policies, Mesh CA, 4 of 8 namespaces
+                  Sat 19 Dec 02:00-03:00 Europe/Berlin: 4 of 8 namespaces, ingress gateway, injection webhook, SUCCESS marker, add-on disabled, cleanup
+                  should end: Sat 19 Dec 02:41 Europe/Berlin
+              wave rest, from Sat 19 Dec 03:11 Europe/Berlin (once approved), 1 cluster at once:
+                ghost: not planned: """
+                .formatted(s.cluster()))
+        .contains("  fleet: no end: cluster ghost was not planned\nresult: blocked: ghost (");
   }
 
   @Test

@@ -314,7 +314,8 @@ public final class PlanCalendar {
     };
   }
 
-  private static String local(Instant t, String zone) {
+  /** {@code t} in {@code zone}'s local time: {@code Sat 12 Dec 02:00 Europe/Berlin}. */
+  public static String local(Instant t, String zone) {
     ZoneId z = ZoneId.of(zone == null ? "UTC" : zone);
     return DAY_TIME.format(t.atZone(z)) + " " + z.getId();
   }
