@@ -10,6 +10,7 @@ import dev.asmmigrate.workflows.activities.MeshCaActivities;
 import dev.asmmigrate.workflows.activities.PreflightActivities;
 import dev.asmmigrate.workflows.activities.StateActivities;
 import dev.asmmigrate.workflows.activities.WebhookActivities;
+import dev.asmmigrate.workflows.activities.WindowActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
 import dev.asmmigrate.workflows.model.FailureType;
 import dev.asmmigrate.workflows.model.Timeouts;
@@ -61,6 +62,10 @@ final class ActivityStubs {
   final MeshCaActivities meshCaWait;
   final WorkloadActivities workloads;
   final GatewayActivities gateway;
+
+  /** The cluster's own maintenance policy, for windows {@code fromCluster}. */
+  final WindowActivities windows;
+
   final WebhookActivities webhook;
   final AddonActivities addon;
   private final ActivityCancellationType cancellation;
@@ -121,6 +126,7 @@ final class ActivityStubs {
                 "RollBackNamespace",
                 wholeNamespace));
     gateway = Workflow.newActivityStub(GatewayActivities.class, waiting(timeouts.gateway()));
+    windows = Workflow.newActivityStub(WindowActivities.class, quick);
     webhook = Workflow.newActivityStub(WebhookActivities.class, quick);
     addon = Workflow.newActivityStub(AddonActivities.class, waiting(Duration.ofMinutes(15)));
   }

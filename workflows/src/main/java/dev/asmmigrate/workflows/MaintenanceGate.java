@@ -13,9 +13,11 @@ import dev.asmmigrate.workflows.model.Timeouts;
 import dev.asmmigrate.workflows.model.window.Estimates;
 import dev.asmmigrate.workflows.model.window.Estimates.Estimate;
 import dev.asmmigrate.workflows.model.window.Estimates.Measured;
+import dev.asmmigrate.workflows.model.window.Exclusion;
 import dev.asmmigrate.workflows.model.window.InvalidWindowsException;
 import dev.asmmigrate.workflows.model.window.MaintenanceWindows;
 import dev.asmmigrate.workflows.model.window.Opening;
+import dev.asmmigrate.workflows.model.window.RecurringWindow;
 import dev.asmmigrate.workflows.model.window.WindowCalendar;
 import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import dev.asmmigrate.workflows.model.window.WindowStatus;
@@ -75,7 +77,6 @@ final class MaintenanceGate {
     this.policy = request.windows();
     if (!untouched(policy)) {
       Workflow.getVersion("maintenance-windows", Workflow.DEFAULT_VERSION, 1);
-      calendar = calendarOf(policy.windows());
       publish();
     }
   }
@@ -145,8 +146,33 @@ final class MaintenanceGate {
 
   // --- waits -----------------------------------------------------------------------------------
 
-  /** Waits (durably) until the run's earliest start, if it is still to come. */
-  void awaitNotBefore() {
+  /**
+   * At the start of the runbook: reads the cluster's own GKE maintenance policy when the windows
+   * ask for it ({@code fromCluster}: its windows and exclusions join the run's), then waits
+   * (durably) until the run's earliest start, if it is still to come.
+   */
+  void begin() {
+    if (untouched(policy)) {
+      return;
+    }
+    if (policy.windows().fromCluster()) {
+      MaintenanceWindows own = policy.windows();
+      MaintenanceWindows cluster =
+          act.windows.clusterMaintenanceWindows(ctx.get().cluster(), ctx.get().connection());
+      List<RecurringWindow> all = new ArrayList<>(own.windows());
+      all.addAll(cluster.windows());
+      List<Exclusion> excluded = new ArrayList<>(own.exclusions());
+      excluded.addAll(cluster.exclusions());
+      MaintenanceWindows merged = new MaintenanceWindows(all, excluded, false, own.margin());
+      policy = new WindowPolicy(merged, policy.notBefore(), policy.overrideReason());
+      log.info(
+          "maintenance windows: {} from the cluster's GKE policy, {} exclusion(s)",
+          cluster.windows().size(),
+          cluster.exclusions().size());
+    }
+    // in the runbook's scope: windows the calendar refuses fail the run before any change
+    calendar = calendarOf(policy.windows());
+    publish();
     if (policy.notBefore() == null) {
       return;
     }
@@ -154,7 +180,7 @@ final class MaintenanceGate {
     if (until <= Workflow.currentTimeMillis()) {
       return;
     }
-    begin(
+    startWait(
         new WindowWait(
             Workflow.currentTimeMillis(),
             until,
@@ -260,7 +286,7 @@ final class MaintenanceGate {
               why,
               null);
       if (waiting == null) {
-        begin(w);
+        startWait(w);
         writeState(MigrationState.WAITING_FOR_WINDOW, step, w);
       } else if (!java.util.Objects.equals(waiting.until(), w.until())) {
         waiting = waiting.until(w.until(), w.zone(), why);
@@ -283,7 +309,7 @@ final class MaintenanceGate {
     return waited;
   }
 
-  private void begin(WindowWait w) {
+  private void startWait(WindowWait w) {
     waiting = w;
     progress.phase(Progress.WAITING_FOR_WINDOW);
     publish();

@@ -88,7 +88,7 @@ public final class MigrationWorkflowImpl extends OperatorControls implements Mig
    * #action}.
    */
   private void runbook() {
-    gate.awaitNotBefore();
+    gate.begin();
     for (Step s : Step.values()) {
       if (s.appliesTo(pf == null ? List.of() : pf.addonVersions())) {
         run.step(s, action(s));

@@ -10,6 +10,7 @@ import dev.asmmigrate.workflows.activities.MeshCaActivities;
 import dev.asmmigrate.workflows.activities.PreflightActivities;
 import dev.asmmigrate.workflows.activities.StateActivities;
 import dev.asmmigrate.workflows.activities.WebhookActivities;
+import dev.asmmigrate.workflows.activities.WindowActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities;
 import dev.asmmigrate.workflows.activities.WorkloadActivities.Direction;
 import dev.asmmigrate.workflows.model.AddonVersion;
@@ -45,7 +46,8 @@ final class RecordingActivities
         WorkloadActivities,
         GatewayActivities,
         WebhookActivities,
-        AddonActivities {
+        AddonActivities,
+        WindowActivities {
 
   final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   final List<MigrationState> states = Collections.synchronizedList(new ArrayList<>());
@@ -77,6 +79,18 @@ final class RecordingActivities
 
   List<AddonVersion> versions = List.of(AddonVersion.V1_4);
 
+  /** The cluster's own GKE maintenance policy, as windows (windows fromCluster). */
+  dev.asmmigrate.workflows.model.window.MaintenanceWindows clusterWindows =
+      dev.asmmigrate.workflows.model.window.MaintenanceWindows.anyTime();
+
+  @Override
+  public dev.asmmigrate.workflows.model.window.MaintenanceWindows clusterMaintenanceWindows(
+      dev.asmmigrate.workflows.model.ClusterRef cluster,
+      dev.asmmigrate.workflows.model.Connection connection) {
+    record("clusterMaintenanceWindows");
+    return clusterWindows;
+  }
+
   /** The migration the pre-flight finds recorded in the cluster (state ConfigMap), if any. */
   String existingMigrationId;
 
@@ -95,7 +109,20 @@ final class RecordingActivities
   final Map<String, java.util.concurrent.CountDownLatch> heartbeatingHolds =
       new ConcurrentHashMap<>();
 
+  /** The test's clock (the test environment's time), for {@link #started}. */
+  volatile java.util.function.LongSupplier clock = () -> 0L;
+
+  /** Each call with when it started on {@link #clock} (epoch milliseconds), in order. */
+  final List<Map.Entry<String, Long>> started = Collections.synchronizedList(new ArrayList<>());
+
+  /**
+   * What a namespace's one activity does between its restart and its verification, by namespace:
+   * e.g. let the test environment's time pass, as a rollout takes time.
+   */
+  volatile java.util.function.Consumer<String> rollout = ns -> {};
+
   private void record(String call) {
+    started.add(Map.entry(call, clock.getAsLong()));
     calls.add(call);
     java.util.concurrent.CountDownLatch beating = heartbeatingHolds.get(call);
     if (beating != null) {
@@ -299,6 +326,7 @@ final class RecordingActivities
     long relabelledAt = System.currentTimeMillis();
     RestartResult restarted = restartWorkloads(r.restart());
     long restartedAt = System.currentTimeMillis();
+    rollout.accept(r.relabel().namespace());
     return new MigrateNamespaceResult(
         restarted, verifyNamespace(r.verify()), relabelledAt, restartedAt);
   }

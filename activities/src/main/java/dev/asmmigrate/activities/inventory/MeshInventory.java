@@ -11,6 +11,7 @@ import static dev.asmmigrate.workflows.model.IstioNames.REV_LABEL;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.PodToRecreate;
+import dev.asmmigrate.workflows.model.window.Estimates;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -21,6 +22,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -349,10 +351,125 @@ public record MeshInventory(
     return out;
   }
 
-  /** The namespace's line of a plan: its workloads and its pods no restart replaces. */
+  /**
+   * The namespace's line of a plan: its workloads, its pods no restart replaces, and how long its
+   * rolling restart should take ({@link #restartModel}).
+   */
   public NamespacePlan plan(String namespace, AddonVersion version) {
     return new NamespacePlan(
-        namespace, version, workloads(namespace), unmanagedPods(namespace).size());
+        namespace,
+        version,
+        workloads(namespace),
+        unmanagedPods(namespace).size(),
+        restartModel(namespace));
+  }
+
+  /**
+   * How long a rolling restart of the namespace's workloads should take, restarted at once: its
+   * slowest Deployment or StatefulSet by {@link Estimates#rollout} (replicas, maxSurge and
+   * maxUnavailable - 25 % each by default, a StatefulSet one pod at a time -, the readiness probe's
+   * first success, and the longest its pods were seen to take from creation to Ready).
+   */
+  public Duration restartModel(String namespace) {
+    List<Pod> nsPods = in(pods, namespace);
+    Duration observed = Duration.ZERO;
+    for (Pod pod : nsPods) {
+      Duration d = creationToReady(pod);
+      observed = d.compareTo(observed) > 0 ? d : observed;
+    }
+    Duration slowest = Duration.ZERO;
+    for (Deployment d : in(deployments, namespace)) {
+      int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+      var strategy = d.getSpec().getStrategy();
+      boolean recreate = strategy != null && "Recreate".equals(strategy.getType());
+      var rolling = strategy == null ? null : strategy.getRollingUpdate();
+      int surge =
+          recreate
+              ? replicas
+              : count(rolling == null ? null : rolling.getMaxSurge(), replicas, true);
+      int unavailable =
+          recreate
+              ? 0
+              : count(rolling == null ? null : rolling.getMaxUnavailable(), replicas, false);
+      slowest =
+          max(
+              slowest,
+              Estimates.rollout(
+                  replicas, surge, unavailable, probeReady(d.getSpec().getTemplate()), observed));
+    }
+    for (StatefulSet set : in(statefulSets, namespace)) {
+      if (meshed(set, nsPods)) {
+        int replicas = set.getSpec().getReplicas() == null ? 1 : set.getSpec().getReplicas();
+        slowest =
+            max(
+                slowest,
+                Estimates.rollout(
+                    replicas, 0, 1, probeReady(set.getSpec().getTemplate()), observed));
+      }
+    }
+    return slowest;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /** maxSurge (rounded up) or maxUnavailable (rounded down) as a count; 25 % when unset. */
+  private static int count(
+      io.fabric8.kubernetes.api.model.IntOrString v, int replicas, boolean roundUp) {
+    if (v != null && v.getIntVal() != null) {
+      return v.getIntVal();
+    }
+    String pct = v == null || v.getStrVal() == null ? "25%" : v.getStrVal();
+    double percent;
+    try {
+      percent = Double.parseDouble(pct.replace("%", "").trim());
+    } catch (NumberFormatException e) {
+      percent = 25;
+    }
+    double n = percent * replicas / 100.0;
+    return (int) (roundUp ? Math.ceil(n) : Math.floor(n));
+  }
+
+  /** The readiness probe's first success: its initial delay, then a period per success needed. */
+  private static Duration probeReady(io.fabric8.kubernetes.api.model.PodTemplateSpec template) {
+    Duration slowest = Duration.ZERO;
+    if (template == null || template.getSpec() == null) {
+      return slowest;
+    }
+    for (var c : template.getSpec().getContainers()) {
+      var probe = c.getReadinessProbe();
+      if (probe == null) {
+        continue;
+      }
+      int delay = probe.getInitialDelaySeconds() == null ? 0 : probe.getInitialDelaySeconds();
+      int period = probe.getPeriodSeconds() == null ? 10 : probe.getPeriodSeconds();
+      int successes = probe.getSuccessThreshold() == null ? 1 : probe.getSuccessThreshold();
+      slowest = max(slowest, Duration.ofSeconds(delay + (long) period * successes));
+    }
+    return slowest;
+  }
+
+  /** How long a Ready pod took from its creation to Ready; zero when unknown. */
+  private static Duration creationToReady(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Duration.ZERO;
+    }
+    try {
+      java.time.Instant created = java.time.Instant.parse(pod.getMetadata().getCreationTimestamp());
+      for (var c : pod.getStatus().getConditions()) {
+        if ("Ready".equals(c.getType())
+            && "True".equals(c.getStatus())
+            && c.getLastTransitionTime() != null) {
+          Duration d =
+              Duration.between(created, java.time.Instant.parse(c.getLastTransitionTime()));
+          return d.isNegative() ? Duration.ZERO : d;
+        }
+      }
+    } catch (RuntimeException unreadable) {
+      return Duration.ZERO;
+    }
+    return Duration.ZERO;
   }
 
   // --- object facts ------------------------------------------------------------------------------

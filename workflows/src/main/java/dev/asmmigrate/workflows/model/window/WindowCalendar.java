@@ -176,23 +176,15 @@ public final class WindowCalendar {
   }
 
   /**
-   * The first opening that starts at or after {@code t} and is long enough for {@code needs},
-   * within a year; empty if none: where work that does not fit at {@code t} waits for.
+   * The first opening that starts after {@code t} and is long enough for {@code needs}, within a
+   * year; empty if none: where work that does not fit at {@code t} waits for (one expansion of the
+   * year's openings: asking opening after opening would expand it again each time).
    */
   public Optional<Opening> nextFit(Instant t, Duration needs) {
-    Instant from = t;
-    for (int i = 0; i < 10_000; i++) {
-      Optional<Opening> o = nextOpening(from);
-      if (o.isEmpty()) {
-        return Optional.empty();
+    for (Opening o : openings(t, t.plus(HORIZON))) {
+      if (o.start().isAfter(t) && !o.start().plus(needs).isAfter(o.end())) {
+        return Optional.of(o);
       }
-      if (!o.get().start().plus(needs).isAfter(o.get().end())) {
-        return o;
-      }
-      if (!o.get().end().isAfter(from)) {
-        return Optional.empty();
-      }
-      from = o.get().end();
     }
     return Optional.empty();
   }
