@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       AbortCommand.class,
       RollbackCommand.class,
       RecheckCommand.class,
+      WindowsCommand.class,
       ReportCommand.class,
       HistoryCommand.class,
       ListCommand.class,

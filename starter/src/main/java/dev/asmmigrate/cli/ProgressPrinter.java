@@ -185,6 +185,15 @@ final class ProgressPrinter {
         }
         case "ROLLING_BACK" -> out.println("rolling back: " + s.error());
         case "PAUSED" -> out.println("paused at a safe point: asm-migrate resume");
+        case "WAITING_FOR_WINDOW" ->
+            out.println(
+                StatusView.phase(s)
+                    + (s.windows() == null || s.windows().waiting() == null
+                        ? ""
+                        : ": "
+                            + s.windows().waiting().what()
+                            + "; "
+                            + s.windows().waiting().why()));
         default -> {}
       }
     }

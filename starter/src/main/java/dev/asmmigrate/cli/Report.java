@@ -110,7 +110,7 @@ final class Report {
             + s.state()
             + "**"
             + (s.error() == null ? "" : " — " + s.error().replace("\n", "<br>")));
-    row(b, "phase", s.phase() + " (step " + s.step() + ")");
+    row(b, "phase", StatusView.phase(s) + " (step " + s.step() + ")");
     runRows(s).forEach((k, v) -> row(b, k, v));
     if (!s.rollbackFailures().isEmpty()) {
       b.append("\n## Rollback failed\n\n");
@@ -208,6 +208,9 @@ final class Report {
     if (s.rollbackReason() != null) {
       rows.put("rollback asked", s.rollbackReason());
     }
+    // the maintenance windows: an override with its reason, and each wait for a window
+    StatusView.windowLines(s, true)
+        .forEach((k, v) -> rows.put(k.equals("waiting") ? "waiting now" : k, v));
     return rows;
   }
 
@@ -249,7 +252,7 @@ final class Report {
     if (s.error() != null) {
       tr(b, "error", s.error());
     }
-    tr(b, "phase", s.phase() + " (step " + s.step() + ")");
+    tr(b, "phase", StatusView.phase(s) + " (step " + s.step() + ")");
     tr(b, "migration id", s.migrationId());
     runRows(s).forEach((k, v) -> tr(b, k, v));
     b.append("</table>\n");

@@ -37,6 +37,8 @@ final class StartOptions {
 
   @Mixin WindowOptions windows;
 
+  @Mixin WindowRunOptions windowRun;
+
   @Option(
       names = "--continue-on-namespace-failure",
       description =
@@ -62,7 +64,7 @@ final class StartOptions {
    */
   MigrationRequest request() {
     // bad windows are refused first: before the cluster or Temporal is contacted
-    WindowPolicy windowPolicy = windows.policy(Instant.now());
+    WindowPolicy windowPolicy = windowRun.policy(windows.windows(Instant.now()));
     mesh.validate();
     run.validate(mesh);
     if (failAt != null

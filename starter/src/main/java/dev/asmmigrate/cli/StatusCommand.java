@@ -15,9 +15,11 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Shows a migration: phase, step, progress bars, a per-namespace table with pods ready/total.",
-      "With --watch it refreshes until the migration ends or waits for an operator (approval,"
-          + " recheck, resume). Exit code with --watch: 0 SUCCESS or waiting for approval or"
-          + " paused, 3 blocking findings wait for recheck, 4 ended otherwise than SUCCESS."
+      "With --watch it refreshes until the migration ends, waits for an operator (approval,"
+          + " recheck, resume) or for a maintenance window (it goes on by itself when the window"
+          + " opens). Exit code with --watch: 0 SUCCESS, waiting for approval, paused or waiting"
+          + " for a window, 3 blocking findings wait for recheck, 4 ended otherwise than"
+          + " SUCCESS."
     })
 final class StatusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -98,7 +100,8 @@ final class StatusCommand implements Callable<Integer> {
           : ExitCodes.OUTCOME;
     }
     return switch (view.status().phase()) {
-      case "WAITING_FOR_APPROVAL", "PAUSED" -> ExitCodes.OK;
+      // a run waiting for its window is running, not failed: it goes on by itself
+      case "WAITING_FOR_APPROVAL", "PAUSED", "WAITING_FOR_WINDOW" -> ExitCodes.OK;
       case "DONE" -> null;
       case "WAITING_FOR_RECHECK" -> ExitCodes.BLOCKED;
       default -> null;

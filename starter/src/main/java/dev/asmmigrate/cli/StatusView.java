@@ -12,6 +12,8 @@ import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.Step;
 import dev.asmmigrate.workflows.model.StepTiming;
+import dev.asmmigrate.workflows.model.window.WindowStatus;
+import dev.asmmigrate.workflows.model.window.WindowWait;
 import io.temporal.api.failure.v1.Failure;
 import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
@@ -68,7 +70,13 @@ record StatusView(
     return of(workflowId, described, status, null, Failure::getMessage);
   }
 
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  // java.time for the maintenance windows (durations, local start times, instants), in ISO form
+  static final ObjectMapper JSON =
+      new ObjectMapper()
+          .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+          .enable(SerializationFeature.INDENT_OUTPUT);
   private static final Pattern VERIFY_HEARTBEAT =
       Pattern.compile("\"?([a-z0-9.-]+): (\\d+)/(\\d+) pods verified\"?");
 
@@ -164,7 +172,7 @@ record StatusView(
         .append(s.migrationId())
         .append('\n');
     b.append("phase      ")
-        .append(s.phase())
+        .append(phase(s))
         .append("   state ")
         .append(s.state())
         .append("   step ")
@@ -226,6 +234,7 @@ record StatusView(
           .append(rollbackFailedAdvice(s.migrationId(), s.backups()).replace("\n", "\n           "))
           .append('\n');
     }
+    windowLines(s).forEach((k, v) -> b.append(String.format("%-11s", k)).append(v).append('\n'));
     switch (s.phase()) {
       case "WAITING_FOR_APPROVAL" ->
           b.append("next       asm-migrate approve --by NAME   (or rollback)\n");
@@ -347,6 +356,72 @@ record StatusView(
    *
    * @param backups where the backups are kept, or null when not known
    */
+  /**
+   * The phase as status shows it: {@code WAITING_FOR_WINDOW until Sat 2026-12-12 02:00
+   * (Europe/Berlin)} while the run waits for a maintenance window, else the phase.
+   */
+  static String phase(MigrationStatus s) {
+    WindowStatus w = s.windows();
+    if ("WAITING_FOR_WINDOW".equals(s.phase()) && w != null && w.waiting() != null) {
+      return s.phase() + " until " + w.waiting().untilText();
+    }
+    return s.phase();
+  }
+
+  /**
+   * The maintenance windows' lines of status and report: why the run waits, an override and its
+   * reason, and (with {@code all}) every wait of the run; empty for a run without windows.
+   */
+  static Map<String, String> windowLines(MigrationStatus s) {
+    return windowLines(s, false);
+  }
+
+  static Map<String, String> windowLines(MigrationStatus s, boolean all) {
+    Map<String, String> lines = new java.util.LinkedHashMap<>();
+    WindowStatus w = s.windows();
+    if (w == null) {
+      return lines;
+    }
+    lines.put(
+        "windows",
+        w.windows().isAnyTime()
+            ? "any time"
+            : w.windows().windows().size()
+                + " window(s)"
+                + (w.windows().exclusions().isEmpty()
+                    ? ""
+                    : ", " + w.windows().exclusions().size() + " exclusion(s)")
+                + ", margin "
+                + dev.asmmigrate.workflows.model.window.Estimates.text(w.windows().margin()));
+    if (w.overrideReason() != null) {
+      lines.put("override", "windows ignored: " + w.overrideReason());
+    }
+    if (w.waiting() != null) {
+      lines.put(
+          "waiting",
+          w.waiting().what() + " until " + w.waiting().untilText() + ": " + w.waiting().why());
+    }
+    if (all) {
+      int n = 0;
+      for (WindowWait wait : w.waits()) {
+        lines.put("wait " + ++n, waitLine(wait));
+      }
+    }
+    return lines;
+  }
+
+  /** One wait for a window: from, until, what waited and why. */
+  static String waitLine(WindowWait w) {
+    String zone = w.zone();
+    return WindowWait.local(w.from(), zone)
+        + " → "
+        + (w.endedAt() != null ? WindowWait.local(w.endedAt(), zone) : w.untilText() + " (waiting)")
+        + ": "
+        + w.what()
+        + "; "
+        + w.why();
+  }
+
   static String rollbackFailedAdvice(String migrationId, String backups) {
     return "the rollback did not complete: the cluster is neither migrated nor back on the add-on.\n"
         + "1. look at what each failed undo above left: the namespaces it names (kubectl get pods:"

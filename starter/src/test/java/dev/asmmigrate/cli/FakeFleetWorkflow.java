@@ -259,4 +259,14 @@ public class FakeFleetWorkflow implements FleetMigrationWorkflow {
       throw new IllegalStateException("the fleet ended " + state);
     }
   }
+
+  @Override
+  public String setWindows(
+      dev.asmmigrate.workflows.model.window.WindowsChange change, String cluster) {
+    return "windows replaced";
+  }
+
+  @Override
+  public void validateSetWindows(
+      dev.asmmigrate.workflows.model.window.WindowsChange change, String cluster) {}
 }

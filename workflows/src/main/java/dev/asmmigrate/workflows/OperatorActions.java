@@ -93,6 +93,13 @@ public interface OperatorActions {
   @UpdateMethod
   String setWindows(WindowsChange change);
 
+  /**
+   * {@link #setWindows} without an answer, for a workflow that cannot reply: invalid windows are
+   * ignored (logged), as no validator runs.
+   */
+  @SignalMethod
+  void windowsSignal(WindowsChange change);
+
   /** Refuses invalid windows (the calendar's message), a blank reason, or an ended migration. */
   @UpdateValidatorMethod(updateName = "setWindows")
   void validateSetWindows(WindowsChange change);

@@ -180,6 +180,18 @@ abstract class OperatorControls implements OperatorActions {
   }
 
   @Override
+  public void windowsSignal(WindowsChange change) {
+    try {
+      validateSetWindows(change);
+    } catch (RuntimeException invalid) {
+      io.temporal.workflow.Workflow.getLogger(OperatorControls.class)
+          .warn("windows signal ignored: {}", invalid.getMessage());
+      return;
+    }
+    setWindows(change);
+  }
+
+  @Override
   public void validateSetWindows(WindowsChange change) {
     refuseIfEnded();
     if (gate == null) {

@@ -3,6 +3,7 @@ package dev.asmmigrate.workflows.fleet;
 import dev.asmmigrate.workflows.model.fleet.FleetRequest;
 import dev.asmmigrate.workflows.model.fleet.FleetResult;
 import dev.asmmigrate.workflows.model.fleet.FleetStatus;
+import dev.asmmigrate.workflows.model.window.WindowsChange;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
@@ -67,6 +68,25 @@ public interface FleetMigrationWorkflow {
 
   @UpdateValidatorMethod(updateName = "abort")
   void validateAbort(String reason);
+
+  /**
+   * Replaces the maintenance windows of the fleet's clusters ({@code windows set --fleet}): a
+   * cluster not started yet takes them when it starts (the fleet file's stay as they were); a
+   * running migration this fleet started gets them at once, by its {@code windowsSignal}. Clusters
+   * that ended keep theirs.
+   *
+   * @param cluster one cluster's name (its fleet file name), or null for every cluster
+   * @return which clusters got the windows, and how
+   */
+  @UpdateMethod
+  String setWindows(WindowsChange change, String cluster);
+
+  /**
+   * Refuses invalid windows, an unknown cluster, an ended fleet, and an override (which is one
+   * migration's emergency: {@code windows set --cluster-id ... --override-window}).
+   */
+  @UpdateValidatorMethod(updateName = "setWindows")
+  void validateSetWindows(WindowsChange change, String cluster);
 
   /**
    * Sent by a cluster's {@code MigrationWorkflow} that this fleet started when it reached SUCCESS

@@ -21,6 +21,8 @@ import dev.asmmigrate.workflows.model.fleet.FleetStatus;
 import dev.asmmigrate.workflows.model.fleet.FleetWave;
 import dev.asmmigrate.workflows.model.fleet.HaltAction;
 import dev.asmmigrate.workflows.model.fleet.SoakCheck;
+import dev.asmmigrate.workflows.model.window.WindowCalendar;
+import dev.asmmigrate.workflows.model.window.WindowsChange;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
@@ -1116,6 +1118,58 @@ public class FleetMigrationWorkflowImpl implements FleetMigrationWorkflow {
     refuseIfEnded();
     if (!paused) {
       throw new IllegalStateException("the fleet is not paused (phase " + status().phase() + ")");
+    }
+  }
+
+  @Override
+  public String setWindows(WindowsChange change, String cluster) {
+    List<String> later = new ArrayList<>();
+    List<String> running = new ArrayList<>();
+    for (Map.Entry<String, ClusterOutcome> e : outcomes.entrySet()) {
+      String n = e.getKey();
+      if (cluster != null && !cluster.equals(n)) {
+        continue;
+      }
+      if (e.getValue().state() == ClusterState.WAITING) {
+        FleetCluster c = byName.get(n);
+        byName.put(
+            n,
+            new FleetCluster(
+                c.cluster(), c.connection(), c.labels(), c.fleetProject(), change.windows()));
+        later.add(n);
+      } else if (e.getValue().state() == ClusterState.RUNNING && owned.contains(n)) {
+        Workflow.newExternalWorkflowStub(
+                MigrationWorkflow.class, e.getValue().migrationWorkflowId())
+            .windowsSignal(change);
+        running.add(n);
+      }
+    }
+    log.info("fleet {}: windows set for {} later and {} running clusters", fleetId, later, running);
+    return "windows replaced: "
+        + (running.isEmpty() ? "no running cluster" : "running " + String.join(", ", running))
+        + " (at once); "
+        + (later.isEmpty() ? "no cluster still to start" : "to start " + String.join(", ", later))
+        + "; the others ended or are followed, and keep theirs";
+  }
+
+  @Override
+  public void validateSetWindows(WindowsChange change, String cluster) {
+    refuseIfEnded();
+    if (change == null || change.windows() == null) {
+      throw new IllegalArgumentException("no windows given");
+    }
+    if (change.overrideReason() != null) {
+      throw new IllegalArgumentException(
+          "an override is one migration's emergency: windows set --cluster-id ..."
+              + " --override-window --reason");
+    }
+    if (cluster != null && !outcomes.containsKey(cluster)) {
+      throw new IllegalArgumentException(
+          "no cluster " + cluster + " in the fleet: " + String.join(", ", outcomes.keySet()));
+    }
+    if (!change.windows().isAnyTime()) {
+      WindowCalendar.of(
+          change.windows(), java.time.Instant.ofEpochMilli(Workflow.currentTimeMillis()));
     }
   }
 

@@ -6,6 +6,7 @@ import dev.asmmigrate.workflows.model.MigrationResult;
 import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
+import dev.asmmigrate.workflows.model.window.MaintenanceWindows;
 import dev.asmmigrate.workflows.model.window.WindowsChange;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -42,6 +43,9 @@ public class FakeMigration implements MigrationWorkflow {
   /** The windows each cluster's migration was given by {@code setWindows}, in order. */
   static final Map<String, List<WindowsChange>> WINDOWS_SET = new ConcurrentHashMap<>();
 
+  /** The windows each cluster's migration was started with. */
+  static final Map<String, MaintenanceWindows> REQUESTED_WINDOWS = new ConcurrentHashMap<>();
+
   static final AtomicInteger RUNNING = new AtomicInteger();
   static final AtomicInteger MAX_RUNNING = new AtomicInteger();
 
@@ -54,6 +58,7 @@ public class FakeMigration implements MigrationWorkflow {
     ABORTED.clear();
     APPROVED_BY.clear();
     WINDOWS_SET.clear();
+    REQUESTED_WINDOWS.clear();
     RUNNING.set(0);
     MAX_RUNNING.set(0);
     quick = Duration.ofMinutes(1);
@@ -74,6 +79,7 @@ public class FakeMigration implements MigrationWorkflow {
     cluster = name;
     if (!Workflow.isReplaying()) {
       STARTS.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+      REQUESTED_WINDOWS.put(name, request.windows().windows());
       MAX_RUNNING.accumulateAndGet(RUNNING.incrementAndGet(), Math::max);
     }
     try {
@@ -229,4 +235,9 @@ public class FakeMigration implements MigrationWorkflow {
 
   @Override
   public void validateSetWindows(WindowsChange change) {}
+
+  @Override
+  public void windowsSignal(WindowsChange change) {
+    setWindows(change);
+  }
 }
