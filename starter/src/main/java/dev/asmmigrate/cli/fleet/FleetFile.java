@@ -217,6 +217,14 @@ public final class FleetFile {
 
     MaintenanceWindows defaultWindows =
         keys.containsKey("windows") ? windows(keys.get("windows"), "windows") : null;
+    if (defaultWindows != null && fromFleet != null) {
+      // the clusters fromFleet finds are built by the fleet workflow, which has no defaults yet
+      error(
+          keys.get("windows"),
+          "windows: the file's default windows would not reach the clusters fromFleet finds"
+              + " (they would migrate any time): give each cluster listed under clusters: its own"
+              + " windows:, or list the clusters instead of fromFleet");
+    }
 
     Map<String, FleetCluster> clusters = new LinkedHashMap<>();
     Map<String, Node> clusterNodes = new LinkedHashMap<>();
