@@ -166,9 +166,17 @@ final class FleetCommand implements Runnable {
 
     @Mixin FollowOptions following;
 
+    /** Every cluster's earliest start, and an emergency override of their windows. */
+    @Mixin WindowRunOptions windowRun;
+
     @Override
     public Integer call() throws InterruptedException {
-      FleetRequest request = file.read(failClusters);
+      FleetRequest read = file.read(failClusters);
+      var policy =
+          windowRun.policy(dev.asmmigrate.workflows.model.window.MaintenanceWindows.anyTime());
+      FleetRequest request =
+          read.withMigration(
+              read.migration().withWindowRun(policy.notBefore(), policy.overrideReason()));
       PrintWriter out = spec.commandLine().getOut();
       try (Fleets fleets = Fleets.connect(temporal)) {
         String id = fleets.start(request);

@@ -47,7 +47,8 @@ class FleetViewTest {
             List.of(),
             List.of(),
             List.of(),
-            null);
+            null,
+            null /* windows */);
     FleetStatus status =
         new FleetStatus(
             "asm-fleet/f",

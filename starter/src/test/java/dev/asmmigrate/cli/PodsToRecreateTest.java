@@ -192,7 +192,8 @@ class PodsToRecreateTest {
         List.of(),
         List.of(pod),
         List.of(),
-        null);
+        null,
+        null /* windows */);
   }
 
   private static String statusJson(List<String> status) {

@@ -46,7 +46,8 @@ class StepTitlesTest {
             List.of(),
             List.of(),
             List.of(),
-            null);
+            null,
+            null /* windows */);
     StatusView view = new StatusView("id", "RUNNING", s, Map.of(), List.of(), null);
 
     assertThat(view.text(3_000L))

@@ -22,6 +22,7 @@ import dev.asmmigrate.workflows.model.window.WindowCalendar;
 import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import dev.asmmigrate.workflows.model.window.WindowStatus;
 import dev.asmmigrate.workflows.model.window.WindowWait;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.time.Instant;
@@ -238,14 +239,23 @@ final class MaintenanceGate {
   }
 
   /**
-   * When the opening that holds now closes, for a group of waves to stop before a wave that no
-   * longer fits; null when the run is not gated (any time, or overridden).
+   * When the opening that holds now closes (epoch milliseconds), for a group of waves to stop
+   * before a wave that no longer fits; now when no opening holds now; null when the run is not
+   * gated (any time, or overridden).
    */
-  Opening current() {
+  Long closesAt() {
     if (!gating()) {
       return null;
     }
-    return calendar.openAt(now()).orElse(null);
+    return calendar
+        .openAt(now())
+        .map(o -> o.end().toEpochMilli())
+        .orElse(Workflow.currentTimeMillis());
+  }
+
+  /** How many times the windows changed ({@link #set}): a running group of waves is told. */
+  int changes() {
+    return changes;
   }
 
   Duration margin() {
@@ -295,10 +305,18 @@ final class MaintenanceGate {
       }
       log.info("{}: waiting for a maintenance window until {}: {}", what, w.untilText(), why);
       int seen = changes;
-      if (next.isPresent()) {
-        Workflow.await(Duration.between(now, next.get().start()), () -> changes != seen);
-      } else {
-        Workflow.await(() -> changes != seen);
+      try {
+        if (next.isPresent()) {
+          Workflow.await(Duration.between(now, next.get().start()), () -> changes != seen);
+        } else {
+          Workflow.await(() -> changes != seen);
+        }
+      } catch (CanceledFailure aborted) {
+        // an abort ends the wait: the rollback goes on from this consistent point
+        waits.add(waiting.ended(Workflow.currentTimeMillis()));
+        waiting = null;
+        publish();
+        throw aborted;
       }
       waited = true;
     }

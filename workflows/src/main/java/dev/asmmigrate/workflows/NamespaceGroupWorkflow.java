@@ -46,6 +46,13 @@ public interface NamespaceGroupWorkflow {
   void resume();
 
   /**
+   * The migration's windows changed ({@code windows set}): the group's next waves are checked
+   * against this window instead (null: no window limits them any more).
+   */
+  @SignalMethod
+  void window(WaveWindow window);
+
+  /**
    * @param current each namespace's status as the migration knows it when the group starts
    * @param waves the waves to migrate in order (a canary namespace is a wave of its own); with
    *     {@code rollBack}, the namespaces to undo, one after another in this order

@@ -26,9 +26,13 @@ public final class NamespaceGroupWorkflowImpl implements NamespaceGroupWorkflow 
   private final Progress progress = new Progress();
   private CancellationScope waves;
 
+  /** The window the group's waves are checked against ({@link WaveWindow}); null: none. */
+  private WaveWindow window;
+
   @Override
   public GroupResult run(GroupRequest req) {
     MigrationContext ctx = req.ctx();
+    window = req.window();
     ActivityStubs act = new ActivityStubs(req.request().timeouts(), true);
     progress.start(ctx.migrationId(), ctx.cluster(), req.request().timeouts(), false);
     progress.namespaces(req.current());
@@ -85,7 +89,7 @@ public final class NamespaceGroupWorkflowImpl implements NamespaceGroupWorkflow 
    * namespaces migrated so far (the migration's before the group, and the group's own).
    */
   private boolean fits(GroupRequest req, List<NamespacePlan> wave) {
-    WaveWindow w = req.window();
+    WaveWindow w = window;
     if (w == null) {
       return true;
     }
@@ -138,5 +142,10 @@ public final class NamespaceGroupWorkflowImpl implements NamespaceGroupWorkflow 
   @Override
   public void resume() {
     progress.pause(false);
+  }
+
+  @Override
+  public void window(WaveWindow changed) {
+    window = changed;
   }
 }

@@ -8,7 +8,6 @@ import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.MigrationRequest;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
-import dev.asmmigrate.workflows.model.window.Opening;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -41,23 +40,20 @@ final class NamespaceGroups {
   private final MigrationRequest request;
   private final Progress progress;
   private final Saga saga;
-  private final MaintenanceGate gate;
+  private MaintenanceGate gate;
   private int started;
 
-  /**
-   * @param gate the run's maintenance windows, before each wave; null: none
-   */
-  NamespaceGroups(
-      MigrationContext ctx,
-      MigrationRequest request,
-      Progress progress,
-      Saga saga,
-      MaintenanceGate gate) {
+  NamespaceGroups(MigrationContext ctx, MigrationRequest request, Progress progress, Saga saga) {
     this.ctx = ctx;
     this.request = request;
     this.progress = progress;
     this.saga = saga;
-    this.gate = gate;
+  }
+
+  /** The run's maintenance windows, which each wave waits for; none by default. */
+  NamespaceGroups gate(MaintenanceGate g) {
+    gate = g;
+    return this;
   }
 
   /** The canary namespaces one at a time, then the rest in waves of at most the concurrency. */
@@ -178,18 +174,26 @@ final class NamespaceGroups {
               Workflow.getWorkflowExecution(child).get();
               boolean abortSent = false;
               boolean pauseSent = false;
+              int windowsSent = gate == null ? 0 : gate.changes();
               while (!rollBack) {
                 boolean sent = pauseSent;
                 boolean aborted = abortSent;
+                int windows = windowsSent;
                 Workflow.await(
                     () ->
                         result.isCompleted()
                             || (!aborted && progress.abortReason() != null)
-                            || progress.paused() != sent);
+                            || progress.paused() != sent
+                            || (gate != null && gate.changes() != windows));
                 if (result.isCompleted()) {
                   break;
                 }
-                if (!abortSent && progress.abortReason() != null) {
+                if (gate != null && gate.changes() != windowsSent) {
+                  // windows set: the group decides its next waves by the new windows
+                  windowsSent = gate.changes();
+                  WaveWindow now = window();
+                  signal(() -> child.window(now));
+                } else if (!abortSent && progress.abortReason() != null) {
                   abortSent = true;
                   signal(() -> child.abort(progress.abortReason()));
                 } else if (progress.paused() != pauseSent) {
@@ -210,10 +214,8 @@ final class NamespaceGroups {
 
   /** The window a group works in (its opening's close, the measurements so far), or null. */
   private WaveWindow window() {
-    Opening open = gate == null ? null : gate.current();
-    return open == null
-        ? null
-        : new WaveWindow(open.end().toEpochMilli(), gate.margin(), gate.measured());
+    Long closesAt = gate == null ? null : gate.closesAt();
+    return closesAt == null ? null : new WaveWindow(closesAt, gate.margin(), gate.measured());
   }
 
   /** Sends a signal to the running group; one that ended in the meantime needs it no more. */

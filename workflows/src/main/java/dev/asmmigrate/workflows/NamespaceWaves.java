@@ -109,7 +109,7 @@ final class NamespaceWaves {
 
   void migrate(List<NamespacePlan> namespaces, List<String> canary) {
     if (children) {
-      new NamespaceGroups(ctx, request, progress, saga, gate).migrate(namespaces, canary);
+      new NamespaceGroups(ctx, request, progress, saga).gate(gate).migrate(namespaces, canary);
       return;
     }
     List<NamespacePlan> first = new ArrayList<>();

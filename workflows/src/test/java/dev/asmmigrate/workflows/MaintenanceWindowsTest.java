@@ -18,12 +18,15 @@ import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import dev.asmmigrate.workflows.model.window.WindowWait;
 import dev.asmmigrate.workflows.model.window.WindowsChange;
 import io.temporal.activity.Activity;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -206,7 +209,8 @@ class MaintenanceWindowsTest {
    */
   @Test
   void
-      givenAWindowClosingInTheWorkloadPhase_theNamespaceInProgressShouldFinishAndTheRestWaitForTheNextWindow() {
+      givenAWindowClosingInTheWorkloadPhase_theNamespaceInProgressShouldFinishAndTheRestWaitForTheNextWindow()
+          throws Exception {
     start(berlin("2026-11-02T01:00"));
     activities.namespaces = namespaces(6, Duration.ofMinutes(20));
     rolloutsTake(Duration.ofMinutes(20));
@@ -253,6 +257,7 @@ class MaintenanceWindowsTest {
     assertThat(activities.reasons)
         .anyMatch(
             r -> r.startsWith("WAITING_FOR_WINDOW until Tue 2026-11-03 02:00 (Europe/Berlin): "));
+    assertReplays();
   }
 
   // --- steps ----------------------------------------------------------------------------------
@@ -399,6 +404,71 @@ class MaintenanceWindowsTest {
     assertThat(wf.status().windows().windows()).isEqualTo(noon);
   }
 
+  /**
+   * Windows set while a group of waves runs: the group is told, and stops before the next wave the
+   * new (shorter) window no longer holds. Daily 02:00-06:00 would hold three 20m namespaces (45m
+   * each with undo and margin); set to 02:00-02:50 while ns-1 runs, ns-2 waits for the next day,
+   * and so does ns-3 after it.
+   */
+  @Test
+  void givenWindowsSetWhileAGroupOfWavesRuns_theGroupShouldStopBeforeAWaveTheNewWindowDoesNotHold()
+      throws Exception {
+    start(berlin("2026-11-02T02:00"));
+    activities.namespaces = namespaces(3, Duration.ofMinutes(20));
+    rolloutsTake(Duration.ofMinutes(20));
+    CountDownLatch first = new CountDownLatch(1);
+    activities.holds.put("relabelNamespace:ns-1", first);
+    MigrationWorkflow wf = stub();
+    WorkflowClient.start(
+        wf::migrate,
+        request(
+            1,
+            new WindowPolicy(
+                windows(
+                    Duration.ofMinutes(5),
+                    window("FREQ=DAILY", "2026-11-01T02:00", Duration.ofHours(4))),
+                null,
+                null)));
+    await().until(() -> activities.calls.contains("relabelNamespace:ns-1"));
+
+    wf.setWindows(
+        new WindowsChange(
+            windows(
+                Duration.ofMinutes(5),
+                window("FREQ=DAILY", "2026-11-01T02:00", Duration.ofMinutes(50))),
+            null));
+    first.countDown();
+    MigrationResult result = WorkflowStub.fromTyped(wf).getResult(MigrationResult.class);
+
+    assertThat(result.state()).isEqualTo(MigrationState.SUCCESS);
+    assertStartedAt("relabelNamespace:ns-2", "2026-11-03T02:00");
+    assertStartedAt("relabelNamespace:ns-3", "2026-11-04T02:00");
+    assertReplays();
+  }
+
+  /** An abort while the run waits for a window rolls back what ran before, from there. */
+  @Test
+  void givenAnAbortWhileWaitingForAWindow_theRunShouldRollBackFromThere() {
+    start(berlin("2026-11-02T10:00"));
+    MaintenanceWindows saturdays =
+        windows(
+            Duration.ofMinutes(5),
+            window("FREQ=WEEKLY;BYDAY=SA", "2026-10-03T02:00", Duration.ofHours(4)));
+    MigrationWorkflow wf = stub();
+    WorkflowClient.start(wf::migrate, request(1, new WindowPolicy(saturdays, null, null)));
+    await().until(() -> "WAITING_FOR_WINDOW".equals(wf.status().phase()));
+
+    wf.abortUpdate("change freeze");
+    MigrationResult result = WorkflowStub.fromTyped(wf).getResult(MigrationResult.class);
+
+    assertThat(result.state()).isEqualTo(MigrationState.ROLLED_BACK);
+    assertThat(activities.calls).doesNotContain("migrateConfigs").contains("unregisterFleet");
+    MigrationStatus status = running().status();
+    assertThat(status.windows().waiting()).isNull();
+    assertThat(status.windows().waits()).hasSize(1);
+    assertThat(status.windows().waits().get(0).endedAt()).isNotNull();
+  }
+
   /** An override runs now, outside every window, and the status (and so the report) says why. */
   @Test
   void givenAnOverride_theRunShouldGoOnNowAndRecordTheReason() {
@@ -470,6 +540,23 @@ class MaintenanceWindowsTest {
         .isGreaterThanOrEqualTo(millis("2026-11-02T02:30"));
     assertInsideWindowsWithTheirUndo(
         Duration.ofMinutes(25), LocalTime.of(2, 0), LocalTime.of(4, 0));
+  }
+
+  /**
+   * The run's history and each of its groups' replay deterministically: the gate decides from
+   * workflow time and the calendar only.
+   */
+  void assertReplays() throws Exception {
+    WorkflowExecutionHistory run = client.fetchHistory(MigrationWorkflowTest.CLUSTER.workflowId());
+    WorkflowReplayer.replayWorkflowExecution(run, MigrationWorkflowImpl.class);
+    for (HistoryEvent e : run.getEvents()) {
+      if (e.hasStartChildWorkflowExecutionInitiatedEventAttributes()) {
+        WorkflowReplayer.replayWorkflowExecution(
+            client.fetchHistory(
+                e.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowId()),
+            NamespaceGroupWorkflowImpl.class);
+      }
+    }
   }
 
   /** Each namespace started inside a window, with {@code needs} before it closed. */

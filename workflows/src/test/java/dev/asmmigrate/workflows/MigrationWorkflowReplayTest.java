@@ -164,4 +164,25 @@ class MigrationWorkflowReplayTest {
         .doesNotContain(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
     WorkflowReplayer.replayWorkflowExecution(aborted, worker);
   }
+
+  /**
+   * A run with maintenance windows (MaintenanceWindowsTest's workload-phase case, recorded from the
+   * time-skipping test server): it waits for its first window at migrate-configs, its group of
+   * waves stops before a namespace the window no longer holds, and the next group starts in the
+   * next day's window. Its timers and state writes must replay as recorded.
+   */
+  @Test
+  void givenTheHistoryOfARunWaitingForWindows_whenReplayed_itShouldBeDeterministic()
+      throws Exception {
+    WorkflowExecutionHistory run = history("histories/windows-wait-workload-phase.json");
+    assertThat(run.getEvents())
+        .filteredOn(HistoryEvent::hasTimerStartedEventAttributes)
+        .hasSizeGreaterThanOrEqualTo(2);
+    assertThat(run.getEvents())
+        .filteredOn(HistoryEvent::hasStartChildWorkflowExecutionInitiatedEventAttributes)
+        .hasSize(2);
+    WorkflowReplayer.replayWorkflowExecution(run, worker);
+    WorkflowReplayer.replayWorkflowExecution(
+        history("histories/windows-group-stopped-by-window.json"), worker);
+  }
 }

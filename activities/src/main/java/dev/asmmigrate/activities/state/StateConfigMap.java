@@ -28,8 +28,9 @@ public final class StateConfigMap {
   public static final String KEY_STEP = "step";
 
   /**
-   * Why the migration ended as it did (an operator's abort, the failure rolled back); absent while
-   * it runs.
+   * Why the migration ended as it did (an operator's abort, the failure rolled back); while it runs
+   * absent, except while it waits for a maintenance window (migrationStatus {@code
+   * WAITING_FOR_WINDOW}): {@code WAITING_FOR_WINDOW until <local time> (<zone>): <why>}.
    */
   public static final String KEY_REASON = "reason";
 

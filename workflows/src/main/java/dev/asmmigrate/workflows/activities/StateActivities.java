@@ -10,7 +10,8 @@ public interface StateActivities {
 
   /**
    * @param reason why the migration ended so (the first line of its error: an operator's abort, the
-   *     failure that was rolled back), or null while it runs
+   *     failure that was rolled back), or null while it runs; while it waits for a maintenance
+   *     window (WAITING_FOR_WINDOW), until when and why
    */
   record WriteStateRequest(
       MigrationContext context, MigrationState state, String step, String reason) {

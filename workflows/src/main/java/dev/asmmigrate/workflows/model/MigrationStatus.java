@@ -53,56 +53,6 @@ public record MigrationStatus(
     String backups,
     WindowStatus windows) {
 
-  /** A status without maintenance windows. */
-  public MigrationStatus(
-      String migrationId,
-      ClusterRef cluster,
-      String phase,
-      MigrationState state,
-      String step,
-      List<String> completedSteps,
-      List<NamespaceStatus> namespaces,
-      List<ConfigFinding> findings,
-      String approvedBy,
-      String error,
-      Long startedAt,
-      Long endedAt,
-      List<StepTiming> steps,
-      Long stepBoundMillis,
-      Long approvedAt,
-      boolean pauseRequested,
-      String abortReason,
-      String rollbackReason,
-      List<KeptObject> kept,
-      List<PodToRecreate> podsToRecreate,
-      List<String> rollbackFailures,
-      String backups) {
-    this(
-        migrationId,
-        cluster,
-        phase,
-        state,
-        step,
-        completedSteps,
-        namespaces,
-        findings,
-        approvedBy,
-        error,
-        startedAt,
-        endedAt,
-        steps,
-        stepBoundMillis,
-        approvedAt,
-        pauseRequested,
-        abortReason,
-        rollbackReason,
-        kept,
-        podsToRecreate,
-        rollbackFailures,
-        backups,
-        null);
-  }
-
   public MigrationStatus {
     podsToRecreate = podsToRecreate == null ? List.of() : List.copyOf(podsToRecreate);
     rollbackFailures = rollbackFailures == null ? List.of() : List.copyOf(rollbackFailures);

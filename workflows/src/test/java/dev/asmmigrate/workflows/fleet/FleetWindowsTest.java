@@ -76,4 +76,25 @@ class FleetWindowsTest {
     assertThat(FakeMigration.REQUESTED_WINDOWS.get("c2")).isEqualTo(saturdays);
     assertThat(FakeMigration.REQUESTED_WINDOWS.get("c3")).isEqualTo(saturdays);
   }
+
+  /** fleet start --not-before and --override-window reach every cluster's migration request. */
+  @Test
+  void aFleetsEarliestStartAndOverride_shouldReachEachClustersRequest() {
+    java.time.Instant notBefore = java.time.Instant.parse("2026-12-12T01:00:00Z");
+    var options =
+        dev.asmmigrate.workflows.model.fleet.MigrationOptions.defaults()
+            .withWindowRun(notBefore, "INC-9");
+    var c = cluster("c1");
+
+    var policy = options.requestFor(c, true, null).windows();
+
+    assertThat(policy.notBefore()).isEqualTo(notBefore);
+    assertThat(policy.overrideReason()).isEqualTo("INC-9");
+    assertThat(policy.windows()).isEqualTo(c.windows());
+    assertThat(
+            dev.asmmigrate.workflows.model.fleet.MigrationOptions.defaults()
+                .requestFor(c, true, null)
+                .windows())
+        .isEqualTo(dev.asmmigrate.workflows.model.window.WindowPolicy.anyTime());
+  }
 }

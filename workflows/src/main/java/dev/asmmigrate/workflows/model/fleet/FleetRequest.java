@@ -36,6 +36,23 @@ public record FleetRequest(
     FleetResume resume,
     FleetCheckpoint checkpoint) {
 
+  /** The same fleet with other migration options. */
+  public FleetRequest withMigration(MigrationOptions options) {
+    return new FleetRequest(
+        name,
+        clusters,
+        fromFleet,
+        google,
+        waves,
+        failureBudget,
+        onHalt,
+        options,
+        pointOfNoReturn,
+        failAt,
+        resume,
+        checkpoint);
+  }
+
   /** Prefix of every fleet's workflow ID. */
   public static final String WORKFLOW_ID_PREFIX = "asm-fleet/";
 

@@ -22,7 +22,44 @@ public record MigrationOptions(
     int concurrency,
     boolean continueOnNamespaceFailure,
     boolean restartStatefulSetsAndDaemonSets,
-    Timeouts timeouts) {
+    Timeouts timeouts,
+    java.time.Instant notBefore,
+    String overrideReason) {
+
+  /** Options without an earliest start or an override of the windows. */
+  public MigrationOptions(
+      String channel,
+      List<String> canary,
+      int concurrency,
+      boolean continueOnNamespaceFailure,
+      boolean restartStatefulSetsAndDaemonSets,
+      Timeouts timeouts) {
+    this(
+        channel,
+        canary,
+        concurrency,
+        continueOnNamespaceFailure,
+        restartStatefulSetsAndDaemonSets,
+        timeouts,
+        null,
+        null);
+  }
+
+  /**
+   * The same options with every cluster's earliest start and an override of their windows ({@code
+   * fleet start --not-before}, {@code --override-window --reason}).
+   */
+  public MigrationOptions withWindowRun(java.time.Instant notBefore, String overrideReason) {
+    return new MigrationOptions(
+        channel,
+        canary,
+        concurrency,
+        continueOnNamespaceFailure,
+        restartStatefulSetsAndDaemonSets,
+        timeouts,
+        notBefore,
+        overrideReason);
+  }
 
   public MigrationOptions {
     channel = channel == null ? "regular" : channel;
@@ -57,6 +94,6 @@ public record MigrationOptions(
         null,
         failAt,
         timeouts,
-        new WindowPolicy(c.windows(), null, null));
+        new WindowPolicy(c.windows(), notBefore, overrideReason));
   }
 }
