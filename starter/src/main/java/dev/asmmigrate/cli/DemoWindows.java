@@ -72,8 +72,8 @@ final class DemoWindows {
   }
 
   /**
-   * The operator: once the workload step has migrated a namespace, pause, set the short windows,
-   * resume; each action and its answer printed.
+   * The operator: once the workload step has migrated a namespace, set the short windows; the
+   * change and the migration's answer printed.
    */
   static Thread operator(WorkflowClient client, String id, PrintWriter out) {
     MigrationWorkflow wf = client.newWorkflowStub(MigrationWorkflow.class, id);
@@ -82,12 +82,7 @@ final class DemoWindows {
             () -> {
               try {
                 Migrations migrations = Migrations.over(client, "");
-                MigrationStatus s = await(migrations, id, DemoWindows::oneMigrated);
-                if (s == null) {
-                  return;
-                }
-                say(out, "pause: " + update(wf, w -> w.pauseUpdate(), MigrationWorkflow::pause));
-                if (await(migrations, id, st -> "PAUSED".equals(st.phase())) == null) {
+                if (await(migrations, id, DemoWindows::oneMigrated) == null) {
                   return;
                 }
                 Instant from = Instant.now().plusSeconds(5);
@@ -112,7 +107,6 @@ final class DemoWindows {
                         + MARGIN.toSeconds()
                         + " s: "
                         + set);
-                say(out, "resume: " + update(wf, w -> w.resumeUpdate(), MigrationWorkflow::resume));
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               } catch (RuntimeException e) {
