@@ -33,7 +33,7 @@ final class DemoWindows {
   static final int SHORT_COUNT = 2;
 
   /** How many more namespaces the windows demo migrates when --namespaces is not given. */
-  static final int NAMESPACES = 16;
+  static final int NAMESPACES = 30;
 
   static final Duration MARGIN = Duration.ofSeconds(2);
   static final Duration LONG = Duration.ofMinutes(20);
