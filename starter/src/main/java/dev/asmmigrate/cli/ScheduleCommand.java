@@ -73,15 +73,6 @@ final class ScheduleCommand implements Runnable {
   /** When a schedule fires, its ID and its state: the same for a migration and a fleet. */
   static final class WhenOptions {
     @Option(
-        names = "--id",
-        paramLabel = "ID",
-        description =
-            "The schedule's ID (default: the workflow ID start gives: asm-migrate/<project>/"
-                + "<location>/<cluster>, or asm-fleet/<name>). Each run's workflow ID is"
-                + " <ID>-<scheduled time, RFC 3339>.")
-    String id;
-
-    @Option(
         names = "--cron",
         paramLabel = "EXPR",
         description =
@@ -104,6 +95,15 @@ final class ScheduleCommand implements Runnable {
             "IANA time zone of --cron and --calendar, e.g. Europe/Berlin (default: UTC); Temporal"
                 + " follows its daylight-saving changes.")
     String zone;
+
+    @Option(
+        names = "--id",
+        paramLabel = "ID",
+        description =
+            "The schedule's ID (default: the workflow ID start gives: asm-migrate/<project>/"
+                + "<location>/<cluster>, or asm-fleet/<name>). Each run's workflow ID is"
+                + " <ID>-<scheduled time, RFC 3339>.")
+    String id;
 
     @Option(
         names = "--catchup-window",
