@@ -124,6 +124,21 @@ final class DemoCommand implements Callable<Integer> {
   /** The largest fleet a demo serves in one process. */
   static final int MAX_CLUSTERS = 5;
 
+  @Option(
+      names = "--windows",
+      paramLabel = "short",
+      description =
+          "Maintenance windows in real time: the workload phase runs only inside windows of "
+              + DemoWindows.SHORT_SECONDS
+              + " s every "
+              + DemoWindows.EVERY_SECONDS
+              + " s (set by an operator once a namespace is migrated), the run waits at each"
+              + " one's end (WAITING_FOR_WINDOW) and goes on at the next; "
+              + DemoWindows.NAMESPACES
+              + " more namespaces unless --namespaces says otherwise, one at a time unless"
+              + " --concurrency says otherwise; about 2 minutes.")
+  String windows;
+
   @Mixin CodecOptions codec;
 
   @Override
@@ -136,17 +151,37 @@ final class DemoCommand implements Callable<Integer> {
     DataConverter dataConverter = codec.dataConverter();
     MigrationState asked =
         failAt == null && abortDuring == null ? MigrationState.SUCCESS : MigrationState.ROLLED_BACK;
+    int namespaces =
+        windows != null && extraNamespaces == 0 ? DemoWindows.NAMESPACES : extraNamespaces;
     out.println(
         "demo: sandbox cluster with the Istio "
             + version
             + " add-on, Online Boutique"
-            + (extraNamespaces > 0 ? " and " + extraNamespaces + " more namespaces" : "")
+            + (namespaces > 0 ? " and " + namespaces + " more namespaces" : "")
             + (failAt == null ? "" : "; a failure will be injected at " + failAt)
             + (abortDuring == null ? "" : "; an operator will abort during " + abortDuring));
     out.flush();
+    if (windows != null) {
+      out.println(
+          "demo: maintenance windows: one long window for the steps before the workload phase,"
+              + " then (an operator's windows set) "
+              + DemoWindows.SHORT_SECONDS
+              + " s windows every "
+              + DemoWindows.EVERY_SECONDS
+              + " s for the namespaces, then a long one for the gateway");
+    }
     try (DemoRun run =
-        DemoRun.prepare(version, extraNamespaces, podReadyDelay).dataConverter(dataConverter)) {
-      MigrationResult result = run.migrate(failAt, abortDuring, concurrency.value(), out, history);
+        DemoRun.prepare(version, namespaces, podReadyDelay).dataConverter(dataConverter)) {
+      if (windows != null) {
+        run.shortWindows();
+      }
+      // the windows demo migrates one namespace at a time unless told otherwise: more waves, so
+      // that the workload phase spans several short windows
+      int waveSize =
+          windows != null && !spec.commandLine().getParseResult().hasMatchedOption("--concurrency")
+              ? 1
+              : concurrency.value();
+      MigrationResult result = run.migrate(failAt, abortDuring, waveSize, out, history);
       boolean checks =
           result.state() == MigrationState.SUCCESS
               ? run.checkMigrated(out)
@@ -195,6 +230,17 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private void validate() {
+    if (windows != null) {
+      if (!windows.equals("short")) {
+        throw new UserError(ExitCodes.USAGE, "--windows must be short, got '" + windows + "'");
+      }
+      if (clusters != null || failAt != null || abortDuring != null) {
+        throw new UserError(
+            ExitCodes.USAGE,
+            "--windows short shows one migration waiting for its windows: not with --clusters,"
+                + " --fail-at or --abort-during");
+      }
+    }
     if (clusters != null) {
       validateFleet();
     } else if (failCluster != null) {

@@ -35,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +72,11 @@ final class DemoRun implements AutoCloseable {
   private final Path work;
   private final ClusterSnapshot before;
   private DataConverter dataConverter = DefaultDataConverter.newDefaultInstance();
+
+  /**
+   * Whether the run shows maintenance windows ({@code demo --windows short}, {@link DemoWindows}).
+   */
+  private boolean windows;
 
   private DemoRun(Sandbox sandbox, Path work, ClusterSnapshot before) {
     this.sandbox = sandbox;
@@ -153,6 +159,12 @@ final class DemoRun implements AutoCloseable {
     return this;
   }
 
+  /** The runs that follow have short maintenance windows ({@link DemoWindows}). */
+  DemoRun shortWindows() {
+    this.windows = true;
+    return this;
+  }
+
   ClusterSnapshot before() {
     return before;
   }
@@ -213,7 +225,7 @@ final class DemoRun implements AutoCloseable {
             null,
             failAt,
             timeouts(),
-            null);
+            windows ? DemoWindows.initial(Instant.now()) : null);
     try (TestServer.InProcessTestServer temporal = TestServer.createServer(true);
         KubeClients clients = new KubeClients()) {
       WorkflowServiceStubs service =
@@ -230,7 +242,9 @@ final class DemoRun implements AutoCloseable {
         out.println("workflow: " + id + " (embedded in-memory Temporal server)");
         out.flush();
         Thread operator =
-            abortDuring == null ? null : abortDuring(worker.client(), id, abortDuring, out);
+            abortDuring == null
+                ? windows ? DemoWindows.operator(worker.client(), id, out) : null
+                : abortDuring(worker.client(), id, abortDuring, out);
         MigrationResult result;
         try {
           result =

@@ -2,13 +2,18 @@ package dev.asmmigrate.cli;
 
 import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.plan.FleetCalendar;
 import dev.asmmigrate.activities.plan.MigrationPlan;
 import dev.asmmigrate.activities.plan.MigrationPlanner;
+import dev.asmmigrate.activities.plan.PlanCalendar;
+import dev.asmmigrate.activities.window.WindowActivitiesImpl;
 import dev.asmmigrate.cli.fleet.FleetFile;
 import dev.asmmigrate.config.Finding;
 import dev.asmmigrate.workflows.fleet.FleetMigrationWorkflow;
+import dev.asmmigrate.workflows.fleet.FleetWaves;
 import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.MigrationContext;
+import dev.asmmigrate.workflows.model.fleet.ApprovalScope;
 import dev.asmmigrate.workflows.model.fleet.ClusterOutcome;
 import dev.asmmigrate.workflows.model.fleet.ClusterState;
 import dev.asmmigrate.workflows.model.fleet.FleetCluster;
@@ -17,14 +22,22 @@ import dev.asmmigrate.workflows.model.fleet.FleetResult;
 import dev.asmmigrate.workflows.model.fleet.FleetResume;
 import dev.asmmigrate.workflows.model.fleet.FleetState;
 import dev.asmmigrate.workflows.model.fleet.FleetStatus;
+import dev.asmmigrate.workflows.model.fleet.MigrationOptions;
+import dev.asmmigrate.workflows.model.window.Estimates;
+import dev.asmmigrate.workflows.model.window.MaintenanceWindows;
+import dev.asmmigrate.workflows.model.window.RecurringWindow;
+import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -310,10 +323,17 @@ final class FleetCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin FileOptions file;
 
+    /** The calendar's "now"; tests fix it. */
+    Clock clock = Clock.systemUTC();
+
     @Override
     public Integer call() {
+      Instant now = clock.instant();
       FleetRequest request = file.read(List.of());
       PrintWriter out = spec.commandLine().getOut();
+      boolean windowed = request.clusters().stream().anyMatch(c -> !c.windows().isAnyTime());
+      Map<String, PlanCalendar.Request> calendars = new LinkedHashMap<>();
+      Map<String, String> notes = new HashMap<>();
       String revision =
           switch (request.migration().channel()) {
             case "rapid" -> "asm-managed-rapid";
@@ -325,11 +345,27 @@ final class FleetCommand implements Runnable {
           GoogleClients google = new GoogleClients()) {
         MigrationPlanner planner = new MigrationPlanner(clients, google);
         for (FleetCluster c : request.clusters()) {
-          String problem = planOne(planner, request, c, revision, out);
+          MigrationPlan[] planned = new MigrationPlan[1];
+          String problem = planOne(planner, request, c, revision, out, planned);
           if (problem != null) {
             blocked.add(c.name() + " (" + problem + ")");
+            notes.put(c.name(), "not planned: " + problem);
+          } else if (windowed) {
+            try {
+              calendars.put(c.name(), calendarRequest(request, c, planned[0], google, now));
+            } catch (ApplicationFailure e) {
+              notes.put(
+                  c.name(),
+                  "its GKE maintenance policy cannot be read: "
+                      + e.getType()
+                      + ": "
+                      + e.getOriginalMessage());
+            }
           }
         }
+      }
+      if (windowed) {
+        calendar(request, calendars, notes, now, out);
       }
       if (request.fromFleet() != null) {
         out.println(
@@ -347,13 +383,91 @@ final class FleetCommand implements Runnable {
       return ExitCodes.BLOCKED;
     }
 
-    /** Prints one cluster's pre-flight and findings; returns why it is blocked, or null. */
+    /**
+     * The calendar request of a planned cluster: its windows (with its own GKE policy for {@code
+     * fromCluster}) and the fleet's per-cluster options, as the fleet starts its migration.
+     */
+    private static PlanCalendar.Request calendarRequest(
+        FleetRequest request,
+        FleetCluster c,
+        MigrationPlan plan,
+        GoogleClients google,
+        Instant now) {
+      MaintenanceWindows w = c.windows();
+      if (w.fromCluster()) {
+        w =
+            PlanCalendar.withCluster(
+                w,
+                new WindowActivitiesImpl(google)
+                    .clusterMaintenanceWindows(c.cluster(), c.connection()));
+      }
+      MigrationOptions m = request.migration();
+      return PlanCalendar.request(
+          plan,
+          new WindowPolicy(w, null, null),
+          now,
+          m.canary(),
+          m.concurrency(),
+          m.timeouts(),
+          request.pointOfNoReturn() == ApprovalScope.NONE);
+    }
+
+    /** The fleet's calendar: its waves in order, each cluster's own, and when it should end. */
+    private static void calendar(
+        FleetRequest request,
+        Map<String, PlanCalendar.Request> calendars,
+        Map<String, String> notes,
+        Instant now,
+        PrintWriter out) {
+      FleetCalendar.Result r =
+          FleetCalendar.of(
+              FleetWaves.resolve(request.waves(), request.clusters()), calendars, notes, now);
+      String zone =
+          request.clusters().stream()
+              .flatMap(c -> c.windows().windows().stream())
+              .map(RecurringWindow::zone)
+              .findFirst()
+              .orElse("UTC");
+      out.println("calendar (maintenance windows, with the estimates each run starts from):");
+      for (FleetCalendar.WaveRun w : r.waves()) {
+        out.println(
+            "  wave "
+                + w.wave()
+                + ", from "
+                + PlanCalendar.local(w.start(), zone)
+                + (w.approval() ? " (once approved)" : "")
+                + ", "
+                + w.maxConcurrent()
+                + " cluster"
+                + (w.maxConcurrent() == 1 ? "" : "s")
+                + " at once"
+                + (w.soak().isZero() ? "" : ", soak " + Estimates.text(w.soak()))
+                + ":");
+        for (FleetCalendar.ClusterRun c : w.clusters()) {
+          out.println("    " + c.cluster() + (c.calendar() == null ? ": " + c.note() : ":"));
+          if (c.calendar() != null) {
+            PlanCalendar.lines(c.calendar()).forEach(l -> out.println("      " + l));
+          }
+        }
+      }
+      out.println(
+          "  fleet: "
+              + (r.end() == null
+                  ? "no end: " + r.why()
+                  : "should end: " + PlanCalendar.local(r.end(), zone)));
+    }
+
+    /**
+     * Prints one cluster's pre-flight and findings; returns why it is blocked, or null (its plan
+     * then in {@code planned[0]}).
+     */
     private static String planOne(
         MigrationPlanner planner,
         FleetRequest request,
         FleetCluster c,
         String revision,
-        PrintWriter out) {
+        PrintWriter out,
+        MigrationPlan[] planned) {
       out.println("cluster " + c.cluster() + " (" + c.name() + "):");
       MigrationPlan plan;
       try {
@@ -392,6 +506,7 @@ final class FleetCommand implements Runnable {
       }
       if (plan.canMigrate()) {
         out.println("  can be migrated (" + plan.namespaces().size() + " namespaces)");
+        planned[0] = plan;
         return null;
       }
       long blocking = plan.blocking();

@@ -32,7 +32,8 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       HistoryCommand.class,
       ListCommand.class,
-      FleetCommand.class
+      FleetCommand.class,
+      ScheduleCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -11,7 +11,9 @@ import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.kube.KubeClients;
 import dev.asmmigrate.activities.plan.MigrationPlan;
 import dev.asmmigrate.activities.plan.MigrationPlanner;
+import dev.asmmigrate.activities.plan.PlanCalendar;
 import dev.asmmigrate.activities.plan.PlannedChange;
+import dev.asmmigrate.activities.window.WindowActivitiesImpl;
 import dev.asmmigrate.config.Finding;
 import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.ConfigFinding;
@@ -19,6 +21,8 @@ import dev.asmmigrate.workflows.model.Connection;
 import dev.asmmigrate.workflows.model.MigrationContext;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.PodToRecreate;
+import dev.asmmigrate.workflows.model.window.MaintenanceWindows;
+import dev.asmmigrate.workflows.model.window.WindowPolicy;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
@@ -26,6 +30,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -49,7 +54,9 @@ import picocli.CommandLine.Spec;
  * {@code rewrite}: the rewritten object or null), {@code converted} (objects), {@code steps}
  * ([{step, skipped, failure, changes}]) and {@code state} (changes), where a change is {verb create
  * | update | patch | delete | call, apiVersion, kind, namespace, name, patchType json | merge |
- * strategic | null, body, note}.
+ * strategic | null, body, note}. With maintenance windows ({@code --window}, {@code
+ * --windows-from-cluster}) it also has {@code calendar} ({@link #calendarJson}): which windows the
+ * migration uses and what it does in each, and when it should end ({@link PlanCalendar}).
  */
 @Command(
     name = "plan",
@@ -86,6 +93,8 @@ final class PlanCommand implements Callable<Integer> {
 
   @Mixin WindowOptions windows;
 
+  @Mixin RunOptions run;
+
   @Option(
       names = {"-o", "--output"},
       defaultValue = "text",
@@ -106,6 +115,9 @@ final class PlanCommand implements Callable<Integer> {
       description = "Write the output to FILE instead of standard output.")
   Path out;
 
+  /** The calendar's "now"; tests fix it. */
+  Clock clock = Clock.systemUTC();
+
   @Override
   public Integer call() {
     if (!List.of("text", "json", "yaml").contains(output)) {
@@ -115,8 +127,10 @@ final class PlanCommand implements Callable<Integer> {
       throw new UserError(ExitCodes.USAGE, "--converted goes with -o yaml");
     }
     // bad windows are refused before the cluster is read (the plan's calendar is drawn from them)
-    windows.windows(Instant.now());
+    Instant now = clock.instant();
+    MaintenanceWindows given = windows.windows(now);
     mesh.validate();
+    run.validate(mesh);
     if (out != null && out.getParent() != null && !Files.isDirectory(out.getParent())) {
       throw new UserError(
           ExitCodes.USAGE, "--out: directory " + out.getParent() + " does not exist");
@@ -126,6 +140,7 @@ final class PlanCommand implements Callable<Integer> {
         new MigrationContext(
             MigrationPlanner.MIGRATION_ID, cluster.clusterRef(), connection, mesh.revision(), null);
     MigrationPlan plan;
+    PlanCalendar.Result calendar = null;
     try (KubeClients clients = new KubeClients();
         GoogleClients google = new GoogleClients()) {
       plan =
@@ -133,6 +148,25 @@ final class PlanCommand implements Callable<Integer> {
               .plan(
                   new MigrationPlanner.Request(
                       ctx, mesh.channel, mesh.fleetProject, mesh.namespaces, mesh.restartSets));
+      if (!given.isAnyTime() && !plan.addonVersions().isEmpty()) {
+        MaintenanceWindows used =
+            given.fromCluster()
+                ? PlanCalendar.withCluster(
+                    given,
+                    new WindowActivitiesImpl(google)
+                        .clusterMaintenanceWindows(ctx.cluster(), connection))
+                : given;
+        calendar =
+            PlanCalendar.of(
+                PlanCalendar.request(
+                    plan,
+                    new WindowPolicy(used, null, null),
+                    now,
+                    run.canary,
+                    run.concurrency.value(),
+                    run.timeouts(),
+                    run.autoApprove));
+      }
     } catch (ApplicationFailure e) {
       throw new UserError(
           e.isNonRetryable() ? ExitCodes.BLOCKED : ExitCodes.UNEXPECTED,
@@ -143,9 +177,9 @@ final class PlanCommand implements Callable<Integer> {
 
     String text =
         switch (output) {
-          case "json" -> write(JSON, toJson(plan)) + "\n";
-          case "yaml" -> converted ? convertedYaml(plan) : write(YAML, toJson(plan));
-          default -> text(plan);
+          case "json" -> write(JSON, toJson(plan, calendar)) + "\n";
+          case "yaml" -> converted ? convertedYaml(plan) : write(YAML, toJson(plan, calendar));
+          default -> text(plan, calendar);
         };
     if (out == null) {
       PrintWriter w = spec.commandLine().getOut();
@@ -164,6 +198,11 @@ final class PlanCommand implements Callable<Integer> {
   // --- JSON ------------------------------------------------------------------------------------
 
   static ObjectNode toJson(MigrationPlan plan) {
+    return toJson(plan, null);
+  }
+
+  /** The plan as JSON, with its {@code calendar} when the migration has maintenance windows. */
+  static ObjectNode toJson(MigrationPlan plan, PlanCalendar.Result calendar) {
     ObjectNode root = JSON.createObjectNode();
     root.put("schema", SCHEMA);
     ObjectNode c = root.putObject("cluster");
@@ -191,6 +230,9 @@ final class PlanCommand implements Callable<Integer> {
       o.put("job", p.job());
       o.put("cronJob", p.cronJob());
       o.put("action", p.action());
+    }
+    if (calendar != null) {
+      root.set("calendar", calendarJson(calendar));
     }
     root.put("canMigrate", plan.canMigrate());
     root.put("blocking", plan.blocking());
@@ -275,9 +317,40 @@ final class PlanCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * A calendar as JSON: {@code slots} ([{window, start, end, zone, text, work, steps,
+   * namespaces}]), {@code end} (an instant, or null), {@code endText}, {@code afterApproval},
+   * {@code unplaced}.
+   */
+  static ObjectNode calendarJson(PlanCalendar.Result r) {
+    ObjectNode n = JSON.createObjectNode();
+    ArrayNode slots = n.putArray("slots");
+    for (PlanCalendar.Slot s : r.slots()) {
+      ObjectNode o = slots.addObject();
+      o.put("window", s.window());
+      o.put("start", s.start().toString());
+      o.put("end", s.end().toString());
+      o.put("zone", s.zone());
+      o.put("text", s.describe());
+      s.work().forEach(o.putArray("work")::add);
+      s.steps().forEach(o.putArray("steps")::add);
+      o.put("namespaces", s.namespaces());
+    }
+    n.put("end", r.end() == null ? null : r.end().toString());
+    n.put("endText", r.endText());
+    r.afterApproval().forEach(n.putArray("afterApproval")::add);
+    n.put("unplaced", r.unplaced());
+    return n;
+  }
+
   // --- text ------------------------------------------------------------------------------------
 
   static String text(MigrationPlan plan) {
+    return text(plan, null);
+  }
+
+  /** The plan as text, with its calendar before the result when it has one. */
+  static String text(MigrationPlan plan, PlanCalendar.Result calendar) {
     StringBuilder b = new StringBuilder();
     b.append("cluster: ").append(plan.cluster()).append('\n');
     b.append("  GKE master version: ")
@@ -379,6 +452,11 @@ final class PlanCommand implements Callable<Integer> {
       plan.state().forEach(c -> change(b, c));
     }
     b.append('\n');
+    if (calendar != null) {
+      b.append("calendar (maintenance windows, with the estimates the run starts from):\n");
+      PlanCalendar.lines(calendar).forEach(l -> b.append("  ").append(l).append('\n'));
+      b.append('\n');
+    }
     long blocking = plan.blocking();
     int failing = plan.failingSteps().size();
     b.append(

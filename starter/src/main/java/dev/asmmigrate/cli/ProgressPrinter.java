@@ -173,6 +173,9 @@ final class ProgressPrinter {
     }
     printNamespaces(s);
     if (!s.phase().equals(phase)) {
+      if ("WAITING_FOR_WINDOW".equals(phase)) {
+        out.println("window open: the migration goes on");
+      }
       phase = s.phase();
       switch (s.phase()) {
         case "WAITING_FOR_APPROVAL" ->

@@ -75,6 +75,45 @@ class DemoCommandTest {
   }
 
   @Test
+  void givenBadWindowsOptions_theDemoShouldBeRefused() {
+    CliRun other = CliRun.of("demo", "--windows", "long");
+    assertThat(other.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(other.err()).contains("--windows must be short, got 'long'");
+    CliRun fleet = CliRun.of("demo", "--windows", "short", "--clusters", "3");
+    assertThat(fleet.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(fleet.err()).contains("--windows short shows one migration");
+    for (CliRun r : new CliRun[] {other, fleet}) {
+      assertThat(r.out()).doesNotContain("demo: sandbox cluster", "demo: a fleet of");
+    }
+  }
+
+  /**
+   * {@code demo --windows short} (about two minutes, real time): the workload phase runs only in
+   * short windows, the run stops at least once for a window (WAITING_FOR_WINDOW until ..., what
+   * waits and why), goes on when the next opens, and ends SUCCESS with the seed's checks passing
+   * and no request lost (exit 0).
+   */
+  @Test
+  void windowsShort_shouldWaitForAWindowAndGoOnAtTheNext_endingSuccess() {
+    CliRun run = CliRun.of("demo", "--windows", "short");
+
+    assertThat(run.code()).as(run.out() + run.err()).isZero();
+    String out = run.out();
+    assertThat(out)
+        .contains("operator: windows set: 20 s from ")
+        .containsPattern(
+            "\nWAITING_FOR_WINDOW until \\w{3} \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} \\(UTC\\): ")
+        .contains("\nwindow open: the migration goes on\n")
+        .contains("\nmigration: SUCCESS\n")
+        .containsPattern("traffic: \\d+ requests, 0 failed");
+    int wait = out.indexOf("\nWAITING_FOR_WINDOW until ");
+    assertThat(out.indexOf("\nwindow open: the migration goes on\n", wait))
+        .as("the run goes on after its wait")
+        .isGreaterThan(wait);
+    assertThat(out.indexOf("\nmigration: SUCCESS\n")).isGreaterThan(wait);
+  }
+
+  @Test
   void helpShouldNameTheRehearsals() {
     CliRun run = CliRun.of("demo", "--help");
     assertThat(run.code()).isZero();

@@ -271,11 +271,11 @@ final class MaintenanceGate {
     while (gating()) {
       Instant now = now();
       Duration needs = e.needs(margin());
-      Optional<Opening> open = calendar.openAt(now);
-      if (open.isPresent() && !now.plus(needs).isAfter(open.get().end())) {
+      if (calendar.holds(now, needs)) {
         break;
       }
-      Optional<Opening> next = nextFit(now, needs);
+      Optional<Opening> open = calendar.openAt(now);
+      Optional<Opening> next = calendar.nextFit(now, needs);
       String why =
           (open.isPresent()
                   ? "window closes at "
@@ -325,19 +325,6 @@ final class MaintenanceGate {
       writeState(MigrationState.PENDING, step, null);
     }
     return waited;
-  }
-
-  /**
-   * The first opening that starts after {@code now}, within a year, long enough for {@code needs}
-   * (one expansion of the year's openings: asking opening after opening re-expands each time).
-   */
-  private Optional<Opening> nextFit(Instant now, Duration needs) {
-    for (Opening o : calendar.openings(now, now.plus(Duration.ofDays(366)))) {
-      if (o.start().isAfter(now) && !o.start().plus(needs).isAfter(o.end())) {
-        return Optional.of(o);
-      }
-    }
-    return Optional.empty();
   }
 
   private void startWait(WindowWait w) {

@@ -25,6 +25,8 @@ import java.util.List;
  * @param state the migration's own state ConfigMap writes, listed apart from the steps
  * @param podsToRecreate injected pods no restart moves to the new proxy (bare pods, Jobs' pods),
  *     with what to do about each
+ * @param remainingNamespaces the injected namespaces migrate-remaining-workloads would take (those
+ *     not in {@code namespaces}), in order
  */
 public record MigrationPlan(
     ClusterRef cluster,
@@ -37,7 +39,8 @@ public record MigrationPlan(
     List<ObjectNode> converted,
     List<StepPlan> steps,
     List<PlannedChange> state,
-    List<PodToRecreate> podsToRecreate) {
+    List<PodToRecreate> podsToRecreate,
+    List<NamespacePlan> remainingNamespaces) {
 
   /**
    * One step's changes.
@@ -64,6 +67,7 @@ public record MigrationPlan(
     steps = List.copyOf(steps);
     state = List.copyOf(state);
     podsToRecreate = List.copyOf(podsToRecreate);
+    remainingNamespaces = List.copyOf(remainingNamespaces);
   }
 
   /** Blocking pre-flight and config-check findings. */

@@ -98,7 +98,9 @@ public final class MigrationPlanner {
             new PreflightRequest(ctx, request.namespaces(), List.of(), request.fleetProject()));
     ConfigCheckResult check = config.check(ctx);
     PreflightReport pf = exam.report();
-    List<MigrationPlan.StepPlan> steps = pf == null ? List.of() : steps(request, pf, check);
+    List<NamespacePlan> remaining = new ArrayList<>();
+    List<MigrationPlan.StepPlan> steps =
+        pf == null ? List.of() : steps(request, pf, check, remaining);
     return new MigrationPlan(
         ctx.cluster(),
         ctx.revision(),
@@ -110,21 +112,23 @@ public final class MigrationPlanner {
         check.conversion().converted(),
         steps,
         pf == null ? List.of() : state(ctx),
-        pf == null ? List.of() : pf.podsToRecreate());
+        pf == null ? List.of() : pf.podsToRecreate(),
+        remaining);
   }
 
   /**
    * Every declared step ({@link Step}) in its order: a step that does not apply to the add-on
    * versions pre-flight detected is skipped with its declared reason, as the workflow skips it; the
-   * others are planned by {@link #plan(Step, Request, PreflightReport, ConfigCheckResult, List)}.
+   * others are planned by {@link #plan(Step, Request, PreflightReport, ConfigCheckResult, List,
+   * List)}.
    */
   private List<MigrationPlan.StepPlan> steps(
-      Request request, PreflightReport pf, ConfigCheckResult check) {
+      Request request, PreflightReport pf, ConfigCheckResult check, List<NamespacePlan> remaining) {
     List<MigrationPlan.StepPlan> out = new ArrayList<>();
     for (Step step : Step.values()) {
       out.add(
           step.appliesTo(pf.addonVersions())
-              ? plan(step, request, pf, check, out)
+              ? plan(step, request, pf, check, out, remaining)
               : skipped(step, step.skipReason()));
     }
     return out;
@@ -136,7 +140,8 @@ public final class MigrationPlanner {
       Request request,
       PreflightReport pf,
       ConfigCheckResult check,
-      List<MigrationPlan.StepPlan> before) {
+      List<MigrationPlan.StepPlan> before,
+      List<NamespacePlan> remaining) {
     MigrationContext ctx = request.context();
     return switch (step) {
       case PREFLIGHT, CONFIG_CHECK -> skipped(step, "read only");
@@ -171,13 +176,13 @@ public final class MigrationPlanner {
       case MIGRATE_REMAINING_WORKLOADS ->
           planned(
               step,
-              () ->
-                  namespaces(
-                      request,
-                      step,
-                      workloads.remainingNamespaces(
-                          new RemainingRequest(
-                              ctx, pf.namespaces().stream().map(NamespacePlan::name).toList()))));
+              () -> {
+                remaining.addAll(
+                    workloads.remainingNamespaces(
+                        new RemainingRequest(
+                            ctx, pf.namespaces().stream().map(NamespacePlan::name).toList())));
+                return namespaces(request, step, remaining);
+              });
       case WRITE_MARKER -> skipped(step, "writes migrationStatus SUCCESS to the state ConfigMap");
       case APPROVAL -> skipped(step, "waits for an operator's approval (start --auto-approve)");
       case DISABLE_ADDON -> planned(step, () -> addon.planDisable(ctx));

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -216,6 +217,14 @@ public final class FleetFile {
 
     MaintenanceWindows defaultWindows =
         keys.containsKey("windows") ? windows(keys.get("windows"), "windows") : null;
+    if (defaultWindows != null && fromFleet != null) {
+      // the clusters fromFleet finds are built by the fleet workflow, which has no defaults yet
+      error(
+          keys.get("windows"),
+          "windows: the file's default windows would not reach the clusters fromFleet finds"
+              + " (they would migrate any time): give each cluster listed under clusters: its own"
+              + " windows:, or list the clusters instead of fromFleet");
+    }
 
     Map<String, FleetCluster> clusters = new LinkedHashMap<>();
     Map<String, Node> clusterNodes = new LinkedHashMap<>();
@@ -449,47 +458,57 @@ public final class FleetFile {
   }
 
   private RecurringWindow recurringWindow(Node w, Instant now) {
-    try {
-      if (w instanceof ScalarNode s) {
-        return WindowSpecs.window(s.getValue(), now);
-      }
-      Map<String, Node> keys = keys(w, "recurring window", WINDOW_KEYS);
-      if (keys == null) {
-        return null;
-      }
-      String rrule = scalar(keys, "rrule", w, true);
-      String start = scalar(keys, "start", w, true);
-      String duration = scalar(keys, "duration", w, true);
-      String zone = scalar(keys, "zone", w, true);
-      if (rrule == null || start == null || duration == null || zone == null) {
-        return null;
-      }
-      return WindowSpecs.window(rrule, start, duration, zone, now);
-    } catch (IllegalArgumentException e) {
-      error(w, "window: " + e.getMessage());
-      return null;
-    }
+    return lineOrParts(
+        w,
+        "window",
+        WINDOW_KEYS,
+        WINDOW_KEYS.size(),
+        line -> WindowSpecs.window(line, now),
+        p -> WindowSpecs.window(p.get(0), p.get(1), p.get(2), p.get(3), now));
   }
 
   private Exclusion exclusion(Node x, String defaultZone) {
+    return lineOrParts(
+        x,
+        "exclusion",
+        EXCLUSION_KEYS,
+        3,
+        line -> WindowSpecs.exclusion(line, defaultZone),
+        p ->
+            WindowSpecs.exclusion(
+                p.get(0), p.get(1), p.get(2), p.get(3) == null ? defaultZone : p.get(3)));
+  }
+
+  /**
+   * A list item written on one line as the command line takes it, or as a mapping of its parts
+   * ({@code keys}, the first {@code required} of them required, in that order); null after an
+   * error.
+   */
+  private <T> T lineOrParts(
+      Node n,
+      String what,
+      List<String> keys,
+      int required,
+      Function<String, T> line,
+      Function<List<String>, T> parts) {
     try {
-      if (x instanceof ScalarNode s) {
-        return WindowSpecs.exclusion(s.getValue(), defaultZone);
+      if (n instanceof ScalarNode s) {
+        return line.apply(s.getValue());
       }
-      Map<String, Node> keys = keys(x, "exclusion", EXCLUSION_KEYS);
-      if (keys == null) {
+      Map<String, Node> given = keys(n, what, keys);
+      if (given == null) {
         return null;
       }
-      String name = scalar(keys, "name", x, true);
-      String from = scalar(keys, "from", x, true);
-      String to = scalar(keys, "to", x, true);
-      String zone = scalar(keys, "zone", x, false);
-      if (name == null || from == null || to == null) {
-        return null;
+      List<String> values = new ArrayList<>();
+      boolean missing = false;
+      for (int i = 0; i < keys.size(); i++) {
+        String v = scalar(given, keys.get(i), n, i < required);
+        missing |= v == null && i < required;
+        values.add(v);
       }
-      return WindowSpecs.exclusion(name, from, to, zone == null ? defaultZone : zone);
+      return missing ? null : parts.apply(values);
     } catch (IllegalArgumentException e) {
-      error(x, "exclusion: " + e.getMessage());
+      error(n, what + ": " + e.getMessage());
       return null;
     }
   }

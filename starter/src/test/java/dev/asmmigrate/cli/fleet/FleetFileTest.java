@@ -538,6 +538,13 @@ class FleetFileTest {
   }
 
   @Test
+  void defaultWindowsWithFromFleetAreRefusedRatherThanLeftOffTheClustersItFinds() {
+    String refusal = refusal(WINDOWED.replace("name: f\n", "name: f\nfromFleet: hub\n"));
+    assertThat(refusal)
+        .contains("fleet.yaml:4: windows: the file's default windows would not reach the clusters");
+  }
+
+  @Test
   void aFileWithoutWindowsMigratesAnyTime() {
     FleetRequest r = parse(withLine(1, "name: f"), FleetFile.Options.none());
     assertThat(r.clusters()).allSatisfy(c -> assertThat(c.windows().isAnyTime()).isTrue());

@@ -166,6 +166,29 @@ public final class WindowCalendar {
     }
   }
 
+  /**
+   * Whether work that {@code needs} this long (its estimate, its undo's and the margin) may start
+   * at {@code t}: an opening holds {@code t} and does not close before {@code t + needs}. The rule
+   * the workflow's maintenance gate and {@code plan}'s calendar both apply.
+   */
+  public boolean holds(Instant t, Duration needs) {
+    return openAt(t).filter(o -> !t.plus(needs).isAfter(o.end())).isPresent();
+  }
+
+  /**
+   * The first opening that starts after {@code t} and is long enough for {@code needs}, within a
+   * year; empty if none: where work that does not fit at {@code t} waits for (one expansion of the
+   * year's openings: asking opening after opening would expand it again each time).
+   */
+  public Optional<Opening> nextFit(Instant t, Duration needs) {
+    for (Opening o : openings(t, t.plus(HORIZON))) {
+      if (o.start().isAfter(t) && !o.start().plus(needs).isAfter(o.end())) {
+        return Optional.of(o);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The openings that overlap {@code [from, to)}, in order. */
   public List<Opening> openings(Instant from, Instant to) {
     if (!to.isAfter(from)) {
