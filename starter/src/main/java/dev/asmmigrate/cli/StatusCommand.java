@@ -95,6 +95,9 @@ final class StatusCommand implements Callable<Integer> {
       if (view.status().state() == MigrationState.ROLLBACK_FAILED) {
         return ExitCodes.ROLLBACK_FAILED;
       }
+      if (view.status().state() == MigrationState.FINISH_FAILED) {
+        return ExitCodes.FINISH_FAILED;
+      }
       return view.status().state() == MigrationState.SUCCESS && view.status().error() == null
           ? ExitCodes.OK
           : ExitCodes.OUTCOME;
