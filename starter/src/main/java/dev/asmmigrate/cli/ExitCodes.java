@@ -34,6 +34,15 @@ public final class ExitCodes {
   /** A fleet ended ABORTED: an operator stopped it ({@code fleet abort}). */
   public static final int FLEET_ABORTED = 7;
 
+  /**
+   * The cluster migrated to managed ASM (the state ConfigMap says SUCCESS), but a step after the
+   * point of no return failed (outcome FINISH_FAILED: disable-addon or cleanup): the add-on is
+   * still enabled or its objects remain, and nothing was rolled back. {@code asm-migrate status}
+   * says which step and why; once the cause is removed, {@code asm-migrate start} again for the
+   * same cluster resumes the migration and runs the finishing steps again.
+   */
+  public static final int FINISH_FAILED = 8;
+
   /** The exit code of a fleet that ended in {@code state}: SUCCESS 0, HALTED 6, ABORTED 7. */
   public static int ofFleet(dev.asmmigrate.workflows.model.fleet.FleetState state) {
     return switch (state) {
@@ -50,6 +59,9 @@ public final class ExitCodes {
       dev.asmmigrate.workflows.model.MigrationState asked) {
     if (state == dev.asmmigrate.workflows.model.MigrationState.ROLLBACK_FAILED) {
       return ROLLBACK_FAILED;
+    }
+    if (state == dev.asmmigrate.workflows.model.MigrationState.FINISH_FAILED) {
+      return FINISH_FAILED; // migrated, but not finished: never OK, whatever was asked
     }
     if (state == dev.asmmigrate.workflows.model.MigrationState.REFUSED) {
       return BLOCKED; // pre-flight refused the cluster as it is; nothing was changed

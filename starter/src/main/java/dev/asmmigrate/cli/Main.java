@@ -44,7 +44,8 @@ import picocli.CommandLine.Command;
       "4:the migration ended in another state than the one asked for",
       "5:the migration failed and its rollback did not complete (ROLLBACK_FAILED)",
       "6:a fleet ended HALTED (a failure budget was spent)",
-      "7:a fleet ended ABORTED by an operator"
+      "7:a fleet ended ABORTED by an operator",
+      "8:migrated, but disable-addon or cleanup failed (FINISH_FAILED): start again to finish"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

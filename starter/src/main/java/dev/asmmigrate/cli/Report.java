@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.KeptObject;
+import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.MigrationStatus;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.StepTiming;
@@ -121,6 +122,11 @@ final class Report {
           .append(StatusView.rollbackFailedAdvice(s.migrationId(), s.backups()))
           .append("\n```\n");
     }
+    if (s.state() == MigrationState.FINISH_FAILED) {
+      b.append("\n## Finishing failed\n\n```\n")
+          .append(StatusView.finishFailedAdvice(s.step()))
+          .append("\n```\n");
+    }
     b.append(
         "\n## Steps\n\n| step | title | started | duration | outcome |\n|---|---|---|---|---|\n");
     for (StepTiming t : s.steps()) {
@@ -236,7 +242,7 @@ final class Report {
         .append("td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.9em}")
         .append("th{background:#f5f5f5}.state{font-weight:bold}")
         .append(
-            ".SUCCESS{color:#2e7d32}.ROLLED_BACK,.FAILED,.CONTROLPLANE_PROVISION_ERROR,.ROLLBACK_FAILED{color:#c62828}")
+            ".SUCCESS{color:#2e7d32}.ROLLED_BACK,.FAILED,.CONTROLPLANE_PROVISION_ERROR,.ROLLBACK_FAILED,.FINISH_FAILED{color:#c62828}")
         .append("svg text{font-size:12px;font-family:system-ui,sans-serif}")
         .append("\n</style>\n</head>\n<body>\n");
     b.append("<h1>Migration of ")
@@ -263,6 +269,11 @@ final class Report {
       }
       b.append("</ul>\n<p><b>What to do next:</b></p>\n<pre>")
           .append(esc(StatusView.rollbackFailedAdvice(s.migrationId(), s.backups())))
+          .append("</pre>\n");
+    }
+    if (s.state() == MigrationState.FINISH_FAILED) {
+      b.append("<h2>Finishing failed</h2>\n<pre>")
+          .append(esc(StatusView.finishFailedAdvice(s.step())))
           .append("</pre>\n");
     }
     b.append("<h2>Steps</h2>\n").append(stepsSvg());

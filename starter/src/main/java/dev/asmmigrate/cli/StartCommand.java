@@ -89,6 +89,9 @@ final class StartCommand implements Callable<Integer> {
       if (result.state() == MigrationState.ROLLBACK_FAILED) {
         out.println(StatusView.rollbackFailedAdvice(result.migrationId(), null));
       }
+      if (result.state() == MigrationState.FINISH_FAILED) {
+        out.println(StatusView.finishFailedAdvice(result.failedStep()));
+      }
       return ExitCodes.of(result.state(), asked);
     } finally {
       service.shutdown();

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
           + " recheck, resume) or for a maintenance window (it goes on by itself when the window"
           + " opens). Exit code with --watch: 0 SUCCESS, waiting for approval, paused or waiting"
           + " for a window, 3 blocking findings wait for recheck, 4 ended otherwise than"
-          + " SUCCESS."
+          + " SUCCESS, 5 ROLLBACK_FAILED, 8 FINISH_FAILED (migrated; disable-addon or cleanup"
+          + " failed: start again to finish)."
     })
 final class StatusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -94,6 +95,9 @@ final class StatusCommand implements Callable<Integer> {
     if (view.ended()) {
       if (view.status().state() == MigrationState.ROLLBACK_FAILED) {
         return ExitCodes.ROLLBACK_FAILED;
+      }
+      if (view.status().state() == MigrationState.FINISH_FAILED) {
+        return ExitCodes.FINISH_FAILED;
       }
       return view.status().state() == MigrationState.SUCCESS && view.status().error() == null
           ? ExitCodes.OK

@@ -234,6 +234,11 @@ record StatusView(
           .append(rollbackFailedAdvice(s.migrationId(), s.backups()).replace("\n", "\n           "))
           .append('\n');
     }
+    if (s.state() == MigrationState.FINISH_FAILED) {
+      b.append("next       ")
+          .append(finishFailedAdvice(s.step()).replace("\n", "\n           "))
+          .append('\n');
+    }
     windowLines(s).forEach((k, v) -> b.append(String.format("%-11s", k)).append(v).append('\n'));
     switch (s.phase()) {
       case "WAITING_FOR_APPROVAL" ->
@@ -420,6 +425,23 @@ record StatusView(
         + w.what()
         + "; "
         + w.why();
+  }
+
+  /**
+   * What a migration that ended FINISH_FAILED did and did not do, and how to finish it: migrated,
+   * the finishing step {@code step} failed, nothing rolled back, start again.
+   */
+  static String finishFailedAdvice(String step) {
+    return "migrated to managed ASM (every namespace on the managed proxy; the state ConfigMap"
+        + " says SUCCESS), but finishing failed at "
+        + step
+        + ": "
+        + (Step.DISABLE_ADDON.id().equals(step)
+            ? "the Istio add-on is still enabled and its objects remain"
+            : "the add-on's objects remain")
+        + "; nothing was rolled back.\n"
+        + "remove the cause (the error above), then run the same 'asm-migrate start' again: it"
+        + " resumes this migration at its SUCCESS marker and runs the finishing steps again";
   }
 
   static String rollbackFailedAdvice(String migrationId, String backups) {

@@ -312,4 +312,99 @@ class OutcomesThatCannotLieTest {
           Duration.ofNanos(System.nanoTime() - t0).toSeconds());
     }
   }
+
+  /**
+   * The defect: disable-addon failing after the point of no return (container.clusters.update taken
+   * away after pre-flight and approval) ended SUCCESS with exit 0 though the add-on was still
+   * enabled. Now FINISH_FAILED, exit 8, status and report saying what failed and how to finish; the
+   * state ConfigMap keeps SUCCESS; the same start again, the permission back, finishes it.
+   */
+  @Test
+  void givenDisableAddonDeniedAfterApproval_whenStartWaits_itShouldEndFinishFailedExit8()
+      throws Exception {
+    long t0 = System.nanoTime();
+    try (Sandbox sandbox = sandbox()) {
+      Path kubeconfig = sandbox.writeKubeconfig(dir.resolve("finish.kubeconfig"));
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "start",
+                  "--kubeconfig",
+                  kubeconfig.toString(),
+                  "--context",
+                  "sandbox",
+                  "--google-endpoint",
+                  sandbox.googleEndpoint(),
+                  "--wait"));
+      args.addAll(target(sandbox));
+      CompletableFuture<CliRun> first =
+          CompletableFuture.supplyAsync(() -> CliRun.of(args.toArray(String[]::new)));
+      // migrated, the marker written: it waits for approval; then the permission goes away
+      await()
+          .atMost(Duration.ofMinutes(5))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(
+              () ->
+                  sandbox
+                          .store()
+                          .get(
+                              ResourceRegistry.CONFIGMAPS,
+                              "istio-system",
+                              "asm-addon-migration-state")
+                          .isPresent()
+                      && "approval".equals(state(sandbox).get("step")));
+      String project = sandbox.settings().project();
+      sandbox.googleApis().iam().deny(project, "container.clusters.update");
+      try {
+        CliRun approve = command(sandbox, "approve", "--by", "ops");
+        assertThat(approve.code()).as(approve.out() + approve.err()).isZero();
+        CliRun run = first.get(3, TimeUnit.MINUTES);
+
+        assertThat(run.code()).as(run.out() + run.err()).isEqualTo(ExitCodes.FINISH_FAILED);
+        assertThat(run.out())
+            .contains("migration: FINISH_FAILED (disable-addon: PERMISSION_DENIED")
+            .contains("container.clusters.update")
+            .contains("finishing failed at disable-addon")
+            .contains("the Istio add-on is still enabled")
+            .contains("nothing was rolled back")
+            .contains("run the same 'asm-migrate start' again")
+            .doesNotContain("migration: SUCCESS");
+        Map<String, String> state = state(sandbox);
+        assertThat(state)
+            .containsEntry("migrationStatus", "SUCCESS")
+            .containsEntry("step", "disable-addon");
+        assertThat(sandbox.googleApis().cluster().istioAddonEnabled()).isTrue();
+
+        CliRun status = command(sandbox, "status");
+        assertThat(status.out())
+            .as(status.err())
+            .contains("state FINISH_FAILED")
+            .contains("next       migrated to managed ASM")
+            .contains("nothing was rolled back");
+        assertThat(command(sandbox, "status", "--watch").code()).isEqualTo(ExitCodes.FINISH_FAILED);
+        CliRun md = command(sandbox, "report", "--format", "md");
+        assertThat(md.out())
+            .as(md.err())
+            .contains("**FINISH_FAILED**")
+            .contains("## Finishing failed")
+            .contains("finishing failed at disable-addon");
+      } finally {
+        sandbox.googleApis().iam().grantAll();
+      }
+
+      // the permission back, the same start again: resumes at the SUCCESS marker and finishes
+      String migrationId = state(sandbox).get("migrationId");
+      CliRun again = start(sandbox, kubeconfig, "--wait");
+      assertThat(again.code()).as(again.out() + again.err()).isEqualTo(ExitCodes.OK);
+      assertThat(again.out()).contains("migration: SUCCESS");
+      assertThat(state(sandbox))
+          .containsEntry("migrationStatus", "SUCCESS")
+          .containsEntry("migrationId", migrationId);
+      assertThat(sandbox.googleApis().cluster().istioAddonEnabled()).isFalse();
+    } finally {
+      System.out.printf(
+          "OutcomesThatCannotLieTest finish failed: %d s%n",
+          Duration.ofNanos(System.nanoTime() - t0).toSeconds());
+    }
+  }
 }

@@ -76,6 +76,13 @@ final class Rollback {
     if (!failed.reversible()) {
       log.error(
           "{} failed after the point of no return; nothing rolled back: {}", failed.id(), message);
+      // The marker says SUCCESS, and the mesh migration did succeed; but the run did not finish
+      // (the add-on is still enabled, or its objects remain): its outcome says so, the ConfigMap
+      // keeps SUCCESS (SPEC §2 step 11), and a new start resumes at the marker.
+      if (progress.state() == MigrationState.SUCCESS
+          && Workflow.getVersion("finish-failed-outcome", Workflow.DEFAULT_VERSION, 1) == 1) {
+        progress.state(MigrationState.FINISH_FAILED);
+      }
       progress.done();
       return progress.result(failed.id());
     }

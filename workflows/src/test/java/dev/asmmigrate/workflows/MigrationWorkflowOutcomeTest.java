@@ -230,4 +230,46 @@ class MigrationWorkflowOutcomeTest {
     assertThat(activities.reasons).last().isEqualTo(result.error());
     assertThat(activities.calls).contains("removeControlPlaneRevision", "unregisterFleet");
   }
+
+  @Test
+  void givenDisableAddonFailing_whenPastThePointOfNoReturn_itShouldEndFinishFailedNotSuccess() {
+    activities.failOn.add("disableAddon");
+
+    MigrationWorkflow wf = stub();
+    MigrationResult result = wf.migrate(request(true, null, false, List.of()));
+
+    assertThat(result.state()).isEqualTo(MigrationState.FINISH_FAILED);
+    assertThat(result.failedStep()).isEqualTo("disable-addon");
+    assertThat(result.error())
+        .isEqualTo("VERIFICATION_FAILED: injected by the test at disableAddon");
+    assertThat(result.completedSteps()).contains("write-marker").doesNotContain("disable-addon");
+    // nothing rolled back, cleanup not run, and the state ConfigMap still says SUCCESS
+    assertThat(result.rollbackFailures()).isEmpty();
+    assertThat(activities.calls)
+        .doesNotContain(
+            "cleanup", "restoreWebhook", "restoreGateway", "removeControlPlaneRevision");
+    assertThat(activities.states).last().isEqualTo(MigrationState.SUCCESS);
+    assertThat(wf.status().state()).isEqualTo(MigrationState.FINISH_FAILED);
+  }
+
+  @Test
+  void givenACleanupThatFailed_whenStartedAgainAtItsSuccessMarker_itShouldResumeAndFinish() {
+    activities.failOn.add("cleanup");
+    MigrationResult first = stub().migrate(request(true, null, false, List.of()));
+    assertThat(first.state()).isEqualTo(MigrationState.FINISH_FAILED);
+    assertThat(first.failedStep()).isEqualTo("cleanup");
+    activities.failOn.clear();
+    // what pre-flight reads from the state ConfigMap the first run left
+    activities.existingMigrationId = first.migrationId();
+    activities.existingState = activities.states.get(activities.states.size() - 1);
+
+    MigrationResult again = stub().migrate(request(true, null, false, List.of()));
+
+    assertThat(activities.existingState).isEqualTo(MigrationState.SUCCESS);
+    assertThat(again.state()).isEqualTo(MigrationState.SUCCESS);
+    assertThat(again.error()).isNull();
+    assertThat(again.migrationId()).isEqualTo(first.migrationId());
+    assertThat(count("disableAddon")).isEqualTo(2);
+    assertThat(count("cleanup")).isEqualTo(2);
+  }
 }

@@ -579,6 +579,16 @@ public class FleetMigrationWorkflowImpl implements FleetMigrationWorkflow {
           ClusterState.HALTED_ROLLED_BACK,
           r.state(),
           "rolled back: " + why + " (" + (abortReason != null ? abortReason : haltReason) + ")");
+    } else if (r.state() == MigrationState.FINISH_FAILED) {
+      // migrated, but not finished: not SUCCEEDED, and it counts against the budget
+      end(
+          n,
+          ClusterState.FAILED,
+          r.state(),
+          "migrated, but finishing failed at "
+              + r.failedStep()
+              + " (nothing rolled back; a new start finishes it): "
+              + (r.error() == null ? "" : r.error().split("\n", 2)[0]));
     } else {
       String err = r.error() == null ? r.state().name() : r.error().split("\n", 2)[0];
       end(n, ClusterState.FAILED, r.state(), err);

@@ -31,7 +31,16 @@ public enum MigrationState {
    * that work fits. A running migration, not a failed one: PENDING is written again when it goes
    * on.
    */
-  WAITING_FOR_WINDOW;
+  WAITING_FOR_WINDOW,
+  /**
+   * Not one of Google's, and an outcome only: the cluster migrated to managed ASM (every namespace
+   * on the managed proxy, the marker written: the state ConfigMap keeps saying SUCCESS, SPEC §2
+   * step 11), but a step that finishes it after the point of no return (disable-addon, cleanup)
+   * failed: the add-on is still enabled, or its objects remain. Nothing was rolled back. A new
+   * start of the same cluster resumes the migration from its SUCCESS marker, with its ID, and runs
+   * the finishing steps again (every step is idempotent).
+   */
+  FINISH_FAILED;
 
   /**
    * Whether a new start resumes a migration recorded in this state, with its ID and backups (a run
@@ -43,7 +52,12 @@ public enum MigrationState {
    */
   public boolean resumable() {
     return switch (this) {
-      case PENDING, MIGRATION_CONFIG_ERROR, CUSTOM_CONFIGS_DETECTED, SUCCESS, WAITING_FOR_WINDOW ->
+      case PENDING,
+          MIGRATION_CONFIG_ERROR,
+          CUSTOM_CONFIGS_DETECTED,
+          SUCCESS,
+          WAITING_FOR_WINDOW,
+          FINISH_FAILED ->
           true;
       case CONTROLPLANE_PROVISION_ERROR, ROLLED_BACK, ROLLBACK_FAILED, REFUSED -> false;
     };

@@ -32,7 +32,9 @@ public class FakeMigration implements MigrationWorkflow {
     /** ROLLED_BACK (an injected failure) after 1 minute. */
     FAIL,
     /** 10 minutes, past its point of no return after 1: an abort cannot stop it. */
-    PAST_POINT_OF_NO_RETURN
+    PAST_POINT_OF_NO_RETURN,
+    /** FINISH_FAILED after 1 minute: migrated, but disable-addon failed (nothing rolled back). */
+    FINISH_FAILED
   }
 
   static final Map<String, Behaviour> BEHAVIOUR = new ConcurrentHashMap<>();
@@ -99,6 +101,15 @@ public class FakeMigration implements MigrationWorkflow {
       }
       if (b == Behaviour.FAIL) {
         return result(request, MigrationState.ROLLED_BACK, "INJECTED_FAILURE: at migrate-configs");
+      }
+      if (b == Behaviour.FINISH_FAILED) {
+        return new MigrationResult(
+            "m-" + name,
+            MigrationState.FINISH_FAILED,
+            List.of("write-marker", "approval"),
+            List.of(new NamespaceStatus("ns-" + name, null, "VERIFIED", 1, 1, null)),
+            "disable-addon",
+            "PERMISSION_DENIED: container.clusters.update denied");
       }
       if (!request.autoApprove()) {
         String parent = Workflow.getInfo().getParentWorkflowId().orElse(null);

@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.asmmigrate.workflows.MigrationSearchAttributes;
 import dev.asmmigrate.workflows.fleet.FakeMigration.Behaviour;
 import dev.asmmigrate.workflows.model.ClusterRef;
+import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.fleet.ApprovalScope;
 import dev.asmmigrate.workflows.model.fleet.ClusterState;
 import dev.asmmigrate.workflows.model.fleet.FleetCluster;
@@ -180,6 +181,37 @@ class FleetMigrationWorkflowTest {
     assertThat(row(r.clusters(), "c2").detail()).isEqualTo("INJECTED_FAILURE: at migrate-configs");
     assertThat(row(r.clusters(), "c4").detail()).isEqualTo("the fleet halted before it started");
     assertThat(FakeMigration.STARTS.keySet()).containsExactlyInAnyOrder("c1", "c2");
+  }
+
+  @Test
+  void aClusterWhoseFinishFailed_shouldNotSucceedButCountAgainstTheBudgetAndBeNamed() {
+    FakeMigration.BEHAVIOUR.put("c2", Behaviour.FINISH_FAILED);
+    FleetRequest req =
+        request(
+            "finish",
+            FOUR,
+            List.of(
+                wave("canary", List.of("c1"), null, 1),
+                wave("two", List.of("c2", "c3"), null, 1),
+                wave("three", List.of("c4"), null, 1)),
+            HaltAction.FINISH,
+            null);
+
+    FleetResult r = t.stub("finish").migrateFleet(req);
+
+    assertThat(r.state()).isEqualTo(FleetState.HALTED);
+    assertThat(r.reason()).contains("1 of 4 clusters failed (c2)");
+    assertThat(states(r))
+        .containsExactly(
+            Map.entry("c1", ClusterState.SUCCEEDED),
+            Map.entry("c2", ClusterState.FAILED),
+            Map.entry("c3", ClusterState.NOT_STARTED),
+            Map.entry("c4", ClusterState.NOT_STARTED));
+    assertThat(row(r.clusters(), "c2").migration()).isEqualTo(MigrationState.FINISH_FAILED);
+    assertThat(row(r.clusters(), "c2").detail())
+        .isEqualTo(
+            "migrated, but finishing failed at disable-addon (nothing rolled back; a new start"
+                + " finishes it): PERMISSION_DENIED: container.clusters.update denied");
   }
 
   @Test

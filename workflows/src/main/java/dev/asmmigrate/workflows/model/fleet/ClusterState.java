@@ -12,7 +12,10 @@ public enum ClusterState {
   SOAKING,
   /** Its migration ended SUCCESS (and its soak held). */
   SUCCEEDED,
-  /** Its migration did not end SUCCESS (rolled back, refused, rollback failed). */
+  /**
+   * Its migration did not end SUCCESS (rolled back, refused, rollback failed, or FINISH_FAILED:
+   * migrated, but disable-addon or cleanup failed, the add-on still enabled or its objects left).
+   */
   FAILED,
   /** Migrated, but a soak check found a namespace's pods not Ready or restarting. */
   SOAK_FAILED,
