@@ -168,7 +168,9 @@ final class DemoCommand implements Callable<Integer> {
               + DemoWindows.WINDOW_SECONDS
               + " s every "
               + DemoWindows.EVERY_SECONDS
-              + " s for the whole run, margin "
+              + " s for the whole run, "
+              + DemoWindows.FIRST_LEFT_SECONDS
+              + " s of the first left at the start, margin "
               + DemoWindows.MARGIN.toSeconds()
               + " s; each disturbing step and wave starts only if it and its undo fit the time"
               + " left (estimates: pre-flight's model of the cluster, then what the run"
