@@ -137,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
               + " fit the time left (WAITING_FOR_WINDOW) and goes on at the next window; "
               + DemoWindows.NAMESPACES
               + " more namespaces unless --namespaces says otherwise, one at a time unless"
-              + " --concurrency says otherwise; about 2 minutes.")
+              + " --concurrency says otherwise; about a minute and a half.")
   String windows;
 
   @Mixin CodecOptions codec;

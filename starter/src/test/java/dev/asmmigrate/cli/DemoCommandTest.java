@@ -88,10 +88,10 @@ class DemoCommandTest {
   }
 
   /**
-   * {@code demo --windows short} (about two minutes, real time): every disturbing step and wave
-   * runs only in windows fixed for the whole run (no operator changes them), the run stops at least
-   * once for a window (WAITING_FOR_WINDOW until ..., what waits and why), goes on when the next
-   * opens, and ends SUCCESS with the seed's checks passing and no request lost (exit 0).
+   * {@code demo --windows short} (about a minute and a half, real time): every disturbing step and
+   * wave runs only in windows fixed for the whole run (no operator changes them), the run stops at
+   * least once for a window (WAITING_FOR_WINDOW until ..., what waits and why), goes on when the
+   * next opens, and ends SUCCESS with the seed's checks passing and no request lost (exit 0).
    */
   @Test
   void windowsShort_shouldWaitForAWindowAndGoOnAtTheNext_endingSuccess() {
