@@ -128,15 +128,16 @@ final class DemoCommand implements Callable<Integer> {
       names = "--windows",
       paramLabel = "short",
       description =
-          "Maintenance windows in real time: the workload phase runs only inside windows of "
-              + DemoWindows.SHORT_SECONDS
+          "Maintenance windows in real time: every disturbing step and namespace wave runs"
+              + " only inside windows of "
+              + DemoWindows.WINDOW_SECONDS
               + " s every "
               + DemoWindows.EVERY_SECONDS
-              + " s (set by an operator once a namespace is migrated), the run waits at each"
-              + " one's end (WAITING_FOR_WINDOW) and goes on at the next; "
+              + " s, fixed for the whole run; the run waits where the next piece of work does not"
+              + " fit the time left (WAITING_FOR_WINDOW) and goes on at the next window; "
               + DemoWindows.NAMESPACES
               + " more namespaces unless --namespaces says otherwise, one at a time unless"
-              + " --concurrency says otherwise; about 2 minutes.")
+              + " --concurrency says otherwise; about a minute and a half.")
   String windows;
 
   @Mixin CodecOptions codec;
@@ -163,12 +164,17 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
     if (windows != null) {
       out.println(
-          "demo: maintenance windows: one long window for the steps before the workload phase,"
-              + " then (an operator's windows set) "
-              + DemoWindows.SHORT_SECONDS
-              + " s windows every "
+          "demo: maintenance windows: "
+              + DemoWindows.WINDOW_SECONDS
+              + " s every "
               + DemoWindows.EVERY_SECONDS
-              + " s for the namespaces, then a long one for the gateway");
+              + " s for the whole run, "
+              + DemoWindows.FIRST_LEFT_SECONDS
+              + " s of the first left at the start, margin "
+              + DemoWindows.MARGIN.toSeconds()
+              + " s; each disturbing step and wave starts only if it and its undo fit the time"
+              + " left (estimates: pre-flight's model of the cluster, then what the run"
+              + " measured)");
     }
     try (DemoRun run =
         DemoRun.prepare(version, namespaces, podReadyDelay).dataConverter(dataConverter)) {

@@ -242,9 +242,7 @@ final class DemoRun implements AutoCloseable {
         out.println("workflow: " + id + " (embedded in-memory Temporal server)");
         out.flush();
         Thread operator =
-            abortDuring == null
-                ? windows ? DemoWindows.operator(worker.client(), id, out) : null
-                : abortDuring(worker.client(), id, abortDuring, out);
+            abortDuring == null ? null : abortDuring(worker.client(), id, abortDuring, out);
         MigrationResult result;
         try {
           result =

@@ -43,7 +43,7 @@ public final class Activities {
       KubeClients clients, GoogleClients google, MeshCaActivitiesImpl.Settings meshCa) {
     BackupStores backups = new BackupStores(clients);
     return List.of(
-        new PreflightActivitiesImpl(clients, backups, google),
+        new PreflightActivitiesImpl(clients, backups, google, meshCa),
         new StateActivitiesImpl(clients, backups),
         new FleetActivitiesImpl(clients, backups, google),
         new ControlPlaneActivitiesImpl(clients, backups),

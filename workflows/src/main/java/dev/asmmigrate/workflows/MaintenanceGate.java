@@ -206,7 +206,7 @@ final class MaintenanceGate {
         || s == Step.MIGRATE_REMAINING_WORKLOADS) {
       return false;
     }
-    return awaitFit(s, "step " + s.id(), Estimates.step(s, sizing(), timeouts));
+    return awaitFit(s, "step " + s.id(), estimate(s));
   }
 
   /**
@@ -219,6 +219,16 @@ final class MaintenanceGate {
       return false;
     }
     return awaitFit(progress.step(), describe(wave), estimate(wave));
+  }
+
+  /**
+   * The estimate of a step: what this run measured of it, else pre-flight's model, else the
+   * runbook's bound (histories from before the models: pre-flight's report has none).
+   */
+  Estimate estimate(Step s) {
+    PreflightReport p = pf.get();
+    return Estimates.step(
+        s, progress.took(s.id()), p == null ? null : p.stepModel(s), sizing(), timeouts);
   }
 
   /** The estimate of a wave from what the run measured so far. */

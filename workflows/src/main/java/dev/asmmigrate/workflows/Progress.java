@@ -311,6 +311,17 @@ final class Progress {
     publish();
   }
 
+  /** How long step {@code id} took when this run last did it through (DONE), or null. */
+  java.time.Duration took(String id) {
+    for (int i = timings.size() - 1; i >= 0; i--) {
+      StepTiming t = timings.get(i);
+      if (t.step().equals(id) && "DONE".equals(t.outcome()) && t.endedAt() != null) {
+        return java.time.Duration.ofMillis(Math.max(0, t.endedAt() - t.startedAt()));
+      }
+    }
+    return null;
+  }
+
   private void endTiming(String id, String outcome) {
     for (int i = timings.size() - 1; i >= 0; i--) {
       StepTiming t = timings.get(i);

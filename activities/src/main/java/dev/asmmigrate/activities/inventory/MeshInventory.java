@@ -379,23 +379,7 @@ public record MeshInventory(
     }
     Duration slowest = Duration.ZERO;
     for (Deployment d : in(deployments, namespace)) {
-      int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
-      var strategy = d.getSpec().getStrategy();
-      boolean recreate = strategy != null && "Recreate".equals(strategy.getType());
-      var rolling = strategy == null ? null : strategy.getRollingUpdate();
-      int surge =
-          recreate
-              ? replicas
-              : count(rolling == null ? null : rolling.getMaxSurge(), replicas, true);
-      int unavailable =
-          recreate
-              ? 0
-              : count(rolling == null ? null : rolling.getMaxUnavailable(), replicas, false);
-      slowest =
-          max(
-              slowest,
-              Estimates.rollout(
-                  replicas, surge, unavailable, probeReady(d.getSpec().getTemplate()), observed));
+      slowest = max(slowest, rollout(d, observed));
     }
     for (StatefulSet set : in(statefulSets, namespace)) {
       if (meshed(set, nsPods)) {
@@ -408,6 +392,79 @@ public record MeshInventory(
       }
     }
     return slowest;
+  }
+
+  /**
+   * How long a rolling restart of Deployment {@code namespace/name} should take ({@link
+   * Estimates#rollout}: its replicas, strategy and readiness probe, and the longest its own pods -
+   * those its selector matches - took from creation to Ready); null when there is no such
+   * Deployment.
+   */
+  public Duration deploymentRollout(String namespace, String name) {
+    return deployment(namespace, name).map(d -> rollout(d, observedReady(d))).orElse(null);
+  }
+
+  /**
+   * How long a new Deployment like {@code namespace/name} takes to be Ready: all its replicas
+   * created at once, one round of a pod's start and its readiness ({@link Estimates#rollout} with
+   * every replica surged); null when there is no such Deployment.
+   */
+  public Duration deploymentStart(String namespace, String name) {
+    return deployment(namespace, name)
+        .map(
+            d -> {
+              int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+              return Estimates.rollout(
+                  Math.max(1, replicas),
+                  Math.max(1, replicas),
+                  0,
+                  probeReady(d.getSpec().getTemplate()),
+                  observedReady(d));
+            })
+        .orElse(null);
+  }
+
+  /** The replicas Deployment {@code namespace/name} asks for (1 when unset), or 0 when absent. */
+  public int replicas(String namespace, String name) {
+    return deployment(namespace, name)
+        .map(d -> d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas())
+        .orElse(0);
+  }
+
+  private java.util.Optional<Deployment> deployment(String namespace, String name) {
+    return in(deployments, namespace).stream()
+        .filter(d -> name.equals(d.getMetadata().getName()))
+        .findFirst();
+  }
+
+  /** The longest a pod the Deployment's selector matches took from creation to Ready. */
+  private Duration observedReady(Deployment d) {
+    var selector = d.getSpec().getSelector();
+    Map<String, String> match =
+        selector == null || selector.getMatchLabels() == null
+            ? Map.of()
+            : selector.getMatchLabels();
+    Duration observed = Duration.ZERO;
+    for (Pod pod : in(pods, d.getMetadata().getNamespace())) {
+      if (!match.isEmpty() && labels(pod).entrySet().containsAll(match.entrySet())) {
+        observed = max(observed, creationToReady(pod));
+      }
+    }
+    return observed;
+  }
+
+  /** A rolling restart of {@code d}, its pods seen to take {@code observed} to be Ready. */
+  private static Duration rollout(Deployment d, Duration observed) {
+    int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+    var strategy = d.getSpec().getStrategy();
+    boolean recreate = strategy != null && "Recreate".equals(strategy.getType());
+    var rolling = strategy == null ? null : strategy.getRollingUpdate();
+    int surge =
+        recreate ? replicas : count(rolling == null ? null : rolling.getMaxSurge(), replicas, true);
+    int unavailable =
+        recreate ? 0 : count(rolling == null ? null : rolling.getMaxUnavailable(), replicas, false);
+    return Estimates.rollout(
+        replicas, surge, unavailable, probeReady(d.getSpec().getTemplate()), observed);
   }
 
   private static Duration max(Duration a, Duration b) {

@@ -7,6 +7,7 @@ import dev.asmmigrate.workflows.model.ClusterRef;
 import dev.asmmigrate.workflows.model.ConfigFinding;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.PodToRecreate;
+import dev.asmmigrate.workflows.model.StepModel;
 import java.util.List;
 
 /**
@@ -27,6 +28,7 @@ import java.util.List;
  *     with what to do about each
  * @param remainingNamespaces the injected namespaces migrate-remaining-workloads would take (those
  *     not in {@code namespaces}), in order
+ * @param stepModels pre-flight's models of the disturbing steps (the plan calendar's estimates)
  */
 public record MigrationPlan(
     ClusterRef cluster,
@@ -40,7 +42,8 @@ public record MigrationPlan(
     List<StepPlan> steps,
     List<PlannedChange> state,
     List<PodToRecreate> podsToRecreate,
-    List<NamespacePlan> remainingNamespaces) {
+    List<NamespacePlan> remainingNamespaces,
+    List<StepModel> stepModels) {
 
   /**
    * One step's changes.
@@ -68,6 +71,7 @@ public record MigrationPlan(
     state = List.copyOf(state);
     podsToRecreate = List.copyOf(podsToRecreate);
     remainingNamespaces = List.copyOf(remainingNamespaces);
+    stepModels = stepModels == null ? List.of() : List.copyOf(stepModels);
   }
 
   /** Blocking pre-flight and config-check findings. */

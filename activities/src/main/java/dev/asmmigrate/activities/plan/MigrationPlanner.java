@@ -113,7 +113,8 @@ public final class MigrationPlanner {
         steps,
         pf == null ? List.of() : state(ctx),
         pf == null ? List.of() : pf.podsToRecreate(),
-        remaining);
+        remaining,
+        pf == null ? List.of() : pf.stepModels());
   }
 
   /**

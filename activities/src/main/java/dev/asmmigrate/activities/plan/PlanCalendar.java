@@ -4,6 +4,7 @@ import dev.asmmigrate.workflows.model.AddonVersion;
 import dev.asmmigrate.workflows.model.DurationEstimate.Sizing;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.StepModel;
 import dev.asmmigrate.workflows.model.Timeouts;
 import dev.asmmigrate.workflows.model.window.Estimates;
 import dev.asmmigrate.workflows.model.window.Estimates.Estimate;
@@ -49,6 +50,8 @@ public final class PlanCalendar {
    * @param concurrency namespaces per wave
    * @param timeouts the run's bounds
    * @param autoApprove whether the run goes past the approval by itself
+   * @param stepModels pre-flight's models of the disturbing steps ({@link StepModel}), as the run
+   *     estimates them before it has measured them; empty: the runbook's bounds
    */
   public record Request(
       WindowPolicy policy,
@@ -59,12 +62,43 @@ public final class PlanCalendar {
       List<String> canary,
       int concurrency,
       Timeouts timeouts,
-      boolean autoApprove) {
+      boolean autoApprove,
+      List<StepModel> stepModels) {
     public Request {
+      stepModels = stepModels == null ? List.of() : List.copyOf(stepModels);
       policy = policy == null ? WindowPolicy.anyTime() : policy;
       namespaces = List.copyOf(namespaces);
       remaining = List.copyOf(remaining);
       canary = canary == null ? List.of() : List.copyOf(canary);
+    }
+
+    /** A request without step models: the runbook's bounds for the steps. */
+    public Request(
+        WindowPolicy policy,
+        Instant from,
+        List<AddonVersion> addonVersions,
+        List<NamespacePlan> namespaces,
+        List<NamespacePlan> remaining,
+        List<String> canary,
+        int concurrency,
+        Timeouts timeouts,
+        boolean autoApprove) {
+      this(
+          policy,
+          from,
+          addonVersions,
+          namespaces,
+          remaining,
+          canary,
+          concurrency,
+          timeouts,
+          autoApprove,
+          List.of());
+    }
+
+    /** Pre-flight's model of step {@code s}, or null. */
+    StepModel stepModel(Step s) {
+      return stepModels.stream().filter(m -> m.step().equals(s.id())).findFirst().orElse(null);
     }
 
     /** The same run, started at {@code t}. */
@@ -78,7 +112,8 @@ public final class PlanCalendar {
           canary,
           concurrency,
           timeouts,
-          autoApprove);
+          autoApprove,
+          stepModels);
     }
   }
 
@@ -163,7 +198,8 @@ public final class PlanCalendar {
         canary,
         concurrency,
         timeouts,
-        autoApprove);
+        autoApprove,
+        plan.stepModels());
   }
 
   /**
@@ -245,7 +281,7 @@ public final class PlanCalendar {
         }
         continue;
       }
-      Estimate e = Estimates.step(s, sizing, r.timeouts());
+      Estimate e = Estimates.step(s, null, r.stepModel(s), sizing, r.timeouts());
       if (s.declaration().disruption().disturbsTraffic()) {
         Optional<Instant> at = fit(calendar, t, e.needs(margin));
         if (at.isEmpty()) {

@@ -10,6 +10,7 @@ import static dev.asmmigrate.activities.preflight.VersionDetection.detectAddon;
 import dev.asmmigrate.activities.backup.BackupStores;
 import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.kube.KubeClients;
+import dev.asmmigrate.activities.meshca.MeshCaActivitiesImpl;
 import dev.asmmigrate.activities.state.StateConfigMap;
 import dev.asmmigrate.workflows.activities.PreflightActivities;
 import dev.asmmigrate.workflows.model.AddonVersion;
@@ -56,8 +57,22 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
   private final BackupStores backups;
   private final GoogleClients google;
   private final NamespaceSurvey survey;
+  private final MeshCaActivitiesImpl.Settings meshCa;
 
   public PreflightActivitiesImpl(KubeClients clients, BackupStores backups, GoogleClients google) {
+    this(clients, backups, google, MeshCaActivitiesImpl.Settings.defaults());
+  }
+
+  /**
+   * With the Mesh CA step's settings the worker runs it with: its configured holds are part of
+   * pre-flight's model of that step ({@link StepModels}).
+   */
+  public PreflightActivitiesImpl(
+      KubeClients clients,
+      BackupStores backups,
+      GoogleClients google,
+      MeshCaActivitiesImpl.Settings meshCa) {
+    this.meshCa = meshCa;
     this.clients = clients;
     this.backups = backups;
     this.google = google;
@@ -212,7 +227,8 @@ public final class PreflightActivitiesImpl implements PreflightActivities {
                 state.map(StateConfigMap.Current::migrationId).orElse(null),
                 state.map(StateConfigMap.Current::state).orElse(null),
                 notes.warnings,
-                notes.podsToRecreate)
+                notes.podsToRecreate,
+                StepModels.of(client, versions, meshCa))
             : null;
     return new Examination(report, notes.findings, blocking);
   }

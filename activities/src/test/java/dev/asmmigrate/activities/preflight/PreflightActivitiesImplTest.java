@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.asmmigrate.activities.backup.SandboxHarness;
 import dev.asmmigrate.activities.google.GoogleClients;
 import dev.asmmigrate.activities.kube.TestActivities;
+import dev.asmmigrate.activities.meshca.MeshCaActivitiesImpl;
 import dev.asmmigrate.activities.state.StateConfigMap;
 import dev.asmmigrate.sandbox.SandboxSettings;
 import dev.asmmigrate.sandbox.http.RequestLog;
@@ -17,6 +18,8 @@ import dev.asmmigrate.workflows.model.MigrationState;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.PodToRecreate;
 import dev.asmmigrate.workflows.model.PreflightReport;
+import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.StepModel;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -112,6 +115,77 @@ class PreflightActivitiesImplTest {
             .map(e -> e.verb() + " " + e.group() + "/" + e.resource())
             .collect(Collectors.toSet());
     assertThat(writes).containsOnly("create authorization.k8s.io/selfsubjectaccessreviews");
+  }
+
+  /**
+   * Pre-flight's model of the disturbing steps other than the workload phase's comes from the
+   * cluster: the 1.4 add-on's istio-pilot (1 replica, maxSurge 100 %, readiness probe 5 s + 5 s)
+   * and istio-citadel (no probe) rollouts, the Mesh CA settings' poll and hold, and the
+   * istio-ingressgateway's replicas and readiness probe (1 s + 2 s); migrate-configs only writes.
+   */
+  @Test
+  void preflight_shouldModelTheDisturbingStepsFromTheGatewayAndControlPlaneDeployments() {
+    MeshCaActivitiesImpl.Settings ca =
+        MeshCaActivitiesImpl.Settings.defaults()
+            .withHolds(Duration.ofSeconds(7), Duration.ofSeconds(3));
+    PreflightReport report =
+        new PreflightActivitiesImpl(h.clients, h.backups, google, ca)
+            .preflight(new PreflightRequest(h.context(), List.of()));
+
+    // pods Ready within ~100 ms here, so the probes and the pod start set the figures
+    StepModel meshCa = report.stepModel(Step.CONFIGURE_MESH_CA);
+    assertThat(meshCa.basis())
+        .contains("istio-pilot rollout ~20s", "istio-citadel rollout ~", "hold 7s");
+    // pilot 10 s start + 10 s probe, citadel 10 s start + its pods' observed readiness, 1 s poll,
+    // the configured 7 s hold (a 1.4 cluster: the proxies' pickup, not the 1.6 trigger's 3 s)
+    assertThat(meshCa.work()).isBetween(Duration.ofSeconds(38), Duration.ofSeconds(40));
+
+    StepModel gateway = report.stepModel(Step.REPLACE_GATEWAY);
+    assertThat(gateway.basis()).startsWith("new gateway of 1 replica(s) Ready ~13s");
+    // 10 s start + (1 s delay + 2 s period), then the switch's writes
+    assertThat(gateway.work()).isEqualTo(Duration.ofSeconds(15));
+
+    assertThat(report.stepModel(Step.MIGRATE_CONFIGS).work()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(report.stepModel(Step.REPLACE_WEBHOOK)).isNull();
+
+    // a pilot with 3 replicas rolled one at a time takes three rounds: the model follows the
+    // cluster, not a constant
+    h.client()
+        .apps()
+        .deployments()
+        .inNamespace("istio-system")
+        .withName("istio-pilot")
+        .edit(
+            d -> {
+              d.getSpec().setReplicas(3);
+              d.getSpec().getStrategy().getRollingUpdate().setMaxSurge(new IntOrString(1));
+              d.getSpec().getStrategy().getRollingUpdate().setMaxUnavailable(new IntOrString(0));
+              return d;
+            });
+    try {
+      StepModel three =
+          new PreflightActivitiesImpl(h.clients, h.backups, google, ca)
+              .preflight(new PreflightRequest(h.context(), List.of()))
+              .stepModel(Step.CONFIGURE_MESH_CA);
+      assertThat(three.basis()).contains("istio-pilot rollout ~1m");
+      assertThat(three.work()).isEqualTo(meshCa.work().plus(Duration.ofSeconds(40)));
+    } finally {
+      h.client()
+          .apps()
+          .deployments()
+          .inNamespace("istio-system")
+          .withName("istio-pilot")
+          .edit(
+              d -> {
+                d.getSpec().setReplicas(1);
+                d.getSpec().getStrategy().getRollingUpdate().setMaxSurge(new IntOrString("100%"));
+                d.getSpec()
+                    .getStrategy()
+                    .getRollingUpdate()
+                    .setMaxUnavailable(new IntOrString("25%"));
+                return d;
+              });
+    }
   }
 
   @Test

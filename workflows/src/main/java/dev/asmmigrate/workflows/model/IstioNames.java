@@ -86,4 +86,16 @@ public final class IstioNames {
 
   /** The MutatingWebhookConfiguration of the {@code default} revision tag. */
   public static final String DEFAULT_TAG_WEBHOOK = "istio-revision-tag-default";
+
+  /** The add-on's ingress gateway Deployment (and its LoadBalancer Service), in istio-system. */
+  public static final String INGRESS_GATEWAY = "istio-ingressgateway";
+
+  /** The 1.4 add-on's Pilot Deployment, which configure-mesh-ca restarts. */
+  public static final String PILOT_14 = "istio-pilot";
+
+  /** The 1.4 add-on's Citadel Deployment, which configure-mesh-ca restarts. */
+  public static final String CITADEL_14 = "istio-citadel";
+
+  /** The 1.6 add-on's istiod Deployment, which configure-mesh-ca restarts. */
+  public static final String ISTIOD_16 = "istiod-" + ADDON_16_REVISION;
 }

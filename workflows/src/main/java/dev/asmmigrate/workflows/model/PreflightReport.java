@@ -22,12 +22,39 @@ public record PreflightReport(
     String existingMigrationId,
     MigrationState existingState,
     List<String> warnings,
-    List<PodToRecreate> podsToRecreate) {
+    List<PodToRecreate> podsToRecreate,
+    List<StepModel> stepModels) {
   public PreflightReport {
     addonVersions = List.copyOf(addonVersions);
     namespaces = List.copyOf(namespaces);
     warnings = warnings == null ? List.of() : List.copyOf(warnings);
     podsToRecreate = podsToRecreate == null ? List.of() : List.copyOf(podsToRecreate);
+    stepModels = stepModels == null ? List.of() : List.copyOf(stepModels);
+  }
+
+  /** A report without step models. */
+  public PreflightReport(
+      List<AddonVersion> addonVersions,
+      String masterVersion,
+      List<NamespacePlan> namespaces,
+      String existingMigrationId,
+      MigrationState existingState,
+      List<String> warnings,
+      List<PodToRecreate> podsToRecreate) {
+    this(
+        addonVersions,
+        masterVersion,
+        namespaces,
+        existingMigrationId,
+        existingState,
+        warnings,
+        podsToRecreate,
+        List.of());
+  }
+
+  /** Pre-flight's model of step {@code s}, or null when it has none. */
+  public StepModel stepModel(Step s) {
+    return stepModels.stream().filter(m -> m.step().equals(s.id())).findFirst().orElse(null);
   }
 
   /** A report without pods to recreate. */

@@ -4,6 +4,7 @@ import dev.asmmigrate.workflows.model.DurationEstimate.Sizing;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.StepModel;
 import dev.asmmigrate.workflows.model.Timeouts;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,8 +27,11 @@ import java.util.Map;
  *   <li>A wave: its namespaces run at once, so its slowest namespace. Its undo: a namespace that
  *       fails its gate is rolled back at once, beside the others of its wave, and that is a restart
  *       again: the same as the wave.
- *   <li>Any other step: the runbook's declared bound ({@link Step.Declaration#duration()}, from the
- *       timeouts and the cluster's size); its undo does the same work back, so the same bound.
+ *   <li>Any other step that disturbs traffic: what this run measured of it when it ran before, else
+ *       pre-flight's model of it on this cluster ({@link StepModel}: the rollouts of what it
+ *       restarts, the configured holds), else the runbook's declared bound ({@link
+ *       Step.Declaration#duration()}, from the timeouts and the cluster's size); its undo does the
+ *       same work back, so the same figure.
  * </ul>
  */
 public final class Estimates {
@@ -66,6 +70,25 @@ public final class Estimates {
 
   /** A step other than the workload phase's: the runbook's bound, for the work and its undo. */
   public static Estimate step(Step s, Sizing sizing, Timeouts timeouts) {
+    return step(s, null, null, sizing, timeouts);
+  }
+
+  /**
+   * A step other than the workload phase's, for the work and its undo (which restarts the same
+   * things): what this run measured of it if it ran before, else pre-flight's model of it on this
+   * cluster, else the runbook's bound.
+   *
+   * @param measured how long this run took over the step when it ran before, or null
+   * @param model pre-flight's model of the step, or null (older histories, none for this step)
+   */
+  public static Estimate step(
+      Step s, Duration measured, StepModel model, Sizing sizing, Timeouts timeouts) {
+    if (measured != null) {
+      return new Estimate(measured, measured, "measured: this run's " + s.id());
+    }
+    if (model != null && model.step().equals(s.id()) && model.work() != null) {
+      return new Estimate(model.work(), model.work(), "pre-flight's model: " + model.basis());
+    }
     Duration bound = s.declaration().duration().upTo(sizing, timeouts);
     return new Estimate(
         bound, bound, "the runbook's bound: " + s.declaration().duration().describe());

@@ -9,6 +9,7 @@ import dev.asmmigrate.workflows.model.DurationEstimate.Sizing;
 import dev.asmmigrate.workflows.model.NamespacePlan;
 import dev.asmmigrate.workflows.model.NamespaceStatus;
 import dev.asmmigrate.workflows.model.Step;
+import dev.asmmigrate.workflows.model.StepModel;
 import dev.asmmigrate.workflows.model.Timeouts;
 import dev.asmmigrate.workflows.model.window.Estimates.Estimate;
 import dev.asmmigrate.workflows.model.window.Estimates.Measured;
@@ -94,6 +95,40 @@ class EstimatesTest {
     Estimate meshCa = Estimates.step(Step.CONFIGURE_MESH_CA, new Sizing(2, 3, 0, 0, 5, 1), T);
     // (2m + the 10m root-distribution timeout) per add-on version, both versions in one step
     assertThat(meshCa.work()).isEqualTo(ofMinutes(24));
+  }
+
+  @Test
+  void aStep_shouldTakePreflightsModel_beforeThisRunMeasuredIt_andItsMeasurementAfter() {
+    Sizing sizing = new Sizing(1, 3, 0, 0, 5, 1);
+    StepModel model =
+        new StepModel(
+            Step.REPLACE_GATEWAY.id(),
+            ofSeconds(15),
+            "new gateway of 1 replica(s) Ready ~13s, LoadBalancer switch ~2s");
+
+    // before any measurement: pre-flight's model, for the work and for its undo
+    Estimate modelled = Estimates.step(Step.REPLACE_GATEWAY, null, model, sizing, T);
+    assertThat(modelled.work()).isEqualTo(ofSeconds(15));
+    assertThat(modelled.undo()).isEqualTo(ofSeconds(15));
+    assertThat(modelled.describe())
+        .isEqualTo(
+            "~15s + undo ~15s (pre-flight's model: new gateway of 1 replica(s) Ready ~13s,"
+                + " LoadBalancer switch ~2s)");
+
+    // this run did the step before (a resume): what it took wins over the model
+    Estimate measured = Estimates.step(Step.REPLACE_GATEWAY, ofSeconds(40), model, sizing, T);
+    assertThat(measured.work()).isEqualTo(ofSeconds(40));
+    assertThat(measured.undo()).isEqualTo(ofSeconds(40));
+    assertThat(measured.basis()).isEqualTo("measured: this run's replace-gateway");
+
+    // neither (a history from before the models): the runbook's bound, as before
+    Estimate bound = Estimates.step(Step.REPLACE_GATEWAY, null, null, sizing, T);
+    assertThat(bound.work()).isEqualTo(ofMinutes(11));
+    assertThat(bound.basis()).startsWith("the runbook's bound: 1m + the gateway timeout");
+
+    // another step's model is not this step's
+    assertThat(Estimates.step(Step.CONFIGURE_MESH_CA, null, model, sizing, T).work())
+        .isEqualTo(ofMinutes(12));
   }
 
   @Test
