@@ -150,18 +150,13 @@ class PreflightActivitiesImplTest {
 
     // a pilot with 3 replicas rolled one at a time takes three rounds: the model follows the
     // cluster, not a constant
-    h.client()
-        .apps()
-        .deployments()
-        .inNamespace("istio-system")
-        .withName("istio-pilot")
-        .edit(
-            d -> {
-              d.getSpec().setReplicas(3);
-              d.getSpec().getStrategy().getRollingUpdate().setMaxSurge(new IntOrString(1));
-              d.getSpec().getStrategy().getRollingUpdate().setMaxUnavailable(new IntOrString(0));
-              return d;
-            });
+    editPilot(
+        d -> {
+          d.getSpec().setReplicas(3);
+          d.getSpec().getStrategy().getRollingUpdate().setMaxSurge(new IntOrString(1));
+          d.getSpec().getStrategy().getRollingUpdate().setMaxUnavailable(new IntOrString(0));
+          return d;
+        });
     try {
       StepModel three =
           new PreflightActivitiesImpl(h.clients, h.backups, google, ca)
@@ -170,21 +165,36 @@ class PreflightActivitiesImplTest {
       assertThat(three.basis()).contains("istio-pilot rollout ~1m");
       assertThat(three.work()).isEqualTo(meshCa.work().plus(Duration.ofSeconds(40)));
     } finally {
-      h.client()
-          .apps()
-          .deployments()
-          .inNamespace("istio-system")
-          .withName("istio-pilot")
-          .edit(
-              d -> {
-                d.getSpec().setReplicas(1);
-                d.getSpec().getStrategy().getRollingUpdate().setMaxSurge(new IntOrString("100%"));
-                d.getSpec()
-                    .getStrategy()
-                    .getRollingUpdate()
-                    .setMaxUnavailable(new IntOrString("25%"));
-                return d;
-              });
+      editPilot(
+          d -> {
+            d.getSpec().setReplicas(1);
+            d.getSpec().getStrategy().getRollingUpdate().setMaxSurge(new IntOrString("100%"));
+            d.getSpec().getStrategy().getRollingUpdate().setMaxUnavailable(new IntOrString("25%"));
+            return d;
+          });
+    }
+  }
+
+  /**
+   * Edits istio-pilot as kubectl does: read, change, write with the read's resourceVersion, again
+   * on a conflict (the sandbox's controllers write its status meanwhile).
+   */
+  private static void editPilot(
+      java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.apps.Deployment> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        h.client()
+            .apps()
+            .deployments()
+            .inNamespace("istio-system")
+            .withName("istio-pilot")
+            .edit(change);
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
     }
   }
 
