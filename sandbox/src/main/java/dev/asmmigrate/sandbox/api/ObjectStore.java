@@ -441,7 +441,7 @@ public final class ObjectStore {
               type,
               namespace,
               next,
-              current.deepCopy(),
+              current, // a stored tree, never changed; admission only reads the old object
               dryRun,
               this));
       StoredForm.apply(type, next);

@@ -8,7 +8,6 @@ import dev.asmmigrate.sandbox.api.ResourceType;
 import dev.asmmigrate.sandbox.api.WatchEvent;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -136,7 +135,8 @@ final class WatchStream {
     ObjectNode event = Json.object();
     event.put("type", type);
     event.set("object", render.apply(object));
-    out.write((Json.write(event) + "\n").getBytes(StandardCharsets.UTF_8));
+    out.write(Json.bytes(event));
+    out.write('\n');
   }
 
   static Runnable subscribe(ObjectStore store, WatchStream stream) {
