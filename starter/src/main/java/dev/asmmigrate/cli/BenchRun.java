@@ -668,6 +668,18 @@ final class BenchRun {
       w.put("namespaces", e.getValue().size());
       w.put("startedS", (e.getKey() - phaseStart) / 1e3);
       w.put("endedS", (end - phaseStart) / 1e3);
+      // the slowest namespace's marks (RELABELLED, RESTARTED, VERIFIED), from the wave's start
+      Map<String, Double> marks = new LinkedHashMap<>();
+      for (NamespaceStatus ns : e.getValue()) {
+        ns.times()
+            .forEach(
+                (mark, at) -> {
+                  if (!mark.equals("STARTED")) {
+                    marks.merge(mark, (at - e.getKey()) / 1e3, Math::max);
+                  }
+                });
+      }
+      w.put("slowestMarksS", marks);
       waves.add(w);
     }
     return waves;
