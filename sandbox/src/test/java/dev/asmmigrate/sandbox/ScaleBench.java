@@ -30,8 +30,8 @@ import java.util.concurrent.Future;
  * </pre>
  *
  * (defaults 200, 4,16 and 300 ms, demo's). {@code -XX:TieredStopAtLevel=1} is what {@code
- * ./asm-migrate sandbox}, {@code demo} and {@code bench} run with (BENCHMARKS.md, "The JIT").
- * {@code -Dbench.requests=true} prints the API requests per namespace of each rollout, {@code
+ * ./asm-migrate sandbox}, {@code demo} and {@code bench} run with (BENCHMARKS.md, run 6). {@code
+ * -Dbench.requests=true} prints the API requests per namespace of each rollout, {@code
  * -Dbench.trace=NS} the store's events in a namespace. The figures are printed; nothing is asserted
  * (performance is measured, not tested). {@link #createNamespaces}, {@link #restartNamespace} and
  * {@link #awaitRolledOut} are the pieces a bench command reuses.
