@@ -47,6 +47,13 @@ public final class Faults {
   /** How long a "time-out" fault holds the request before dropping it. */
   public volatile Duration apiTimeout = Duration.ofSeconds(5);
 
+  /**
+   * How late every watch event reaches its watchers (each event keeps its order): a lagging watch
+   * cache, as a loaded kube-apiserver has. Controllers then work from caches older than their own
+   * last write, as they do under load; zero for none.
+   */
+  public volatile Duration watchLag = Duration.ZERO;
+
   /** Namespaces whose newly created pods crash-loop instead of becoming Ready. */
   public final Set<String> crashLoopNamespaces = ConcurrentHashMap.newKeySet();
 

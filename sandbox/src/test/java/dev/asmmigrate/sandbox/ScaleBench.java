@@ -25,15 +25,16 @@ import java.util.concurrent.Future;
  * <pre>
  * mvn -B -o -q -pl sandbox dependency:build-classpath -Dmdep.outputFile=cp.txt \
  *   -Dmdep.includeScope=test
- * java -cp "$(cat cp.txt):sandbox/target/classes:sandbox/target/test-classes" \
+ * java -XX:TieredStopAtLevel=1 -cp "$(cat cp.txt):sandbox/target/classes:sandbox/target/test-classes" \
  *   dev.asmmigrate.sandbox.ScaleBench N [C1,C2,...] [podReadyDelayMillis]
  * </pre>
  *
- * (defaults 200, 4,16 and 300 ms, demo's). {@code -Dbench.requests=true} prints the API requests
- * per namespace of each rollout, {@code -Dbench.trace=NS} the store's events in a namespace. The
- * figures are printed; nothing is asserted (performance is measured, not tested). {@link
- * #createNamespaces}, {@link #restartNamespace} and {@link #awaitRolledOut} are the pieces a bench
- * command reuses.
+ * (defaults 200, 4,16 and 300 ms, demo's). {@code -XX:TieredStopAtLevel=1} is what {@code
+ * ./asm-migrate sandbox}, {@code demo} and {@code bench} run with (BENCHMARKS.md, run 6). {@code
+ * -Dbench.requests=true} prints the API requests per namespace of each rollout, {@code
+ * -Dbench.trace=NS} the store's events in a namespace. The figures are printed; nothing is asserted
+ * (performance is measured, not tested). {@link #createNamespaces}, {@link #restartNamespace} and
+ * {@link #awaitRolledOut} are the pieces a bench command reuses.
  */
 public final class ScaleBench {
   private static final List<String> APPS = List.of("web", "api", "worker");

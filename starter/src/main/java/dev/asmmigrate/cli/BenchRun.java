@@ -238,9 +238,15 @@ final class BenchRun {
             captured.pods >= 10_000 ? heapMiB <= 512 : null));
 
     details.put("manualPerNamespaceSeconds", summary(perNamespace));
+    if (phase != null) {
+      details.put("waveTimeline", waveTimeline(migrated, phase.startedAt()));
+    }
     details.put("apiRequestsByVerb", req.byVerb);
     details.put("apiRequestsClusterWide", req.clusterWide);
     details.put("requestLogComplete", req.complete);
+    details.put("sandboxRequestsWorkloadPhase", req.sandboxTotal);
+    details.put("sandboxConflictsWorkloadPhase", req.sandboxConflicts);
+    details.put("sandboxRequestsByAgent", req.sandboxByVerb);
     details.put("historyEventsOutsideWorkloadPhase", captured.totalEvents - captured.phaseEvents);
     details.put("migratedChecks", migratedChecks);
     details.put("manualChecks", manualChecks);
@@ -387,6 +393,12 @@ final class BenchRun {
     long clusterWide;
     boolean complete = true;
     Map<String, Long> byVerb = new TreeMap<>();
+
+    /** The sandbox's own requests (its controllers, kubelets, mesh) in the phase, by agent. */
+    Map<String, Long> sandboxByVerb = new TreeMap<>();
+
+    long sandboxTotal;
+    long sandboxConflicts;
   }
 
   private static Requests productRequests(Sandbox sandbox, Captured c) {
@@ -408,9 +420,20 @@ final class BenchRun {
     r.complete = !all.isEmpty() && all.get(0).time().isBefore(from);
     Instant to = Instant.ofEpochMilli(phase.endedAt() + 1);
     for (RequestLog.Entry e : all) {
-      if (!e.userAgent().equals(KubeClients.USER_AGENT)
-          || e.time().isBefore(from)
-          || !e.time().isBefore(to)) {
+      if (e.time().isBefore(from) || !e.time().isBefore(to)) {
+        continue;
+      }
+      if (!e.userAgent().equals(KubeClients.USER_AGENT)) {
+        r.sandboxTotal++;
+        if (e.code() == 409) {
+          r.sandboxConflicts++;
+        }
+        String sub =
+            e.subresource() == null || e.subresource().isEmpty() ? "" : "/" + e.subresource();
+        r.sandboxByVerb.merge(
+            e.userAgent() + " " + e.verb() + " " + e.resource() + sub + " " + e.code(),
+            1L,
+            Long::sum);
         continue;
       }
       r.total++;
@@ -622,5 +645,43 @@ final class BenchRun {
 
   private static String fmt(double s) {
     return String.format(java.util.Locale.ROOT, "%.1f", s);
+  }
+
+  /**
+   * Each wave (namespaces with the same STARTED time): when it started and when its slowest
+   * namespace was verified, in seconds from the phase's start, so a reader sees where the phase's
+   * time goes (inside the waves, or between them).
+   */
+  static List<Map<String, Object>> waveTimeline(List<NamespaceStatus> migrated, long phaseStart) {
+    Map<Long, List<NamespaceStatus>> byStart = new java.util.TreeMap<>();
+    for (NamespaceStatus ns : migrated) {
+      byStart.computeIfAbsent(ns.times().get("STARTED"), k -> new ArrayList<>()).add(ns);
+    }
+    List<Map<String, Object>> waves = new ArrayList<>();
+    for (Map.Entry<Long, List<NamespaceStatus>> e : byStart.entrySet()) {
+      long end =
+          e.getValue().stream()
+              .map(ns -> ns.times().values().stream().max(Long::compare).orElse(e.getKey()))
+              .max(Long::compare)
+              .orElse(e.getKey());
+      Map<String, Object> w = new LinkedHashMap<>();
+      w.put("namespaces", e.getValue().size());
+      w.put("startedS", (e.getKey() - phaseStart) / 1e3);
+      w.put("endedS", (end - phaseStart) / 1e3);
+      // the slowest namespace's marks (RELABELLED, RESTARTED, VERIFIED), from the wave's start
+      Map<String, Double> marks = new LinkedHashMap<>();
+      for (NamespaceStatus ns : e.getValue()) {
+        ns.times()
+            .forEach(
+                (mark, at) -> {
+                  if (!mark.equals("STARTED")) {
+                    marks.merge(mark, (at - e.getKey()) / 1e3, Math::max);
+                  }
+                });
+      }
+      w.put("slowestMarksS", marks);
+      waves.add(w);
+    }
+    return waves;
   }
 }

@@ -50,6 +50,15 @@ public final class Json {
     }
   }
 
+  /** The JSON in UTF-8, written straight to bytes (no String between). */
+  public static byte[] bytes(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public static String write(JsonNode node) {
     try {
       return MAPPER.writeValueAsString(node);

@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +37,10 @@ public final class ObjectStore {
   private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, TreeMap<String, ObjectNode>> collections = new ConcurrentHashMap<>();
+
+  /** The garbage collector's graph of owners (under the lock). */
+  private final OwnerIndex owners = new OwnerIndex();
+
   private final Deque<WatchEvent> history = new ArrayDeque<>();
   private final List<Consumer<WatchEvent>> listeners = new CopyOnWriteArrayList<>();
   private final List<AdmissionPlugin> admission = new CopyOnWriteArrayList<>();
@@ -172,6 +178,7 @@ public final class ObjectStore {
       long rv = ++resourceVersion;
       meta.put("resourceVersion", Long.toString(rv));
       collection(type).put(key, obj);
+      owners.add(registry.storageType(type), key, obj);
       if (type.equals(ResourceRegistry.CRDS)) {
         registry.registerCrd(obj);
       }
@@ -434,7 +441,7 @@ public final class ObjectStore {
               type,
               namespace,
               next,
-              current.deepCopy(),
+              current, // a stored tree, never changed; admission only reads the old object
               dryRun,
               this));
       StoredForm.apply(type, next);
@@ -468,6 +475,7 @@ public final class ObjectStore {
     long rv = ++resourceVersion;
     ((ObjectNode) next.get("metadata")).put("resourceVersion", Long.toString(rv));
     collection(type).put(key(type, namespace, name), next);
+    owners.add(registry.storageType(type), key(type, namespace, name), next);
     if (type.equals(ResourceRegistry.CRDS)) {
       registry.registerCrd(next);
     }
@@ -489,6 +497,7 @@ public final class ObjectStore {
     if (collection(type).remove(key(type, namespace, name)) == null) {
       return current.deepCopy();
     }
+    owners.remove(registry.storageType(type), key(type, namespace, name), current);
     long rv = ++resourceVersion;
     ObjectNode gone = current.deepCopy();
     ((ObjectNode) gone.get("metadata")).put("resourceVersion", Long.toString(rv));
@@ -504,26 +513,56 @@ public final class ObjectStore {
   }
 
   /** The garbage collector: dependents of a deleted owner are deleted, or orphaned. */
+  /**
+   * The objects that name {@code uid} as an owner now, in the order of the registry's types and
+   * then of their keys (namespace/name), within {@code ownerNs} for namespaced types when the owner
+   * is namespaced; the owner's index entry is dropped, the owner being gone.
+   */
+  private Map<ResourceType, List<ObjectNode>> dependentsOf(String uid, String ownerNs) {
+    Map<ResourceType, List<ObjectNode>> byType = new LinkedHashMap<>();
+    Map<ResourceType, TreeMap<String, ObjectNode>> found = new HashMap<>();
+    for (OwnerIndex.Dependent d : owners.take(uid)) {
+      ObjectNode o = collection(d.type()).get(d.key());
+      if (o == null
+          || (ownerNs != null && d.type().namespaced() && !ownerNs.equals(namespaceOf(o)))) {
+        continue;
+      }
+      if (namesOwner(o, uid)) {
+        found.computeIfAbsent(d.type(), t -> new TreeMap<>()).put(d.key(), o);
+      }
+    }
+    for (ResourceType t : registry.all()) {
+      TreeMap<String, ObjectNode> of = found.get(t);
+      if (of != null && registry.storageType(t).equals(t)) {
+        byType.put(t, new ArrayList<>(of.values()));
+      }
+    }
+    return byType;
+  }
+
+  private static boolean namesOwner(ObjectNode o, String uid) {
+    for (JsonNode ref : o.path("metadata").path("ownerReferences")) {
+      if (uid.equals(ref.path("uid").asText())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private void cascade(ResourceType ownerType, ObjectNode owner, String propagation) {
     String uid = owner.path("metadata").path("uid").asText();
     String ownerNs = namespaceOf(owner);
-    for (ResourceType t : registry.all()) {
-      if (!registry.storageType(t).equals(t)) {
-        continue;
-      }
-      // the dependents first (usually none), then act on them: acting changes the collection
-      List<ObjectNode> dependents = new ArrayList<>();
-      for (ObjectNode o : in(t, ownerNs)) {
-        for (JsonNode ref : o.path("metadata").path("ownerReferences")) {
-          if (uid.equals(ref.path("uid").asText())) {
-            dependents.add(o);
-            break;
-          }
+    // the dependents first (usually none), then act on them: acting changes the collections
+    for (Map.Entry<ResourceType, List<ObjectNode>> e : dependentsOf(uid, ownerNs).entrySet()) {
+      ResourceType t = e.getKey();
+      for (ObjectNode listed : e.getValue()) {
+        String ns = namespaceOf(listed);
+        String n = listed.path("metadata").path("name").asText();
+        // as stored now: acting on an earlier dependent may have deleted or changed this one
+        ObjectNode o = collection(t).get(key(t, ns, n));
+        if (o == null || !namesOwner(o, uid)) {
+          continue;
         }
-      }
-      for (ObjectNode o : dependents) {
-        String ns = namespaceOf(o);
-        String n = o.path("metadata").path("name").asText();
         if ("Orphan".equals(propagation)) {
           ObjectNode next = o.deepCopy();
           ArrayNode refs = ((ObjectNode) next.get("metadata")).putArray("ownerReferences");

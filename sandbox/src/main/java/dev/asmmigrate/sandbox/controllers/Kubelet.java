@@ -73,6 +73,15 @@ final class Kubelet {
   /** Per pod uid: when a terminating pod is deleted for good. */
   private final Map<String, Instant> removeAt = new ConcurrentHashMap<>();
 
+  /**
+   * Per pod uid: the resourceVersion of this kubelet's last status write. A real kubelet's status
+   * manager keeps the status it last sent and never works from an API view older than it; this one
+   * works from the shared cache, and under load the cache can still hold the pod as it was before
+   * that write (the write's watch event not yet delivered). Such a pod is not worked on: its event
+   * brings it back, and a write made from it would only conflict.
+   */
+  private final Map<String, Long> written = new ConcurrentHashMap<>();
+
   Kubelet(SandboxContext ctx, WorkloadQueue queue, Function<String, Node> nodeByName) {
     this.ctx = ctx;
     this.client = ctx.client();
@@ -85,6 +94,35 @@ final class Kubelet {
       started.remove(uid);
       nextCrash.remove(uid);
       removeAt.remove(uid);
+      written.remove(uid);
+    }
+  }
+
+  /**
+   * Whether the cached pod is older than this kubelet's last status write of it: the write's watch
+   * event, still on its way, will bring the pod back to the queue.
+   */
+  boolean behindOwnWrite(Pod pod) {
+    Long mine = written.get(pod.getMetadata().getUid());
+    if (mine == null) {
+      return false;
+    }
+    try {
+      return Long.parseLong(pod.getMetadata().getResourceVersion()) < mine;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private void write(Pod pod, PodStatus status) {
+    Pod result = writeStatus(client, pod, status);
+    if (result != null && result.getMetadata().getResourceVersion() != null) {
+      try {
+        written.put(
+            pod.getMetadata().getUid(), Long.parseLong(result.getMetadata().getResourceVersion()));
+      } catch (NumberFormatException e) {
+        // not a sandbox resourceVersion: nothing to compare with
+      }
     }
   }
 
@@ -136,7 +174,7 @@ final class Kubelet {
     setCondition(status, condition("Initialized", "True", null, null));
     setCondition(status, condition("PodScheduled", "True", null, null));
     updateReadiness(pod, status);
-    writeStatus(client, pod, status);
+    write(pod, status);
     queue.addAfter(key, readyDelay());
   }
 
@@ -212,7 +250,7 @@ final class Kubelet {
     if (!"Succeeded".equals(status.getPhase()) && !"Failed".equals(status.getPhase())) {
       updateReadiness(pod, status);
     }
-    writeStatus(client, pod, status);
+    write(pod, status);
     if (wait != null) {
       queue.addAfter(key, wait.plusMillis(5));
     }
@@ -401,7 +439,7 @@ final class Kubelet {
     status.setContainerStatuses(out);
     updateReadiness(pod, status);
     try {
-      writeStatus(client, pod, status);
+      write(pod, status);
     } catch (RuntimeException e) {
       if (!isNotFound(e)) {
         throw e;

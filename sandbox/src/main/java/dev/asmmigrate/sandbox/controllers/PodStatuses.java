@@ -172,11 +172,12 @@ final class PodStatuses {
     return new PodStatusBuilder(status).build(); // a deep copy of the model, without JSON
   }
 
-  static void writeStatus(KubernetesClient client, Pod pod, PodStatus status) {
+  /** Writes a pod's status; returns the pod as written, or null when nothing changed. */
+  static Pod writeStatus(KubernetesClient client, Pod pod, PodStatus status) {
     if (Objects.equals(status, pod.getStatus())) {
-      return;
+      return null;
     }
-    client
+    return client
         .pods()
         .inNamespace(pod.getMetadata().getNamespace())
         .resource(WorkloadSupport.withStatus(pod, status))

@@ -8,6 +8,7 @@ import dev.asmmigrate.sandbox.SandboxContext;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,6 +33,9 @@ public final class SchedulerAndKubelet extends SetControllerSupport {
    * (binding is one quick write here).
    */
   private static final int WORKERS = 16;
+
+  /** When a pod whose cache lags the kubelet's own write is looked at again at the latest. */
+  private static final Duration STALE_RECHECK = Duration.ofSeconds(1);
 
   private final Scheduler scheduler;
   private final Kubelet kubelet;
@@ -91,6 +95,12 @@ public final class SchedulerAndKubelet extends SetControllerSupport {
     String previous = uids.put(key, uid);
     if (previous != null && !previous.equals(uid)) {
       kubelet.forget(previous);
+    }
+    if (kubelet.behindOwnWrite(pod)) {
+      // the cache has not yet seen the kubelet's last status write; its event requeues the pod,
+      // and the recheck keeps a lost event from stranding it
+      queue.addAfter(key, STALE_RECHECK);
+      return;
     }
     if (isTerminating(pod)) {
       kubelet.terminate(key, pod);

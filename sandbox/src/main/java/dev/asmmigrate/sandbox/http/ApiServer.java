@@ -60,7 +60,7 @@ public final class ApiServer implements AutoCloseable {
             tables,
             conversions,
             new PatchVerb(store, conversions),
-            new WatchVerb(store, tables, conversions, watches),
+            new WatchVerb(store, tables, conversions, watches, () -> faults.watchLag),
             accessReview);
     this.router =
         new Router(

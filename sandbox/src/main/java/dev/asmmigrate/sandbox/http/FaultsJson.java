@@ -18,6 +18,7 @@ public final class FaultsJson {
     f.apiErrorCodes.forEach(o.putArray("apiErrorCodes")::add);
     o.put("apiErrorAppliedFraction", f.apiErrorAppliedFraction);
     o.put("apiTimeoutMillis", f.apiTimeout.toMillis());
+    o.put("watchLagMillis", f.watchLag.toMillis());
     f.crashLoopNamespaces.forEach(o.putArray("crashLoopNamespaces")::add);
     o.put("controlPlaneNeverProvisioned", f.controlPlaneNeverProvisioned);
     o.put("rootDistributionStuck", f.rootDistributionStuck);
@@ -57,6 +58,13 @@ public final class FaultsJson {
         throw ApiException.badRequest("apiErrorAppliedFraction must be between 0 and 1");
       }
       f.apiErrorAppliedFraction = fraction;
+    }
+    if (in.has("watchLagMillis")) {
+      long lag = in.get("watchLagMillis").asLong();
+      if (lag < 0) {
+        throw ApiException.badRequest("watchLagMillis must not be negative");
+      }
+      f.watchLag = Duration.ofMillis(lag);
     }
     if (in.has("apiTimeoutMillis")) {
       f.apiTimeout = Duration.ofMillis(in.get("apiTimeoutMillis").asLong());

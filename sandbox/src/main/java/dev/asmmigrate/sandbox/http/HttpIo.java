@@ -113,7 +113,7 @@ final class HttpIo {
     if (DISCARD_RESPONSE.get() != null) {
       return code;
     }
-    byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = Json.bytes(body);
     beforeSend(code);
     ex.getResponseHeaders().set("Content-Type", "application/json");
     ex.sendResponseHeaders(code, bytes.length);

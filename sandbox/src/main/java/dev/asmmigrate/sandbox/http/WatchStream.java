@@ -8,7 +8,6 @@ import dev.asmmigrate.sandbox.api.ResourceType;
 import dev.asmmigrate.sandbox.api.WatchEvent;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -16,6 +15,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * One watch: the events of a collection, filtered by namespace and selectors, written as a stream
@@ -30,14 +30,21 @@ final class WatchStream {
   private final String namespace;
   private final Predicate<JsonNode> filter;
   private final Function<ObjectNode, JsonNode> render;
-  private final BlockingQueue<WatchEvent> queue = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Offered> queue = new LinkedBlockingQueue<>();
+  private final Supplier<Duration> lag;
+
+  /** An event and when the store handed it out (System.nanoTime). */
+  private record Offered(WatchEvent event, long at) {}
+
   private volatile boolean closed;
 
   WatchStream(
       ResourceType storage,
       String namespace,
       Predicate<JsonNode> filter,
-      Function<ObjectNode, JsonNode> render) {
+      Function<ObjectNode, JsonNode> render,
+      Supplier<Duration> lag) {
+    this.lag = lag;
     this.storage = storage;
     this.namespace = namespace;
     this.filter = filter;
@@ -47,13 +54,13 @@ final class WatchStream {
   /** Called by the store under its lock: only enqueue. */
   void offer(WatchEvent e) {
     if (!closed && e.resource().groupResource().equals(storage.groupResource())) {
-      queue.add(e);
+      queue.add(new Offered(e, System.nanoTime()));
     }
   }
 
   void close() {
     closed = true;
-    queue.add(CLOSE);
+    queue.add(new Offered(CLOSE, System.nanoTime()));
   }
 
   /**
@@ -75,16 +82,24 @@ final class WatchStream {
       if (left <= 0) {
         return;
       }
-      WatchEvent e;
+      Offered o;
       try {
-        e = queue.poll(left, TimeUnit.NANOSECONDS);
+        o = queue.poll(left, TimeUnit.NANOSECONDS);
+        if (o != null && o.event() != CLOSE) {
+          // the fault watchLag: the event goes out that much after the store handed it out
+          long due = o.at() + lag.get().toNanos() - System.nanoTime();
+          if (due > 0) {
+            TimeUnit.NANOSECONDS.sleep(due);
+          }
+        }
       } catch (InterruptedException ie) {
         Thread.currentThread().interrupt();
         return;
       }
-      if (e == null || e == CLOSE) {
+      if (o == null || o.event() == CLOSE) {
         return;
       }
+      WatchEvent e = o.event();
       deliver(out, e);
       out.flush();
     }
@@ -120,7 +135,8 @@ final class WatchStream {
     ObjectNode event = Json.object();
     event.put("type", type);
     event.set("object", render.apply(object));
-    out.write((Json.write(event) + "\n").getBytes(StandardCharsets.UTF_8));
+    out.write(Json.bytes(event));
+    out.write('\n');
   }
 
   static Runnable subscribe(ObjectStore store, WatchStream stream) {

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** The watch verb: a chunked HTTP stream of events from a list or from a resourceVersion. */
 final class WatchVerb {
@@ -28,9 +29,15 @@ final class WatchVerb {
   private final TablePrinter tables;
   private final Conversions conversions;
   private final Set<WatchStream> watches;
+  private final Supplier<Duration> lag;
 
   WatchVerb(
-      ObjectStore store, TablePrinter tables, Conversions conversions, Set<WatchStream> watches) {
+      ObjectStore store,
+      TablePrinter tables,
+      Conversions conversions,
+      Set<WatchStream> watches,
+      Supplier<Duration> lag) {
+    this.lag = lag;
     this.store = store;
     this.tables = tables;
     this.conversions = conversions;
@@ -70,7 +77,8 @@ final class WatchVerb {
                         List.of(conversions.render(type, o)),
                         o.path("metadata").path("resourceVersion").asText(),
                         includeObject)
-                    : conversions.view(type, o));
+                    : conversions.view(type, o),
+            lag);
     String rv = query.get("resourceVersion");
     List<ObjectNode> initial = List.of();
     List<WatchEvent> missed = List.of();

@@ -163,6 +163,42 @@ class SchedulerAndKubeletTest {
         .isEqualTo(pod.getSpec().getNodeName());
   }
 
+  /**
+   * With watch events lagging behind the ready delay, the kubelet's ready timer fires while the
+   * shared cache still holds the pod as it was before the kubelet's Running write. A real kubelet
+   * keeps the status it last sent and never works from an older view; this one waits for its
+   * write's event, so no status write of its conflicts, and the pods still get Ready and go.
+   */
+  @Test
+  void theKubeletDoesNotWriteFromACacheOlderThanItsOwnLastWrite() {
+    t.namespace("lag");
+    t.sandbox.faults().watchLag = READY_DELAY.multipliedBy(2);
+    try {
+      for (int i = 0; i < 4; i++) {
+        t.client.resource(simplePod("lag", "p" + i)).create();
+      }
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> t.client.pods().inNamespace("lag").list().getItems(),
+              pods -> pods.size() == 4 && pods.stream().allMatch(WorkloadSupport::isReady));
+      t.client.pods().inNamespace("lag").withGracePeriod(1).delete();
+      await()
+          .atMost(WAIT)
+          .until(() -> t.client.pods().inNamespace("lag").list().getItems().isEmpty());
+    } finally {
+      t.sandbox.faults().watchLag = Duration.ZERO;
+    }
+    var statusWrites =
+        t.sandbox.apiServer().requestLog().entries().stream()
+            .filter(e -> "lag".equals(e.namespace()) && "status".equals(e.subresource()))
+            .toList();
+    assertThat(statusWrites).isNotEmpty();
+    assertThat(statusWrites)
+        .as("the kubelet's pod status writes")
+        .allSatisfy(e -> assertThat(e.code()).isEqualTo(200));
+  }
+
   @Test
   void containersBecomeReadyOnlyAfterThePodReadyDelay() {
     t.namespace("delay");

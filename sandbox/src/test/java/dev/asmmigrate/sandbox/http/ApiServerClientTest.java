@@ -473,6 +473,62 @@ class ApiServerClientTest {
     assertThat(client.configMaps().inNamespace("demo").withName("dependent").get()).isNull();
   }
 
+  /**
+   * The collector follows the owner graph as it is when the owner goes: a dependent whose reference
+   * was removed meanwhile, or one in another namespace (a namespaced owner's dependents live in its
+   * namespace), stays; with propagationPolicy Orphan the dependents stay without the reference.
+   */
+  @Test
+  void givenOwnerReferencesThatChanged_onlyTheOwnersDependentsNowAreCollected() {
+    ConfigMap owner =
+        client.configMaps().inNamespace("demo").resource(cm("owner2", Map.of())).create();
+    var ref =
+        new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+            .withApiVersion("v1")
+            .withKind("ConfigMap")
+            .withName("owner2")
+            .withUid(owner.getMetadata().getUid())
+            .build();
+    for (String name : List.of("kept", "collected")) {
+      ConfigMap dep = cm(name, Map.of());
+      dep.getMetadata().setOwnerReferences(List.of(ref));
+      client.configMaps().inNamespace("demo").resource(dep).create();
+    }
+    client
+        .configMaps()
+        .inNamespace("demo")
+        .withName("kept")
+        .edit(
+            c ->
+                new ConfigMapBuilder(c).editMetadata().withOwnerReferences().endMetadata().build());
+
+    client.configMaps().inNamespace("demo").withName("owner2").delete();
+    assertThat(client.configMaps().inNamespace("demo").withName("collected").get()).isNull();
+    assertThat(client.configMaps().inNamespace("demo").withName("kept").get()).isNotNull();
+
+    ConfigMap owner3 =
+        client.configMaps().inNamespace("demo").resource(cm("owner3", Map.of())).create();
+    ConfigMap orphan = cm("orphan", Map.of());
+    orphan
+        .getMetadata()
+        .setOwnerReferences(
+            List.of(
+                new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder(ref)
+                    .withName("owner3")
+                    .withUid(owner3.getMetadata().getUid())
+                    .build()));
+    client.configMaps().inNamespace("demo").resource(orphan).create();
+    client
+        .configMaps()
+        .inNamespace("demo")
+        .withName("owner3")
+        .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.ORPHAN)
+        .delete();
+    ConfigMap left = client.configMaps().inNamespace("demo").withName("orphan").get();
+    assertThat(left).isNotNull();
+    assertThat(left.getMetadata().getOwnerReferences()).isNullOrEmpty();
+  }
+
   @Test
   void givenInjectedFaults_clientsShouldSeeThem_butTheSandboxsOwnComponentsShouldNot() {
     faults.apiErrorRate.put("patch", 1.0);
