@@ -104,25 +104,24 @@ final class Kubelet {
    */
   boolean behindOwnWrite(Pod pod) {
     Long mine = written.get(pod.getMetadata().getUid());
-    if (mine == null) {
-      return false;
-    }
+    long cached = resourceVersion(pod);
+    return mine != null && cached >= 0 && cached < mine;
+  }
+
+  /** The sandbox's numeric resourceVersion of a pod, or -1 when it has none. */
+  private static long resourceVersion(Pod pod) {
     try {
-      return Long.parseLong(pod.getMetadata().getResourceVersion()) < mine;
+      return Long.parseLong(pod.getMetadata().getResourceVersion());
     } catch (NumberFormatException e) {
-      return false;
+      return -1;
     }
   }
 
   private void write(Pod pod, PodStatus status) {
     Pod result = writeStatus(client, pod, status);
-    if (result != null && result.getMetadata().getResourceVersion() != null) {
-      try {
-        written.put(
-            pod.getMetadata().getUid(), Long.parseLong(result.getMetadata().getResourceVersion()));
-      } catch (NumberFormatException e) {
-        // not a sandbox resourceVersion: nothing to compare with
-      }
+    long rv = result == null ? -1 : resourceVersion(result);
+    if (rv >= 0) {
+      written.put(pod.getMetadata().getUid(), rv);
     }
   }
 
