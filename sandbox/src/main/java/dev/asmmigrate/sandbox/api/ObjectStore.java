@@ -8,8 +8,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -125,7 +123,7 @@ public final class ObjectStore {
         throw ApiException.invalid(
             type, "", "metadata.name: Required value: name or generateName is required");
       }
-      validateName(type, name);
+      type.validateName(name);
       if (type.namespaced()) {
         if (namespace == null || namespace.isEmpty()) {
           namespace = meta.path("namespace").asText("default");
@@ -513,54 +511,21 @@ public final class ObjectStore {
   }
 
   /** The garbage collector: dependents of a deleted owner are deleted, or orphaned. */
-  /**
-   * The objects that name {@code uid} as an owner now, in the order of the registry's types and
-   * then of their keys (namespace/name), within {@code ownerNs} for namespaced types when the owner
-   * is namespaced; the owner's index entry is dropped, the owner being gone.
-   */
-  private Map<ResourceType, List<ObjectNode>> dependentsOf(String uid, String ownerNs) {
-    Map<ResourceType, List<ObjectNode>> byType = new LinkedHashMap<>();
-    Map<ResourceType, TreeMap<String, ObjectNode>> found = new HashMap<>();
-    for (OwnerIndex.Dependent d : owners.take(uid)) {
-      ObjectNode o = collection(d.type()).get(d.key());
-      if (o == null
-          || (ownerNs != null && d.type().namespaced() && !ownerNs.equals(namespaceOf(o)))) {
-        continue;
-      }
-      if (namesOwner(o, uid)) {
-        found.computeIfAbsent(d.type(), t -> new TreeMap<>()).put(d.key(), o);
-      }
-    }
-    for (ResourceType t : registry.all()) {
-      TreeMap<String, ObjectNode> of = found.get(t);
-      if (of != null && registry.storageType(t).equals(t)) {
-        byType.put(t, new ArrayList<>(of.values()));
-      }
-    }
-    return byType;
-  }
-
-  private static boolean namesOwner(ObjectNode o, String uid) {
-    for (JsonNode ref : o.path("metadata").path("ownerReferences")) {
-      if (uid.equals(ref.path("uid").asText())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private void cascade(ResourceType ownerType, ObjectNode owner, String propagation) {
     String uid = owner.path("metadata").path("uid").asText();
     String ownerNs = namespaceOf(owner);
     // the dependents first (usually none), then act on them: acting changes the collections
-    for (Map.Entry<ResourceType, List<ObjectNode>> e : dependentsOf(uid, ownerNs).entrySet()) {
+    List<ResourceType> order =
+        registry.all().stream().filter(t -> registry.storageType(t).equals(t)).toList();
+    for (Map.Entry<ResourceType, List<ObjectNode>> e :
+        owners.take(uid, ownerNs, (t, key) -> collection(t).get(key), order).entrySet()) {
       ResourceType t = e.getKey();
       for (ObjectNode listed : e.getValue()) {
         String ns = namespaceOf(listed);
         String n = listed.path("metadata").path("name").asText();
         // as stored now: acting on an earlier dependent may have deleted or changed this one
         ObjectNode o = collection(t).get(key(t, ns, n));
-        if (o == null || !namesOwner(o, uid)) {
+        if (o == null || !OwnerIndex.namesOwner(o, uid)) {
           continue;
         }
         if ("Orphan".equals(propagation)) {
@@ -652,24 +617,6 @@ public final class ObjectStore {
       }
     }
     return true;
-  }
-
-  private static void validateName(ResourceType type, String name) {
-    boolean ok = name.length() <= 253 && name.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
-    if (type.equals(ResourceRegistry.NAMESPACES) || type.equals(ResourceRegistry.SERVICES)) {
-      ok = name.length() <= 63 && name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    }
-    if (type.group().startsWith("rbac.")) {
-      ok = !name.isEmpty() && !name.contains("/") && !name.equals(".") && !name.equals("..");
-    }
-    if (!ok) {
-      throw ApiException.invalid(
-          type,
-          name,
-          "metadata.name: Invalid value: \""
-              + name
-              + "\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'");
-    }
   }
 
   static String namespaceOf(JsonNode o) {

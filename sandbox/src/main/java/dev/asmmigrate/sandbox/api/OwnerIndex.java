@@ -2,10 +2,15 @@ package dev.asmmigrate.sandbox.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
 
 /**
  * The garbage collector's graph of owners, as the real one keeps it instead of scanning every
@@ -44,9 +49,49 @@ final class OwnerIndex {
     }
   }
 
-  /** The objects once stored naming {@code uid} as an owner, forgotten here: the owner is gone. */
-  Set<Dependent> take(String uid) {
-    Set<Dependent> d = byOwner.remove(uid);
-    return d == null ? Set.of() : d;
+  /**
+   * The objects that name {@code uid} as an owner now, by type in {@code order} (the registry's
+   * storage types) and then by key (namespace/name), within {@code ownerNs} for namespaced types
+   * when the owner is namespaced. The owner's entry is dropped: the owner is gone.
+   *
+   * @param stored the object stored now under a storage type and key, or null
+   */
+  Map<ResourceType, List<ObjectNode>> take(
+      String uid,
+      String ownerNs,
+      BiFunction<ResourceType, String, ObjectNode> stored,
+      List<ResourceType> order) {
+    Set<Dependent> indexed = byOwner.remove(uid);
+    Map<ResourceType, TreeMap<String, ObjectNode>> found = new HashMap<>();
+    for (Dependent d : indexed == null ? Set.<Dependent>of() : indexed) {
+      ObjectNode o = stored.apply(d.type(), d.key());
+      if (o == null
+          || (ownerNs != null
+              && d.type().namespaced()
+              && !ownerNs.equals(ObjectStore.namespaceOf(o)))) {
+        continue;
+      }
+      if (namesOwner(o, uid)) {
+        found.computeIfAbsent(d.type(), t -> new TreeMap<>()).put(d.key(), o);
+      }
+    }
+    Map<ResourceType, List<ObjectNode>> byType = new LinkedHashMap<>();
+    for (ResourceType t : order) {
+      TreeMap<String, ObjectNode> of = found.get(t);
+      if (of != null) {
+        byType.put(t, new ArrayList<>(of.values()));
+      }
+    }
+    return byType;
+  }
+
+  /** Whether {@code o} has an ownerReference to {@code uid}. */
+  static boolean namesOwner(ObjectNode o, String uid) {
+    for (JsonNode ref : o.path("metadata").path("ownerReferences")) {
+      if (uid.equals(ref.path("uid").asText())) {
+        return true;
+      }
+    }
+    return false;
   }
 }

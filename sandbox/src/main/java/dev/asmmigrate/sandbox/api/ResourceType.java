@@ -60,4 +60,23 @@ public record ResourceType(
         scaleSubresource,
         categories);
   }
+
+  /** Refuses a name objects of this type cannot have (422), as the real registry's validation. */
+  void validateName(String name) {
+    boolean ok = name.length() <= 253 && name.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
+    if (equals(ResourceRegistry.NAMESPACES) || equals(ResourceRegistry.SERVICES)) {
+      ok = name.length() <= 63 && name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    }
+    if (group().startsWith("rbac.")) {
+      ok = !name.isEmpty() && !name.contains("/") && !name.equals(".") && !name.equals("..");
+    }
+    if (!ok) {
+      throw ApiException.invalid(
+          this,
+          name,
+          "metadata.name: Invalid value: \""
+              + name
+              + "\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'");
+    }
+  }
 }
