@@ -144,7 +144,7 @@ public final class Sandbox implements AutoCloseable {
     }
     apiServer.start();
     SandboxContext ctx =
-        new SandboxContext(settings, faults, client("controllers", 0), scheduler, store);
+        new SandboxContext(settings, faults, componentClient("controllers"), scheduler, store);
     for (AdmissionPlugin plugin : IstioSimulation.admissionPlugins(ctx)) {
       store.addAdmissionPlugin(plugin);
     }
@@ -356,7 +356,22 @@ public final class Sandbox implements AutoCloseable {
    * with a per-key backoff, while a retrying client would hold the queue's only worker for seconds
    * (e.g. on every pod creation the injection webhook refuses while its endpoints are not up yet).
    */
+  /**
+   * The client of the sandbox's own controllers: it retries no request itself (see {@link
+   * #client(String, int)}) and reaches the API server inside the process ({@link
+   * dev.asmmigrate.sandbox.http.LocalTransport}): the same handler, request log and JSON, without
+   * the socket. Clients of the cluster ({@link #client(String)}, the product, kubectl) use the
+   * socket.
+   */
+  private KubernetesClient componentClient(String component) {
+    return client(component, 0, true);
+  }
+
   private KubernetesClient client(String component, int retries) {
+    return client(component, retries, false);
+  }
+
+  private KubernetesClient client(String component, int retries, boolean inProcess) {
     Config config =
         new ConfigBuilder()
             .withMasterUrl(kubernetesUrl())
@@ -368,11 +383,14 @@ public final class Sandbox implements AutoCloseable {
       config.setCaCertData(base64(tls.caPem()));
       config.setOauthToken(componentToken);
     }
-    KubernetesClient client =
+    KubernetesClientBuilder builder =
         new KubernetesClientBuilder()
             .withConfig(config)
-            .withKubernetesSerialization(SandboxSerialization.shared())
-            .build();
+            .withKubernetesSerialization(SandboxSerialization.shared());
+    if (inProcess) {
+      builder.withHttpClientFactory(apiServer.localTransport());
+    }
+    KubernetesClient client = builder.build();
     synchronized (clients) {
       clients.add(client);
     }
