@@ -28,8 +28,15 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +46,17 @@ import org.slf4j.LoggerFactory;
  */
 record WorkloadRestarts(KubeClients clients, BackupStores backups) {
   private static final Logger log = LoggerFactory.getLogger(WorkloadActivitiesImpl.class);
+  private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(5);
+
+  /** The workloads' backups and patches in flight at once, across all namespaces. */
+  private static final ExecutorService PATCHES =
+      Executors.newFixedThreadPool(
+          16,
+          r -> {
+            Thread t = new Thread(r, "restart-patches");
+            t.setDaemon(true);
+            return t;
+          });
 
   RestartResult restartWorkloads(RestartRequest request) {
     MigrationContext ctx = request.context();
@@ -59,11 +77,21 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
         call(
             "list replicasets in " + ns,
             () -> client.apps().replicaSets().inNamespace(ns).list().getItems());
+    List<Restart> restarts = NamespaceChanges.restarts(read, request);
+    // The workloads' patches go out together, each after its own backup, as independent as
+    // kubectl's rollout restart of a namespace makes them: one after another they were most of a
+    // wave's own time (two round trips per workload on a busy API server).
+    Waits.heartbeat("restart: " + ns + ": " + restarts.size() + " workloads");
+    List<Future<?>> patches = new ArrayList<>();
+    for (Restart restart : restarts) {
+      if (restart.action() == NamespaceChanges.Action.PATCH) {
+        patches.add(PATCHES.submit(() -> apply(client, ctx, ns, restart)));
+      }
+    }
+    awaitAll(ns, patches);
     List<String> workloads = new ArrayList<>();
-    int patched = 0;
-    for (Restart restart : NamespaceChanges.restarts(read, request)) {
+    for (Restart restart : restarts) {
       String ref = restart.ref();
-      Waits.heartbeat("restart: " + ns + ": " + ref);
       switch (restart.action()) {
         case LEFT_ALONE ->
             log.info(
@@ -77,21 +105,19 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
                 ns,
                 ref,
                 restart.current());
-        case PATCH -> {
-          apply(client, ctx, ns, restart);
-          patched++;
-          log.info(
-              "restart: {}/{} restarted (restartedAt {} -> {})",
-              ns,
-              ref,
-              restart.current(),
-              request.restartedAt());
-        }
+        case PATCH ->
+            log.info(
+                "restart: {}/{} restarted (restartedAt {} -> {})",
+                ns,
+                ref,
+                restart.current(),
+                request.restartedAt());
       }
       if (restart.restarted()) {
         workloads.add(ref);
       }
     }
+    int patched = patches.size();
     List<String> unmanaged = MeshInventory.unmanagedPods(read.pods(), replicaSets);
     if (!unmanaged.isEmpty()) {
       log.warn(
@@ -106,6 +132,39 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
         request.restartedAt(),
         patched);
     return new RestartResult(List.copyOf(workloads), unmanaged);
+  }
+
+  /**
+   * Waits for every patch, heartbeating meanwhile; then fails as the first failed patch did (its
+   * own failure, typed as it was), once none is still in flight: a retry of the activity then finds
+   * each workload either patched (ALREADY_RESTARTED) or not, never half way.
+   */
+  private static void awaitAll(String ns, List<Future<?>> patches) {
+    RuntimeException failed = null;
+    for (Future<?> patch : patches) {
+      while (true) {
+        try {
+          patch.get(HEARTBEAT_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+          break;
+        } catch (TimeoutException stillRunning) {
+          Waits.heartbeat("restart: " + ns + ": patching workloads");
+        } catch (ExecutionException e) {
+          if (failed == null) {
+            failed =
+                e.getCause() instanceof RuntimeException r
+                    ? r
+                    : new IllegalStateException(e.getCause());
+          }
+          break;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while restarting namespace " + ns, e);
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
   }
 
   /**
