@@ -49,7 +49,16 @@ final class BenchRun {
 
   /** What to measure. */
   record Size(
-      int namespaces, int deployments, int replicas, int concurrency, Duration podReadyDelay) {}
+      int namespaces,
+      int deployments,
+      int replicas,
+      int concurrency,
+      Duration podReadyDelay,
+      Duration apiLatency) {
+    Size(int namespaces, int deployments, int replicas, int concurrency, Duration podReadyDelay) {
+      this(namespaces, deployments, replicas, concurrency, podReadyDelay, Duration.ZERO);
+    }
+  }
 
   private final Size size;
   private final PrintWriter progress;
@@ -291,6 +300,9 @@ final class BenchRun {
         throw new UserError(
             ExitCodes.UNEXPECTED, "the sandbox did not settle within " + bound.toSeconds() + " s");
       }
+      // from here on, the product's, the manual loop's and the one-alone requests take the round
+      // trip; building the sandbox did not
+      sandbox.faults().apiLatency = size.apiLatency();
       return sandbox;
     } catch (RuntimeException e) {
       sandbox.close();
