@@ -108,7 +108,9 @@ final class BenchRun {
     List<Double> perNamespace = new ArrayList<>();
     boolean manualChecks;
     try (Sandbox copy = build()) {
-      KubernetesClient kube = copy.client("bench-manual");
+      // kubectl's requests: a client of the cluster, as the product's are (--api-latency holds
+      // both)
+      KubernetesClient kube = copy.externalClient("kubectl/bench-manual");
       provisionManagedControlPlane(kube);
       say("manual loop: label, rollout restart, rollout status, one namespace after another");
       long t = System.nanoTime();
@@ -598,7 +600,7 @@ final class BenchRun {
    * added to the migrated sandbox once the migration ended, so nothing else rolls out.
    */
   private double aloneOnSameSandbox(Sandbox sandbox) {
-    KubernetesClient kube = sandbox.client("bench-alone");
+    KubernetesClient kube = sandbox.externalClient("kubectl/bench-alone");
     addNamespace(kube, ALONE, size.deployments(), size.replicas());
     for (Deployment d : kube.apps().deployments().inNamespace(ALONE).list().getItems()) {
       kube.apps()
