@@ -48,12 +48,15 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
   private static final Logger log = LoggerFactory.getLogger(WorkloadActivitiesImpl.class);
   private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(5);
 
-  /** The workloads' backups and patches in flight at once, across all namespaces. */
-  private static final ExecutorService PATCHES =
+  /**
+   * The restart's lists, backups and patches in flight at once, across all namespaces (no task
+   * waits for another, so one pool serves them all).
+   */
+  private static final ExecutorService REQUESTS =
       Executors.newFixedThreadPool(
           16,
           r -> {
-            Thread t = new Thread(r, "restart-patches");
+            Thread t = new Thread(r, "restart-requests");
             t.setDaemon(true);
             return t;
           });
@@ -72,11 +75,12 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
     }
     KubernetesClient client = clients.client(ctx.connection());
     namespace(client, ns);
-    Workloads read = read(client, ns, request.includeSetsAndDaemonSets());
-    List<ReplicaSet> replicaSets =
-        call(
+    Future<List<ReplicaSet>> replicaSetList =
+        async(
             "list replicasets in " + ns,
             () -> client.apps().replicaSets().inNamespace(ns).list().getItems());
+    Workloads read = read(client, ns, request.includeSetsAndDaemonSets());
+    List<ReplicaSet> replicaSets = join(ns, replicaSetList);
     List<Restart> restarts = NamespaceChanges.restarts(read, request);
     // The workloads' patches go out together, each after its own backup, as independent as
     // kubectl's rollout restart of a namespace makes them: one after another they were most of a
@@ -85,7 +89,7 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
     List<Future<?>> patches = new ArrayList<>();
     for (Restart restart : restarts) {
       if (restart.action() == NamespaceChanges.Action.PATCH) {
-        patches.add(PATCHES.submit(() -> apply(client, ctx, ns, restart)));
+        patches.add(REQUESTS.submit(() -> apply(client, ctx, ns, restart)));
       }
     }
     awaitAll(ns, patches);
@@ -172,24 +176,49 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
    * DaemonSets when they are restarted too.
    */
   static Workloads read(KubernetesClient client, String ns, boolean includeSetsAndDaemonSets) {
-    List<Pod> pods =
-        call("list pods in " + ns, () -> client.pods().inNamespace(ns).list().getItems());
-    List<Deployment> deployments =
-        call(
+    // the lists go out together: none needs another's answer, and each is a round trip
+    Future<List<Pod>> pods =
+        async("list pods in " + ns, () -> client.pods().inNamespace(ns).list().getItems());
+    Future<List<Deployment>> deployments =
+        async(
             "list deployments in " + ns,
             () -> client.apps().deployments().inNamespace(ns).list().getItems());
     if (!includeSetsAndDaemonSets) {
-      return new Workloads(deployments, List.of(), List.of(), pods);
+      return new Workloads(join(ns, deployments), List.of(), List.of(), join(ns, pods));
     }
-    List<StatefulSet> sets =
-        call(
+    Future<List<StatefulSet>> sets =
+        async(
             "list statefulsets in " + ns,
             () -> client.apps().statefulSets().inNamespace(ns).list().getItems());
-    List<DaemonSet> daemonSets =
-        call(
+    Future<List<DaemonSet>> daemonSets =
+        async(
             "list daemonsets in " + ns,
             () -> client.apps().daemonSets().inNamespace(ns).list().getItems());
-    return new Workloads(deployments, sets, daemonSets, pods);
+    return new Workloads(
+        join(ns, deployments), join(ns, sets), join(ns, daemonSets), join(ns, pods));
+  }
+
+  /** {@link WorkloadObjects#call} on the shared pool. */
+  private static <T> Future<T> async(String what, java.util.function.Supplier<T> body) {
+    return REQUESTS.submit(() -> call(what, body));
+  }
+
+  /** The answer of {@link #async}, or its failure as it was thrown (typed). */
+  private static <T> T join(String ns, Future<T> answer) {
+    while (true) {
+      try {
+        return answer.get(HEARTBEAT_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException stillRunning) {
+        Waits.heartbeat("restart: " + ns + ": reading workloads");
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r
+            ? r
+            : new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while reading namespace " + ns, e);
+      }
+    }
   }
 
   /**
