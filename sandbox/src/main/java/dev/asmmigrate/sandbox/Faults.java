@@ -54,6 +54,13 @@ public final class Faults {
    */
   public volatile Duration watchLag = Duration.ZERO;
 
+  /**
+   * How long every request of a client of the cluster (not the sandbox's own components) waits
+   * before it is handled: the round trip to a remote API server, as GKE's is from where the
+   * migration runs; zero (a local server) by default.
+   */
+  public volatile Duration apiLatency = Duration.ZERO;
+
   /** Namespaces whose newly created pods crash-loop instead of becoming Ready. */
   public final Set<String> crashLoopNamespaces = ConcurrentHashMap.newKeySet();
 

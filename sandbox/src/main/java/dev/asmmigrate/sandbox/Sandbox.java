@@ -144,7 +144,7 @@ public final class Sandbox implements AutoCloseable {
     }
     apiServer.start();
     SandboxContext ctx =
-        new SandboxContext(settings, faults, client("controllers", 0), scheduler, store);
+        new SandboxContext(settings, faults, componentClient("controllers"), scheduler, store);
     for (AdmissionPlugin plugin : IstioSimulation.admissionPlugins(ctx)) {
       store.addAdmissionPlugin(plugin);
     }
@@ -345,9 +345,37 @@ public final class Sandbox implements AutoCloseable {
     return gkeCluster;
   }
 
-  /** A fabric8 client of the sandbox's API, closed with the sandbox. */
+  /**
+   * A fabric8 client of the sandbox's API, closed with the sandbox, with the user agent of one of
+   * the sandbox's own components ({@code asm-migrate-sandbox/<component>}): injected faults, denied
+   * permissions and API latency spare it.
+   */
   public KubernetesClient client(String component) {
-    return client(component, 5);
+    return client(USER_AGENT_PREFIX + component, 5, false);
+  }
+
+  /**
+   * A client of the cluster, as kubectl or the product are: user agent {@code userAgent}, over the
+   * socket, subject to the sandbox's faults, denied permissions and API latency.
+   */
+  public KubernetesClient externalClient(String userAgent) {
+    if (userAgent.startsWith(USER_AGENT_PREFIX)) {
+      throw new IllegalArgumentException(
+          "the user agent of a client of the cluster must not be a sandbox component's: "
+              + userAgent);
+    }
+    return client(userAgent, 5, false);
+  }
+
+  /**
+   * The client of the sandbox's own controllers: it retries no request itself (see {@link
+   * #client(String, int, boolean)}) and reaches the API server inside the process ({@link
+   * dev.asmmigrate.sandbox.http.LocalTransport}): the same handler, request log and JSON, without
+   * the socket. Clients of the cluster (the product, kubectl, {@link #externalClient}) use the
+   * socket.
+   */
+  private KubernetesClient componentClient(String component) {
+    return client(USER_AGENT_PREFIX + component, 0, true);
   }
 
   /**
@@ -356,23 +384,26 @@ public final class Sandbox implements AutoCloseable {
    * with a per-key backoff, while a retrying client would hold the queue's only worker for seconds
    * (e.g. on every pod creation the injection webhook refuses while its endpoints are not up yet).
    */
-  private KubernetesClient client(String component, int retries) {
+  private KubernetesClient client(String userAgent, int retries, boolean inProcess) {
     Config config =
         new ConfigBuilder()
             .withMasterUrl(kubernetesUrl())
             .withNamespace("default")
-            .withUserAgent(USER_AGENT_PREFIX + component)
+            .withUserAgent(userAgent)
             .withRequestRetryBackoffLimit(retries)
             .build();
     if (tls != null) {
       config.setCaCertData(base64(tls.caPem()));
       config.setOauthToken(componentToken);
     }
-    KubernetesClient client =
+    KubernetesClientBuilder builder =
         new KubernetesClientBuilder()
             .withConfig(config)
-            .withKubernetesSerialization(SandboxSerialization.shared())
-            .build();
+            .withKubernetesSerialization(SandboxSerialization.shared());
+    if (inProcess) {
+      builder.withHttpClientFactory(apiServer.localTransport());
+    }
+    KubernetesClient client = builder.build();
     synchronized (clients) {
       clients.add(client);
     }

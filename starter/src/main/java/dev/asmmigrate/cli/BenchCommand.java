@@ -1,5 +1,6 @@
 package dev.asmmigrate.cli;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,6 +52,16 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin BenchOptions options = new BenchOptions();
 
+  @Option(
+      names = "--api-latency",
+      defaultValue = "0ms",
+      converter = DurationConverter.class,
+      description =
+          "How long each request of the product and of the manual loop waits in the sandbox's API"
+              + " server once the sandbox is built, as a round trip to GKE's would (default:"
+              + " ${DEFAULT-VALUE}, a local server); the sandbox's own controllers never wait.")
+  Duration apiLatency;
+
   @Override
   public Integer call() throws Exception {
     validate();
@@ -60,7 +71,8 @@ final class BenchCommand implements Callable<Integer> {
             options.deployments(DEPLOYMENTS),
             options.replicas,
             concurrency.value(),
-            options.podReadyDelay);
+            options.podReadyDelay,
+            apiLatency);
     BenchResult result = new BenchRun(size, spec.commandLine().getErr()).run();
     options.print(spec.commandLine().getOut(), result::toJson, result::table);
     return result.ok() ? ExitCodes.OK : ExitCodes.OUTCOME;
@@ -69,6 +81,9 @@ final class BenchCommand implements Callable<Integer> {
   private void validate() {
     BenchOptions.range("--namespaces", namespaces, 1, MAX_NAMESPACES);
     options.validate();
+    if (apiLatency.isNegative() || apiLatency.compareTo(Duration.ofSeconds(1)) > 0) {
+      throw new UserError(ExitCodes.USAGE, "--api-latency must be between 0 and 1s");
+    }
     BenchOptions.range("--concurrency", concurrency.value(), 1, MAX_CONCURRENCY);
   }
 }

@@ -54,6 +54,7 @@ record BenchResult(
     root.put("replicas", size.replicas());
     root.put("concurrency", size.concurrency());
     root.put("podReadyDelayMillis", size.podReadyDelay().toMillis());
+    root.put("apiLatencyMillis", size.apiLatency().toMillis());
     root.put("migrationState", migrationState);
     root.put("checks", checks);
     putFigures(root, figures);
@@ -69,12 +70,13 @@ record BenchResult(
         String.format(
             Locale.ROOT,
             "bench: %d namespaces x %d Deployments x %d pods, concurrency %d, pod-ready delay %d"
-                + " ms; migration %s; checks %s%n%n",
+                + " ms, API latency %d ms; migration %s; checks %s%n%n",
             size.namespaces(),
             size.deployments(),
             size.replicas(),
             size.concurrency(),
             size.podReadyDelay().toMillis(),
+            size.apiLatency().toMillis(),
             migrationState,
             checks ? "passed" : "FAILED"));
     appendFigures(b, figures, notes);

@@ -49,7 +49,16 @@ final class BenchRun {
 
   /** What to measure. */
   record Size(
-      int namespaces, int deployments, int replicas, int concurrency, Duration podReadyDelay) {}
+      int namespaces,
+      int deployments,
+      int replicas,
+      int concurrency,
+      Duration podReadyDelay,
+      Duration apiLatency) {
+    Size(int namespaces, int deployments, int replicas, int concurrency, Duration podReadyDelay) {
+      this(namespaces, deployments, replicas, concurrency, podReadyDelay, Duration.ZERO);
+    }
+  }
 
   private final Size size;
   private final PrintWriter progress;
@@ -99,7 +108,9 @@ final class BenchRun {
     List<Double> perNamespace = new ArrayList<>();
     boolean manualChecks;
     try (Sandbox copy = build()) {
-      KubernetesClient kube = copy.client("bench-manual");
+      // kubectl's requests: a client of the cluster, as the product's are (--api-latency holds
+      // both)
+      KubernetesClient kube = copy.externalClient("kubectl/bench-manual");
       provisionManagedControlPlane(kube);
       say("manual loop: label, rollout restart, rollout status, one namespace after another");
       long t = System.nanoTime();
@@ -291,6 +302,9 @@ final class BenchRun {
         throw new UserError(
             ExitCodes.UNEXPECTED, "the sandbox did not settle within " + bound.toSeconds() + " s");
       }
+      // from here on, the product's, the manual loop's and the one-alone requests take the round
+      // trip; building the sandbox did not
+      sandbox.faults().apiLatency = size.apiLatency();
       return sandbox;
     } catch (RuntimeException e) {
       sandbox.close();
@@ -586,7 +600,7 @@ final class BenchRun {
    * added to the migrated sandbox once the migration ended, so nothing else rolls out.
    */
   private double aloneOnSameSandbox(Sandbox sandbox) {
-    KubernetesClient kube = sandbox.client("bench-alone");
+    KubernetesClient kube = sandbox.externalClient("kubectl/bench-alone");
     addNamespace(kube, ALONE, size.deployments(), size.replicas());
     for (Deployment d : kube.apps().deployments().inNamespace(ALONE).list().getItems()) {
       kube.apps()

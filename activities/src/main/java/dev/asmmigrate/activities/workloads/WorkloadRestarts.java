@@ -28,8 +28,15 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +46,20 @@ import org.slf4j.LoggerFactory;
  */
 record WorkloadRestarts(KubeClients clients, BackupStores backups) {
   private static final Logger log = LoggerFactory.getLogger(WorkloadActivitiesImpl.class);
+  private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(5);
+
+  /**
+   * The restart's lists, backups and patches in flight at once, across all namespaces (no task
+   * waits for another, so one pool serves them all).
+   */
+  private static final ExecutorService REQUESTS =
+      Executors.newFixedThreadPool(
+          16,
+          r -> {
+            Thread t = new Thread(r, "restart-requests");
+            t.setDaemon(true);
+            return t;
+          });
 
   RestartResult restartWorkloads(RestartRequest request) {
     MigrationContext ctx = request.context();
@@ -54,16 +75,27 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
     }
     KubernetesClient client = clients.client(ctx.connection());
     namespace(client, ns);
-    Workloads read = read(client, ns, request.includeSetsAndDaemonSets());
-    List<ReplicaSet> replicaSets =
-        call(
+    Future<List<ReplicaSet>> replicaSetList =
+        async(
             "list replicasets in " + ns,
             () -> client.apps().replicaSets().inNamespace(ns).list().getItems());
+    Workloads read = read(client, ns, request.includeSetsAndDaemonSets());
+    List<ReplicaSet> replicaSets = join(ns, replicaSetList);
+    List<Restart> restarts = NamespaceChanges.restarts(read, request);
+    // The workloads' patches go out together, each after its own backup, as independent as
+    // kubectl's rollout restart of a namespace makes them: one after another they were most of a
+    // wave's own time (two round trips per workload on a busy API server).
+    Waits.heartbeat("restart: " + ns + ": " + restarts.size() + " workloads");
+    List<Future<?>> patches = new ArrayList<>();
+    for (Restart restart : restarts) {
+      if (restart.action() == NamespaceChanges.Action.PATCH) {
+        patches.add(REQUESTS.submit(() -> apply(client, ctx, ns, restart)));
+      }
+    }
+    awaitAll(ns, patches);
     List<String> workloads = new ArrayList<>();
-    int patched = 0;
-    for (Restart restart : NamespaceChanges.restarts(read, request)) {
+    for (Restart restart : restarts) {
       String ref = restart.ref();
-      Waits.heartbeat("restart: " + ns + ": " + ref);
       switch (restart.action()) {
         case LEFT_ALONE ->
             log.info(
@@ -77,21 +109,19 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
                 ns,
                 ref,
                 restart.current());
-        case PATCH -> {
-          apply(client, ctx, ns, restart);
-          patched++;
-          log.info(
-              "restart: {}/{} restarted (restartedAt {} -> {})",
-              ns,
-              ref,
-              restart.current(),
-              request.restartedAt());
-        }
+        case PATCH ->
+            log.info(
+                "restart: {}/{} restarted (restartedAt {} -> {})",
+                ns,
+                ref,
+                restart.current(),
+                request.restartedAt());
       }
       if (restart.restarted()) {
         workloads.add(ref);
       }
     }
+    int patched = patches.size();
     List<String> unmanaged = MeshInventory.unmanagedPods(read.pods(), replicaSets);
     if (!unmanaged.isEmpty()) {
       log.warn(
@@ -109,28 +139,86 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
   }
 
   /**
+   * Waits for every patch, heartbeating meanwhile; then fails as the first failed patch did (its
+   * own failure, typed as it was), once none is still in flight: a retry of the activity then finds
+   * each workload either patched (ALREADY_RESTARTED) or not, never half way.
+   */
+  private static void awaitAll(String ns, List<Future<?>> patches) {
+    RuntimeException failed = null;
+    for (Future<?> patch : patches) {
+      while (true) {
+        try {
+          patch.get(HEARTBEAT_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+          break;
+        } catch (TimeoutException stillRunning) {
+          Waits.heartbeat("restart: " + ns + ": patching workloads");
+        } catch (ExecutionException e) {
+          if (failed == null) {
+            failed =
+                e.getCause() instanceof RuntimeException r
+                    ? r
+                    : new IllegalStateException(e.getCause());
+          }
+          break;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while restarting namespace " + ns, e);
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  /**
    * What a restart reads of a namespace: its pods and Deployments, and its StatefulSets and
    * DaemonSets when they are restarted too.
    */
   static Workloads read(KubernetesClient client, String ns, boolean includeSetsAndDaemonSets) {
-    List<Pod> pods =
-        call("list pods in " + ns, () -> client.pods().inNamespace(ns).list().getItems());
-    List<Deployment> deployments =
-        call(
+    // the lists go out together: none needs another's answer, and each is a round trip
+    Future<List<Pod>> pods =
+        async("list pods in " + ns, () -> client.pods().inNamespace(ns).list().getItems());
+    Future<List<Deployment>> deployments =
+        async(
             "list deployments in " + ns,
             () -> client.apps().deployments().inNamespace(ns).list().getItems());
     if (!includeSetsAndDaemonSets) {
-      return new Workloads(deployments, List.of(), List.of(), pods);
+      return new Workloads(join(ns, deployments), List.of(), List.of(), join(ns, pods));
     }
-    List<StatefulSet> sets =
-        call(
+    Future<List<StatefulSet>> sets =
+        async(
             "list statefulsets in " + ns,
             () -> client.apps().statefulSets().inNamespace(ns).list().getItems());
-    List<DaemonSet> daemonSets =
-        call(
+    Future<List<DaemonSet>> daemonSets =
+        async(
             "list daemonsets in " + ns,
             () -> client.apps().daemonSets().inNamespace(ns).list().getItems());
-    return new Workloads(deployments, sets, daemonSets, pods);
+    return new Workloads(
+        join(ns, deployments), join(ns, sets), join(ns, daemonSets), join(ns, pods));
+  }
+
+  /** {@link WorkloadObjects#call} on the shared pool. */
+  private static <T> Future<T> async(String what, java.util.function.Supplier<T> body) {
+    return REQUESTS.submit(() -> call(what, body));
+  }
+
+  /** The answer of {@link #async}, or its failure as it was thrown (typed). */
+  private static <T> T join(String ns, Future<T> answer) {
+    while (true) {
+      try {
+        return answer.get(HEARTBEAT_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException stillRunning) {
+        Waits.heartbeat("restart: " + ns + ": reading workloads");
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r
+            ? r
+            : new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while reading namespace " + ns, e);
+      }
+    }
   }
 
   /**

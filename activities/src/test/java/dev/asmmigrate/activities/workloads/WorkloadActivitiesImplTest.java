@@ -423,19 +423,22 @@ class WorkloadActivitiesImplTest {
     assertThat(plan.get(0).body().toString())
         .isEqualTo(
             "{\"metadata\":{\"labels\":{\"istio-injection\":null,\"istio.io/rev\":\"asm-managed\"}}}");
-    assertThat(made)
-        .containsExactlyElementsOf(
-            plan.stream()
-                .map(
-                    c ->
-                        c.verb()
-                            + " "
-                            + c.kind().toLowerCase(Locale.ROOT)
-                            + "s "
-                            + c.namespace()
-                            + "/"
-                            + c.name())
-                .toList());
+    List<String> planned =
+        plan.stream()
+            .map(
+                c ->
+                    c.verb()
+                        + " "
+                        + c.kind().toLowerCase(Locale.ROOT)
+                        + "s "
+                        + c.namespace()
+                        + "/"
+                        + c.name())
+            .toList();
+    // the namespace first; its workloads' patches then go out together, in no set order
+    assertThat(made).hasSameSizeAs(planned).startsWith(planned.get(0));
+    assertThat(made.subList(1, made.size()))
+        .containsExactlyInAnyOrderElementsOf(planned.subList(1, planned.size()));
     assertThat(TestWorkloads.labels(h, ns))
         .containsEntry("istio.io/rev", "asm-managed")
         .doesNotContainKey("istio-injection");
@@ -505,5 +508,59 @@ class WorkloadActivitiesImplTest {
     assertThat(TestWorkloads.livePods(h, ns))
         .extracting(TestWorkloads::proxyImage)
         .containsExactly(ADDON_14_PROXY);
+  }
+
+  /**
+   * A namespace's workloads are patched together: one refused patch fails the restart with its own
+   * type once the others are done (each backed up first), and the retry patches only what is left.
+   */
+  @Test
+  @Order(12)
+  void givenOneWorkloadsPatchRefused_theRestartShouldFailTypedAndItsRetryPatchOnlyWhatIsLeft() {
+    String ns = "together";
+    TestWorkloads.createInjectedNamespace(h, ns);
+    for (String d : List.of("a", "b", "c", "d")) {
+      TestWorkloads.createDeployment(h, ns, d, Map.of());
+    }
+    TestWorkloads.createStatefulSet(h, ns, "db");
+    await().atMost(Duration.ofSeconds(30)).until(() -> TestWorkloads.readyPods(h, ns) == 5);
+    workloads.relabelNamespace(new NamespaceRequest(ctx, ns));
+    RestartRequest restart = RestartRequest.migrate(ctx, ns, MIGRATED_AT, true);
+    h.sandbox.faults().denied.add("patch apps/statefulsets");
+    Throwable thrown;
+    try {
+      thrown = catchThrowable(() -> workloads.restartWorkloads(restart));
+    } finally {
+      h.sandbox.faults().denied.clear();
+    }
+
+    assertThat(TestActivities.applicationFailure(thrown).getType())
+        .isEqualTo(FailureType.PERMISSION_DENIED.name());
+    for (String d : List.of("a", "b", "c", "d")) {
+      assertThat(TestWorkloads.templateAnnotation(h, ns, d, "kubectl.kubernetes.io/restartedAt"))
+          .as("Deployment %s, patched beside the refused StatefulSet", d)
+          .isEqualTo(MIGRATED_AT);
+      assertThat(h.backups.forContext(ctx).load(ctx.migrationId(), deploymentKey(ns, d)))
+          .as("Deployment %s backed up before its patch", d)
+          .isPresent();
+    }
+    long since = h.sandbox.apiServer().requestLog().entries().size();
+
+    RestartResult retried = workloads.restartWorkloads(restart);
+
+    assertThat(retried.workloads())
+        .containsExactlyInAnyOrder(
+            "Deployment/a", "Deployment/b", "Deployment/c", "Deployment/d", "StatefulSet/db");
+    assertThat(
+            h.sandbox.apiServer().requestLog().entries().stream()
+                .skip(since)
+                .filter(e -> e.verb().equals("patch"))
+                .filter(e -> !e.userAgent().startsWith("asm-migrate-sandbox"))
+                .map(e -> e.resource() + "/" + e.name()))
+        .containsExactly("statefulsets/db");
+  }
+
+  private static dev.asmmigrate.activities.backup.ObjectKey deploymentKey(String ns, String name) {
+    return new dev.asmmigrate.activities.backup.ObjectKey("apps/v1", "Deployment", ns, name);
   }
 }

@@ -38,10 +38,12 @@ public final class ApiServer implements AutoCloseable {
   private final RequestLog requestLog = new RequestLog();
   private final Set<WatchStream> watches = ConcurrentHashMap.newKeySet();
   private final Router router;
+  private final LocalTransport localTransport = new LocalTransport(this);
   private HttpServer server;
   private ExecutorService executor;
   private ServingTls tls;
   private ApiTokens tokens;
+  private volatile boolean closed;
 
   public ApiServer(ObjectStore store, Faults faults, Supplier<TrafficProbe> probe, int port) {
     this(store, faults, probe, port, "v1.19.8-gke.1600");
@@ -126,6 +128,26 @@ public final class ApiServer implements AutoCloseable {
     server.start();
   }
 
+  /**
+   * The transport of the sandbox's own components: fabric8 clients whose requests this server
+   * handles in the same process (see {@link LocalTransport}).
+   */
+  public LocalTransport localTransport() {
+    return localTransport;
+  }
+
+  /** Handles an exchange of {@link LocalTransport} as one that came over the socket. */
+  void serveLocal(HttpExchange ex) throws IOException {
+    if (server == null || closed) {
+      throw new IOException("the API server is not serving");
+    }
+    if (tokens == null) {
+      router.handle(ex);
+    } else {
+      authenticated(ex);
+    }
+  }
+
   private void authenticated(HttpExchange ex) throws IOException {
     if (tokens.acceptsHeader(ex.getRequestHeaders().getFirst("Authorization"))) {
       router.handle(ex);
@@ -147,6 +169,7 @@ public final class ApiServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     watches.forEach(WatchStream::close);
     if (server != null) {
       server.stop(0);

@@ -46,6 +46,7 @@ final class FaultInjection {
    */
   RequestLog.Fault inject(HttpExchange ex, String verb, Target t, boolean dryRun)
       throws IOException {
+    delay(faults.apiLatency);
     Double rate = faults.apiErrorRate.getOrDefault(verb, faults.apiErrorRate.get("*"));
     if (rate == null || rate <= 0 || ThreadLocalRandom.current().nextDouble() >= rate) {
       return RequestLog.Fault.NONE;
@@ -143,5 +144,18 @@ final class FaultInjection {
         500,
         "InternalError",
         "an error on the server (\"injected fault\") has prevented the request from succeeding");
+  }
+
+  /** The fault apiLatency: the request waits on its handler's thread, as on a remote server's. */
+  private static void delay(java.time.Duration latency) throws IOException {
+    if (latency.isZero() || latency.isNegative()) {
+      return;
+    }
+    try {
+      Thread.sleep(latency.toMillis(), latency.toNanosPart() % 1_000_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
   }
 }

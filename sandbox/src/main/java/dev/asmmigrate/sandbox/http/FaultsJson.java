@@ -19,6 +19,7 @@ public final class FaultsJson {
     o.put("apiErrorAppliedFraction", f.apiErrorAppliedFraction);
     o.put("apiTimeoutMillis", f.apiTimeout.toMillis());
     o.put("watchLagMillis", f.watchLag.toMillis());
+    o.put("apiLatencyMillis", f.apiLatency.toMillis());
     f.crashLoopNamespaces.forEach(o.putArray("crashLoopNamespaces")::add);
     o.put("controlPlaneNeverProvisioned", f.controlPlaneNeverProvisioned);
     o.put("rootDistributionStuck", f.rootDistributionStuck);
@@ -65,6 +66,13 @@ public final class FaultsJson {
         throw ApiException.badRequest("watchLagMillis must not be negative");
       }
       f.watchLag = Duration.ofMillis(lag);
+    }
+    if (in.has("apiLatencyMillis")) {
+      long latency = in.get("apiLatencyMillis").asLong();
+      if (latency < 0) {
+        throw ApiException.badRequest("apiLatencyMillis must not be negative");
+      }
+      f.apiLatency = Duration.ofMillis(latency);
     }
     if (in.has("apiTimeoutMillis")) {
       f.apiTimeout = Duration.ofMillis(in.get("apiTimeoutMillis").asLong());

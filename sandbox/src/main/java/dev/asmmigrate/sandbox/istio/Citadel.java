@@ -102,20 +102,23 @@ final class Citadel extends SimulatedComponent {
     if (rootCert == null) {
       return;
     }
+    // encoded once: every reconcile (one per burst of namespace, service account or secret events)
+    // compares it with every workload Secret's, and decodes a Secret's only when they differ
+    String encodedRoot = encode(rootCert);
     Instant forgetBefore = now().minus(CACHE_LAG);
     created.values().removeIf(t -> t.isBefore(forgetBefore));
     Set<String> live = new HashSet<>();
     for (Namespace ns : namespaces.getStore().list()) {
       if (ns.getMetadata().getDeletionTimestamp() == null) {
         live.add(ns.getMetadata().getName());
-        ensureSecret(ns.getMetadata().getName(), "default", rootCert);
+        ensureSecret(ns.getMetadata().getName(), "default", rootCert, encodedRoot);
       }
     }
     for (ServiceAccount sa : serviceAccounts.getStore().list()) {
       String ns = sa.getMetadata().getNamespace();
       String name = sa.getMetadata().getName();
       if (live.contains(ns) && !name.equals("default")) {
-        ensureSecret(ns, name, rootCert);
+        ensureSecret(ns, name, rootCert, encodedRoot);
       }
     }
     removeSecretsOfDeletedServiceAccounts(live);
@@ -149,11 +152,11 @@ final class Citadel extends SimulatedComponent {
   }
 
   /** Secret {@code istio.<serviceAccount>}, as Citadel keeps one per service account. */
-  private void ensureSecret(String namespace, String serviceAccount, String rootCert) {
+  private void ensureSecret(
+      String namespace, String serviceAccount, String rootCert, String encoded) {
     String secretName = "istio." + serviceAccount;
     String key = namespace + "/" + secretName;
     Secret current = workloadSecrets.getStore().getByKey(key);
-    String encoded = encode(rootCert);
     if (current != null) {
       created.remove(key);
     } else if (created.containsKey(key) && created.get(key).isAfter(now().minus(CACHE_LAG))) {
@@ -189,7 +192,7 @@ final class Citadel extends SimulatedComponent {
       return;
     }
     String have = current.getData() == null ? null : current.getData().get("root-cert.pem");
-    if (have != null && rootCert.equals(decodeText(have))) {
+    if (have != null && (have.equals(encoded) || rootCert.equals(decodeText(have)))) {
       return;
     }
     try {

@@ -565,6 +565,30 @@ class ApiServerClientTest {
             });
   }
 
+  /**
+   * The fault apiLatency holds each request of a client of the cluster that long, as a round trip
+   * to a remote API server; the sandbox's own components are the cluster's and never wait.
+   */
+  @Test
+  void givenApiLatency_aClientsRequestShouldTakeIt_butTheSandboxsOwnComponentsShouldNot() {
+    client.configMaps().inNamespace("demo").resource(cm("slow", Map.of())).create();
+    faults.apiLatency = Duration.ofMillis(800);
+
+    long t = System.nanoTime();
+    assertThat(client.configMaps().inNamespace("demo").withName("slow").get()).isNotNull();
+    long clientMillis = (System.nanoTime() - t) / 1_000_000;
+    long ownMillis;
+    try (KubernetesClient own = client("asm-migrate-sandbox/test")) {
+      own.configMaps().inNamespace("demo").withName("slow").get(); // a first request: connected
+      t = System.nanoTime();
+      assertThat(own.configMaps().inNamespace("demo").withName("slow").get()).isNotNull();
+      ownMillis = (System.nanoTime() - t) / 1_000_000;
+    }
+
+    assertThat(clientMillis).isGreaterThanOrEqualTo(800);
+    assertThat(ownMillis).isLessThan(800);
+  }
+
   @Test
   void givenADeniedPermission_accessReviewsAndRequestsShouldBothSayNo() {
     faults.denied.add("delete /secrets");
