@@ -74,6 +74,19 @@ class ApiServerClientTest {
     server.close();
   }
 
+  /** A watcher adding "ACTION name" to {@code seen} for each event. */
+  static Watcher<ConfigMap> recording(List<String> seen) {
+    return new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, ConfigMap cm) {
+        seen.add(action + " " + cm.getMetadata().getName());
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    };
+  }
+
   static ConfigMap cm(String name, Map<String, String> labels) {
     return new ConfigMapBuilder()
         .withNewMetadata()
@@ -171,20 +184,7 @@ class ApiServerClientTest {
             .build();
     List<String> seen = new CopyOnWriteArrayList<>();
     try (KubernetesClient retrying = new KubernetesClientBuilder().withConfig(config).build();
-        Watch watch =
-            retrying
-                .configMaps()
-                .inNamespace("demo")
-                .watch(
-                    new Watcher<ConfigMap>() {
-                      @Override
-                      public void eventReceived(Action action, ConfigMap cm) {
-                        seen.add(action + " " + cm.getMetadata().getName());
-                      }
-
-                      @Override
-                      public void onClose(WatcherException cause) {}
-                    })) {
+        Watch watch = retrying.configMaps().inNamespace("demo").watch(recording(seen))) {
       client.configMaps().inNamespace("demo").resource(cm("watched", Map.of())).create();
 
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("ADDED watched"));
@@ -206,20 +206,7 @@ class ApiServerClientTest {
   void givenALabelSelectorWatch_whenObjectsStartAndStopMatching_itShouldSeeAddedAndDeleted() {
     List<String> events = new CopyOnWriteArrayList<>();
     Watch watch =
-        client
-            .configMaps()
-            .inNamespace("demo")
-            .withLabel("team", "mesh")
-            .watch(
-                new Watcher<>() {
-                  @Override
-                  public void eventReceived(Action action, ConfigMap resource) {
-                    events.add(action + " " + resource.getMetadata().getName());
-                  }
-
-                  @Override
-                  public void onClose(WatcherException cause) {}
-                });
+        client.configMaps().inNamespace("demo").withLabel("team", "mesh").watch(recording(events));
     try {
       client.configMaps().inNamespace("demo").resource(cm("x", Map.of("team", "other"))).create();
       client

@@ -19,8 +19,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
@@ -100,10 +98,7 @@ class LocalTransportTest {
     serve(null, null);
     KubernetesClient local = local(null);
     KubernetesClient socket = overSocket();
-    local
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName("demo").endMetadata().build())
-        .create();
+    createDemo(local);
     ConfigMap created =
         local
             .configMaps()
@@ -158,25 +153,9 @@ class LocalTransportTest {
     serve(null, null);
     KubernetesClient local = local(null);
     KubernetesClient socket = overSocket();
-    socket
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName("demo").endMetadata().build())
-        .create();
+    createDemo(socket);
     List<String> seen = new CopyOnWriteArrayList<>();
-    Watch watch =
-        local
-            .configMaps()
-            .inNamespace("demo")
-            .watch(
-                new Watcher<ConfigMap>() {
-                  @Override
-                  public void eventReceived(Action action, ConfigMap cm) {
-                    seen.add(action + " " + cm.getMetadata().getName());
-                  }
-
-                  @Override
-                  public void onClose(WatcherException cause) {}
-                });
+    Watch watch = local.configMaps().inNamespace("demo").watch(ApiServerClientTest.recording(seen));
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       socket
@@ -213,10 +192,7 @@ class LocalTransportTest {
     serve(null, null);
     KubernetesClient local = local(null);
     KubernetesClient socket = overSocket();
-    socket
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName("demo").endMetadata().build())
-        .create();
+    createDemo(socket);
     socket
         .configMaps()
         .inNamespace("demo")
@@ -287,6 +263,13 @@ class LocalTransportTest {
     assertThatThrownBy(() -> local.namespaces().list())
         .isInstanceOf(KubernetesClientException.class)
         .hasRootCauseInstanceOf(java.io.IOException.class);
+  }
+
+  private static void createDemo(KubernetesClient client) {
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName("demo").endMetadata().build())
+        .create();
   }
 
   private long streamThreads() {
