@@ -108,8 +108,7 @@ final class BenchRun {
     List<Double> perNamespace = new ArrayList<>();
     boolean manualChecks;
     try (Sandbox copy = build()) {
-      // kubectl's requests: a client of the cluster, as the product's are (--api-latency holds
-      // both)
+      // kubectl is a client of the cluster, as the product is: --api-latency holds both
       KubernetesClient kube = copy.externalClient("kubectl/bench-manual");
       provisionManagedControlPlane(kube);
       say("manual loop: label, rollout restart, rollout status, one namespace after another");
@@ -302,8 +301,7 @@ final class BenchRun {
         throw new UserError(
             ExitCodes.UNEXPECTED, "the sandbox did not settle within " + bound.toSeconds() + " s");
       }
-      // from here on, the product's, the manual loop's and the one-alone requests take the round
-      // trip; building the sandbox did not
+      // the product's and the kubectl-like loops' requests take the round trip; the build's did not
       sandbox.faults().apiLatency = size.apiLatency();
       return sandbox;
     } catch (RuntimeException e) {
