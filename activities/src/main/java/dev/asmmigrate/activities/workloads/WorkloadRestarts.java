@@ -37,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,30 +140,18 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
   }
 
   /**
-   * Waits for every patch, heartbeating meanwhile; then fails as the first failed patch did (its
-   * own failure, typed as it was), once none is still in flight: a retry of the activity then finds
-   * each workload either patched (ALREADY_RESTARTED) or not, never half way.
+   * Waits for every patch; then fails as the first failed patch did (its own failure, typed as it
+   * was), once none is still in flight: a retry of the activity then finds each workload either
+   * patched (ALREADY_RESTARTED) or not, never half way.
    */
   private static void awaitAll(String ns, List<Future<?>> patches) {
     RuntimeException failed = null;
     for (Future<?> patch : patches) {
-      while (true) {
-        try {
-          patch.get(HEARTBEAT_EVERY.toMillis(), TimeUnit.MILLISECONDS);
-          break;
-        } catch (TimeoutException stillRunning) {
-          Waits.heartbeat("restart: " + ns + ": patching workloads");
-        } catch (ExecutionException e) {
-          if (failed == null) {
-            failed =
-                e.getCause() instanceof RuntimeException r
-                    ? r
-                    : new IllegalStateException(e.getCause());
-          }
-          break;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while restarting namespace " + ns, e);
+      try {
+        await(ns, "patching workloads", patch);
+      } catch (ExecutionException e) {
+        if (failed == null) {
+          failed = unwrap(e);
         }
       }
     }
@@ -199,26 +188,35 @@ record WorkloadRestarts(KubeClients clients, BackupStores backups) {
   }
 
   /** {@link WorkloadObjects#call} on the shared pool. */
-  private static <T> Future<T> async(String what, java.util.function.Supplier<T> body) {
+  private static <T> Future<T> async(String what, Supplier<T> body) {
     return REQUESTS.submit(() -> call(what, body));
   }
 
   /** The answer of {@link #async}, or its failure as it was thrown (typed). */
   private static <T> T join(String ns, Future<T> answer) {
+    try {
+      return await(ns, "reading workloads", answer);
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  /** Waits for {@code answer}, heartbeating {@code doing} while it is in flight. */
+  private static <T> T await(String ns, String doing, Future<T> answer) throws ExecutionException {
     while (true) {
       try {
         return answer.get(HEARTBEAT_EVERY.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException stillRunning) {
-        Waits.heartbeat("restart: " + ns + ": reading workloads");
-      } catch (ExecutionException e) {
-        throw e.getCause() instanceof RuntimeException r
-            ? r
-            : new IllegalStateException(e.getCause());
+        Waits.heartbeat("restart: " + ns + ": " + doing);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while reading namespace " + ns, e);
+        throw new IllegalStateException("interrupted while " + doing + " of " + ns, e);
       }
     }
+  }
+
+  private static RuntimeException unwrap(ExecutionException e) {
+    return e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.asmmigrate.sandbox.api.Json;
 import dev.asmmigrate.sandbox.api.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -147,7 +148,7 @@ final class FaultInjection {
   }
 
   /** The fault apiLatency: the request waits on its handler's thread, as on a remote server's. */
-  private static void delay(java.time.Duration latency) throws IOException {
+  private static void delay(Duration latency) throws IOException {
     if (latency.isZero() || latency.isNegative()) {
       return;
     }
