@@ -2,9 +2,13 @@ package dev.asmmigrate.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.asmmigrate.workflows.model.NamespaceStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What {@code asm-migrate bench} measured: the figures, each with its unit, its meaning and, where
@@ -148,5 +152,43 @@ record BenchResult(
 
   private static double round(double v) {
     return Math.round(v * 1000.0) / 1000.0;
+  }
+
+  /**
+   * Each wave (namespaces with the same STARTED time): when it started and when its slowest
+   * namespace was verified, in seconds from the phase's start, so a reader sees where the phase's
+   * time goes (inside the waves, or between them).
+   */
+  static List<Map<String, Object>> waveTimeline(List<NamespaceStatus> migrated, long phaseStart) {
+    Map<Long, List<NamespaceStatus>> byStart = new TreeMap<>();
+    for (NamespaceStatus ns : migrated) {
+      byStart.computeIfAbsent(ns.times().get("STARTED"), k -> new ArrayList<>()).add(ns);
+    }
+    List<Map<String, Object>> waves = new ArrayList<>();
+    for (Map.Entry<Long, List<NamespaceStatus>> e : byStart.entrySet()) {
+      long end =
+          e.getValue().stream()
+              .map(ns -> ns.times().values().stream().max(Long::compare).orElse(e.getKey()))
+              .max(Long::compare)
+              .orElse(e.getKey());
+      Map<String, Object> w = new LinkedHashMap<>();
+      w.put("namespaces", e.getValue().size());
+      w.put("startedS", (e.getKey() - phaseStart) / 1e3);
+      w.put("endedS", (end - phaseStart) / 1e3);
+      // the slowest namespace's marks (RELABELLED, RESTARTED, VERIFIED), from the wave's start
+      Map<String, Double> marks = new LinkedHashMap<>();
+      for (NamespaceStatus ns : e.getValue()) {
+        ns.times()
+            .forEach(
+                (mark, at) -> {
+                  if (!mark.equals("STARTED")) {
+                    marks.merge(mark, (at - e.getKey()) / 1e3, Math::max);
+                  }
+                });
+      }
+      w.put("slowestMarksS", marks);
+      waves.add(w);
+    }
+    return waves;
   }
 }

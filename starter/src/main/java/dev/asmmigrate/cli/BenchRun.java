@@ -87,7 +87,9 @@ final class BenchRun {
     MigrationResult result;
     boolean migratedChecks;
     double alone;
-    try (DemoRun run = DemoRun.of(sandbox)) {
+    double aloneCpu;
+    try (DemoRun run = DemoRun.of(sandbox);
+        ProcessCpu cpu = ProcessCpu.start()) {
       result =
           run.migrateThen(
               null,
@@ -99,7 +101,13 @@ final class BenchRun {
       say("migration " + result.state() + "; checking every pod is on the ASM proxy");
       migratedChecks = run.checkMigrated(progress);
       say("measuring one namespace's relabel + restart + rollout alone on the same sandbox");
+      long aloneFrom = System.currentTimeMillis();
       alone = aloneOnSameSandbox(sandbox);
+      aloneCpu = cpu.secondsBetween(aloneFrom, System.currentTimeMillis());
+      captured.phaseCpu =
+          captured.phase == null
+              ? Double.NaN
+              : cpu.secondsBetween(captured.phase.startedAt(), captured.phase.endedAt());
     }
 
     // 2. The seed's manual loop on a fresh copy of the same sandbox.
@@ -126,13 +134,7 @@ final class BenchRun {
     }
 
     // 3. The figures.
-    StepTiming phase =
-        captured.status == null
-            ? null
-            : captured.status.steps().stream()
-                .filter(s -> s.step().equals(Step.MIGRATE_WORKLOADS.id()) && s.endedAt() != null)
-                .findFirst()
-                .orElse(null);
+    StepTiming phase = captured.phase;
     double phaseSeconds = phase == null ? Double.NaN : (phase.endedAt() - phase.startedAt()) / 1e3;
     List<NamespaceStatus> migrated =
         result.namespaces().stream().filter(ns -> ns.times().containsKey("STARTED")).toList();
@@ -189,6 +191,7 @@ final class BenchRun {
     figures.add(
         new Figure(
             "speedUp", speedUp, "ratio", "manualLoop / workloadPhase", ">= 8", speedUp >= 8));
+    figures.addAll(ProcessCpu.figures(captured.phaseCpu, phaseSeconds, n, aloneCpu));
     Requests req = captured.requests;
     double perNs = n == 0 ? Double.NaN : (double) req.total / n;
     double perDeployment = n == 0 ? Double.NaN : (double) req.total / (n * size.deployments());
@@ -249,7 +252,7 @@ final class BenchRun {
 
     details.put("manualPerNamespaceSeconds", summary(perNamespace));
     if (phase != null) {
-      details.put("waveTimeline", waveTimeline(migrated, phase.startedAt()));
+      details.put("waveTimeline", BenchResult.waveTimeline(migrated, phase.startedAt()));
     }
     details.put("apiRequestsByVerb", req.byVerb);
     details.put("apiRequestsClusterWide", req.clusterWide);
@@ -349,6 +352,8 @@ final class BenchRun {
     long heapBytes;
     int pods;
     Requests requests;
+    StepTiming phase;
+    double phaseCpu = Double.NaN;
   }
 
   private void capture(WorkflowClient client, String id, Captured c) {
@@ -359,6 +364,7 @@ final class BenchRun {
             .filter(s -> s.step().equals(Step.MIGRATE_WORKLOADS.id()) && s.endedAt() != null)
             .findFirst()
             .orElse(null);
+    c.phase = phase;
     // every run: the latest, the runs it continued from, and the children any of them started
     Deque<WorkflowExecution> todo = new ArrayDeque<>();
     todo.add(WorkflowExecution.newBuilder().setWorkflowId(id).build());
@@ -657,43 +663,5 @@ final class BenchRun {
 
   private static String fmt(double s) {
     return String.format(java.util.Locale.ROOT, "%.1f", s);
-  }
-
-  /**
-   * Each wave (namespaces with the same STARTED time): when it started and when its slowest
-   * namespace was verified, in seconds from the phase's start, so a reader sees where the phase's
-   * time goes (inside the waves, or between them).
-   */
-  static List<Map<String, Object>> waveTimeline(List<NamespaceStatus> migrated, long phaseStart) {
-    Map<Long, List<NamespaceStatus>> byStart = new java.util.TreeMap<>();
-    for (NamespaceStatus ns : migrated) {
-      byStart.computeIfAbsent(ns.times().get("STARTED"), k -> new ArrayList<>()).add(ns);
-    }
-    List<Map<String, Object>> waves = new ArrayList<>();
-    for (Map.Entry<Long, List<NamespaceStatus>> e : byStart.entrySet()) {
-      long end =
-          e.getValue().stream()
-              .map(ns -> ns.times().values().stream().max(Long::compare).orElse(e.getKey()))
-              .max(Long::compare)
-              .orElse(e.getKey());
-      Map<String, Object> w = new LinkedHashMap<>();
-      w.put("namespaces", e.getValue().size());
-      w.put("startedS", (e.getKey() - phaseStart) / 1e3);
-      w.put("endedS", (end - phaseStart) / 1e3);
-      // the slowest namespace's marks (RELABELLED, RESTARTED, VERIFIED), from the wave's start
-      Map<String, Double> marks = new LinkedHashMap<>();
-      for (NamespaceStatus ns : e.getValue()) {
-        ns.times()
-            .forEach(
-                (mark, at) -> {
-                  if (!mark.equals("STARTED")) {
-                    marks.merge(mark, (at - e.getKey()) / 1e3, Math::max);
-                  }
-                });
-      }
-      w.put("slowestMarksS", marks);
-      waves.add(w);
-    }
-    return waves;
   }
 }

@@ -49,7 +49,11 @@ class BenchCommandTest {
           "apiRequestsPerDeployment",
           "historyEventsPerNamespace",
           "largestRunEvents",
-          "heapAfterFullGc"
+          "heapAfterFullGc",
+          "workloadPhaseCpu",
+          "cpuPerNamespace",
+          "coresBusy",
+          "oneNamespaceAloneCpu"
         }) {
       assertThat(f.path(name).path("value").isNumber()).as(name + " in " + f).isTrue();
       assertThat(f.path(name).path("unit").asText()).as(name).isNotEmpty();
@@ -67,6 +71,15 @@ class BenchCommandTest {
     assertThat(f.path("largestRunEvents").path("value").asLong())
         .isGreaterThan(f.path("historyEventsPerNamespace").path("value").asLong());
     assertThat(f.path("heapAfterFullGc").path("value").asDouble()).isPositive();
+    // the phase ran the sandbox, the worker and Temporal here: some CPU, at most every core's
+    double phaseCpu = f.path("workloadPhaseCpu").path("value").asDouble();
+    assertThat(phaseCpu).isPositive();
+    assertThat(f.path("cpuPerNamespace").path("value").asDouble())
+        .isCloseTo(phaseCpu / 2, org.assertj.core.data.Offset.offset(0.001));
+    assertThat(f.path("coresBusy").path("value").asDouble())
+        .isPositive()
+        .isLessThanOrEqualTo(Runtime.getRuntime().availableProcessors() + 0.5);
+    assertThat(f.path("oneNamespaceAloneCpu").path("value").asDouble()).isPositive();
     assertThat(f.path("speedUp").path("target").asText()).isEqualTo(">= 8");
     assertThat(json.path("details").path("manualChecks").asBoolean()).isTrue();
     assertThat(r.err()).contains("bench [").contains("manual loop");
