@@ -2,6 +2,7 @@ package dev.asmmigrate.cli;
 
 import dev.asmmigrate.cli.BenchResult.Figure;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class ProcessCpu implements AutoCloseable {
   static final long EVERY_MILLIS = 50;
 
-  private final com.sun.management.OperatingSystemMXBean os =
+  private static final com.sun.management.OperatingSystemMXBean OS =
       (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
   private final List<long[]> samples = new ArrayList<>();
   private final ScheduledExecutorService sampler =
@@ -37,13 +38,26 @@ final class ProcessCpu implements AutoCloseable {
     return cpu;
   }
 
+  /** This process's CPU time now, in nanoseconds (-1 where the JVM cannot tell). */
+  static long nanos() {
+    return OS.getProcessCpuTime();
+  }
+
+  /** The cores this process keeps busy over the next {@code window} (it waits that long). */
+  static double coresBusyFor(Duration window) throws InterruptedException {
+    long cpu = nanos();
+    long wall = System.nanoTime();
+    Thread.sleep(window.toMillis());
+    return (nanos() - cpu) / (double) (System.nanoTime() - wall);
+  }
+
   /** Whether the JVM reports its CPU time here (-1 where it does not). */
   boolean available() {
-    return os.getProcessCpuTime() >= 0;
+    return nanos() >= 0;
   }
 
   private void sample() {
-    long[] s = {System.currentTimeMillis(), os.getProcessCpuTime()};
+    long[] s = {System.currentTimeMillis(), nanos()};
     synchronized (samples) {
       samples.add(s);
     }
@@ -72,9 +86,15 @@ final class ProcessCpu implements AutoCloseable {
     return Double.NaN;
   }
 
-  /** What the phase cost in CPU, beside one namespace alone: how near the cores' limit it ran. */
-  static List<Figure> figures(double phaseCpu, double phaseSeconds, int n, double aloneCpu) {
+  /**
+   * What the phase cost in CPU, beside one namespace alone, and the shortest the phase could be on
+   * this machine's cores at that namespace's cost: the waves' critical path assumes the waves do
+   * not slow each other, which holds only while the cores keep up.
+   */
+  static List<Figure> figures(
+      double phaseCpu, double phaseSeconds, int n, double aloneCpu, double criticalPath) {
     int cores = Runtime.getRuntime().availableProcessors();
+    double cpuBound = Math.max(criticalPath, n * aloneCpu / cores);
     return List.of(
         figure(
             "workloadPhaseCpu",
@@ -95,7 +115,20 @@ final class ProcessCpu implements AutoCloseable {
             "oneNamespaceAloneCpu",
             aloneCpu,
             "s",
-            "CPU time of this process while one namespace rolled out alone"));
+            "CPU time of this process while one namespace rolled out alone, less what it burns"
+                + " idle"),
+        figure(
+            "cpuBoundPath",
+            cpuBound,
+            "s",
+            "max(criticalPath, namespacesMigrated x oneNamespaceAloneCpu / "
+                + cores
+                + " cores): the phase's length if the product added nothing to the rollouts"),
+        figure(
+            "phaseOverCpuBoundPath",
+            phaseSeconds / cpuBound,
+            "ratio",
+            "workloadPhase / cpuBoundPath"));
   }
 
   private static Figure figure(String name, double value, String unit, String meaning) {

@@ -53,7 +53,9 @@ class BenchCommandTest {
           "workloadPhaseCpu",
           "cpuPerNamespace",
           "coresBusy",
-          "oneNamespaceAloneCpu"
+          "oneNamespaceAloneCpu",
+          "cpuBoundPath",
+          "phaseOverCpuBoundPath"
         }) {
       assertThat(f.path(name).path("value").isNumber()).as(name + " in " + f).isTrue();
       assertThat(f.path(name).path("unit").asText()).as(name).isNotEmpty();
@@ -79,7 +81,11 @@ class BenchCommandTest {
     assertThat(f.path("coresBusy").path("value").asDouble())
         .isPositive()
         .isLessThanOrEqualTo(Runtime.getRuntime().availableProcessors() + 0.5);
-    assertThat(f.path("oneNamespaceAloneCpu").path("value").asDouble()).isPositive();
+    // the machine's bound is never shorter than the waves' critical path
+    assertThat(f.path("cpuBoundPath").path("value").asDouble())
+        .isGreaterThanOrEqualTo(f.path("criticalPath").path("value").asDouble());
+    assertThat(f.path("phaseOverCpuBoundPath").path("value").asDouble())
+        .isLessThanOrEqualTo(f.path("phaseOverCriticalPath").path("value").asDouble());
     assertThat(f.path("speedUp").path("target").asText()).isEqualTo(">= 8");
     assertThat(json.path("details").path("manualChecks").asBoolean()).isTrue();
     assertThat(r.err()).contains("bench [").contains("manual loop");
