@@ -34,7 +34,9 @@ final class ProcessCpu implements AutoCloseable {
   /** Starts sampling now. */
   static ProcessCpu start() {
     ProcessCpu cpu = new ProcessCpu();
-    cpu.sampler.scheduleAtFixedRate(cpu::sample, 0, EVERY_MILLIS, TimeUnit.MILLISECONDS);
+    // the first sample now, on the caller's thread: any instant after start() can be read back
+    cpu.sample();
+    cpu.sampler.scheduleAtFixedRate(cpu::sample, EVERY_MILLIS, EVERY_MILLIS, TimeUnit.MILLISECONDS);
     return cpu;
   }
 

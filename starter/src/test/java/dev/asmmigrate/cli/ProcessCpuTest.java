@@ -20,8 +20,9 @@ class ProcessCpuTest {
       double seconds = cpu.secondsBetween(from, to);
       double wall = (to - from) / 1e3;
 
-      // this thread alone was busy all along: at least most of the wall time, at most every core
-      assertThat(seconds).as("sum %d", sum).isGreaterThan(0.5 * wall);
+      // this thread was busy all along: a good share of the wall time even on a loaded machine,
+      // and never more than every core's
+      assertThat(seconds).as("sum %d", sum).isNotNaN().isGreaterThan(0.25 * wall);
       assertThat(seconds).isLessThanOrEqualTo(wall * Runtime.getRuntime().availableProcessors());
       // an instant before sampling began cannot be read
       assertThat(cpu.secondsBetween(from - 60_000, to)).isNaN();
