@@ -1,7 +1,5 @@
 package dev.asmmigrate.activities.fleet;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.gkehub.v1.CreateFeatureRequest;
 import com.google.cloud.gkehub.v1.CreateMembershipRequest;
@@ -17,9 +15,6 @@ import com.google.cloud.gkehub.v1beta.MembershipFeatureSpec;
 import com.google.cloud.gkehub.v1beta.UpdateFeatureRequest;
 import com.google.longrunning.Operation;
 import com.google.protobuf.FieldMask;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
-import com.google.protobuf.util.JsonFormat;
 import dev.asmmigrate.activities.backup.Backup;
 import dev.asmmigrate.activities.backup.BackupContent;
 import dev.asmmigrate.activities.backup.BackupStore;
@@ -137,18 +132,18 @@ public final class FleetActivitiesImpl implements FleetActivities {
             ctx.migrationId(),
             STEP,
             membershipKey(membership),
-            existing == null ? null : tree(existing));
+            existing == null ? null : HubMessages.tree(existing));
     BackupRef featureRef =
         store.save(
             ctx.migrationId(),
             STEP,
             featureKey(fleet),
-            read.feature() == null ? null : tree(read.feature()));
+            read.feature() == null ? null : HubMessages.tree(read.feature()));
     store.save(
         ctx.migrationId(),
         STEP,
         meshSpecKey(fleet, membership),
-        observed.spec() == null ? null : tree(observed.spec()));
+        observed.spec() == null ? null : HubMessages.tree(observed.spec()));
     boolean created = existing == null || membershipRef.absent();
     // enabled by this migration: absent when it first looked, and carrying its label (a fleet's
     // clusters may race to enable it: the one whose CreateFeature won labelled it)
@@ -356,7 +351,8 @@ public final class FleetActivitiesImpl implements FleetActivities {
           specBackup.absent()
               ? Optional.empty()
               : Optional.of(
-                  fromTree(specBackup.object(), MembershipFeatureSpec.newBuilder()).build());
+                  HubMessages.fromTree(specBackup.object(), MembershipFeatureSpec.newBuilder())
+                      .build());
       if (feature.isPresent() && !current.equals(before)) {
         updateSpec(
             ctx,
@@ -670,36 +666,5 @@ public final class FleetActivitiesImpl implements FleetActivities {
 
   private static Backup find(List<Backup> backups, String kind) {
     return backups.stream().filter(b -> kind.equals(b.key().kind())).findFirst().orElse(null);
-  }
-
-  /** A Google API resource as a backup's pseudo-object: its JSON under {@code spec}. */
-  static ObjectNode tree(Message message) {
-    ObjectNode node = BackupContent.MAPPER.createObjectNode();
-    node.put("kind", message.getDescriptorForType().getFullName());
-    node.set("spec", json(message));
-    return node;
-  }
-
-  /** A Google API resource as JSON, as its API carries it. */
-  static JsonNode json(Message message) {
-    try {
-      return BackupContent.MAPPER.readTree(JsonFormat.printer().print(message));
-    } catch (InvalidProtocolBufferException
-        | com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise " + message.getDescriptorForType(), e);
-    }
-  }
-
-  static <B extends Message.Builder> B fromTree(ObjectNode node, B builder) {
-    try {
-      JsonFormat.parser()
-          .ignoringUnknownFields()
-          .merge(BackupContent.json((ObjectNode) node.get("spec")), builder);
-      return builder;
-    } catch (InvalidProtocolBufferException e) {
-      throw Failures.permanent(
-          FailureType.BACKUP_CONFLICT,
-          "backup is not a " + builder.getDescriptorForType() + ": " + e.getMessage());
-    }
   }
 }

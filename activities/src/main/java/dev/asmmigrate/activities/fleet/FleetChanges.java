@@ -66,7 +66,7 @@ final class FleetChanges {
    */
   record Change(String api, String method, String name, Message resource, String note) {
     PlannedChange planned() {
-      return PlannedChange.call(STEP, api, method, name, FleetActivitiesImpl.json(resource), note);
+      return PlannedChange.call(STEP, api, method, name, HubMessages.json(resource), note);
     }
   }
 
