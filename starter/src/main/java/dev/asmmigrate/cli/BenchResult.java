@@ -40,7 +40,12 @@ record BenchResult(
    * @param holds whether the target holds, or null when there is none (or not measurable here)
    */
   record Figure(
-      String name, double value, String unit, String meaning, String target, Boolean holds) {}
+      String name, double value, String unit, String meaning, String target, Boolean holds) {
+    /** A figure without a target. */
+    static Figure of(String name, double value, String unit, String meaning) {
+      return new Figure(name, value, unit, meaning, null, null);
+    }
+  }
 
   boolean ok() {
     return migrationState.equals("SUCCESS") && checks;

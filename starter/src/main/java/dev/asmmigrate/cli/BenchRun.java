@@ -637,7 +637,7 @@ final class BenchRun {
   // --- helpers -------------------------------------------------------------------------------
 
   private static Figure fig(String name, double value, String unit, String meaning) {
-    return new Figure(name, value, unit, meaning, null, null);
+    return Figure.of(name, value, unit, meaning);
   }
 
   private static Map<String, Double> summary(List<Double> xs) {

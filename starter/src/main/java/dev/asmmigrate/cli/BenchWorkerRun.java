@@ -114,12 +114,9 @@ final class BenchWorkerRun {
     double at10k = mib(held) * PODS_TARGET / size.pods();
     boolean measuredAt10k = size.pods() >= PODS_TARGET;
     List<Figure> figures = new ArrayList<>();
+    figures.add(Figure.of("sandboxFill", fill, "s", "namespaces created until every pod is Ready"));
     figures.add(
-        new Figure(
-            "sandboxFill", fill, "s", "namespaces created until every pod is Ready", null, null));
-    figures.add(
-        new Figure(
-            "pods", size.pods(), "count", "pods of the bench's namespaces, all Ready", null, null));
+        Figure.of("pods", size.pods(), "count", "pods of the bench's namespaces, all Ready"));
     figures.add(
         new Figure(
             "preflightNamespaces",
@@ -136,8 +133,7 @@ final class BenchWorkerRun {
             "pre-flight's activity, first run in this JVM (GKE, add-on, namespaces, permissions)",
             "< 10 s at 200 namespaces",
             size.namespaces() >= 200 ? preflight < 10 : null));
-    figures.add(
-        new Figure("preflightAgain", again, "s", "pre-flight's activity, run again", null, null));
+    figures.add(Figure.of("preflightAgain", again, "s", "pre-flight's activity, run again"));
     figures.add(
         new Figure(
             "workerCaches",

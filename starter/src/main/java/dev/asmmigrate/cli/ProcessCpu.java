@@ -98,43 +98,39 @@ final class ProcessCpu implements AutoCloseable {
     int cores = Runtime.getRuntime().availableProcessors();
     double cpuBound = Math.max(criticalPath, n * aloneCpu / cores);
     return List.of(
-        figure(
+        Figure.of(
             "workloadPhaseCpu",
             phaseCpu,
             "s",
             "CPU time of this process (sandbox, worker, Temporal) during migrate-workloads"),
-        figure(
+        Figure.of(
             "cpuPerNamespace",
             n == 0 ? Double.NaN : phaseCpu / n,
             "s",
             "workloadPhaseCpu / namespacesMigrated"),
-        figure(
+        Figure.of(
             "coresBusy",
             phaseCpu / phaseSeconds,
             "cores",
             "workloadPhaseCpu / workloadPhase, of " + cores + " available"),
-        figure(
+        Figure.of(
             "oneNamespaceAloneCpu",
             aloneCpu,
             "s",
             "CPU time of this process while one namespace rolled out alone, less what it burns"
                 + " idle"),
-        figure(
+        Figure.of(
             "cpuBoundPath",
             cpuBound,
             "s",
             "max(criticalPath, namespacesMigrated x oneNamespaceAloneCpu / "
                 + cores
                 + " cores): the phase's length if the product added nothing to the rollouts"),
-        figure(
+        Figure.of(
             "phaseOverCpuBoundPath",
             phaseSeconds / cpuBound,
             "ratio",
             "workloadPhase / cpuBoundPath"));
-  }
-
-  private static Figure figure(String name, double value, String unit, String meaning) {
-    return new Figure(name, value, unit, meaning, null, null);
   }
 
   @Override
